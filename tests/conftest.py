@@ -1,0 +1,59 @@
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+
+from tests.factories import MembershipFactory, OrganizationFactory
+
+
+def pytest_configure(config):
+    """In CI the real services are required: a missing one fails the run instead of a skip."""
+    if os.environ.get("CI") != "true":
+        return
+    problems = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        problems.append("DATABASE_URL must point at PostgreSQL")
+    if not settings.REDIS_URL:
+        problems.append("REDIS_URL must be set")
+    if not shutil.which("chromium"):
+        problems.append("Debian's chromium must be installed")
+    if problems:
+        pytest.exit("CI needs the real services: " + "; ".join(problems), returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory(name="Distributiecentrum Noord", slug="dc-noord")
+
+
+@pytest.fixture
+def other_organization(db):
+    return OrganizationFactory(name="Zorggroep Zuid", slug="zorggroep-zuid")
+
+
+@pytest.fixture
+def manager(organization):
+    return MembershipFactory(organization=organization, is_manager=True, is_learner=False).user
+
+
+@pytest.fixture
+def coach(organization):
+    return MembershipFactory(organization=organization, is_coach=True, is_learner=False).user
+
+
+@pytest.fixture
+def learner(organization):
+    return MembershipFactory(organization=organization, team="Orderpicking").user
+
+
+@pytest.fixture
+def other_manager(other_organization):
+    return MembershipFactory(
+        organization=other_organization, is_manager=True, is_learner=False
+    ).user

@@ -1,0 +1,29 @@
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from werkplek.demo import DEMO_PASSWORD, MANAGER_EMAIL
+
+
+@pytest.fixture
+def demo(transactional_db):
+    call_command("seed_demo")
+
+
+def test_demo_manager_logs_in_in_dutch_and_sees_the_home_page(demo, page, live_server, log_in, axe):
+    page.goto(f"{live_server.url}/")
+    expect(page.get_by_role("heading", name="Inloggen bij werkplek")).to_be_visible()
+    axe(page)
+
+    log_in(MANAGER_EMAIL, DEMO_PASSWORD)
+
+    expect(page.get_by_role("heading", name="Welkom, Sanne")).to_be_visible()
+    expect(page.get_by_role("heading", name="Als L&D-manager")).to_be_visible()
+    expect(page.get_by_role("link", name="Distributiecentrum De Zuidpoort")).to_be_visible()
+    axe(page)
+
+
+def test_wrong_password_shows_a_dutch_error_and_keeps_the_email(demo, page, live_server, log_in):
+    log_in(MANAGER_EMAIL, "verkeerd-wachtwoord")
+    expect(page.get_by_text("Dit e-mailadres en wachtwoord passen niet bij elkaar")).to_be_visible()
+    expect(page.get_by_label("E-mailadres")).to_have_value(MANAGER_EMAIL)

@@ -1,0 +1,51 @@
+"""Background jobs run on a real worker: Redis when REDIS_URL is set, else the filesystem."""
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.core import mail
+from django.urls import reverse
+
+from werkplek.celery import app
+
+
+@pytest.fixture
+def celery_worker():
+    with start_worker(app, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
+        yield
+
+
+def wait_for(condition, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_broker_is_redis_when_redis_url_is_set():
+    expected = "redis" if settings.REDIS_URL else "filesystem"
+    assert app.connection_for_write().transport_cls == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_password_reset_mail_is_delivered_by_a_real_worker(client, learner, celery_worker):
+    response = client.post(reverse("password_reset"), {"email": learner.email.upper()})
+    assert response.status_code == 302
+
+    assert wait_for(lambda: len(mail.outbox) == 1), "the worker did not deliver the e-mail"
+    message = mail.outbox[0]
+    assert message.to == [learner.email]
+    assert message.subject == "Kies een nieuw wachtwoord voor werkplek"
+    assert "/account/reset/" in message.body
+    assert message.alternatives[0][1] == "text/html"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_password_reset_for_an_unknown_address_sends_nothing(client, celery_worker):
+    response = client.post(reverse("password_reset"), {"email": "niemand@example.nl"})
+    assert response.status_code == 302
+    assert not wait_for(lambda: mail.outbox, seconds=2)

@@ -1,0 +1,92 @@
+import pytest
+from django.urls import reverse
+
+from tests.factories import PASSWORD, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_visitor_is_sent_to_the_dutch_login_page(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+    page = client.get(response.url)
+    assert page.status_code == 200
+    assert "Inloggen" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("actor", "visible", "hidden"),
+    [
+        ("manager", "Als L&D-manager", ["Als coach", "Als lerende"]),
+        ("coach", "Als coach", ["Als L&D-manager", "Als lerende"]),
+        ("learner", "Als lerende", ["Als L&D-manager", "Als coach"]),
+    ],
+)
+def test_home_page_fits_the_role(client, request, actor, visible, hidden):
+    client.force_login(request.getfixturevalue(actor))
+    content = client.get(reverse("home")).content.decode()
+    assert visible in content
+    for text in hidden:
+        assert text not in content
+
+
+def test_manager_sees_the_people_of_their_organisation(client, manager, coach, learner):
+    client.force_login(manager)
+    response = client.get(reverse("organization-detail", args=["dc-noord"]))
+    assert response.status_code == 200
+    assert learner.email in response.content.decode()
+    assert coach.email in response.content.decode()
+
+
+def test_people_list_can_be_filtered_by_role(client, manager, coach, learner):
+    client.force_login(manager)
+    response = client.get(reverse("organization-detail", args=["dc-noord"]), {"role": "coach"})
+    assert coach.email in response.content.decode()
+    assert learner.email not in response.content.decode()
+
+
+@pytest.mark.parametrize("actor", ["coach", "learner", "other_manager"])
+def test_others_get_404_on_an_organisation_they_do_not_manage(client, request, actor):
+    client.force_login(request.getfixturevalue(actor))
+    response = client.get(reverse("organization-detail", args=["dc-noord"]))
+    assert response.status_code == 404
+
+
+def test_manager_of_a_gets_the_same_404_for_b_as_for_a_missing_organisation(
+    client, manager, other_organization
+):
+    client.force_login(manager)
+    existing = client.get(reverse("organization-detail", args=[other_organization.slug]))
+    missing = client.get(reverse("organization-detail", args=["bestaat-niet"]))
+    assert existing.status_code == missing.status_code == 404
+
+
+@pytest.mark.parametrize("size", [2, 40])
+def test_people_page_uses_the_same_number_of_queries_whatever_the_size(
+    client, manager, organization, django_assert_num_queries, size
+):
+    MembershipFactory.create_batch(size, organization=organization)
+    client.force_login(manager)
+    # session, user, the user's roles (navigation), the organisation, its members
+    with django_assert_num_queries(5):
+        client.get(reverse("organization-detail", args=["dc-noord"]))
+
+
+@pytest.mark.parametrize("size", [1, 12])
+def test_home_uses_the_same_number_of_queries_whatever_the_number_of_organisations(
+    client, manager, django_assert_num_queries, size
+):
+    for _ in range(size):
+        MembershipFactory(user=manager, is_manager=True)
+    client.force_login(manager)
+    # session, user, the user's roles (navigation), the organisations with their counts
+    with django_assert_num_queries(4):
+        client.get(reverse("home"))
+
+
+def test_login_ignores_capitals_in_the_email_address(client, learner):
+    response = client.post(
+        reverse("login"), {"username": learner.email.upper(), "password": PASSWORD}
+    )
+    assert response.status_code == 302

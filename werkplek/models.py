@@ -1,0 +1,194 @@
+"""The ground floor: people, organisations and the roles people hold in them."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from werkplek.choices import Role
+
+TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class UserManager(BaseUserManager):
+    """Creates users who log in with their e-mail address."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def get_by_natural_key(self, email):
+        # Addresses are stored lowercase, so a login typed with capitals still matches.
+        return self.get(email=self.normalize_email(email).lower())
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in with an e-mail address; may belong to several organisations."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    name = models.CharField(_("name"), max_length=150)
+    language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default=settings.TIME_ZONE
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(
+        _("staff status"),
+        default=False,
+        help_text=_("Can log in to the admin site."),
+    )
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["name", "email"]
+
+    def __str__(self):
+        return self.name or self.email
+
+    def get_full_name(self):
+        return self.name
+
+    def get_short_name(self):
+        return self.name.split(" ")[0] if self.name else self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    @cached_property
+    def roles(self) -> set[Role]:
+        """The roles this person holds in any of their organisations (one query)."""
+        roles = set()
+        for membership in self.memberships.all():
+            roles.update(membership.roles)
+        return roles
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Organisations the user is a member of, in any role."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(pk__in=Membership.objects.filter(user=user).values("organization"))
+
+    def managed_by(self, user):
+        """Organisations in which the user is an L&D manager."""
+        if not user.is_authenticated:
+            return self.none()
+        managed = Membership.objects.filter(user=user, is_manager=True)
+        return self.filter(pk__in=managed.values("organization"))
+
+
+class Organization(models.Model):
+    """The tenant: every program, feedback moment and KPI belongs to exactly one."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), unique=True)
+    time_zone = models.CharField(
+        _("default time zone"),
+        max_length=64,
+        choices=TIME_ZONE_CHOICES,
+        default="Europe/Amsterdam",
+    )
+    language = models.CharField(
+        _("default language"), max_length=10, choices=settings.LANGUAGES, default="nl"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class MembershipQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Memberships a user may see: their own, and all in organisations they manage."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(Q(user=user) | Q(organization__in=Organization.objects.managed_by(user)))
+
+    def with_role(self, role: Role):
+        return self.filter(**{Membership.ROLE_FIELDS[role]: True})
+
+
+class Membership(models.Model):
+    """A person in an organisation, with the roles they hold there (one or more)."""
+
+    ROLE_FIELDS = {Role.MANAGER: "is_manager", Role.COACH: "is_coach", Role.LEARNER: "is_learner"}
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("organisation"),
+    )
+    is_manager = models.BooleanField(_("L&D manager"), default=False)
+    is_coach = models.BooleanField(_("coach"), default=False)
+    is_learner = models.BooleanField(_("learner"), default=False)
+    team = models.CharField(_("team"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["organization", "user__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique"),
+            models.CheckConstraint(
+                condition=Q(is_manager=True) | Q(is_coach=True) | Q(is_learner=True),
+                name="membership_has_a_role",
+                violation_error_message=_("Choose at least one role."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.organization}"
+
+    @property
+    def roles(self) -> list[Role]:
+        """The roles held here, in the order the product lists them."""
+        return [role for role, field in self.ROLE_FIELDS.items() if getattr(self, field)]

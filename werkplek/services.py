@@ -1,0 +1,49 @@
+"""Writes on people and organisations, and outgoing e-mail."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+
+from werkplek import tasks
+from werkplek.models import Membership, Organization, User
+
+
+def email_send(*, to: list[str], subject: str, body: str, html_body: str = "") -> None:
+    """Send one e-mail now; called by the Celery task, never from a request."""
+    message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, to)
+    if html_body:
+        message.attach_alternative(html_body, "text/html")
+    message.send()
+
+
+def email_enqueue(*, to: list[str], subject: str, body: str, html_body: str = "") -> None:
+    """Have a worker send the e-mail once the current transaction commits."""
+    tasks.send_email.delay_on_commit(to=to, subject=subject, body=body, html_body=html_body)
+
+
+@transaction.atomic
+def user_update_preferences(*, user: User, **fields) -> User:
+    """Change a person's name, language or time zone."""
+    allowed = {"name", "language", "time_zone"}
+    if not set(fields) <= allowed:
+        raise ValueError(f"only {sorted(allowed)} can be changed here")
+    for name, value in fields.items():
+        setattr(user, name, value)
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=list(fields))
+    return user
+
+
+@transaction.atomic
+def membership_set(
+    *, user: User, organization: Organization, roles: set, team: str = ""
+) -> Membership:
+    """Give a person exactly these roles (and team) in an organisation."""
+    membership = Membership.objects.filter(user=user, organization=organization).first()
+    membership = membership or Membership(user=user, organization=organization)
+    for role, field in Membership.ROLE_FIELDS.items():
+        setattr(membership, field, role in roles)
+    membership.team = team
+    membership.full_clean()
+    membership.save()
+    return membership

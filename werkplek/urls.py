@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from werkplek import views
+from werkplek.forms import LoginForm, PasswordResetForm
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz/", views.healthz, name="healthz"),
+    path("taal/", views.language_switch, name="language-switch"),
+    path("voorkeuren/", views.preferences, name="preferences"),
+    path("organisaties/<slug:slug>/", views.organization_detail, name="organization-detail"),
+    path(
+        "account/password_reset/",
+        auth_views.PasswordResetView.as_view(
+            form_class=PasswordResetForm,
+            email_template_name="registration/password_reset_email.txt",
+            html_email_template_name="registration/password_reset_email.html",
+        ),
+        name="password_reset",
+    ),
+    path("account/login/", auth_views.LoginView.as_view(form_class=LoginForm), name="login"),
+    path("account/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,81 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
+
+from werkplek import selectors, services
+from werkplek.celery import app as celery_app
+from werkplek.choices import Role
+from werkplek.forms import PreferencesForm
+from werkplek.models import Organization
+
+
+@login_required
+def home(request):
+    organizations = selectors.organizations_for_home(request.user)
+    return render(request, "werkplek/home.html", {"organizations": organizations})
+
+
+@login_required
+def organization_detail(request, slug):
+    organization = get_object_or_404(Organization.objects.managed_by(request.user), slug=slug)
+    role = request.GET.get("role")
+    if role not in Role.values:
+        role = None
+    members = selectors.organization_members(organization, role=role)
+    context = {
+        "organization": organization,
+        "members": members,
+        "role": role,
+        "role_choices": Role.choices,
+    }
+    return render(request, "werkplek/organization_detail.html", context)
+
+
+@login_required
+def preferences(request):
+    form = PreferencesForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = services.user_update_preferences(
+            user=request.user, **{name: form.cleaned_data[name] for name in form.fields}
+        )
+        translation.activate(user.language)
+        messages.success(request, _("Your preferences have been saved."))
+        return redirect("preferences")
+    return render(request, "werkplek/preferences.html", {"form": form})
+
+
+@require_POST
+def language_switch(request):
+    """Django's set_language, also remembered as the signed-in person's preference."""
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.user_update_preferences(user=request.user, language=language)
+    return set_language(request)
+
+
+@never_cache
+def healthz(request):
+    """Database and broker state for docker-compose and load balancers.
+
+    Only a dead database makes the app unhealthy: without the broker pages still serve.
+    """
+    state = {"database": "ok", "broker": "ok"}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        state["database"] = "error"
+    try:
+        with celery_app.connection_for_write() as broker:
+            broker.ensure_connection(max_retries=1, timeout=2)
+    except Exception:
+        state["broker"] = "error"
+    return JsonResponse(state, status=200 if state["database"] == "ok" else 503)
