@@ -4,7 +4,14 @@ import shutil
 import pytest
 from django.conf import settings
 
-from tests.factories import MembershipFactory, OrganizationFactory
+from tests.factories import (
+    CohortFactory,
+    EnrolmentFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    PairingFactory,
+    ProgramFactory,
+)
 
 
 def pytest_configure(config):
@@ -57,3 +64,39 @@ def other_manager(other_organization):
     return MembershipFactory(
         organization=other_organization, is_manager=True, is_learner=False
     ).user
+
+
+@pytest.fixture
+def other_coach(organization):
+    return MembershipFactory(organization=organization, is_coach=True, is_learner=False).user
+
+
+@pytest.fixture
+def other_learner(organization):
+    return MembershipFactory(organization=organization, team="Orderpicking").user
+
+
+@pytest.fixture
+def program(organization, manager):
+    return ProgramFactory(organization=organization, owner=manager, name="Inwerken orderpicker")
+
+
+@pytest.fixture
+def cohort(program):
+    return CohortFactory(program=program, name="Pilotgroep", is_pilot=True)
+
+
+@pytest.fixture
+def enrolment(cohort, learner, coach):
+    """The learner in the pilot group, coached by `coach`."""
+    enrolment = EnrolmentFactory(cohort=cohort, learner=learner)
+    PairingFactory(enrolment=enrolment, coach=coach)
+    return enrolment
+
+
+@pytest.fixture
+def other_enrolment(cohort, other_learner, other_coach):
+    """Another learner of the same group, coached by `other_coach`."""
+    enrolment = EnrolmentFactory(cohort=cohort, learner=other_learner)
+    PairingFactory(enrolment=enrolment, coach=other_coach)
+    return enrolment

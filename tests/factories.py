@@ -1,5 +1,9 @@
+import datetime
+
 import factory
 
+from programs.choices import ProgramStatus
+from programs.models import ChecklistItem, Cohort, Enrolment, LearningGoal, Pairing, Program
 from werkplek.models import Membership, Organization, User
 
 PASSWORD = "a-long-test-password"
@@ -30,3 +34,78 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organization = factory.SubFactory(OrganizationFactory)
     is_learner = True
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Program
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Programma {n}")
+    business_objective = "Nieuwe collega's werken binnen vier weken zelfstandig."
+    owner = factory.LazyAttribute(
+        lambda o: (
+            MembershipFactory(organization=o.organization, is_manager=True, is_learner=False).user
+        )
+    )
+    duration_weeks = 6
+    status = ProgramStatus.ACTIVE
+
+
+class LearningGoalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LearningGoal
+
+    program = factory.SubFactory(ProgramFactory)
+    position = factory.Sequence(lambda n: n)
+    title = factory.Sequence(lambda n: f"Leerdoel {n}")
+    target_week = 2
+
+
+class ChecklistItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChecklistItem
+
+    goal = factory.SubFactory(LearningGoalFactory)
+    position = factory.Sequence(lambda n: n)
+    title = factory.Sequence(lambda n: f"Taak {n}")
+
+
+class CohortFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cohort
+
+    program = factory.SubFactory(ProgramFactory)
+    name = factory.Sequence(lambda n: f"Groep {n}")
+    starts_on = datetime.date(2026, 11, 2)
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrolment
+
+    cohort = factory.SubFactory(CohortFactory)
+    learner = factory.LazyAttribute(
+        lambda o: MembershipFactory(organization=o.cohort.program.organization).user
+    )
+    started_on = factory.LazyAttribute(lambda o: o.cohort.starts_on)
+    target_on = factory.LazyAttribute(
+        lambda o: Enrolment.target_for(o.started_on, o.cohort.program)
+    )
+
+
+class PairingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Pairing
+
+    enrolment = factory.SubFactory(EnrolmentFactory)
+    coach = factory.LazyAttribute(
+        lambda o: (
+            MembershipFactory(
+                organization=o.enrolment.cohort.program.organization,
+                is_coach=True,
+                is_learner=False,
+            ).user
+        )
+    )
+    started_on = factory.LazyAttribute(lambda o: o.enrolment.started_on)

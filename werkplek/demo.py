@@ -23,6 +23,7 @@ COACHES = [
     ("kees.vandam@demo.werkplek.nl", "Kees van Dam", "Inslag"),
     ("fatma.yilmaz@demo.werkplek.nl", "Fatma Yılmaz", "Expeditie"),
 ]
+COACH_CAPACITY = 4
 LEARNERS = [
     (LEARNER_EMAIL, "Daan Jansen", "Orderpicking"),
     ("lotte.visser@demo.werkplek.nl", "Lotte Visser", "Orderpicking"),
@@ -63,7 +64,11 @@ def seed(demo: SimpleNamespace) -> None:
         for email, name, team in people:
             user = _person(email, name)
             services.membership_set(
-                user=user, organization=demo.organization, roles={role}, team=team
+                user=user,
+                organization=demo.organization,
+                roles={role},
+                team=team,
+                coach_capacity=COACH_CAPACITY if role == Role.COACH else None,
             )
             users.append(user)
         setattr(demo, key, users)

@@ -168,6 +168,12 @@ class Membership(models.Model):
     is_coach = models.BooleanField(_("coach"), default=False)
     is_learner = models.BooleanField(_("learner"), default=False)
     team = models.CharField(_("team"), max_length=100, blank=True)
+    coach_capacity = models.PositiveSmallIntegerField(
+        _("coach capacity"),
+        null=True,
+        blank=True,
+        help_text=_("The most learners this coach guides at once. Empty: no limit."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = MembershipQuerySet.as_manager()
@@ -187,6 +193,12 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.organization}"
+
+    def room_left(self) -> int | None:
+        """Learners this coach can still take (None: no limit); needs `active_learners`."""
+        if self.coach_capacity is None:
+            return None
+        return max(self.coach_capacity - self.active_learners, 0)
 
     @property
     def roles(self) -> list[Role]:

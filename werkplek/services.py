@@ -5,6 +5,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 
 from werkplek import tasks
+from werkplek.choices import Role
 from werkplek.models import Membership, Organization, User
 
 
@@ -36,14 +37,34 @@ def user_update_preferences(*, user: User, **fields) -> User:
 
 @transaction.atomic
 def membership_set(
-    *, user: User, organization: Organization, roles: set, team: str = ""
+    *,
+    user: User,
+    organization: Organization,
+    roles: set,
+    team: str = "",
+    coach_capacity: int | None = None,
 ) -> Membership:
-    """Give a person exactly these roles (and team) in an organisation."""
+    """Give a person exactly these roles, team and capacity in an organisation."""
     membership = Membership.objects.filter(user=user, organization=organization).first()
     membership = membership or Membership(user=user, organization=organization)
     for role, field in Membership.ROLE_FIELDS.items():
         setattr(membership, field, role in roles)
     membership.team = team
+    membership.coach_capacity = coach_capacity
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def membership_add_role(
+    *, user: User, organization: Organization, role: Role, team: str = ""
+) -> Membership:
+    """Add one role to a person in an organisation, keeping what they had (team if not given)."""
+    membership = Membership.objects.filter(user=user, organization=organization).first()
+    membership = membership or Membership(user=user, organization=organization)
+    setattr(membership, Membership.ROLE_FIELDS[role], True)
+    membership.team = team or membership.team
     membership.full_clean()
     membership.save()
     return membership

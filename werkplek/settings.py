@@ -119,6 +119,8 @@ WHITENOISE_AUTOREFRESH = not COLLECTED_STATIC
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Links in e-mails that are sent outside a request (invitations, reminders) start with this.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="werkplek <noreply@werkplek.local>")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

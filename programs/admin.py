@@ -1,0 +1,82 @@
+from django.contrib import admin
+
+from programs.models import ChecklistItem, Cohort, Enrolment, LearningGoal, Method, Pairing, Program
+
+
+@admin.register(Method)
+class MethodAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "organization", "builtin"]
+    list_filter = ["organization", "builtin"]
+    search_fields = ["name", "builtin", "organization__name"]
+
+
+class LearningGoalInline(admin.StackedInline):
+    model = LearningGoal
+    extra = 0
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "status", "owner", "duration_weeks", "updated_at"]
+    list_filter = ["organization", "status", "methods"]
+    search_fields = ["name", "description", "business_objective"]
+    list_select_related = ["organization", "owner"]
+    autocomplete_fields = ["owner", "duplicated_from"]
+    filter_horizontal = ["methods"]
+    inlines = [LearningGoalInline]
+
+
+class ChecklistItemInline(admin.TabularInline):
+    model = ChecklistItem
+    extra = 0
+
+
+@admin.register(LearningGoal)
+class LearningGoalAdmin(admin.ModelAdmin):
+    list_display = ["title", "program", "position", "target_week"]
+    list_filter = ["program__organization", "program"]
+    search_fields = ["title", "description", "program__name"]
+    list_select_related = ["program"]
+    inlines = [ChecklistItemInline]
+
+
+@admin.register(ChecklistItem)
+class ChecklistItemAdmin(admin.ModelAdmin):
+    list_display = ["title", "goal", "position", "requires_sign_off"]
+    list_filter = ["requires_sign_off", "goal__program"]
+    search_fields = ["title", "goal__title"]
+    list_select_related = ["goal"]
+
+
+@admin.register(Cohort)
+class CohortAdmin(admin.ModelAdmin):
+    list_display = ["name", "program", "is_pilot", "starts_on"]
+    list_filter = ["is_pilot", "program__organization", "program"]
+    search_fields = ["name", "program__name"]
+    list_select_related = ["program"]
+
+
+class PairingInline(admin.TabularInline):
+    model = Pairing
+    extra = 0
+    autocomplete_fields = ["coach"]
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(admin.ModelAdmin):
+    list_display = ["learner", "cohort", "started_on", "target_on", "ended_on"]
+    list_filter = ["cohort__program__organization", "cohort__program", "ended_on"]
+    search_fields = ["learner__name", "learner__email", "cohort__name", "cohort__program__name"]
+    list_select_related = ["learner", "cohort__program"]
+    autocomplete_fields = ["learner"]
+    date_hierarchy = "started_on"
+    inlines = [PairingInline]
+
+
+@admin.register(Pairing)
+class PairingAdmin(admin.ModelAdmin):
+    list_display = ["coach", "enrolment", "started_on", "ended_on"]
+    list_filter = ["enrolment__cohort__program", "ended_on"]
+    search_fields = ["coach__name", "enrolment__learner__name"]
+    list_select_related = ["coach", "enrolment__learner", "enrolment__cohort__program"]
+    autocomplete_fields = ["coach"]

@@ -1,0 +1,208 @@
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from programs import imports, selectors
+from programs.models import ChecklistItem, Cohort, LearningGoal, Method, Program
+from werkplek.models import Membership, Organization, User
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ProgramForm(forms.ModelForm):
+    """A program's settings; the organisation is asked only of managers of several."""
+
+    organization = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organization.objects.none()
+    )
+
+    class Meta:
+        model = Program
+        fields = [
+            "organization",
+            "name",
+            "description",
+            "business_objective",
+            "owner",
+            "duration_weeks",
+            "feedback_every_days",
+            "methods",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "business_objective": forms.Textarea(attrs={"rows": 2}),
+            "methods": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            organizations = Organization.objects.filter(pk=self.instance.organization_id)
+        else:
+            organizations = Organization.objects.managed_by(user)
+        self.fields["organization"].queryset = organizations
+        if len(organizations) == 1 or self.instance.pk:
+            self.fields["organization"].initial = organizations[0]
+            self.fields["organization"].widget = forms.HiddenInput()
+            self.fields["organization"].disabled = True
+        managers = Membership.objects.filter(organization__in=organizations, is_manager=True)
+        self.fields["owner"].queryset = User.objects.filter(
+            pk__in=managers.values("user")
+        ).order_by("name")
+        self.fields["owner"].initial = self.instance.owner_id or user.pk
+        self.fields["methods"].queryset = Method.objects.filter(
+            Q(organization__isnull=True) | Q(organization__in=organizations)
+        ).order_by("organization", "builtin", "name")
+
+    def clean(self):
+        cleaned = super().clean()
+        organization = cleaned.get("organization")
+        if organization is None:
+            return cleaned
+        owner = cleaned.get("owner")
+        is_manager = Membership.objects.filter(
+            organization=organization, user=owner, is_manager=True
+        ).exists()
+        if owner and not is_manager:
+            self.add_error("owner", _("The owner must be an L&D manager of the organisation."))
+        for method in cleaned.get("methods") or []:
+            if method.organization_id not in (None, organization.pk):
+                self.add_error("methods", _("Choose methods of this organisation."))
+        return cleaned
+
+    def service_fields(self) -> dict:
+        """The cleaned values in the shape the program services take."""
+        data = dict(self.cleaned_data)
+        data.pop("organization")
+        return data
+
+
+class GoalForm(forms.ModelForm):
+    class Meta:
+        model = LearningGoal
+        fields = ["title", "description", "success_criteria", "target_week"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "success_criteria": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class ChecklistItemForm(forms.ModelForm):
+    class Meta:
+        model = ChecklistItem
+        fields = ["title", "requires_sign_off"]
+
+
+class CohortForm(forms.ModelForm):
+    class Meta:
+        model = Cohort
+        fields = ["name", "starts_on", "is_pilot"]
+        widgets = {"starts_on": DateInput()}
+
+
+class DuplicateForm(forms.Form):
+    name = forms.CharField(label=_("Name of the copy"), max_length=200)
+
+
+class MethodForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Learner list (.xlsx or .csv)"),
+        help_text=_(
+            "Columns: e-mail, name, team, coach e-mail, start date. "
+            "An empty start date means the group's start date."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def clean_file(self):
+        uploaded = self.cleaned_data["file"]
+        try:
+            self.rows = imports.read_rows(uploaded)
+        except imports.ImportFileError as error:
+            raise forms.ValidationError(str(error)) from error
+        return uploaded
+
+
+class PairingForm(forms.Form):
+    """Pair one coach with several enrolments, warning when the coach would be overloaded."""
+
+    enrolments = forms.ModelMultipleChoiceField(
+        label=_("Learners"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+    coach = forms.ModelChoiceField(label=_("Coach"), queryset=None)
+    starts_on = forms.DateField(label=_("From"), widget=DateInput())
+    over_capacity_ok = forms.BooleanField(
+        label=_("Pair anyway, above the coach's capacity"), required=False
+    )
+
+    def __init__(self, *args, cohort, enrolments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cohort = cohort
+        self.loads = {m.user_id: m for m in selectors.coach_loads(cohort.program.organization)}
+        self.fields["enrolments"].queryset = enrolments
+        self.fields["enrolments"].label_from_instance = lambda e: e.learner.name
+        self.fields["coach"].queryset = User.objects.filter(pk__in=self.loads).order_by("name")
+        self.fields["coach"].label_from_instance = self._coach_label
+        self.fields["starts_on"].initial = timezone.localdate()
+        self.over_capacity = False
+
+    def _coach_label(self, coach):
+        load = self.loads[coach.pk]
+        if load.coach_capacity is None:
+            return _("%(name)s (%(active)s learners)") % {
+                "name": coach.name,
+                "active": load.active_learners,
+            }
+        return _("%(name)s (%(active)s of %(capacity)s learners)") % {
+            "name": coach.name,
+            "active": load.active_learners,
+            "capacity": load.coach_capacity,
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        coach, enrolments = cleaned.get("coach"), cleaned.get("enrolments")
+        if not coach or not enrolments:
+            return cleaned
+        load = self.loads[coach.pk]
+        new = sum(
+            1 for e in enrolments if not any(p.coach_id == coach.pk for p in e.current_pairings)
+        )
+        room = load.room_left()
+        if room is not None and new > room and not cleaned.get("over_capacity_ok"):
+            self.over_capacity = True
+            suggestions = [
+                _("%(name)s (%(free)s free)") % {"name": m.user.name, "free": m.room_left()}
+                if m.room_left() is not None
+                else _("%(name)s (no limit)") % {"name": m.user.name}
+                for m in self.loads.values()
+                if m.team == load.team
+                and m.user_id != coach.pk
+                and (m.room_left() is None or m.room_left() >= new)
+            ]
+            message = _(
+                "%(name)s guides %(active)s learners with a capacity of %(capacity)s; "
+                "%(new)s more would exceed it."
+            ) % {
+                "name": coach.name,
+                "active": load.active_learners,
+                "capacity": load.coach_capacity,
+                "new": new,
+            }
+            if suggestions:
+                message += " " + _("Coaches in %(team)s with room: %(names)s.") % {
+                    "team": load.team or _("the same team"),
+                    "names": ", ".join(suggestions),
+                }
+            self.add_error("coach", message)
+        return cleaned

@@ -1,0 +1,363 @@
+"""Learning programs: goals with checklists, cohorts of learners, and coach pairings."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from programs.choices import STATUS_TRANSITIONS, BuiltinMethod, ProgramStatus
+from werkplek.models import Organization
+
+MAX_DURATION_WEEKS = 104
+
+
+class MethodQuerySet(models.QuerySet):
+    def available_to(self, organization):
+        """The built-in methods and the organisation's own."""
+        return self.filter(Q(organization__isnull=True) | Q(organization=organization))
+
+
+class Method(models.Model):
+    """A way of learning a program uses: one of the built-ins or one an organisation added."""
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="methods",
+        verbose_name=_("organisation"),
+    )
+    builtin = models.CharField(
+        _("built-in method"), max_length=40, choices=BuiltinMethod.choices, blank=True
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    objects = MethodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("learning method")
+        verbose_name_plural = _("learning methods")
+        ordering = ["organization", "builtin", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(organization__isnull=True, name="") & ~Q(builtin="")
+                    | Q(organization__isnull=False, builtin="") & ~Q(name="")
+                ),
+                name="method_builtin_or_own",
+            ),
+            models.UniqueConstraint(
+                fields=["builtin"], condition=~Q(builtin=""), name="method_builtin_once"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "name"],
+                name="method_name_unique_per_organization",
+                violation_error_message=_("Your organisation already has a method with this name."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_builtin_display() if self.builtin else self.name
+
+
+class ProgramQuerySet(models.QuerySet):
+    def managed_by(self, user):
+        """Programs the user may change: those of organisations they manage."""
+        return self.filter(organization__in=Organization.objects.managed_by(user))
+
+    def visible_to(self, user):
+        """Programs the user may read: managed ones, and those they learn or coach in."""
+        if not user.is_authenticated:
+            return self.none()
+        learning = Enrolment.objects.filter(learner=user).values("cohort__program")
+        coaching = Pairing.objects.filter(coach=user).values("enrolment__cohort__program")
+        return self.filter(
+            Q(organization__in=Organization.objects.managed_by(user))
+            | Q(pk__in=learning)
+            | Q(pk__in=coaching)
+        )
+
+
+class Program(models.Model):
+    """A designed route to working independently: goals, methods, rhythm and cohorts."""
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="programs",
+        verbose_name=_("organisation"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    business_objective = models.TextField(
+        _("business objective"),
+        help_text=_(
+            "The business result this program serves, e.g. new order pickers work "
+            "independently within four weeks."
+        ),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_programs",
+        verbose_name=_("owner"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ProgramStatus.choices, default=ProgramStatus.DRAFT
+    )
+    duration_weeks = models.PositiveSmallIntegerField(
+        _("planned duration (weeks)"),
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DURATION_WEEKS)],
+    )
+    methods = models.ManyToManyField(
+        Method, blank=True, related_name="programs", verbose_name=_("learning methods")
+    )
+    feedback_every_days = models.PositiveSmallIntegerField(
+        _("feedback at least every (working days)"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("A learner is overdue when the last feedback moment is older than this."),
+    )
+    duplicated_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("duplicated from"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ProgramQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("learning program")
+        verbose_name_plural = _("learning programs")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"],
+                name="program_name_unique_per_organization",
+                violation_error_message=_(
+                    "Your organisation already has a program with this name."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_weeks__gte=1, duration_weeks__lte=MAX_DURATION_WEEKS),
+                name="program_duration_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("programs:detail", args=[self.pk])
+
+    @property
+    def is_archived(self) -> bool:
+        return self.status == ProgramStatus.ARCHIVED
+
+    def next_statuses(self) -> list[ProgramStatus]:
+        return STATUS_TRANSITIONS[ProgramStatus(self.status)]
+
+
+class LearningGoal(models.Model):
+    """What a learner must be able to do, with what a coach sees when it is mastered."""
+
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="goals", verbose_name=_("program")
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    success_criteria = models.TextField(
+        _("success criteria"),
+        blank=True,
+        help_text=_("What a coach sees when the learner masters this."),
+    )
+    target_week = models.PositiveSmallIntegerField(
+        _("target week"),
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DURATION_WEEKS)],
+        help_text=_("The week of the program in which the learner should be independent."),
+    )
+
+    class Meta:
+        verbose_name = _("learning goal")
+        verbose_name_plural = _("learning goals")
+        ordering = ["program", "position", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        super().clean()
+        if self.target_week and self.program_id and self.target_week > self.program.duration_weeks:
+            raise ValidationError(
+                {
+                    "target_week": _("The program lasts %(weeks)s weeks; choose a week within it.")
+                    % {"weeks": self.program.duration_weeks}
+                }
+            )
+
+
+class ChecklistItem(models.Model):
+    """An observable task under a goal; a coach signs it off when seen done."""
+
+    goal = models.ForeignKey(
+        LearningGoal,
+        on_delete=models.CASCADE,
+        related_name="checklist_items",
+        verbose_name=_("learning goal"),
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    title = models.CharField(_("task"), max_length=200)
+    requires_sign_off = models.BooleanField(
+        _("coach signs off"),
+        default=True,
+        help_text=_("A coach must see the task done and sign it off."),
+    )
+
+    class Meta:
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+        ordering = ["goal", "position", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class CohortQuerySet(models.QuerySet):
+    def managed_by(self, user):
+        return self.filter(program__in=Program.objects.managed_by(user))
+
+
+class Cohort(models.Model):
+    """A group of learners who start a program together; a pilot group is flagged."""
+
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="cohorts", verbose_name=_("program")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    is_pilot = models.BooleanField(_("pilot group"), default=False)
+    starts_on = models.DateField(_("start date"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = CohortQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        ordering = ["program", "starts_on", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "name"],
+                name="cohort_name_unique_per_program",
+                violation_error_message=_("This program already has a group with this name."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class EnrolmentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(ended_on__isnull=True)
+
+    def visible_to(self, user):
+        """Enrolments the user may read: their own, those they coach(ed), and managed ones."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            Q(learner=user)
+            | Q(pk__in=Pairing.objects.filter(coach=user).values("enrolment"))
+            | Q(cohort__program__in=Program.objects.managed_by(user))
+        )
+
+
+class Enrolment(models.Model):
+    """One learner in one program: when they started, when they should be independent."""
+
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("group")
+    )
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        verbose_name=_("learner"),
+    )
+    started_on = models.DateField(_("start date"))
+    target_on = models.DateField(_("target date"))
+    ended_on = models.DateField(_("end date"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        ordering = ["cohort", "learner__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "learner"],
+                name="enrolment_once_per_cohort",
+                violation_error_message=_("This learner is already in this group."),
+            ),
+            models.CheckConstraint(
+                condition=Q(target_on__gte=models.F("started_on")),
+                name="enrolment_target_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.learner} · {self.cohort.program}"
+
+    @staticmethod
+    def target_for(started_on: datetime.date, program: Program) -> datetime.date:
+        """The date a learner starting then should be independent: start + planned duration."""
+        return started_on + datetime.timedelta(weeks=program.duration_weeks)
+
+
+class Pairing(models.Model):
+    """A coach guiding a learner in one enrolment, over a period; history is kept."""
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="pairings", verbose_name=_("enrolment")
+    )
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="pairings",
+        verbose_name=_("coach"),
+    )
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pairing")
+        verbose_name_plural = _("pairings")
+        ordering = ["enrolment", "-started_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment"],
+                condition=Q(ended_on__isnull=True),
+                name="pairing_one_current_per_enrolment",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="pairing_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.coach} → {self.enrolment}"

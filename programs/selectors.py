@@ -1,0 +1,79 @@
+"""Reads for the program pages, each in a fixed number of queries."""
+
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from programs.choices import ProgramStatus
+from programs.models import ChecklistItem, Cohort, Enrolment, LearningGoal, Pairing, Program
+from werkplek.models import Membership, Organization
+
+
+def program_list(user):
+    """Programs the user may read, with owner, methods and the counts the list shows."""
+    return (
+        Program.objects.visible_to(user)
+        .select_related("owner", "organization")
+        .prefetch_related("methods")
+        .annotate(
+            goal_count=Count("goals", distinct=True),
+            active_learner_count=Count(
+                "cohorts__enrolments",
+                filter=Q(cohorts__enrolments__ended_on__isnull=True),
+                distinct=True,
+            ),
+        )
+        .order_by("name")
+    )
+
+
+def program_detail(program_queryset, pk):
+    """One program with its goals, checklists and cohorts (with learner counts)."""
+    goals = LearningGoal.objects.prefetch_related(
+        Prefetch("checklist_items", queryset=ChecklistItem.objects.order_by("position", "pk"))
+    ).order_by("position", "pk")
+    cohorts = Cohort.objects.annotate(
+        learner_count=Count("enrolments", filter=Q(enrolments__ended_on__isnull=True))
+    ).order_by("starts_on", "name")
+    return (
+        program_queryset.select_related("owner", "organization", "duplicated_from")
+        .prefetch_related("methods", Prefetch("goals", queryset=goals))
+        .prefetch_related(Prefetch("cohorts", queryset=cohorts))
+        .get(pk=pk)
+    )
+
+
+def cohort_enrolments(cohort):
+    """A cohort's enrolments with the learner, their team and the current coach."""
+    team = Membership.objects.filter(
+        organization=cohort.program.organization_id, user=OuterRef("learner")
+    ).values("team")[:1]
+    current = Pairing.objects.filter(ended_on__isnull=True).select_related("coach")
+    return (
+        Enrolment.objects.filter(cohort=cohort)
+        .select_related("learner")
+        .annotate(team=Subquery(team))
+        .prefetch_related(Prefetch("pairings", queryset=current, to_attr="current_pairings"))
+        .order_by("learner__name")
+    )
+
+
+def coach_loads(organization: Organization):
+    """The organisation's coaches with their team, capacity and number of active learners."""
+    active_learners = (
+        Pairing.objects.filter(
+            coach=OuterRef("user"),
+            ended_on__isnull=True,
+            enrolment__ended_on__isnull=True,
+            enrolment__cohort__program__organization=organization,
+        )
+        .exclude(enrolment__cohort__program__status=ProgramStatus.ARCHIVED)
+        .values("coach")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Membership.objects.filter(organization=organization, is_coach=True)
+        .select_related("user")
+        .annotate(active_learners=Coalesce(Subquery(active_learners), 0))
+        .order_by("team", "user__name")
+    )

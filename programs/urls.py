@@ -1,0 +1,43 @@
+from django.urls import path
+
+from programs import views
+
+app_name = "programs"
+
+urlpatterns = [
+    path("", views.program_list, name="list"),
+    path("nieuw/", views.program_create, name="create"),
+    path("leervormen/", views.method_list, name="methods"),
+    path("<int:pk>/", views.program_detail, name="detail"),
+    path("<int:pk>/bewerken/", views.program_edit, name="edit"),
+    path("<int:pk>/status/", views.program_status, name="status"),
+    path("<int:pk>/dupliceren/", views.program_duplicate, name="duplicate"),
+    path("<int:pk>/leerdoelen/nieuw/", views.goal_create, name="goal-create"),
+    path("<int:pk>/groepen/nieuw/", views.cohort_create, name="cohort-create"),
+    path("leerdoelen/<int:pk>/bewerken/", views.goal_edit, name="goal-edit"),
+    path("leerdoelen/<int:pk>/verwijderen/", views.goal_delete, name="goal-delete"),
+    path("leerdoelen/<int:pk>/verplaatsen/", views.goal_move, name="goal-move"),
+    path(
+        "leerdoelen/<int:pk>/aftekenpunten/nieuw/",
+        views.checklist_item_create,
+        name="checklist-item-create",
+    ),
+    path("aftekenpunten/<int:pk>/bewerken/", views.checklist_item_edit, name="checklist-item-edit"),
+    path(
+        "aftekenpunten/<int:pk>/verwijderen/",
+        views.checklist_item_delete,
+        name="checklist-item-delete",
+    ),
+    path(
+        "aftekenpunten/<int:pk>/verplaatsen/",
+        views.checklist_item_move,
+        name="checklist-item-move",
+    ),
+    path("groepen/<int:pk>/", views.cohort_detail, name="cohort-detail"),
+    path("groepen/<int:pk>/importeren/", views.cohort_import, name="cohort-import"),
+    path(
+        "groepen/<int:pk>/importeren/bevestigen/",
+        views.cohort_import_confirm,
+        name="cohort-import-confirm",
+    ),
+]

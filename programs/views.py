@@ -1,0 +1,387 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+from django_htmx.http import retarget
+
+from programs import imports, selectors, services
+from programs.filters import ProgramFilter
+from programs.forms import (
+    ChecklistItemForm,
+    CohortForm,
+    DuplicateForm,
+    GoalForm,
+    ImportUploadForm,
+    MethodForm,
+    PairingForm,
+    ProgramForm,
+)
+from programs.models import ChecklistItem, Cohort, LearningGoal, Method, Program
+from werkplek.models import Organization
+
+IMPORT_SESSION_KEY = "programs:import:{cohort}"
+
+
+def _program_for(request, pk, *, write=False):
+    """The program if the user may read it (or, with write, change it); 404 otherwise."""
+    programs = Program.objects.managed_by(request.user) if write else Program.objects
+    try:
+        return selectors.program_detail(programs.visible_to(request.user), pk)
+    except Program.DoesNotExist as error:
+        raise Http404 from error
+
+
+def _apply(form, service, **kwargs):
+    """Call a service, turning its validation errors into form errors; True when it worked."""
+    try:
+        service(**kwargs)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    return True
+
+
+@login_required
+def program_list(request):
+    programs = ProgramFilter(
+        request.GET, queryset=selectors.program_list(request.user), user=request.user
+    )
+    can_create = Organization.objects.managed_by(request.user).exists()
+    context = {"filter": programs, "programs": programs.qs, "can_create": can_create}
+    template = "programs/_program_rows.html" if request.htmx else "programs/program_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def program_create(request):
+    if not Organization.objects.managed_by(request.user).exists():
+        raise Http404
+    form = ProgramForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        program = services.program_create(
+            organization=form.cleaned_data["organization"], **form.service_fields()
+        )
+        messages.success(request, _("Program created. Now add its learning goals."))
+        return redirect(program)
+    return render(request, "programs/program_form.html", {"form": form})
+
+
+@login_required
+def program_detail(request, pk):
+    program = _program_for(request, pk)
+    can_edit = Program.objects.managed_by(request.user).filter(pk=pk).exists()
+    context = {
+        "program": program,
+        "can_edit": can_edit and not program.is_archived,
+        "is_manager": can_edit,
+        "goal_form": GoalForm(prefix="new-goal"),
+    }
+    return render(request, "programs/program_detail.html", context)
+
+
+@login_required
+def program_edit(request, pk):
+    program = _program_for(request, pk, write=True)
+    form = ProgramForm(request.POST or None, instance=program, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        fields = form.service_fields()
+        if _apply(form, services.program_update, program=program, **fields):
+            messages.success(request, _("Program saved."))
+            return redirect(program)
+    return render(request, "programs/program_form.html", {"form": form, "program": program})
+
+
+@login_required
+@require_POST
+def program_status(request, pk):
+    program = _program_for(request, pk, write=True)
+    try:
+        services.program_change_status(program=program, status=request.POST.get("status", ""))
+        messages.success(
+            request, _("The program is now %(status)s.") % {"status": program.get_status_display()}
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(program)
+
+
+@login_required
+def program_duplicate(request, pk):
+    program = _program_for(request, pk, write=True)
+    initial = {"name": _("%(name)s (copy)") % {"name": program.name}}
+    form = DuplicateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            copy = services.program_duplicate(
+                program=program, name=form.cleaned_data["name"], owner=request.user
+            )
+        except ValidationError as error:
+            form.add_error("name", error.messages)
+        else:
+            messages.success(request, _("Copy created as a draft, without learners."))
+            return redirect(copy)
+    return render(request, "programs/program_duplicate.html", {"form": form, "program": program})
+
+
+def _goals_response(request, program_pk, *, goal_form=None, error=""):
+    """The goals section, fresh from the database, for htmx to swap in."""
+    program = _program_for(request, program_pk, write=True)
+    context = {
+        "program": program,
+        "can_edit": not program.is_archived,
+        "goal_form": goal_form or GoalForm(prefix="new-goal"),
+        "builder_error": error,
+    }
+    return retarget(render(request, "programs/_goals.html", context), "#goals")
+
+
+def _after_builder_change(request, program):
+    if request.htmx:
+        return _goals_response(request, program.pk)
+    return redirect(reverse("programs:detail", args=[program.pk]) + "#goals")
+
+
+def _builder_error(request, program, error):
+    if request.htmx:
+        return _goals_response(request, program.pk, error=" ".join(error.messages))
+    messages.error(request, " ".join(error.messages))
+    return redirect(program)
+
+
+@login_required
+def goal_create(request, pk):
+    program = _program_for(request, pk, write=True)
+    form = GoalForm(request.POST or None, prefix="new-goal", instance=LearningGoal(program=program))
+    if request.method == "POST" and form.is_valid():
+        if _apply(form, services.goal_create, program=program, **form.cleaned_data):
+            return _after_builder_change(request, program)
+    if request.htmx:
+        return _goals_response(request, pk, goal_form=form)
+    context = {"form": form, "program": program, "heading": _("Add a learning goal")}
+    return render(request, "programs/goal_form.html", context)
+
+
+def _goal_for(request, pk):
+    goals = LearningGoal.objects.filter(program__in=Program.objects.managed_by(request.user))
+    return get_object_or_404(goals.select_related("program"), pk=pk)
+
+
+@login_required
+def goal_edit(request, pk):
+    goal = _goal_for(request, pk)
+    form = GoalForm(request.POST or None, instance=goal, prefix=f"goal-{goal.pk}")
+    if request.method == "POST" and form.is_valid():
+        if _apply(form, services.goal_update, goal=goal, **form.cleaned_data):
+            return _after_builder_change(request, goal.program)
+    context = {"form": form, "program": goal.program, "goal": goal, "heading": _("Edit goal")}
+    template = "programs/_goal_form.html" if request.htmx else "programs/goal_form.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def goal_delete(request, pk):
+    goal = _goal_for(request, pk)
+    try:
+        services.goal_delete(goal=goal)
+    except ValidationError as error:
+        return _builder_error(request, goal.program, error)
+    return _after_builder_change(request, goal.program)
+
+
+@login_required
+@require_POST
+def goal_move(request, pk):
+    goal = _goal_for(request, pk)
+    direction = -1 if request.POST.get("direction") == "up" else 1
+    try:
+        services.goal_move(goal=goal, direction=direction)
+    except ValidationError as error:
+        return _builder_error(request, goal.program, error)
+    return _after_builder_change(request, goal.program)
+
+
+@login_required
+def checklist_item_create(request, pk):
+    goal = _goal_for(request, pk)
+    form = ChecklistItemForm(request.POST or None, prefix=f"new-item-{goal.pk}")
+    if request.method == "POST" and form.is_valid():
+        if _apply(form, services.checklist_item_create, goal=goal, **form.cleaned_data):
+            return _after_builder_change(request, goal.program)
+    if request.htmx:
+        errors = " ".join(e for field in form.errors.values() for e in field)
+        return _goals_response(request, goal.program_id, error=errors)
+    context = {"form": form, "program": goal.program, "goal": goal, "heading": _("Add task")}
+    return render(request, "programs/goal_form.html", context)
+
+
+def _item_for(request, pk):
+    items = ChecklistItem.objects.filter(goal__program__in=Program.objects.managed_by(request.user))
+    return get_object_or_404(items.select_related("goal__program"), pk=pk)
+
+
+@login_required
+def checklist_item_edit(request, pk):
+    item = _item_for(request, pk)
+    form = ChecklistItemForm(request.POST or None, instance=item, prefix=f"item-{item.pk}")
+    if request.method == "POST" and form.is_valid():
+        if _apply(form, services.checklist_item_update, item=item, **form.cleaned_data):
+            return _after_builder_change(request, item.goal.program)
+    context = {
+        "form": form,
+        "program": item.goal.program,
+        "goal": item.goal,
+        "item": item,
+        "heading": _("Edit task"),
+    }
+    template = "programs/_checklist_item_form.html" if request.htmx else "programs/goal_form.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def checklist_item_delete(request, pk):
+    item = _item_for(request, pk)
+    try:
+        services.checklist_item_delete(item=item)
+    except ValidationError as error:
+        return _builder_error(request, item.goal.program, error)
+    return _after_builder_change(request, item.goal.program)
+
+
+@login_required
+@require_POST
+def checklist_item_move(request, pk):
+    item = _item_for(request, pk)
+    direction = -1 if request.POST.get("direction") == "up" else 1
+    try:
+        services.checklist_item_move(item=item, direction=direction)
+    except ValidationError as error:
+        return _builder_error(request, item.goal.program, error)
+    return _after_builder_change(request, item.goal.program)
+
+
+@login_required
+def cohort_create(request, pk):
+    program = _program_for(request, pk, write=True)
+    form = CohortForm(request.POST or None, instance=Cohort(program=program))
+    if request.method == "POST" and form.is_valid():
+        try:
+            cohort = services.cohort_create(program=program, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Group created. Now add its learners."))
+            return redirect("programs:cohort-detail", pk=cohort.pk)
+    return render(request, "programs/cohort_form.html", {"form": form, "program": program})
+
+
+def _cohort_for(request, pk):
+    cohorts = Cohort.objects.managed_by(request.user).select_related("program__organization")
+    return get_object_or_404(cohorts, pk=pk)
+
+
+@login_required
+def cohort_detail(request, pk):
+    cohort = _cohort_for(request, pk)
+    enrolments = selectors.cohort_enrolments(cohort)
+    form = PairingForm(request.POST or None, cohort=cohort, enrolments=enrolments)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            changed = services.pairing_set(
+                enrolments=data["enrolments"], coach=data["coach"], on=data["starts_on"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            message = ngettext(
+                "%(coach)s now coaches %(count)s more learner.",
+                "%(coach)s now coaches %(count)s more learners.",
+                changed,
+            )
+            messages.success(request, message % {"coach": data["coach"].name, "count": changed})
+            return redirect("programs:cohort-detail", pk=cohort.pk)
+    context = {"cohort": cohort, "program": cohort.program, "enrolments": enrolments, "form": form}
+    return render(request, "programs/cohort_detail.html", context)
+
+
+@login_required
+def cohort_import(request, pk):
+    """Upload a learner list and show every row with its errors; nothing is written yet."""
+    cohort = _cohort_for(request, pk)
+    session_key = IMPORT_SESSION_KEY.format(cohort=cohort.pk)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    rows = None
+    if request.method == "POST" and form.is_valid():
+        rows = imports.check_rows(form.rows, cohort)
+        request.session[session_key] = {
+            "filename": form.cleaned_data["file"].name,
+            "rows": [row.as_dict() for row in rows],
+        }
+    context = {
+        "cohort": cohort,
+        "program": cohort.program,
+        "form": form if rows is None else ImportUploadForm(),
+        "rows": rows,
+        "error_count": sum(1 for row in rows or [] if row.errors),
+    }
+    return render(request, "programs/cohort_import.html", context)
+
+
+@login_required
+@require_POST
+def cohort_import_confirm(request, pk):
+    """Import the previewed rows, checked once more: all of them, or none."""
+    cohort = _cohort_for(request, pk)
+    stored = request.session.get(IMPORT_SESSION_KEY.format(cohort=cohort.pk))
+    if not stored:
+        messages.error(request, _("Upload the file again; the preview has expired."))
+        return redirect("programs:cohort-import", pk=cohort.pk)
+    rows = imports.check_rows([imports.ImportRow(**row) for row in stored["rows"]], cohort)
+    try:
+        enrolments = services.enrolment_import(cohort=cohort, rows=rows, site_url=settings.SITE_URL)
+    except ValidationError as error:
+        # Something changed since the preview (say, a coach lost the role): show it again.
+        messages.error(request, " ".join(error.messages))
+        context = {
+            "cohort": cohort,
+            "program": cohort.program,
+            "form": ImportUploadForm(),
+            "rows": rows,
+            "error_count": sum(1 for row in rows if row.errors),
+        }
+        return render(request, "programs/cohort_import.html", context)
+    del request.session[IMPORT_SESSION_KEY.format(cohort=cohort.pk)]
+    count = len(enrolments)
+    message = ngettext("%(count)s learner imported.", "%(count)s learners imported.", count)
+    messages.success(request, message % {"count": count})
+    return redirect("programs:cohort-detail", pk=cohort.pk)
+
+
+@login_required
+def method_list(request):
+    organizations = Organization.objects.managed_by(request.user)
+    organization = organizations.first()
+    if organization is None:
+        raise Http404
+    form = MethodForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.method_create(organization=organization, name=form.cleaned_data["name"])
+        except ValidationError as error:
+            form.add_error("name", error.messages)
+        else:
+            messages.success(request, _("Method added."))
+            return redirect("programs:methods")
+    methods = Method.objects.filter(
+        pk__in=Method.objects.available_to(organization).values("pk")
+    ).order_by("organization", "builtin", "name")
+    context = {"organization": organization, "methods": methods, "form": form}
+    return render(request, "programs/method_list.html", context)
