@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from programs.models import ChecklistItem, Cohort, Enrolment, LearningGoal, Method, Pairing, Program
+from programs.models import (
+    ChecklistItem,
+    Cohort,
+    Enrolment,
+    LearningGoal,
+    Method,
+    Pairing,
+    Program,
+    ReflectionPrompt,
+)
 
 
 @admin.register(Method)
@@ -15,6 +24,11 @@ class LearningGoalInline(admin.StackedInline):
     extra = 0
 
 
+class ReflectionPromptInline(admin.TabularInline):
+    model = ReflectionPrompt
+    extra = 0
+
+
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
     list_display = ["name", "organization", "status", "owner", "duration_weeks", "updated_at"]
@@ -23,7 +37,7 @@ class ProgramAdmin(admin.ModelAdmin):
     list_select_related = ["organization", "owner"]
     autocomplete_fields = ["owner", "duplicated_from"]
     filter_horizontal = ["methods"]
-    inlines = [LearningGoalInline]
+    inlines = [LearningGoalInline, ReflectionPromptInline]
 
 
 class ChecklistItemInline(admin.TabularInline):

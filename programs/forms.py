@@ -206,3 +206,15 @@ class PairingForm(forms.Form):
                 }
             self.add_error("coach", message)
         return cleaned
+
+
+class ReflectionPromptsForm(forms.Form):
+    questions = forms.CharField(
+        label=_("Reflection questions"),
+        help_text=_("One question per line. Learners answer them after each feedback moment."),
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+    def question_list(self) -> list[str]:
+        lines = self.cleaned_data["questions"].splitlines()
+        return [line.strip() for line in lines if line.strip()]

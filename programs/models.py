@@ -361,3 +361,24 @@ class Pairing(models.Model):
 
     def __str__(self):
         return f"{self.coach} → {self.enrolment}"
+
+
+class ReflectionPrompt(models.Model):
+    """A question a program asks its learners to reflect on."""
+
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.CASCADE,
+        related_name="reflection_prompts",
+        verbose_name=_("program"),
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    text = models.CharField(_("question"), max_length=300)
+
+    class Meta:
+        verbose_name = _("reflection question")
+        verbose_name_plural = _("reflection questions")
+        ordering = ["program", "position", "pk"]
+
+    def __str__(self):
+        return self.text

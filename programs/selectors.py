@@ -2,9 +2,18 @@
 
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from programs.choices import ProgramStatus
-from programs.models import ChecklistItem, Cohort, Enrolment, LearningGoal, Pairing, Program
+from programs.models import (
+    ChecklistItem,
+    Cohort,
+    Enrolment,
+    LearningGoal,
+    Pairing,
+    Program,
+    ReflectionPrompt,
+)
 from werkplek.models import Membership, Organization
 
 
@@ -77,3 +86,16 @@ def coach_loads(organization: Organization):
         .annotate(active_learners=Coalesce(Subquery(active_learners), 0))
         .order_by("team", "user__name")
     )
+
+
+DEFAULT_PROMPTS = [
+    _("What went well?"),
+    _("What will you do differently next time?"),
+    _("What do you need help with?"),
+]
+
+
+def reflection_questions(program) -> list[str]:
+    """The program's own questions, or the three every reflection starts from."""
+    prompts = [p.text for p in ReflectionPrompt.objects.filter(program=program)]
+    return prompts or [str(prompt) for prompt in DEFAULT_PROMPTS]

@@ -23,6 +23,7 @@ from programs.models import (
     Method,
     Pairing,
     Program,
+    ReflectionPrompt,
 )
 from werkplek import services as werkplek_services
 from werkplek.choices import Role
@@ -234,6 +235,19 @@ def checklist_item_delete(*, item: ChecklistItem) -> None:
 def checklist_item_move(*, item: ChecklistItem, direction: int) -> None:
     _ensure_editable(item.goal.program)
     _move(item, item.goal.checklist_items.select_for_update(), direction)
+
+
+@transaction.atomic
+def reflection_prompts_set(*, program, questions: list[str]) -> list[ReflectionPrompt]:
+    """Replace a program's reflection questions; answers given earlier keep their questions."""
+    questions = [q.strip() for q in questions if q.strip()]
+    if not questions:
+        raise ValidationError(_("Ask at least one question."))
+    program.reflection_prompts.all().delete()
+    return ReflectionPrompt.objects.bulk_create(
+        ReflectionPrompt(program=program, position=position, text=text)
+        for position, text in enumerate(questions, start=1)
+    )
 
 
 @transaction.atomic

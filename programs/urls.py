@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/status/", views.program_status, name="status"),
     path("<int:pk>/dupliceren/", views.program_duplicate, name="duplicate"),
     path("<int:pk>/leerdoelen/nieuw/", views.goal_create, name="goal-create"),
+    path("<int:pk>/reflectievragen/", views.reflection_prompts, name="reflection-prompts"),
     path("<int:pk>/groepen/nieuw/", views.cohort_create, name="cohort-create"),
     path("leerdoelen/<int:pk>/bewerken/", views.goal_edit, name="goal-edit"),
     path("leerdoelen/<int:pk>/verwijderen/", views.goal_delete, name="goal-delete"),

@@ -21,6 +21,7 @@ from programs.forms import (
     MethodForm,
     PairingForm,
     ProgramForm,
+    ReflectionPromptsForm,
 )
 from programs.models import ChecklistItem, Cohort, LearningGoal, Method, Program
 from werkplek.models import Organization
@@ -385,3 +386,22 @@ def method_list(request):
     ).order_by("organization", "builtin", "name")
     context = {"organization": organization, "methods": methods, "form": form}
     return render(request, "programs/method_list.html", context)
+
+
+@login_required
+def reflection_prompts(request, pk):
+    program = _program_for(request, pk, write=True)
+    initial = {"questions": "\n".join(selectors.reflection_questions(program))}
+    form = ReflectionPromptsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if _apply(
+            form,
+            services.reflection_prompts_set,
+            program=program,
+            questions=form.question_list(),
+        ):
+            messages.success(request, _("Reflection questions saved."))
+            return redirect(program)
+    return render(
+        request, "programs/reflection_prompts_form.html", {"form": form, "program": program}
+    )

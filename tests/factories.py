@@ -2,6 +2,8 @@ import datetime
 
 import factory
 
+from coaching.choices import Shift
+from coaching.models import FeedbackMoment, GoalAssessment, Reflection
 from programs.choices import ProgramStatus
 from programs.models import ChecklistItem, Cohort, Enrolment, LearningGoal, Pairing, Program
 from werkplek.models import Membership, Organization, User
@@ -109,3 +111,31 @@ class PairingFactory(factory.django.DjangoModelFactory):
         )
     )
     started_on = factory.LazyAttribute(lambda o: o.enrolment.started_on)
+
+
+class FeedbackMomentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FeedbackMoment
+
+    enrolment = factory.SubFactory(EnrolmentFactory)
+    coach = factory.LazyAttribute(lambda o: o.enrolment.pairings.first().coach)
+    occurred_on = factory.LazyAttribute(lambda o: o.enrolment.started_on)
+    shift = Shift.MORNING
+    went_well = "Rustig gewerkt."
+
+
+class GoalAssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GoalAssessment
+
+    feedback_moment = factory.SubFactory(FeedbackMomentFactory)
+    goal = factory.SubFactory(LearningGoalFactory)
+    level = 2
+
+
+class ReflectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Reflection
+
+    enrolment = factory.SubFactory(EnrolmentFactory)
+    due_on = factory.LazyAttribute(lambda o: o.enrolment.started_on)

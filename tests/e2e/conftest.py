@@ -49,8 +49,7 @@ def axe():
         results = checker.run(page)
         bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
         assert not bad, "\n".join(
-            f"{v['id']}: {v['help']} at {[node['target'] for node in v['nodes'][:5]]}"
-            for v in bad
+            f"{v['id']}: {v['help']} at {[node['target'] for node in v['nodes'][:5]]}" for v in bad
         )
 
     return check

@@ -31,8 +31,8 @@ def learner_file(tmp_path, coach_email):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(["E-mail", "Naam", "Team", "E-mail coach", "Startdatum"])
-    sheet.append(["nina@dc-noord.nl", "Nina Kok", "Orderpicking", "mohamed@dc-noord.nl", "7-12-2026"])
-    sheet.append(["ali@dc-noord.nl", "Ali Demir", "Orderpicking", coach_email, "7-12-2026"])
+    sheet.append(["nina@dc-noord.nl", "Nina Kok", "", "mohamed@dc-noord.nl", "7-12-2026"])
+    sheet.append(["ali@dc-noord.nl", "Ali Demir", "", coach_email, "7-12-2026"])
     path = tmp_path / f"lerenden-{coach_email.split('@')[0]}.xlsx"
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -51,7 +51,7 @@ def test_manager_builds_imports_pairs_and_duplicates_a_program(
     axe(page)
     page.get_by_role("link", name="Nieuw programma").click()
     page.get_by_label("Naam").fill("Inwerken reachtruck")
-    page.get_by_label("Bedrijfsdoel").fill("Nieuwe chauffeurs rijden binnen drie weken zelfstandig.")
+    page.get_by_label("Bedrijfsdoel").fill("Nieuwe chauffeurs rijden na drie weken zelfstandig.")
     page.get_by_label("Geplande duur (weken)").fill("3")
     page.get_by_label("coaching on the job").check()
     page.get_by_role("button", name="Opslaan").click()

@@ -1,0 +1,175 @@
+"""Demo coaching history: weeks of feedback, sign-offs and reflections.
+
+In the second group Daan (the demo learner) is clearly ahead and Emma clearly behind, and
+Emma's feedback is overdue; the pilot group has finished.
+"""
+
+import datetime
+import random
+from types import SimpleNamespace
+
+from django.utils import timezone
+
+from coaching import services
+from coaching.choices import Shift
+from coaching.models import FeedbackMoment, PeerFeedback
+from programs.choices import Level
+
+# learner e-mail prefix → (pace: level steps relative to plan, working days without feedback)
+PACES = {
+    "learner": (1.4, 0),
+    "emma.dejong": (0.5, 5),
+    "tomasz.nowak": (1.0, 1),
+    "lotte.visser": (1.2, 0),
+    "bram.smit": (1.0, 0),
+    "priya.ramdin": (0.8, 0),
+}
+WENT_WELL = [
+    "Je werkte rustig en gestructureerd, ook toen het druk werd.",
+    "Je scande elke locatie voordat je pakte; zo blijft de voorraad kloppen.",
+    "Goed dat je zelf om hulp vroeg bij de foutmelding.",
+    "Je looproute was logisch; je liep bijna niet terug.",
+    "Je hield je zone netjes en meldde de kapotte pallet meteen.",
+]
+TO_IMPROVE = [
+    "Let op het tempo aan het begin van de dienst; je kwam traag op gang.",
+    "Zware dozen nog eens onderop zetten; één keer ging het mis.",
+    "Controleer het label vóór je de rolcontainer wegzet.",
+    "Kijk bij het achteruitrijden met de EPT vaker over je schouder.",
+    "Vraag eerder om hulp als je een artikel niet vindt.",
+]
+NEXT_STEPS = [
+    "Morgen een hele order zelfstandig picken; ik kijk op afstand mee.",
+    "Volgende dienst oefenen we de dagelijkse controle van de EPT.",
+    "Probeer 70 regels per uur te halen, zonder fouten.",
+    "Neem de checklist van het eindstation nog een keer door.",
+]
+REFLECTION_ANSWERS = [
+    "Het scannen gaat steeds sneller en ik hoef minder na te denken.",
+    "Ik ga de volgende keer eerst de hele route bekijken voordat ik begin.",
+    "Bij de foutmeldingen van de scanner heb ik nog hulp nodig.",
+    "Ik merkte dat ik rustiger werk als ik de order eerst doorlees.",
+]
+
+
+def _working_days(start: datetime.date, end: datetime.date, every: int):
+    day, count = start, 0
+    while day <= end:
+        if day.weekday() < 5:
+            if count % every == 0:
+                yield day
+            count += 1
+        day += datetime.timedelta(days=1)
+
+
+def _level(goal, day_number: int, pace: float) -> int:
+    planned_days = goal.target_week * 7
+    return min(Level.CAN_TEACH, Level.BEGINNER + int(2 * day_number * pace / planned_days))
+
+
+def _history(enrolment, coach, pace: float, quiet_days: int, rng: random.Random) -> None:
+    program = enrolment.cohort.program
+    goals = list(program.goals.prefetch_related("checklist_items"))
+    today = timezone.localdate()
+    last_day = today - datetime.timedelta(days=1)
+    for _ in range(quiet_days):
+        last_day -= datetime.timedelta(days=1)
+        while last_day.weekday() >= 5:
+            last_day -= datetime.timedelta(days=1)
+    signed = set()
+    days = list(_working_days(enrolment.started_on, last_day, every=2))
+    # The latest reflection is still due; a learner who is behind also skipped the one before.
+    reflected = len(days) - (2 if pace < 1 else 1)
+    for number, day in enumerate(days):
+        day_number = (day - enrolment.started_on).days + 1
+        levels = {g.pk: _level(g, day_number, pace) for g in goals}
+        if all(level >= Level.INDEPENDENT for level in levels.values()) and len(signed) == sum(
+            len(g.checklist_items.all()) for g in goals
+        ):
+            break
+        week = day_number // 7 + 1
+        practised = [g for g in goals if g.target_week <= week + 1 and levels[g.pk] < 4][:3]
+        practised = practised or goals[:1]
+        items = [
+            item
+            for g in practised
+            if levels[g.pk] >= Level.INDEPENDENT
+            for item in g.checklist_items.all()
+            if item.pk not in signed
+        ][:2]
+        signed.update(item.pk for item in items)
+        moment = services.feedback_moment_create(
+            enrolment=enrolment,
+            coach=coach,
+            occurred_on=day,
+            shift=Shift.MORNING if week % 2 else Shift.AFTERNOON,
+            went_well=rng.choice(WENT_WELL),
+            to_improve=rng.choice(TO_IMPROVE),
+            next_step=rng.choice(NEXT_STEPS),
+            levels={g.pk: levels[g.pk] for g in practised},
+            sign_off_items=items,
+        )
+        # Demo history is recorded "after the shift it describes", so older ones are locked.
+        recorded = timezone.make_aware(datetime.datetime.combine(day, datetime.time(17, 30)))
+        FeedbackMoment.objects.filter(pk=moment.pk).update(created_at=recorded)
+        if number < reflected:
+            reflection = services.reflection_submit(
+                enrolment=enrolment,
+                answers=[
+                    {"question": "Wat ging goed?", "answer": rng.choice(REFLECTION_ANSWERS)},
+                    {"question": "Wat doe je de volgende keer anders?", "answer": ""},
+                    {
+                        "question": "Waar heb je hulp bij nodig?",
+                        "answer": rng.choice(REFLECTION_ANSWERS),
+                    },
+                ],
+                now=recorded + datetime.timedelta(hours=20),
+            )
+            if number % 3 != 1:
+                services.reflection_react(
+                    reflection=reflection,
+                    author=coach,
+                    text="Mooi dat je dit zo ziet. Dat pakken we de volgende dienst samen op.",
+                )
+
+
+def seed(demo: SimpleNamespace) -> None:
+    rng = random.Random(2026)  # the same demo every time  # noqa: S311
+    for cohort in [demo.pilot_cohort, demo.second_cohort]:
+        for enrolment in cohort.enrolments.select_related("learner"):
+            pace = PACES.get(enrolment.learner.email.split("@")[0])
+            current = enrolment.pairings.filter(ended_on__isnull=True).first()
+            if pace is None or current is None or enrolment.feedback_moments.exists():
+                continue
+            _history(enrolment, current.coach, *pace, rng)
+    _peer_feedback(demo)
+
+
+def _peer_feedback(demo) -> None:
+    enrolments = {
+        e.learner.email.split("@")[0]: e
+        for e in demo.second_cohort.enrolments.select_related("learner")
+    }
+    daan, emma, tomasz = (
+        enrolments["learner"],
+        enrolments["emma.dejong"],
+        enrolments["tomasz.nowak"],
+    )
+    if PeerFeedback.objects.filter(enrolment__in=[daan, tomasz]).exists():
+        return
+    scanner = demo.program.goals.get(title="Werken met de handscanner")
+    route = demo.program.goals.get(title="Orderpicken volgens de looproute")
+    asked = services.peer_feedback_request(
+        enrolment=daan, goal=scanner, peer=emma.learner, question="Scan ik snel genoeg?"
+    )
+    services.peer_feedback_give(
+        request=asked,
+        author=emma.learner,
+        text="Je scant snel en rustig. Bij de bovenste schappen rek je je ver uit; pak een trapje.",
+    )
+    services.peer_feedback_request(
+        enrolment=tomasz,
+        goal=route,
+        peer=daan.learner,
+        question="Loop ik de route handig of loop ik vaak terug?",
+    )

@@ -1,0 +1,164 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from coaching.choices import Shift
+from programs.choices import Level
+from programs.forms import DateInput
+from programs.models import ChecklistItem, LearningGoal
+from werkplek.models import User
+
+
+class FeedbackMomentForm(forms.Form):
+    """One screen, phone first: the common case is a few taps, nothing typed is ever lost.
+
+    Per goal a "practised" box with a level (pre-set to the current level); per open task a
+    sign-off box.
+    """
+
+    occurred_on = forms.DateField(label=_("Date"), widget=DateInput())
+    shift = forms.ChoiceField(
+        label=_("Shift"),
+        choices=Shift.choices,
+        widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+    )
+    shift_note = forms.CharField(label=_("Which shift?"), max_length=100, required=False)
+    went_well = forms.CharField(
+        label=_("What went well"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    to_improve = forms.CharField(
+        label=_("What can be better"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    next_step = forms.CharField(
+        label=_("Next step (agreed together)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    sign_offs = forms.ModelMultipleChoiceField(
+        label=_("Tasks seen done"),
+        queryset=ChecklistItem.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, goals, current_levels, open_items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.goals = goals
+        self.fields["occurred_on"].initial = timezone.localdate()
+        self.fields["sign_offs"].queryset = ChecklistItem.objects.filter(
+            pk__in=[item.pk for item in open_items]
+        )
+        self.open_items = open_items
+        for goal in goals:
+            self.fields[f"practised_{goal.pk}"] = forms.BooleanField(
+                label=goal.title,
+                required=False,
+                widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+            )
+            self.fields[f"level_{goal.pk}"] = forms.TypedChoiceField(
+                label=_("Level for %(goal)s") % {"goal": goal.title},
+                choices=Level.choices,
+                coerce=int,
+                required=False,
+                initial=current_levels.get(goal.pk) or Level.BEGINNER,
+                widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+            )
+
+    def goal_rows(self):
+        """Per goal: the practised box, the level buttons and its open tasks (with whether
+        each is ticked), for the template."""
+        ticked = {str(value) for value in self["sign_offs"].value() or []}
+        for goal in self.goals:
+            items = [
+                (item, str(item.pk) in ticked)
+                for item in self.open_items
+                if item.goal_id == goal.pk
+            ]
+            yield goal, self[f"practised_{goal.pk}"], self[f"level_{goal.pk}"], items
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("shift") == Shift.OTHER and not cleaned.get("shift_note"):
+            self.add_error("shift_note", _("Say which shift it was."))
+        for goal in self.goals:
+            if cleaned.get(f"practised_{goal.pk}") and not cleaned.get(f"level_{goal.pk}"):
+                self.add_error(f"level_{goal.pk}", _("Choose the level you saw."))
+        return cleaned
+
+    def levels(self) -> dict[int, int]:
+        return {
+            goal.pk: self.cleaned_data[f"level_{goal.pk}"]
+            for goal in self.goals
+            if self.cleaned_data.get(f"practised_{goal.pk}")
+        }
+
+    def moment_fields(self) -> dict:
+        names = ["occurred_on", "shift", "shift_note", "went_well", "to_improve", "next_step"]
+        return {name: self.cleaned_data[name] for name in names}
+
+
+class AddendumForm(forms.Form):
+    text = forms.CharField(
+        label=_("Addendum"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReflectionForm(forms.Form):
+    """The program's questions, one answer box each."""
+
+    def __init__(self, *args, questions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for index, question in enumerate(questions):
+            self.fields[f"answer_{index}"] = forms.CharField(
+                label=question,
+                required=False,
+                max_length=4000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(cleaned.get(f"answer_{i}", "").strip() for i in range(len(self.questions))):
+            raise forms.ValidationError(_("Answer at least one question."))
+        return cleaned
+
+    def answers(self) -> list[dict]:
+        return [
+            {"question": question, "answer": self.cleaned_data.get(f"answer_{index}", "")}
+            for index, question in enumerate(self.questions)
+        ]
+
+
+class ReactionForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your reaction"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class PeerRequestForm(forms.Form):
+    peer = forms.ModelChoiceField(
+        label=_("Colleague"), queryset=User.objects.none(), empty_label=_("Choose a colleague")
+    )
+    goal = forms.ModelChoiceField(
+        label=_("Learning goal"),
+        queryset=LearningGoal.objects.none(),
+        empty_label=_("Choose a goal"),
+    )
+    question = forms.CharField(
+        label=_("Your question (optional)"),
+        max_length=300,
+        required=False,
+        help_text=_("For example: do I scan fast enough at the start of a shift?"),
+    )
+
+    def __init__(self, *args, peers, goals, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["peer"].queryset = User.objects.filter(pk__in=[p.pk for p in peers])
+        self.fields["goal"].queryset = goals
+
+
+class PeerFeedbackForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your feedback"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )

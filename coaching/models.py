@@ -1,0 +1,284 @@
+"""Coaching: feedback moments with levels and sign-offs, reflections and peer feedback.
+
+Everything here is a dated fact: a level is never overwritten but assessed again, a
+sign-off names who saw what and when, a locked feedback moment only gets addenda.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from coaching.choices import Shift
+from programs.choices import Level
+from programs.models import ChecklistItem, Enrolment, LearningGoal
+
+EDIT_WINDOW = datetime.timedelta(hours=24)
+
+
+class FeedbackMomentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(enrolment__in=Enrolment.objects.visible_to(user))
+
+
+class FeedbackMoment(models.Model):
+    """What a coach saw during one shift of a learner, recorded right after it."""
+
+    enrolment = models.ForeignKey(
+        Enrolment,
+        on_delete=models.PROTECT,
+        related_name="feedback_moments",
+        verbose_name=_("enrolment"),
+    )
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="feedback_given",
+        verbose_name=_("coach"),
+    )
+    occurred_on = models.DateField(_("date"))
+    shift = models.CharField(_("shift"), max_length=20, choices=Shift.choices)
+    shift_note = models.CharField(_("other shift"), max_length=100, blank=True)
+    went_well = models.TextField(_("what went well"), blank=True)
+    to_improve = models.TextField(_("what can be better"), blank=True)
+    next_step = models.TextField(_("next step"), blank=True)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    objects = FeedbackMomentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("feedback moment")
+        verbose_name_plural = _("feedback moments")
+        ordering = ["-occurred_on", "-created_at"]
+        indexes = [models.Index(fields=["enrolment", "-occurred_on"])]
+
+    def __str__(self):
+        return f"{self.enrolment.learner} · {self.occurred_on}"
+
+    @property
+    def locked_at(self) -> datetime.datetime:
+        return self.created_at + EDIT_WINDOW
+
+    def is_locked(self, now: datetime.datetime | None = None) -> bool:
+        """After 24 hours a feedback moment is evidence: only addenda can follow."""
+        return (now or timezone.now()) >= self.locked_at
+
+    def can_edit(self, user) -> bool:
+        return user.pk == self.coach_id and not self.is_locked()
+
+    def shift_label(self) -> str:
+        if self.shift == Shift.OTHER and self.shift_note:
+            return self.shift_note
+        return self.get_shift_display()
+
+
+class GoalAssessment(models.Model):
+    """The level a coach saw for one goal in one feedback moment: one dated row per change."""
+
+    feedback_moment = models.ForeignKey(
+        FeedbackMoment,
+        on_delete=models.CASCADE,
+        related_name="assessments",
+        verbose_name=_("feedback moment"),
+    )
+    goal = models.ForeignKey(
+        LearningGoal,
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        verbose_name=_("learning goal"),
+    )
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+
+    class Meta:
+        verbose_name = _("goal assessment")
+        verbose_name_plural = _("goal assessments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["feedback_moment", "goal"], name="assessment_once_per_moment"
+            ),
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=4), name="assessment_level_in_scale"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.goal}: {self.get_level_display()}"
+
+
+class SignOff(models.Model):
+    """A coach's dated statement that they saw a checklist task done."""
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.PROTECT, related_name="sign_offs", verbose_name=_("enrolment")
+    )
+    checklist_item = models.ForeignKey(
+        ChecklistItem,
+        on_delete=models.PROTECT,
+        related_name="sign_offs",
+        verbose_name=_("checklist item"),
+    )
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="sign_offs_given",
+        verbose_name=_("signed off by"),
+    )
+    signed_on = models.DateField(_("signed off on"))
+    level = models.PositiveSmallIntegerField(
+        _("goal level at sign-off"), choices=Level.choices, null=True, blank=True
+    )
+    feedback_moment = models.ForeignKey(
+        FeedbackMoment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sign_offs",
+        verbose_name=_("feedback moment"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sign-off")
+        verbose_name_plural = _("sign-offs")
+        ordering = ["-signed_on", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["feedback_moment", "checklist_item"], name="sign_off_once_per_moment"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.checklist_item} · {self.signed_on}"
+
+
+class FeedbackAddendum(models.Model):
+    """A later note on a locked feedback moment; the original stays as it was."""
+
+    feedback_moment = models.ForeignKey(
+        FeedbackMoment,
+        on_delete=models.CASCADE,
+        related_name="addenda",
+        verbose_name=_("feedback moment"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("author")
+    )
+    text = models.TextField(_("addendum"))
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("addendum")
+        verbose_name_plural = _("addenda")
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return self.text[:50]
+
+
+class ReflectionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(enrolment__in=Enrolment.objects.visible_to(user))
+
+    def due(self):
+        return self.filter(submitted_at__isnull=True)
+
+    def done(self):
+        return self.filter(submitted_at__isnull=False)
+
+
+class Reflection(models.Model):
+    """A learner's answers to the program's questions, due after a feedback moment.
+
+    The questions are stored with the answers, so later edits to the prompts never
+    change what a learner answered.
+    """
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.PROTECT, related_name="reflections", verbose_name=_("enrolment")
+    )
+    feedback_moment = models.ForeignKey(
+        FeedbackMoment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reflections",
+        verbose_name=_("feedback moment"),
+    )
+    due_on = models.DateField(_("due on"))
+    answers = models.JSONField(_("answers"), default=list, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ReflectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reflection")
+        verbose_name_plural = _("reflections")
+        ordering = ["-due_on", "-created_at"]
+
+    def __str__(self):
+        return f"{self.enrolment.learner} · {self.due_on}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.submitted_at is not None
+
+
+class ReflectionReaction(models.Model):
+    """A coach's answer to a learner's reflection."""
+
+    reflection = models.ForeignKey(
+        Reflection, on_delete=models.CASCADE, related_name="reactions", verbose_name=_("reflection")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("author")
+    )
+    text = models.TextField(_("reaction"))
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reaction")
+        verbose_name_plural = _("reactions")
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return self.text[:50]
+
+
+class PeerFeedback(models.Model):
+    """Short feedback from a fellow learner of the same group on one goal, asked for first."""
+
+    enrolment = models.ForeignKey(
+        Enrolment,
+        on_delete=models.PROTECT,
+        related_name="peer_feedback",
+        verbose_name=_("enrolment"),
+    )
+    goal = models.ForeignKey(
+        LearningGoal,
+        on_delete=models.PROTECT,
+        related_name="peer_feedback",
+        verbose_name=_("learning goal"),
+    )
+    requested_from = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="peer_feedback_requests",
+        verbose_name=_("asked of"),
+    )
+    question = models.CharField(_("question"), max_length=300, blank=True)
+    text = models.TextField(_("feedback"), blank=True)
+    requested_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    given_at = models.DateTimeField(_("given at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("peer feedback")
+        verbose_name_plural = _("peer feedback")
+        ordering = ["-requested_at"]
+
+    def __str__(self):
+        return f"{self.requested_from} → {self.enrolment.learner}: {self.goal}"

@@ -1,0 +1,308 @@
+"""Reads for the coach home and the progress page, each in a fixed number of queries."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
+
+from coaching.choices import Pace
+from coaching.models import (
+    FeedbackMoment,
+    GoalAssessment,
+    PeerFeedback,
+    Reflection,
+    SignOff,
+)
+from coaching.progress import (
+    GoalLevels,
+    LevelChange,
+    Projection,
+    project_independence,
+    working_days_between,
+)
+from programs.choices import Level, ProgramStatus
+from programs.models import ChecklistItem, Enrolment, LearningGoal, Pairing
+
+
+def _levels_by_enrolment(enrolment_ids) -> dict[int, dict[int, GoalLevels]]:
+    """{enrolment: {goal: GoalLevels}} from every assessment, oldest first (one query)."""
+    rows = (
+        GoalAssessment.objects.filter(feedback_moment__enrolment__in=enrolment_ids)
+        .order_by("feedback_moment__occurred_on", "feedback_moment__created_at")
+        .values_list(
+            "feedback_moment__enrolment",
+            "goal",
+            "level",
+            "feedback_moment__occurred_on",
+            "feedback_moment__coach__name",
+        )
+    )
+    levels = defaultdict(lambda: defaultdict(GoalLevels))
+    for enrolment_id, goal_id, level, on, coach_name in rows:
+        levels[enrolment_id][goal_id].history.append(LevelChange(on, level, coach_name))
+    return levels
+
+
+@dataclass
+class LearnerRow:
+    """One learner on the coach's home page."""
+
+    enrolment: Enrolment
+    last_feedback_on: datetime.date | None
+    working_days_since: int
+    is_overdue: bool
+    goals_below_independent: int
+    open_sign_offs: int
+    reflections_to_read: int
+    projection: Projection
+
+    @property
+    def is_finished(self) -> bool:
+        """Independent on every goal with every required task signed off."""
+        return self.projection.pace == Pace.INDEPENDENT and not self.open_sign_offs
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.is_overdue or self.projection.pace == Pace.BEHIND
+
+
+def coach_learners(coach, *, today: datetime.date) -> list[LearnerRow]:
+    """The coach's current learners, those who need attention first."""
+    last_feedback = (
+        FeedbackMoment.objects.filter(enrolment=OuterRef("enrolment"))
+        .values("enrolment")
+        .annotate(last=Max("occurred_on"))
+        .values("last")
+    )
+    unread = (
+        Reflection.objects.done()
+        .filter(enrolment=OuterRef("enrolment"), reactions__isnull=True)
+        .values("enrolment")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    pairings = list(
+        Pairing.objects.filter(coach=coach, ended_on__isnull=True, enrolment__ended_on__isnull=True)
+        .exclude(enrolment__cohort__program__status=ProgramStatus.ARCHIVED)
+        .select_related("enrolment__learner", "enrolment__cohort__program")
+        .annotate(last_feedback_on=Subquery(last_feedback), unread=Coalesce(Subquery(unread), 0))
+    )
+    enrolment_ids = [p.enrolment_id for p in pairings]
+    program_ids = {p.enrolment.cohort.program_id for p in pairings}
+    goals = defaultdict(list)
+    for goal_id, program_id in LearningGoal.objects.filter(program__in=program_ids).values_list(
+        "pk", "program"
+    ):
+        goals[program_id].append(goal_id)
+    required = defaultdict(set)
+    for item_id, program_id in ChecklistItem.objects.filter(
+        goal__program__in=program_ids, requires_sign_off=True
+    ).values_list("pk", "goal__program"):
+        required[program_id].add(item_id)
+    signed = defaultdict(set)
+    for enrolment_id, item_id in SignOff.objects.filter(enrolment__in=enrolment_ids).values_list(
+        "enrolment", "checklist_item"
+    ):
+        signed[enrolment_id].add(item_id)
+    levels = _levels_by_enrolment(enrolment_ids)
+
+    rows = []
+    for pairing in pairings:
+        enrolment = pairing.enrolment
+        program = enrolment.cohort.program
+        goal_levels = [levels[enrolment.pk][goal_id] for goal_id in goals[program.pk]]
+        since = working_days_between(pairing.last_feedback_on or enrolment.started_on, today)
+        rows.append(
+            LearnerRow(
+                enrolment=enrolment,
+                last_feedback_on=pairing.last_feedback_on,
+                working_days_since=since,
+                is_overdue=since > program.feedback_every_days,
+                goals_below_independent=sum(1 for g in goal_levels if not g.is_independent),
+                open_sign_offs=len(required[program.pk] - signed[enrolment.pk]),
+                reflections_to_read=pairing.unread,
+                projection=project_independence(
+                    goals=goal_levels,
+                    started_on=enrolment.started_on,
+                    target_on=enrolment.target_on,
+                    today=today,
+                ),
+            )
+        )
+    rows.sort(key=lambda r: (not r.is_overdue, not r.needs_attention, -r.working_days_since))
+    return rows
+
+
+def earlier_learners(coach):
+    """Enrolments the coach guided before: readable, no longer theirs to act on."""
+    current = Pairing.objects.filter(
+        coach=coach, ended_on__isnull=True, enrolment__ended_on__isnull=True
+    ).values("enrolment")
+    return (
+        Enrolment.objects.filter(pairings__coach=coach)
+        .exclude(pk__in=current)
+        .select_related("learner", "cohort__program")
+        .distinct()
+        .order_by("-started_on")
+    )
+
+
+@dataclass
+class GoalProgress:
+    goal: LearningGoal
+    levels: GoalLevels
+    items: list = field(default_factory=list)  # (item, latest sign-off or None)
+
+    @property
+    def items_done(self) -> int:
+        return sum(1 for _item, sign_off in self.items if sign_off)
+
+    @property
+    def current_label(self) -> str:
+        return Level(self.levels.current).label if self.levels.current else ""
+
+
+@dataclass
+class TimelineEntry:
+    on: datetime.date
+    feedback: FeedbackMoment | None = None
+    peer: PeerFeedback | None = None
+
+
+@dataclass
+class EnrolmentProgress:
+    enrolment: Enrolment
+    goals: list[GoalProgress]
+    timeline: list[TimelineEntry]
+    reflections_due: list[Reflection]
+    reflections_done: list[Reflection]
+    peer_requests_open: list[PeerFeedback]
+    projection: Projection
+    current_coach: object | None
+
+    @property
+    def items_done(self) -> int:
+        return sum(goal.items_done for goal in self.goals)
+
+    @property
+    def items_total(self) -> int:
+        return sum(len(goal.items) for goal in self.goals)
+
+
+def enrolment_progress(enrolment: Enrolment, *, today: datetime.date) -> EnrolmentProgress:
+    """Everything the progress page shows for one enrolment."""
+    program = enrolment.cohort.program
+    goals = list(
+        LearningGoal.objects.filter(program=program)
+        .prefetch_related(
+            Prefetch("checklist_items", queryset=ChecklistItem.objects.order_by("position", "pk"))
+        )
+        .order_by("position", "pk")
+    )
+    latest_sign_off = {}
+    for sign_off in (
+        SignOff.objects.filter(enrolment=enrolment)
+        .select_related("signed_by")
+        .order_by("signed_on", "created_at")
+    ):
+        latest_sign_off[sign_off.checklist_item_id] = sign_off
+    levels = _levels_by_enrolment([enrolment.pk])[enrolment.pk]
+    goal_progress = [
+        GoalProgress(
+            goal=goal,
+            levels=levels[goal.pk],
+            items=[(item, latest_sign_off.get(item.pk)) for item in goal.checklist_items.all()],
+        )
+        for goal in goals
+    ]
+    moments = (
+        FeedbackMoment.objects.filter(enrolment=enrolment)
+        .select_related("coach")
+        .prefetch_related(
+            Prefetch(
+                "assessments",
+                queryset=GoalAssessment.objects.select_related("goal").order_by("goal__position"),
+            ),
+            Prefetch("sign_offs", queryset=SignOff.objects.select_related("checklist_item")),
+            "addenda__author",
+        )
+    )
+    peer = PeerFeedback.objects.filter(enrolment=enrolment).select_related("requested_from", "goal")
+    timeline = [TimelineEntry(on=m.occurred_on, feedback=m) for m in moments]
+    timeline += [TimelineEntry(on=p.given_at.date(), peer=p) for p in peer if p.given_at]
+    timeline.sort(key=lambda entry: entry.on, reverse=True)
+    reflections = list(
+        Reflection.objects.filter(enrolment=enrolment)
+        .prefetch_related("reactions__author")
+        .order_by("-due_on", "-pk")
+    )
+    current = (
+        Pairing.objects.filter(enrolment=enrolment, ended_on__isnull=True)
+        .select_related("coach")
+        .first()
+    )
+    return EnrolmentProgress(
+        enrolment=enrolment,
+        goals=goal_progress,
+        timeline=timeline,
+        reflections_due=[r for r in reflections if not r.is_done],
+        reflections_done=[r for r in reflections if r.is_done],
+        peer_requests_open=[p for p in peer if not p.given_at],
+        projection=project_independence(
+            goals=[g.levels for g in goal_progress],
+            started_on=enrolment.started_on,
+            target_on=enrolment.target_on,
+            today=today,
+        ),
+        current_coach=current.coach if current else None,
+    )
+
+
+def peer_requests_for(user):
+    """Feedback fellow learners asked of this user and that they have not given yet."""
+    return (
+        PeerFeedback.objects.filter(requested_from=user, given_at__isnull=True)
+        .select_related("enrolment__learner", "goal")
+        .order_by("requested_at")
+    )
+
+
+def learner_enrolments(user):
+    """The user's own enrolments, newest first, with program and current coach."""
+    current = Pairing.objects.filter(ended_on__isnull=True).select_related("coach")
+    return (
+        Enrolment.objects.filter(learner=user)
+        .select_related("cohort__program")
+        .prefetch_related(Prefetch("pairings", queryset=current, to_attr="current_pairings"))
+        .order_by("ended_on", "-started_on")
+    )
+
+
+def peers_in_group(enrolment):
+    """Fellow learners of the same group whom the learner can ask for feedback."""
+    return (
+        Enrolment.objects.active()
+        .filter(cohort=enrolment.cohort)
+        .exclude(learner=enrolment.learner)
+        .select_related("learner")
+        .order_by("learner__name")
+    )
+
+
+def feedback_form_data(enrolment, *, moment=None):
+    """The goals, their current levels and the tasks not yet signed off, for the form."""
+    program_goals = LearningGoal.objects.filter(program=enrolment.cohort.program_id)
+    goals = list(program_goals.order_by("position", "pk"))
+    levels = _levels_by_enrolment([enrolment.pk])[enrolment.pk]
+    current_levels = {goal_id: goal_levels.current for goal_id, goal_levels in levels.items()}
+    signed = SignOff.objects.filter(enrolment=enrolment)
+    if moment is not None:
+        signed = signed.exclude(feedback_moment=moment)
+    open_items = list(
+        ChecklistItem.objects.filter(goal__in=program_goals)
+        .exclude(pk__in=signed.values("checklist_item"))
+        .order_by("goal__position", "goal", "position", "pk")
+    )
+    return goals, current_levels, open_items

@@ -1,0 +1,212 @@
+"""Every change in coaching: feedback, addenda, reflections, reactions and peer feedback."""
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coaching.models import (
+    FeedbackAddendum,
+    FeedbackMoment,
+    GoalAssessment,
+    PeerFeedback,
+    Reflection,
+    ReflectionReaction,
+    SignOff,
+)
+from programs.models import ChecklistItem, Enrolment, LearningGoal
+from werkplek.models import User
+
+# A learner reflects within two days of a feedback moment.
+REFLECTION_DUE_AFTER = datetime.timedelta(days=2)
+FEEDBACK_TEXT_FIELDS = ("went_well", "to_improve", "next_step")
+
+
+def _check_moment(enrolment: Enrolment, occurred_on: datetime.date, today: datetime.date):
+    if occurred_on > today:
+        raise ValidationError({"occurred_on": _("Feedback is about a shift that has happened.")})
+    if occurred_on < enrolment.started_on:
+        raise ValidationError(
+            {
+                "occurred_on": _("The learner started on %(date)s; pick that day or later.")
+                % {"date": enrolment.started_on.strftime("%d-%m-%Y")}
+            }
+        )
+
+
+def _record_levels_and_sign_offs(moment, levels: dict[int, int], sign_off_items) -> None:
+    program_goals = {g.pk: g for g in moment.enrolment.cohort.program.goals.all()}
+    unknown = set(levels) - set(program_goals)
+    if unknown:
+        raise ValidationError(_("A goal does not belong to this program."))
+    GoalAssessment.objects.bulk_create(
+        GoalAssessment(feedback_moment=moment, goal=program_goals[goal_pk], level=level)
+        for goal_pk, level in levels.items()
+    )
+    for item in sign_off_items:
+        if item.goal_id not in program_goals:
+            raise ValidationError(_("A task does not belong to this program."))
+    SignOff.objects.bulk_create(
+        SignOff(
+            enrolment=moment.enrolment,
+            checklist_item=item,
+            signed_by=moment.coach,
+            signed_on=moment.occurred_on,
+            level=levels.get(item.goal_id),
+            feedback_moment=moment,
+        )
+        for item in sign_off_items
+    )
+
+
+@transaction.atomic
+def feedback_moment_create(
+    *,
+    enrolment: Enrolment,
+    coach: User,
+    occurred_on: datetime.date,
+    shift: str,
+    shift_note: str = "",
+    went_well: str = "",
+    to_improve: str = "",
+    next_step: str = "",
+    levels: dict[int, int] | None = None,
+    sign_off_items: Iterable[ChecklistItem] = (),
+    today: datetime.date | None = None,
+) -> FeedbackMoment:
+    """Record a feedback moment with levels per practised goal and sign-offs.
+
+    A reflection falls due for the learner.
+    """
+    levels = levels or {}
+    sign_off_items = list(sign_off_items)
+    _check_moment(enrolment, occurred_on, today or timezone.localdate())
+    if not (levels or sign_off_items or any([went_well, to_improve, next_step])):
+        raise ValidationError(_("Choose a practised goal, sign off a task or write what you saw."))
+    moment = FeedbackMoment(
+        enrolment=enrolment,
+        coach=coach,
+        occurred_on=occurred_on,
+        shift=shift,
+        shift_note=shift_note,
+        went_well=went_well,
+        to_improve=to_improve,
+        next_step=next_step,
+    )
+    moment.full_clean()
+    moment.save()
+    _record_levels_and_sign_offs(moment, levels, sign_off_items)
+    Reflection.objects.create(
+        enrolment=enrolment, feedback_moment=moment, due_on=occurred_on + REFLECTION_DUE_AFTER
+    )
+    return moment
+
+
+@transaction.atomic
+def feedback_moment_update(
+    *,
+    moment: FeedbackMoment,
+    user: User,
+    levels: dict[int, int] | None = None,
+    sign_off_items: Iterable[ChecklistItem] = (),
+    today: datetime.date | None = None,
+    **fields,
+) -> FeedbackMoment:
+    """Correct a feedback moment: only its author, and only within 24 hours."""
+    moment = FeedbackMoment.objects.select_for_update().get(pk=moment.pk)
+    if user.pk != moment.coach_id:
+        raise ValidationError(_("Only the coach who wrote this feedback can change it."))
+    if moment.is_locked():
+        raise ValidationError(
+            _("Feedback is locked 24 hours after it was recorded; add an addendum instead.")
+        )
+    allowed = {"occurred_on", "shift", "shift_note", *FEEDBACK_TEXT_FIELDS}
+    if not set(fields) <= allowed:
+        raise ValueError(f"only {sorted(allowed)} can be changed")
+    for name, value in fields.items():
+        setattr(moment, name, value)
+    _check_moment(moment.enrolment, moment.occurred_on, today or timezone.localdate())
+    moment.full_clean()
+    moment.save()
+    moment.assessments.all().delete()
+    moment.sign_offs.all().delete()
+    _record_levels_and_sign_offs(moment, levels or {}, list(sign_off_items))
+    moment.reflections.filter(submitted_at__isnull=True).update(
+        due_on=moment.occurred_on + REFLECTION_DUE_AFTER
+    )
+    return moment
+
+
+@transaction.atomic
+def feedback_addendum_create(*, moment: FeedbackMoment, author: User, text: str):
+    """Add a note to a feedback moment without changing what was recorded."""
+    addendum = FeedbackAddendum(feedback_moment=moment, author=author, text=text.strip())
+    addendum.full_clean()
+    addendum.save()
+    return addendum
+
+
+@transaction.atomic
+def reflection_submit(
+    *, enrolment: Enrolment, answers: list[dict], now: datetime.datetime | None = None
+) -> Reflection:
+    """Answer the oldest reflection that is due, or a new one when none is."""
+    if not any(answer["answer"].strip() for answer in answers):
+        raise ValidationError(_("Answer at least one question."))
+    now = now or timezone.now()
+    reflection = enrolment.reflections.due().select_for_update().order_by(
+        "due_on", "pk"
+    ).first() or Reflection(enrolment=enrolment, due_on=timezone.localdate(now))
+    reflection.answers = [
+        {"question": a["question"], "answer": a["answer"].strip()} for a in answers
+    ]
+    reflection.submitted_at = now
+    reflection.full_clean()
+    reflection.save()
+    return reflection
+
+
+@transaction.atomic
+def reflection_react(*, reflection: Reflection, author: User, text: str) -> ReflectionReaction:
+    """A coach answers a learner's reflection."""
+    if not reflection.is_done:
+        raise ValidationError(_("This reflection has not been written yet."))
+    reaction = ReflectionReaction(reflection=reflection, author=author, text=text.strip())
+    reaction.full_clean()
+    reaction.save()
+    return reaction
+
+
+@transaction.atomic
+def peer_feedback_request(
+    *, enrolment: Enrolment, goal: LearningGoal, peer: User, question: str = ""
+) -> PeerFeedback:
+    """Ask a fellow learner of the same group for short feedback on one goal."""
+    if goal.program_id != enrolment.cohort.program_id:
+        raise ValidationError(_("Choose a goal of your own program."))
+    same_group = enrolment.cohort.enrolments.active().filter(learner=peer)
+    if peer == enrolment.learner or not same_group.exists():
+        raise ValidationError(_("Ask someone from your own group."))
+    request = PeerFeedback(enrolment=enrolment, goal=goal, requested_from=peer, question=question)
+    request.full_clean()
+    request.save()
+    return request
+
+
+@transaction.atomic
+def peer_feedback_give(*, request: PeerFeedback, author: User, text: str) -> PeerFeedback:
+    """The asked learner writes their feedback; once given it stays as it is."""
+    request = PeerFeedback.objects.select_for_update().get(pk=request.pk)
+    if author.pk != request.requested_from_id:
+        raise ValidationError(_("Only the colleague who was asked can answer."))
+    if request.given_at:
+        raise ValidationError(_("You already gave this feedback."))
+    if not text.strip():
+        raise ValidationError({"text": _("Write a few words of feedback.")})
+    request.text = text.strip()
+    request.given_at = timezone.now()
+    request.save(update_fields=["text", "given_at"])
+    return request

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from coaching import views
+
+app_name = "coaching"
+
+urlpatterns = [
+    path("mijn-lerenden/", views.coach_home, name="home"),
+    path("mijn-voortgang/", views.my_progress, name="my-progress"),
+    path("deelnames/<int:pk>/voortgang/", views.progress, name="progress"),
+    path("deelnames/<int:pk>/feedback/", views.feedback_create, name="feedback-create"),
+    path("deelnames/<int:pk>/reflectie/", views.reflection_create, name="reflection-create"),
+    path("deelnames/<int:pk>/collega-feedback/", views.peer_request, name="peer-request"),
+    path("feedback/<int:pk>/bewerken/", views.feedback_edit, name="feedback-edit"),
+    path("feedback/<int:pk>/aanvulling/", views.feedback_addendum, name="feedback-addendum"),
+    path("reflecties/<int:pk>/reactie/", views.reflection_react, name="reflection-react"),
+    path("collega-feedback/<int:pk>/", views.peer_give, name="peer-give"),
+]

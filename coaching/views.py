@@ -1,0 +1,288 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from coaching import selectors, services
+from coaching.forms import (
+    AddendumForm,
+    FeedbackMomentForm,
+    PeerFeedbackForm,
+    PeerRequestForm,
+    ReactionForm,
+    ReflectionForm,
+)
+from coaching.models import FeedbackMoment, PeerFeedback, Reflection
+from programs import selectors as program_selectors
+from programs.choices import ProgramStatus
+from programs.models import Enrolment, Program
+from werkplek.choices import Role
+from werkplek.models import Membership
+
+
+def _enrolment_for(request, pk):
+    """An enrolment the user may read: their own, one they coach(ed), or a managed one."""
+    enrolments = Enrolment.objects.visible_to(request.user).select_related(
+        "learner", "cohort__program__organization"
+    )
+    return get_object_or_404(enrolments, pk=pk)
+
+
+def _enrolment_coached_by(request, pk):
+    """An active enrolment the user coaches now; past pairings are read-only."""
+    enrolments = (
+        Enrolment.objects.active()
+        .filter(pairings__coach=request.user, pairings__ended_on__isnull=True)
+        .exclude(cohort__program__status=ProgramStatus.ARCHIVED)
+        .select_related("learner", "cohort__program")
+    )
+    return get_object_or_404(enrolments, pk=pk)
+
+
+def _own_enrolment(request, pk):
+    """The signed-in learner's own active enrolment."""
+    enrolments = Enrolment.objects.active().filter(learner=request.user)
+    return get_object_or_404(enrolments.select_related("cohort__program"), pk=pk)
+
+
+def _apply(form, service, **kwargs):
+    """Call a service, turning its validation errors into form errors; the result or None."""
+    try:
+        return service(**kwargs)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, error)
+        return None
+
+
+@login_required
+def coach_home(request):
+    if not Membership.objects.filter(user=request.user).with_role(Role.COACH).exists():
+        raise Http404
+    today = timezone.localdate()
+    context = {
+        "rows": selectors.coach_learners(request.user, today=today),
+        "earlier": selectors.earlier_learners(request.user),
+    }
+    return render(request, "coaching/coach_home.html", context)
+
+
+def _feedback_form(request, enrolment, *, moment=None):
+    goals, current_levels, open_items = selectors.feedback_form_data(enrolment, moment=moment)
+    initial = None
+    if moment is not None:
+        initial = {
+            "occurred_on": moment.occurred_on,
+            "shift": moment.shift,
+            "shift_note": moment.shift_note,
+            "went_well": moment.went_well,
+            "to_improve": moment.to_improve,
+            "next_step": moment.next_step,
+            "sign_offs": [s.checklist_item_id for s in moment.sign_offs.all()],
+        }
+        for assessment in moment.assessments.all():
+            initial[f"practised_{assessment.goal_id}"] = True
+            initial[f"level_{assessment.goal_id}"] = assessment.level
+    else:
+        last = enrolment.feedback_moments.filter(coach=request.user).first()
+        initial = {"shift": last.shift if last else "morning"}
+    return FeedbackMomentForm(
+        request.POST or None,
+        initial=initial,
+        goals=goals,
+        current_levels=current_levels,
+        open_items=open_items,
+    )
+
+
+@login_required
+def feedback_create(request, pk):
+    enrolment = _enrolment_coached_by(request, pk)
+    form = _feedback_form(request, enrolment)
+    if request.method == "POST" and form.is_valid():
+        moment = _apply(
+            form,
+            services.feedback_moment_create,
+            enrolment=enrolment,
+            coach=request.user,
+            levels=form.levels(),
+            sign_off_items=form.cleaned_data["sign_offs"],
+            **form.moment_fields(),
+        )
+        if moment:
+            messages.success(
+                request,
+                _("Feedback for %(name)s saved. %(name)s is asked to reflect on it.")
+                % {"name": enrolment.learner.get_short_name()},
+            )
+            return redirect("coaching:home")
+    context = {"form": form, "enrolment": enrolment}
+    return render(request, "coaching/feedback_form.html", context)
+
+
+@login_required
+def feedback_edit(request, pk):
+    moments = FeedbackMoment.objects.filter(coach=request.user).select_related(
+        "enrolment__learner", "enrolment__cohort__program"
+    )
+    moment = get_object_or_404(moments, pk=pk)
+    if moment.is_locked():
+        messages.error(
+            request, _("This feedback is locked after 24 hours; you can add an addendum.")
+        )
+        return redirect("coaching:progress", pk=moment.enrolment_id)
+    form = _feedback_form(request, moment.enrolment, moment=moment)
+    if request.method == "POST" and form.is_valid():
+        saved = _apply(
+            form,
+            services.feedback_moment_update,
+            moment=moment,
+            user=request.user,
+            levels=form.levels(),
+            sign_off_items=form.cleaned_data["sign_offs"],
+            **form.moment_fields(),
+        )
+        if saved:
+            messages.success(request, _("Feedback changed."))
+            return redirect("coaching:progress", pk=moment.enrolment_id)
+    context = {"form": form, "enrolment": moment.enrolment, "moment": moment}
+    return render(request, "coaching/feedback_form.html", context)
+
+
+@login_required
+@require_POST
+def feedback_addendum(request, pk):
+    """The author, or the learner's current coach, adds a note to a feedback moment."""
+    moment = get_object_or_404(FeedbackMoment.objects.visible_to(request.user), pk=pk)
+    is_current_coach = moment.enrolment.pairings.filter(
+        coach=request.user, ended_on__isnull=True
+    ).exists()
+    if request.user.pk != moment.coach_id and not is_current_coach:
+        raise Http404
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        services.feedback_addendum_create(
+            moment=moment, author=request.user, text=form.cleaned_data["text"]
+        )
+        messages.success(request, _("Addendum saved."))
+    else:
+        messages.error(request, _("Write the addendum before saving it."))
+    return redirect("coaching:progress", pk=moment.enrolment_id)
+
+
+@login_required
+def progress(request, pk):
+    enrolment = _enrolment_for(request, pk)
+    data = selectors.enrolment_progress(enrolment, today=timezone.localdate())
+    is_learner = enrolment.learner_id == request.user.pk
+    is_current_coach = data.current_coach is not None and data.current_coach.pk == request.user.pk
+    context = {
+        "progress": data,
+        "enrolment": enrolment,
+        "is_learner": is_learner and enrolment.ended_on is None,
+        "is_current_coach": is_current_coach and enrolment.ended_on is None,
+        "is_manager": Program.objects.managed_by(request.user)
+        .filter(pk=enrolment.cohort.program_id)
+        .exists(),
+        "peer_requests": selectors.peer_requests_for(request.user) if is_learner else [],
+    }
+    return render(request, "coaching/progress.html", context)
+
+
+@login_required
+def my_progress(request):
+    enrolments = list(selectors.learner_enrolments(request.user))
+    active = [e for e in enrolments if e.ended_on is None]
+    if len(active) == 1 and len(enrolments) == 1:
+        return redirect("coaching:progress", pk=active[0].pk)
+    context = {
+        "enrolments": enrolments,
+        "peer_requests": selectors.peer_requests_for(request.user),
+    }
+    return render(request, "coaching/my_progress.html", context)
+
+
+@login_required
+def reflection_create(request, pk):
+    enrolment = _own_enrolment(request, pk)
+    questions = program_selectors.reflection_questions(enrolment.cohort.program)
+    form = ReflectionForm(request.POST or None, questions=questions)
+    if request.method == "POST" and form.is_valid():
+        if _apply(form, services.reflection_submit, enrolment=enrolment, answers=form.answers()):
+            messages.success(request, _("Reflection saved. Your coach can read it now."))
+            return redirect("coaching:progress", pk=enrolment.pk)
+    return render(request, "coaching/reflection_form.html", {"form": form, "enrolment": enrolment})
+
+
+@login_required
+@require_POST
+def reflection_react(request, pk):
+    reflections = Reflection.objects.filter(
+        enrolment__pairings__coach=request.user, enrolment__pairings__ended_on__isnull=True
+    )
+    reflection = get_object_or_404(reflections, pk=pk)
+    form = ReactionForm(request.POST)
+    if form.is_valid() and _apply(
+        form,
+        services.reflection_react,
+        reflection=reflection,
+        author=request.user,
+        text=form.cleaned_data["text"],
+    ):
+        messages.success(request, _("Your reaction has been saved."))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    progress_url = reverse("coaching:progress", args=[reflection.enrolment_id])
+    return redirect(f"{progress_url}#reflection-{reflection.pk}")
+
+
+@login_required
+def peer_request(request, pk):
+    enrolment = _own_enrolment(request, pk)
+    peers = [e.learner for e in selectors.peers_in_group(enrolment)]
+    goals = enrolment.cohort.program.goals.order_by("position", "pk")
+    form = PeerRequestForm(request.POST or None, peers=peers, goals=goals)
+    if request.method == "POST" and form.is_valid():
+        asked = _apply(
+            form,
+            services.peer_feedback_request,
+            enrolment=enrolment,
+            goal=form.cleaned_data["goal"],
+            peer=form.cleaned_data["peer"],
+            question=form.cleaned_data["question"],
+        )
+        if asked:
+            messages.success(
+                request, _("%(name)s is asked for feedback.") % {"name": asked.requested_from}
+            )
+            return redirect("coaching:progress", pk=enrolment.pk)
+    context = {"form": form, "enrolment": enrolment, "has_peers": bool(peers)}
+    return render(request, "coaching/peer_request_form.html", context)
+
+
+@login_required
+def peer_give(request, pk):
+    requests = PeerFeedback.objects.filter(
+        requested_from=request.user, given_at__isnull=True
+    ).select_related("enrolment__learner", "goal")
+    asked = get_object_or_404(requests, pk=pk)
+    form = PeerFeedbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if _apply(
+            form,
+            services.peer_feedback_give,
+            request=asked,
+            author=request.user,
+            text=form.cleaned_data["text"],
+        ):
+            messages.success(request, _("Thank you, your feedback has been shared."))
+            return redirect("coaching:my-progress")
+    return render(request, "coaching/peer_give_form.html", {"form": form, "asked": asked})

@@ -1,0 +1,205 @@
+import datetime
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from coaching import services
+from coaching.models import FeedbackMoment, GoalAssessment, Reflection, SignOff
+from tests.factories import ChecklistItemFactory, FeedbackMomentFactory, LearningGoalFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2026, 11, 20, 16, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def goals(program):
+    return [
+        LearningGoalFactory(program=program, title="Veilig werken", target_week=1),
+        LearningGoalFactory(program=program, title="Scannen", target_week=2),
+    ]
+
+
+@pytest.fixture
+def item(goals):
+    return ChecklistItemFactory(goal=goals[1], title="Scant elke locatie")
+
+
+def form_data(goals, item=None, **overrides):
+    data = {
+        "occurred_on": "2026-11-20",
+        "shift": "morning",
+        "went_well": "Rustig en netjes gewerkt.",
+        "to_improve": "Tempo aan het begin.",
+        "next_step": "Morgen zelfstandig picken.",
+        f"practised_{goals[0].pk}": "on",
+        f"level_{goals[0].pk}": "3",
+        f"practised_{goals[1].pk}": "on",
+        f"level_{goals[1].pk}": "2",
+    }
+    if item:
+        data["sign_offs"] = [item.pk]
+    data.update(overrides)
+    return data
+
+
+@time_machine.travel(NOW, tick=False)
+def test_feedback_records_levels_and_sign_offs_as_dated_facts(
+    client, coach, enrolment, goals, item
+):
+    client.force_login(coach)
+    response = client.post(
+        reverse("coaching:feedback-create", args=[enrolment.pk]), form_data(goals, item)
+    )
+    assert response.status_code == 302
+    moment = FeedbackMoment.objects.get()
+    assert (moment.coach, moment.occurred_on) == (coach, datetime.date(2026, 11, 20))
+    levels = dict(GoalAssessment.objects.values_list("goal__title", "level"))
+    assert levels == {"Veilig werken": 3, "Scannen": 2}
+    sign_off = SignOff.objects.get()
+    assert (sign_off.checklist_item, sign_off.signed_by, sign_off.signed_on, sign_off.level) == (
+        item,
+        coach,
+        datetime.date(2026, 11, 20),
+        2,
+    )
+    reflection = Reflection.objects.get()
+    assert (reflection.feedback_moment, reflection.due_on) == (moment, datetime.date(2026, 11, 22))
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_mistake_keeps_everything_typed(client, coach, enrolment, goals, item):
+    client.force_login(coach)
+    data = form_data(goals, item, occurred_on="2026-11-27", **{f"level_{goals[1].pk}": ""})
+    response = client.post(reverse("coaching:feedback-create", args=[enrolment.pk]), data)
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Kies het niveau dat je zag." in content
+    assert "alles wat je typte staat er nog" in content
+    assert "Rustig en netjes gewerkt." in content
+    assert "Morgen zelfstandig picken." in content
+    assert f'id="id_practised_{goals[1].pk}" checked' in content
+    assert f'value="{item.pk}" id="sign-off-{item.pk}" checked' in content
+    assert not FeedbackMoment.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_feedback_about_a_future_shift_is_refused(client, coach, enrolment, goals):
+    client.force_login(coach)
+    data = form_data(goals, occurred_on="2026-11-21")
+    response = client.post(reverse("coaching:feedback-create", args=[enrolment.pk]), data)
+    assert "een dienst die al geweest is" in response.content.decode()
+    assert not FeedbackMoment.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_feedback_before_the_learner_started_is_refused(enrolment, coach, goals):
+    with pytest.raises(ValidationError, match="gestart op 02-11-2026"):
+        services.feedback_moment_create(
+            enrolment=enrolment,
+            coach=coach,
+            occurred_on=datetime.date(2026, 10, 30),
+            shift="morning",
+            went_well="x",
+        )
+
+
+@time_machine.travel(NOW, tick=False)
+def test_empty_feedback_is_refused(client, coach, enrolment, goals):
+    client.force_login(coach)
+    data = {"occurred_on": "2026-11-20", "shift": "morning"}
+    response = client.post(reverse("coaching:feedback-create", args=[enrolment.pk]), data)
+    assert "Kies een geoefend leerdoel" in response.content.decode()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_other_shift_needs_a_name(client, coach, enrolment, goals):
+    client.force_login(coach)
+    data = form_data(goals, shift="other", shift_note="")
+    response = client.post(reverse("coaching:feedback-create", args=[enrolment.pk]), data)
+    assert "Vul in welke dienst het was." in response.content.decode()
+
+
+def test_the_form_starts_from_today_and_the_current_levels(client, coach, enrolment, goals):
+    FeedbackMomentFactory(enrolment=enrolment, coach=coach).assessments.create(
+        goal=goals[1], level=3
+    )
+    client.force_login(coach)
+    content = client.get(reverse("coaching:feedback-create", args=[enrolment.pk])).content.decode()
+    assert f'value="{timezone.localdate().isoformat()}"' in content
+    assert f'id="id_level_{goals[1].pk}_2" checked' in content
+    assert f'id="id_level_{goals[0].pk}_0" checked' in content
+
+
+# --- the 24-hour lock ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def recorded(coach, enrolment, goals):
+    with time_machine.travel(NOW, tick=False):
+        return services.feedback_moment_create(
+            enrolment=enrolment,
+            coach=coach,
+            occurred_on=datetime.date(2026, 11, 20),
+            shift="morning",
+            went_well="Eerste versie",
+            levels={goals[0].pk: 2},
+        )
+
+
+def test_author_can_correct_feedback_within_24_hours(client, coach, recorded, goals):
+    client.force_login(coach)
+    with time_machine.travel(NOW + datetime.timedelta(hours=23, minutes=59), tick=False):
+        data = form_data(goals, went_well="Verbeterd")
+        response = client.post(reverse("coaching:feedback-edit", args=[recorded.pk]), data)
+    assert response.status_code == 302
+    recorded.refresh_from_db()
+    assert recorded.went_well == "Verbeterd"
+    assert dict(recorded.assessments.values_list("goal", "level")) == {
+        goals[0].pk: 3,
+        goals[1].pk: 2,
+    }
+
+
+def test_after_24_hours_feedback_is_locked(client, coach, recorded, goals):
+    client.force_login(coach)
+    with time_machine.travel(NOW + datetime.timedelta(hours=24), tick=False):
+        response = client.post(
+            reverse("coaching:feedback-edit", args=[recorded.pk]),
+            form_data(goals, went_well="Te laat"),
+            follow=True,
+        )
+        with pytest.raises(ValidationError, match="24 uur"):
+            services.feedback_moment_update(moment=recorded, user=coach, went_well="Te laat")
+    assert "ligt na 24 uur vast" in response.content.decode()
+    recorded.refresh_from_db()
+    assert recorded.went_well == "Eerste versie"
+
+
+def test_a_locked_moment_takes_an_addendum_and_keeps_the_original(client, coach, recorded):
+    client.force_login(coach)
+    with time_machine.travel(NOW + datetime.timedelta(days=2), tick=False):
+        client.post(
+            reverse("coaching:feedback-addendum", args=[recorded.pk]),
+            {"text": "Later gezien: het ging de dag erna al beter."},
+        )
+        content = client.get(
+            reverse("coaching:progress", args=[recorded.enrolment_id])
+        ).content.decode()
+    assert "Eerste versie" in content
+    assert "Later gezien: het ging de dag erna al beter." in content
+    assert "Wijzigen (tot" not in content
+
+
+def test_another_coach_cannot_change_feedback(client, other_coach, recorded, goals):
+    client.force_login(other_coach)
+    with time_machine.travel(NOW + datetime.timedelta(hours=1), tick=False):
+        response = client.post(
+            reverse("coaching:feedback-edit", args=[recorded.pk]), form_data(goals)
+        )
+    assert response.status_code == 404
+    with pytest.raises(ValidationError, match="Alleen de coach"):
+        services.feedback_moment_update(moment=recorded, user=other_coach, went_well="x")

@@ -1,0 +1,72 @@
+import pytest
+from django.urls import reverse
+
+from coaching import services
+from coaching.models import SignOff
+from tests.factories import (
+    ChecklistItemFactory,
+    FeedbackMomentFactory,
+    GoalAssessmentFactory,
+    LearningGoalFactory,
+    PairingFactory,
+    ReflectionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def history(enrolment, coach, program):
+    """Make `size` feedback moments with levels, sign-offs, reflections and reactions."""
+    goals = LearningGoalFactory.create_batch(3, program=program)
+    items = [ChecklistItemFactory(goal=goal) for goal in goals]
+
+    def make(size):
+        for n in range(size):
+            moment = FeedbackMomentFactory(enrolment=enrolment, coach=coach)
+            for goal in goals:
+                GoalAssessmentFactory(feedback_moment=moment, goal=goal, level=1 + n % 4)
+            SignOff.objects.create(
+                enrolment=enrolment,
+                checklist_item=items[n % 3],
+                signed_by=coach,
+                signed_on=moment.occurred_on,
+                feedback_moment=moment,
+            )
+            moment.addenda.create(author=coach, text="Aanvulling")
+            reflection = ReflectionFactory(
+                enrolment=enrolment,
+                answers=[{"question": "Wat ging goed?", "answer": "Veel"}],
+                submitted_at=moment.created_at,
+            )
+            services.reflection_react(reflection=reflection, author=coach, text="Goed")
+
+    return make
+
+
+@pytest.mark.parametrize("size", [1, 100])
+def test_progress_page_queries_do_not_grow_with_feedback(
+    client, learner, enrolment, history, django_assert_num_queries, size
+):
+    history(size)
+    client.force_login(learner)
+    # session, user, enrolment, goals, tasks, sign-offs, levels, moments with their levels,
+    # sign-offs, addenda and addenda authors, peer feedback, reflections, reactions and their
+    # authors, current coach, may-manage, roles, peer requests
+    with django_assert_num_queries(20):
+        response = client.get(reverse("coaching:progress", args=[enrolment.pk]))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("size", [1, 100])
+def test_coach_home_queries_do_not_grow_with_feedback_or_learners(
+    client, coach, enrolment, cohort, history, django_assert_num_queries, size
+):
+    history(size)
+    for _ in range(size // 10):
+        PairingFactory(enrolment__cohort=cohort, coach=coach)
+    client.force_login(coach)
+    # session, user, roles, is-coach, pairings, goals, tasks, sign-offs, levels, earlier
+    with django_assert_num_queries(10):
+        response = client.get(reverse("coaching:home"))
+    assert response.status_code == 200
