@@ -1,7 +1,24 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def create_builtin_methods(sender, using="default", **kwargs):
+    """Make sure every built-in learning method has its row.
+
+    Done after every migrate, like Django's content types, so that the rows also come back
+    after a flush (which test databases do between transactional tests).
+    """
+    from programs.choices import BuiltinMethod
+    from programs.models import Method
+
+    for builtin in BuiltinMethod.values:
+        Method.objects.using(using).get_or_create(organization=None, builtin=builtin)
 
 
 class ProgramsConfig(AppConfig):
     name = "programs"
     verbose_name = _("Learning programs")
+
+    def ready(self):
+        post_migrate.connect(create_builtin_methods, sender=self)

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('programs', '0003_reflectionprompt'),
+        ('programs', '0002_reflectionprompt'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

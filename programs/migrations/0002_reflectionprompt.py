@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programs', '0002_builtin_methods'),
+        ('programs', '0001_initial'),
     ]
 
     operations = [
