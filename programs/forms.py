@@ -36,7 +36,7 @@ class ProgramForm(forms.ModelForm):
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
-            "business_objective": forms.Textarea(attrs={"rows": 2}),
+            "business_objective": forms.Textarea(attrs={"rows": 4}),
             "methods": forms.CheckboxSelectMultiple,
         }
 
@@ -118,8 +118,8 @@ class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Learner list (.xlsx or .csv)"),
         help_text=_(
-            "Columns: e-mail, name, team, coach e-mail, start date. "
-            "An empty start date means the group's start date."
+            "Columns: e-mail, name, team, coach e-mail, start date (31-12-2026). "
+            "An empty start date means the group's start date. At most 2 MB."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
@@ -137,9 +137,12 @@ class PairingForm(forms.Form):
     """Pair one coach with several enrolments, warning when the coach would be overloaded."""
 
     enrolments = forms.ModelMultipleChoiceField(
-        label=_("Learners"), queryset=None, widget=forms.CheckboxSelectMultiple
+        label=_("Learners"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Select at least one learner.")},
     )
-    coach = forms.ModelChoiceField(label=_("Coach"), queryset=None)
+    coach = forms.ModelChoiceField(label=_("Coach"), queryset=None, empty_label=_("Choose a coach"))
     starts_on = forms.DateField(label=_("From"), widget=DateInput())
     over_capacity_ok = forms.BooleanField(
         label=_("Pair anyway, above the coach's capacity"), required=False
@@ -163,7 +166,7 @@ class PairingForm(forms.Form):
                 "name": coach.name,
                 "active": load.active_learners,
             }
-        return _("%(name)s (%(active)s of %(capacity)s learners)") % {
+        return _("%(name)s (%(active)s learners, at most %(capacity)s)") % {
             "name": coach.name,
             "active": load.active_learners,
             "capacity": load.coach_capacity,

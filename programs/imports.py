@@ -46,6 +46,13 @@ class ImportRow:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @property
+    def start_date(self) -> datetime.date | None:
+        try:
+            return datetime.date.fromisoformat(self.started_on)
+        except ValueError:
+            return None
+
 
 class ImportFileError(Exception):
     """The file as a whole cannot be read; the message says why, translated."""

@@ -119,10 +119,13 @@ class Program(models.Model):
         Method, blank=True, related_name="programs", verbose_name=_("learning methods")
     )
     feedback_every_days = models.PositiveSmallIntegerField(
-        _("feedback at least every (working days)"),
+        _("feedback rhythm (working days)"),
         default=5,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
-        help_text=_("A learner is overdue when the last feedback moment is older than this."),
+        help_text=_(
+            "A feedback moment at least every this many working days; after that a "
+            "learner's feedback is overdue."
+        ),
     )
     duplicated_from = models.ForeignKey(
         "self",

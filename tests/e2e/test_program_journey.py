@@ -53,7 +53,7 @@ def test_manager_builds_imports_pairs_and_duplicates_a_program(
     page.get_by_label("Naam").fill("Inwerken reachtruck")
     page.get_by_label("Bedrijfsdoel").fill("Nieuwe chauffeurs rijden na drie weken zelfstandig.")
     page.get_by_label("Geplande duur (weken)").fill("3")
-    page.get_by_label("coaching on the job").check()
+    page.get_by_label("coaching op de werkvloer").check()
     page.get_by_role("button", name="Opslaan").click()
     expect(page.get_by_role("heading", name="Inwerken reachtruck")).to_be_visible()
 
