@@ -126,11 +126,13 @@ def _history(enrolment, coach, pace: float, quiet_days: int, rng: random.Random)
                 now=recorded + datetime.timedelta(hours=20),
             )
             if number % 3 != 1:
-                services.reflection_react(
+                reaction = services.reflection_react(
                     reflection=reflection,
                     author=coach,
                     text="Mooi dat je dit zo ziet. Dat pakken we de volgende dienst samen op.",
                 )
+                reaction.created_at = reflection.submitted_at + datetime.timedelta(hours=3)
+                reaction.save(update_fields=["created_at"])
 
 
 def seed(demo: SimpleNamespace) -> None:

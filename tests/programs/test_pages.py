@@ -327,3 +327,24 @@ def test_cohort_page_queries_do_not_grow_with_learners(
     # session, user, roles, cohort, coach loads, enrolments, their current pairings, coaches
     with django_assert_num_queries(8):
         client.get(reverse("programs:cohort-detail", args=[cohort.pk]))
+
+
+def test_pairing_without_learners_says_what_is_missing(client, manager, cohort, coach, enrolment):
+    client.force_login(manager)
+    response = client.post(
+        reverse("programs:cohort-detail", args=[cohort.pk]),
+        {"coach": coach.pk, "starts_on": "2026-11-20"},
+    )
+    assert "Kies minstens één lerende." in response.content.decode()
+
+
+def test_reflection_questions_are_saved_one_per_line_and_never_empty(client, manager, program):
+    client.force_login(manager)
+    url = reverse("programs:reflection-prompts", args=[program.pk])
+    empty = client.post(url, {"questions": " \n  \n"})
+    assert "Dit veld is verplicht." in empty.content.decode()
+    client.post(url, {"questions": "Wat ging goed?\n\nWat oefen je morgen?\n"})
+    assert list(program.reflection_prompts.values_list("text", flat=True)) == [
+        "Wat ging goed?",
+        "Wat oefen je morgen?",
+    ]
