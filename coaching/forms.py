@@ -44,7 +44,10 @@ class FeedbackMomentForm(forms.Form):
     def __init__(self, *args, goals, current_levels, open_items, **kwargs):
         super().__init__(*args, **kwargs)
         self.goals = goals
-        self.fields["occurred_on"].initial = timezone.localdate()
+        self.current_levels = current_levels
+        today = timezone.localdate()
+        self.fields["occurred_on"].initial = today
+        self.fields["occurred_on"].widget.attrs["max"] = today.isoformat()
         self.fields["sign_offs"].queryset = ChecklistItem.objects.filter(
             pk__in=[item.pk for item in open_items]
         )
@@ -53,7 +56,9 @@ class FeedbackMomentForm(forms.Form):
             self.fields[f"practised_{goal.pk}"] = forms.BooleanField(
                 label=goal.title,
                 required=False,
-                widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+                widget=forms.CheckboxInput(
+                    attrs={"class": "form-check-input", "data-practised": True}
+                ),
             )
             self.fields[f"level_{goal.pk}"] = forms.TypedChoiceField(
                 label=_("Level for %(goal)s") % {"goal": goal.title},
@@ -61,12 +66,12 @@ class FeedbackMomentForm(forms.Form):
                 coerce=int,
                 required=False,
                 initial=current_levels.get(goal.pk) or Level.BEGINNER,
-                widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+                widget=forms.RadioSelect(attrs={"class": "btn-check", "data-ticks-goal": True}),
             )
 
     def goal_rows(self):
-        """Per goal: the practised box, the level buttons and its open tasks (with whether
-        each is ticked), for the template."""
+        """Per goal: its current level, the practised box, the level buttons and its open
+        tasks (with whether each is ticked), for the template."""
         ticked = {str(value) for value in self["sign_offs"].value() or []}
         for goal in self.goals:
             items = [
@@ -74,7 +79,13 @@ class FeedbackMomentForm(forms.Form):
                 for item in self.open_items
                 if item.goal_id == goal.pk
             ]
-            yield goal, self[f"practised_{goal.pk}"], self[f"level_{goal.pk}"], items
+            yield (
+                goal,
+                self.current_levels.get(goal.pk),
+                self[f"practised_{goal.pk}"],
+                self[f"level_{goal.pk}"],
+                items,
+            )
 
     def clean(self):
         cleaned = super().clean()

@@ -27,7 +27,13 @@ FEEDBACK_TEXT_FIELDS = ("went_well", "to_improve", "next_step")
 
 def _check_moment(enrolment: Enrolment, occurred_on: datetime.date, today: datetime.date):
     if occurred_on > today:
-        raise ValidationError({"occurred_on": _("Feedback is about a shift that has happened.")})
+        raise ValidationError(
+            {
+                "occurred_on": _(
+                    "Feedback is about a shift that has happened: choose today or an earlier day."
+                )
+            }
+        )
     if occurred_on < enrolment.started_on:
         raise ValidationError(
             {

@@ -124,7 +124,11 @@ def feedback_create(request, pk):
                 % {"name": enrolment.learner.get_short_name()},
             )
             return redirect("coaching:home")
-    context = {"form": form, "enrolment": enrolment}
+    context = {
+        "form": form,
+        "enrolment": enrolment,
+        "last_moment": enrolment.feedback_moments.first(),
+    }
     return render(request, "coaching/feedback_form.html", context)
 
 
@@ -193,6 +197,7 @@ def progress(request, pk):
         .filter(pk=enrolment.cohort.program_id)
         .exists(),
         "peer_requests": selectors.peer_requests_for(request.user) if is_learner else [],
+        "today": timezone.localdate(),
     }
     return render(request, "coaching/progress.html", context)
 
@@ -215,11 +220,13 @@ def reflection_create(request, pk):
     enrolment = _own_enrolment(request, pk)
     questions = program_selectors.reflection_questions(enrolment.cohort.program)
     form = ReflectionForm(request.POST or None, questions=questions)
+    due = enrolment.reflections.due().select_related("feedback_moment__coach").last()
     if request.method == "POST" and form.is_valid():
         if _apply(form, services.reflection_submit, enrolment=enrolment, answers=form.answers()):
             messages.success(request, _("Reflection saved. Your coach can read it now."))
             return redirect("coaching:progress", pk=enrolment.pk)
-    return render(request, "coaching/reflection_form.html", {"form": form, "enrolment": enrolment})
+    context = {"form": form, "enrolment": enrolment, "about": due.feedback_moment if due else None}
+    return render(request, "coaching/reflection_form.html", context)
 
 
 @login_required

@@ -1,12 +1,21 @@
-// Feedback form: choosing a level ticks "practised" for that goal (one tap less), and the
-// free-text shift box only shows for "other".
+// Feedback form: tapping a level or signing off a task ticks "practised" for that goal (one
+// tap less, also when the level was already the pre-set one); a ticked goal's card is
+// outlined; the free-text shift box only shows for "other".
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("feedback-form");
   if (!form) return;
 
-  form.querySelectorAll("[data-level-for]").forEach((fieldset) => {
-    const practised = document.getElementById(fieldset.dataset.levelFor);
-    fieldset.addEventListener("change", () => { practised.checked = true; });
+  form.querySelectorAll("[data-goal-card]").forEach((card) => {
+    const practised = card.querySelector("[data-practised]");
+    const outline = () => card.classList.toggle("border-success", practised.checked);
+    card.querySelectorAll("[data-ticks-goal]").forEach((input) => {
+      input.addEventListener("click", () => {
+        if (input.type === "radio" || input.checked) practised.checked = true;
+        outline();
+      });
+    });
+    practised.addEventListener("change", outline);
+    outline();
   });
 
   const note = form.querySelector("[data-shift-note]");

@@ -82,7 +82,7 @@ def test_a_mistake_keeps_everything_typed(client, coach, enrolment, goals, item)
     assert "Rustig en netjes gewerkt." in content
     assert "Morgen zelfstandig picken." in content
     assert f'id="id_practised_{goals[1].pk}" checked' in content
-    assert f'value="{item.pk}" id="sign-off-{item.pk}" checked' in content
+    assert f'id="sign-off-{item.pk}" data-ticks-goal checked' in content
     assert not FeedbackMoment.objects.exists()
 
 
