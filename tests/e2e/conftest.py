@@ -64,3 +64,21 @@ def log_in(page, live_server):
         page.get_by_role("button", name="Inloggen").click()
 
     return log_in_as
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request):
+    """Every page of a journey runs without inline scripts or styles the CSP would refuse."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    refused = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    yield
+    assert not refused, refused
