@@ -11,24 +11,37 @@ from coaching.models import (
 )
 
 
-class GoalAssessmentInline(admin.TabularInline):
+class EvidenceAdminMixin:
+    """Coaching records are evidence: the admin shows them, only the app's services write."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class GoalAssessmentInline(EvidenceAdminMixin, admin.TabularInline):
     model = GoalAssessment
     extra = 0
 
 
-class SignOffInline(admin.TabularInline):
+class SignOffInline(EvidenceAdminMixin, admin.TabularInline):
     model = SignOff
     extra = 0
     autocomplete_fields = ["signed_by"]
 
 
-class FeedbackAddendumInline(admin.TabularInline):
+class FeedbackAddendumInline(EvidenceAdminMixin, admin.TabularInline):
     model = FeedbackAddendum
     extra = 0
 
 
 @admin.register(FeedbackMoment)
-class FeedbackMomentAdmin(admin.ModelAdmin):
+class FeedbackMomentAdmin(EvidenceAdminMixin, admin.ModelAdmin):
     list_display = ["enrolment", "coach", "occurred_on", "shift", "created_at"]
     list_filter = ["shift", "enrolment__cohort__program", "occurred_on"]
     search_fields = ["enrolment__learner__name", "coach__name", "went_well", "to_improve"]
@@ -38,20 +51,20 @@ class FeedbackMomentAdmin(admin.ModelAdmin):
 
 
 @admin.register(SignOff)
-class SignOffAdmin(admin.ModelAdmin):
+class SignOffAdmin(EvidenceAdminMixin, admin.ModelAdmin):
     list_display = ["checklist_item", "enrolment", "signed_by", "signed_on", "level"]
     list_filter = ["enrolment__cohort__program", "signed_on"]
     search_fields = ["checklist_item__title", "enrolment__learner__name", "signed_by__name"]
     list_select_related = ["checklist_item", "enrolment__learner", "signed_by"]
 
 
-class ReflectionReactionInline(admin.TabularInline):
+class ReflectionReactionInline(EvidenceAdminMixin, admin.TabularInline):
     model = ReflectionReaction
     extra = 0
 
 
 @admin.register(Reflection)
-class ReflectionAdmin(admin.ModelAdmin):
+class ReflectionAdmin(EvidenceAdminMixin, admin.ModelAdmin):
     list_display = ["enrolment", "due_on", "submitted_at"]
     list_filter = ["enrolment__cohort__program", "due_on"]
     search_fields = ["enrolment__learner__name"]
@@ -60,7 +73,7 @@ class ReflectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(PeerFeedback)
-class PeerFeedbackAdmin(admin.ModelAdmin):
+class PeerFeedbackAdmin(EvidenceAdminMixin, admin.ModelAdmin):
     list_display = ["enrolment", "goal", "requested_from", "requested_at", "given_at"]
     list_filter = ["enrolment__cohort__program"]
     search_fields = ["enrolment__learner__name", "requested_from__name", "text"]

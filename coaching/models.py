@@ -19,11 +19,6 @@ from programs.models import ChecklistItem, Enrolment, LearningGoal
 EDIT_WINDOW = datetime.timedelta(hours=24)
 
 
-class FeedbackMomentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(enrolment__in=Enrolment.objects.visible_to(user))
-
-
 class FeedbackMoment(models.Model):
     """What a coach saw during one shift of a learner, recorded right after it."""
 
@@ -48,8 +43,6 @@ class FeedbackMoment(models.Model):
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
 
-    objects = FeedbackMomentQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("feedback moment")
         verbose_name_plural = _("feedback moments")
@@ -66,9 +59,6 @@ class FeedbackMoment(models.Model):
     def is_locked(self, now: datetime.datetime | None = None) -> bool:
         """After 24 hours a feedback moment is evidence: only addenda can follow."""
         return (now or timezone.now()) >= self.locked_at
-
-    def can_edit(self, user) -> bool:
-        return user.pk == self.coach_id and not self.is_locked()
 
     def shift_label(self) -> str:
         if self.shift == Shift.OTHER and self.shift_note:
@@ -180,9 +170,6 @@ class FeedbackAddendum(models.Model):
 
 
 class ReflectionQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(enrolment__in=Enrolment.objects.visible_to(user))
-
     def due(self):
         return self.filter(submitted_at__isnull=True)
 

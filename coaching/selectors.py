@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from coaching.choices import Pace
 from coaching.models import (
@@ -194,6 +195,8 @@ class EnrolmentProgress:
 def enrolment_progress(enrolment: Enrolment, *, today: datetime.date) -> EnrolmentProgress:
     """Everything the progress page shows for one enrolment."""
     program = enrolment.cohort.program
+    # An ended enrolment's projection stays as it was on its last day.
+    today = min(today, enrolment.ended_on or today)
     goals = list(
         LearningGoal.objects.filter(program=program)
         .prefetch_related(
@@ -231,10 +234,13 @@ def enrolment_progress(enrolment: Enrolment, *, today: datetime.date) -> Enrolme
     )
     peer = PeerFeedback.objects.filter(enrolment=enrolment).select_related("requested_from", "goal")
     timeline = [TimelineEntry(on=m.occurred_on, feedback=m) for m in moments]
-    timeline += [TimelineEntry(on=p.given_at.date(), peer=p) for p in peer if p.given_at]
+    timeline += [
+        TimelineEntry(on=timezone.localdate(p.given_at), peer=p) for p in peer if p.given_at
+    ]
     timeline.sort(key=lambda entry: entry.on, reverse=True)
     reflections = list(
         Reflection.objects.filter(enrolment=enrolment)
+        .select_related("feedback_moment")
         .prefetch_related("reactions__author")
         .order_by("-due_on", "-pk")
     )

@@ -123,7 +123,8 @@ def feedback_moment_update(
 ) -> FeedbackMoment:
     """Correct a feedback moment: only its author, and only within 24 hours."""
     moment = FeedbackMoment.objects.select_for_update().get(pk=moment.pk)
-    if user.pk != moment.coach_id:
+    still_coaching = Enrolment.objects.coached_by(user).filter(pk=moment.enrolment_id).exists()
+    if user.pk != moment.coach_id or not still_coaching:
         raise ValidationError(_("Only the coach who wrote this feedback can change it."))
     if moment.is_locked():
         raise ValidationError(
@@ -136,7 +137,7 @@ def feedback_moment_update(
         setattr(moment, name, value)
     _check_moment(moment.enrolment, moment.occurred_on, today or timezone.localdate())
     moment.full_clean()
-    moment.save()
+    moment.save(update_fields=[*fields, "updated_at"])
     moment.assessments.all().delete()
     moment.sign_offs.all().delete()
     _record_levels_and_sign_offs(moment, levels or {}, list(sign_off_items))

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +21,7 @@ from programs import selectors as program_selectors
 from programs.choices import ProgramStatus
 from programs.models import Enrolment, Program
 from werkplek.choices import Role
+from werkplek.lib.forms import run_service
 from werkplek.models import Membership
 
 
@@ -35,32 +35,20 @@ def _enrolment_for(request, pk):
 
 def _enrolment_coached_by(request, pk):
     """An active enrolment the user coaches now; past pairings are read-only."""
-    enrolments = (
-        Enrolment.objects.active()
-        .filter(pairings__coach=request.user, pairings__ended_on__isnull=True)
-        .exclude(cohort__program__status=ProgramStatus.ARCHIVED)
-        .select_related("learner", "cohort__program")
+    enrolments = Enrolment.objects.coached_by(request.user).select_related(
+        "learner", "cohort__program"
     )
     return get_object_or_404(enrolments, pk=pk)
 
 
 def _own_enrolment(request, pk):
-    """The signed-in learner's own active enrolment."""
-    enrolments = Enrolment.objects.active().filter(learner=request.user)
+    """The signed-in learner's own enrolment, while it runs."""
+    enrolments = (
+        Enrolment.objects.active()
+        .filter(learner=request.user)
+        .exclude(cohort__program__status=ProgramStatus.ARCHIVED)
+    )
     return get_object_or_404(enrolments.select_related("cohort__program"), pk=pk)
-
-
-def _apply(form, service, **kwargs):
-    """Call a service, turning its validation errors into form errors; the result or None."""
-    try:
-        return service(**kwargs)
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error)
-        return None
 
 
 @login_required
@@ -108,7 +96,7 @@ def feedback_create(request, pk):
     enrolment = _enrolment_coached_by(request, pk)
     form = _feedback_form(request, enrolment)
     if request.method == "POST" and form.is_valid():
-        moment = _apply(
+        moment = run_service(
             form,
             services.feedback_moment_create,
             enrolment=enrolment,
@@ -134,9 +122,9 @@ def feedback_create(request, pk):
 
 @login_required
 def feedback_edit(request, pk):
-    moments = FeedbackMoment.objects.filter(coach=request.user).select_related(
-        "enrolment__learner", "enrolment__cohort__program"
-    )
+    moments = FeedbackMoment.objects.filter(
+        coach=request.user, enrolment__in=Enrolment.objects.coached_by(request.user)
+    ).select_related("enrolment__learner", "enrolment__cohort__program")
     moment = get_object_or_404(moments, pk=pk)
     if moment.is_locked():
         messages.error(
@@ -145,7 +133,7 @@ def feedback_edit(request, pk):
         return redirect("coaching:progress", pk=moment.enrolment_id)
     form = _feedback_form(request, moment.enrolment, moment=moment)
     if request.method == "POST" and form.is_valid():
-        saved = _apply(
+        saved = run_service(
             form,
             services.feedback_moment_update,
             moment=moment,
@@ -164,13 +152,11 @@ def feedback_edit(request, pk):
 @login_required
 @require_POST
 def feedback_addendum(request, pk):
-    """The author, or the learner's current coach, adds a note to a feedback moment."""
-    moment = get_object_or_404(FeedbackMoment.objects.visible_to(request.user), pk=pk)
-    is_current_coach = moment.enrolment.pairings.filter(
-        coach=request.user, ended_on__isnull=True
-    ).exists()
-    if request.user.pk != moment.coach_id and not is_current_coach:
-        raise Http404
+    """The learner's current coach adds a note to a feedback moment."""
+    moments = FeedbackMoment.objects.filter(
+        enrolment__in=Enrolment.objects.coached_by(request.user)
+    )
+    moment = get_object_or_404(moments, pk=pk)
     form = AddendumForm(request.POST)
     if form.is_valid():
         services.feedback_addendum_create(
@@ -222,7 +208,8 @@ def reflection_create(request, pk):
     form = ReflectionForm(request.POST or None, questions=questions)
     due = enrolment.reflections.due().select_related("feedback_moment__coach").last()
     if request.method == "POST" and form.is_valid():
-        if _apply(form, services.reflection_submit, enrolment=enrolment, answers=form.answers()):
+        answers = form.answers()
+        if run_service(form, services.reflection_submit, enrolment=enrolment, answers=answers):
             messages.success(request, _("Reflection saved. Your coach can read it now."))
             return redirect("coaching:progress", pk=enrolment.pk)
     context = {"form": form, "enrolment": enrolment, "about": due.feedback_moment if due else None}
@@ -233,11 +220,11 @@ def reflection_create(request, pk):
 @require_POST
 def reflection_react(request, pk):
     reflections = Reflection.objects.filter(
-        enrolment__pairings__coach=request.user, enrolment__pairings__ended_on__isnull=True
+        enrolment__in=Enrolment.objects.coached_by(request.user)
     )
     reflection = get_object_or_404(reflections, pk=pk)
     form = ReactionForm(request.POST)
-    if form.is_valid() and _apply(
+    if form.is_valid() and run_service(
         form,
         services.reflection_react,
         reflection=reflection,
@@ -258,7 +245,7 @@ def peer_request(request, pk):
     goals = enrolment.cohort.program.goals.order_by("position", "pk")
     form = PeerRequestForm(request.POST or None, peers=peers, goals=goals)
     if request.method == "POST" and form.is_valid():
-        asked = _apply(
+        asked = run_service(
             form,
             services.peer_feedback_request,
             enrolment=enrolment,
@@ -283,7 +270,7 @@ def peer_give(request, pk):
     asked = get_object_or_404(requests, pk=pk)
     form = PeerFeedbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _apply(
+        if run_service(
             form,
             services.peer_feedback_give,
             request=asked,

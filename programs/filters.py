@@ -33,9 +33,7 @@ class ProgramFilter(django_filters.FilterSet):
         organizations = Organization.objects.visible_to(user)
         managers = Membership.objects.filter(organization__in=organizations, is_manager=True)
         self.filters["owner"].queryset = User.objects.filter(pk__in=managers.values("user"))
-        self.filters["method"].queryset = Method.objects.filter(
-            Q(organization__isnull=True) | Q(organization__in=organizations)
-        )
+        self.filters["method"].queryset = Method.objects.available_to(organizations)
         for name in ["status", "owner", "method"]:
             self.form.fields[name].widget.attrs["class"] = "form-select"
 

@@ -1,5 +1,4 @@
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -56,9 +55,9 @@ class ProgramForm(forms.ModelForm):
             pk__in=managers.values("user")
         ).order_by("name")
         self.fields["owner"].initial = self.instance.owner_id or user.pk
-        self.fields["methods"].queryset = Method.objects.filter(
-            Q(organization__isnull=True) | Q(organization__in=organizations)
-        ).order_by("organization", "builtin", "name")
+        self.fields["methods"].queryset = Method.objects.available_to(organizations).order_by(
+            "organization", "builtin", "name"
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -217,6 +216,12 @@ class ReflectionPromptsForm(forms.Form):
         help_text=_("One question per line. Learners answer them after each feedback moment."),
         widget=forms.Textarea(attrs={"rows": 5}),
     )
+
+    def clean_questions(self):
+        for line in self.cleaned_data["questions"].splitlines():
+            if len(line.strip()) > 300:
+                raise forms.ValidationError(_("Keep each question under 300 characters."))
+        return self.cleaned_data["questions"]
 
     def question_list(self) -> list[str]:
         lines = self.cleaned_data["questions"].splitlines()

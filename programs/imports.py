@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-from programs.models import Cohort, Enrolment
-from werkplek.models import Membership, User
+from programs.models import EARLIEST_DATE, LATEST_DATE, Cohort, Enrolment
+from werkplek.models import Membership
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 1000
@@ -41,7 +41,7 @@ class ImportRow:
     coach_email: str = ""
     started_on: str = ""  # ISO date once valid; the text as typed otherwise
     errors: list[str] = field(default_factory=list)
-    is_new_user: bool = False
+    is_new_user: bool = False  # new to this organisation: gets an invitation
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -88,7 +88,12 @@ def _rows_from_csv(content: bytes) -> list[list]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return list(csv.reader(io.StringIO(text), dialect))
+    try:
+        return list(csv.reader(io.StringIO(text), dialect))
+    except csv.Error as error:
+        raise ImportFileError(
+            _("This CSV file cannot be read. Save it again from Excel as CSV.")
+        ) from error
 
 
 def _rows_from_xlsx(content: bytes) -> list[list]:
@@ -163,7 +168,13 @@ def check_rows(rows: list[ImportRow], cohort: Cohort) -> list[ImportRow]:
     organization = cohort.program.organization
     emails = {row.email for row in rows}
     coach_emails = {row.coach_email for row in rows if row.coach_email}
-    existing = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
+    # Only this organisation's own people count as known: whether an address has an
+    # account elsewhere is not this manager's business, and is never shown.
+    members = set(
+        Membership.objects.filter(organization=organization, user__email__in=emails).values_list(
+            "user__email", flat=True
+        )
+    )
     coaches = set(
         Membership.objects.filter(
             organization=organization, is_coach=True, user__email__in=coach_emails
@@ -189,7 +200,7 @@ def check_rows(rows: list[ImportRow], cohort: Cohort) -> list[ImportRow]:
             )
         else:
             seen[row.email] = row.line
-        row.is_new_user = row.email not in existing
+        row.is_new_user = row.email not in members
         if row.is_new_user and not row.name:
             row.errors.append(_("A new learner needs a name."))
         if row.email in enrolled:
@@ -202,6 +213,8 @@ def check_rows(rows: list[ImportRow], cohort: Cohort) -> list[ImportRow]:
             row.errors.append(_("A learner cannot be their own coach."))
         if row.started_on:
             parsed = _parse_date(row.started_on)
+            if parsed is not None and not EARLIEST_DATE <= parsed <= LATEST_DATE:
+                parsed = None
             if parsed is None:
                 row.errors.append(
                     _("“%(date)s” is not a date; write it as 31-12-2026 or 2026-12-31.")

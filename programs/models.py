@@ -14,12 +14,23 @@ from programs.choices import STATUS_TRANSITIONS, BuiltinMethod, ProgramStatus
 from werkplek.models import Organization
 
 MAX_DURATION_WEEKS = 104
+# Dates outside this range are typing mistakes (and would overflow date arithmetic).
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+LATEST_DATE = datetime.date(2099, 12, 31)
+
+
+def validate_plausible_date(value: datetime.date) -> None:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError(
+            _("Enter a date between %(first)s and %(last)s.")
+            % {"first": EARLIEST_DATE.year, "last": LATEST_DATE.year}
+        )
 
 
 class MethodQuerySet(models.QuerySet):
-    def available_to(self, organization):
-        """The built-in methods and the organisation's own."""
-        return self.filter(Q(organization__isnull=True) | Q(organization=organization))
+    def available_to(self, organizations):
+        """The built-in methods and those of the given organisations."""
+        return self.filter(Q(organization__isnull=True) | Q(organization__in=organizations))
 
 
 class Method(models.Model):
@@ -250,7 +261,7 @@ class Cohort(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     is_pilot = models.BooleanField(_("pilot group"), default=False)
-    starts_on = models.DateField(_("start date"))
+    starts_on = models.DateField(_("start date"), validators=[validate_plausible_date])
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = CohortQuerySet.as_manager()
@@ -275,6 +286,14 @@ class EnrolmentQuerySet(models.QuerySet):
     def active(self):
         return self.filter(ended_on__isnull=True)
 
+    def coached_by(self, user):
+        """Running enrolments that the user coaches now: the ones they may act on."""
+        return (
+            self.active()
+            .filter(pairings__coach=user, pairings__ended_on__isnull=True)
+            .exclude(cohort__program__status=ProgramStatus.ARCHIVED)
+        )
+
     def visible_to(self, user):
         """Enrolments the user may read: their own, those they coach(ed), and managed ones."""
         if not user.is_authenticated:
@@ -298,7 +317,7 @@ class Enrolment(models.Model):
         related_name="enrolments",
         verbose_name=_("learner"),
     )
-    started_on = models.DateField(_("start date"))
+    started_on = models.DateField(_("start date"), validators=[validate_plausible_date])
     target_on = models.DateField(_("target date"))
     ended_on = models.DateField(_("end date"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -342,7 +361,7 @@ class Pairing(models.Model):
         related_name="pairings",
         verbose_name=_("coach"),
     )
-    started_on = models.DateField(_("from"))
+    started_on = models.DateField(_("from"), validators=[validate_plausible_date])
     ended_on = models.DateField(_("until"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -38,6 +38,7 @@ PROGRAM_FIELDS = {
     "feedback_every_days",
 }
 GOAL_FIELDS = {"title", "description", "success_criteria", "target_week"}
+MAX_REFLECTION_QUESTIONS = 10
 CHECKLIST_ITEM_FIELDS = {"title", "requires_sign_off"}
 
 
@@ -83,6 +84,16 @@ def program_update(*, program: Program, methods: Iterable[Method] | None = None,
     _ensure_editable(program)
     changed = _set_fields(program, fields, PROGRAM_FIELDS)
     program.full_clean()
+    latest_goal_week = program.goals.aggregate(week=Max("target_week"))["week"] or 0
+    if program.duration_weeks < latest_goal_week:
+        raise ValidationError(
+            {
+                "duration_weeks": _(
+                    "A learning goal has week %(week)s as its target; shorten that goal first."
+                )
+                % {"week": latest_goal_week}
+            }
+        )
     program.save(update_fields=[*changed, "updated_at"])
     if methods is not None:
         program.methods.set(methods)
@@ -107,7 +118,7 @@ def program_change_status(*, program: Program, status: str) -> Program:
 
 @transaction.atomic
 def program_duplicate(*, program: Program, name: str, owner: User) -> Program:
-    """Copy a program's goals, checklists, methods and settings; never its learners."""
+    """Copy a program's goals, checklists, methods, questions and settings; never its learners."""
     copy = program_create(
         organization=program.organization,
         methods=program.methods.all(),
@@ -142,6 +153,10 @@ def program_duplicate(*, program: Program, name: str, owner: User) -> Program:
         for goal, new_goal in zip(goals, new_goals, strict=True)
         for item in goal.checklist_items.all()
     )
+    ReflectionPrompt.objects.bulk_create(
+        ReflectionPrompt(program=copy, position=prompt.position, text=prompt.text)
+        for prompt in program.reflection_prompts.all()
+    )
     return copy
 
 
@@ -174,6 +189,7 @@ def goal_create(*, program: Program, **fields) -> LearningGoal:
 
 @transaction.atomic
 def goal_update(*, goal: LearningGoal, **fields) -> LearningGoal:
+    """Change a goal's title, description, success criteria or target week."""
     _ensure_editable(goal.program)
     changed = _set_fields(goal, fields, GOAL_FIELDS)
     goal.full_clean()
@@ -195,6 +211,7 @@ def goal_delete(*, goal: LearningGoal) -> None:
 
 @transaction.atomic
 def goal_move(*, goal: LearningGoal, direction: int) -> None:
+    """Move a goal one place up (-1) or down (+1)."""
     _ensure_editable(goal.program)
     _move(goal, goal.program.goals.select_for_update(), direction)
 
@@ -212,6 +229,7 @@ def checklist_item_create(*, goal: LearningGoal, **fields) -> ChecklistItem:
 
 @transaction.atomic
 def checklist_item_update(*, item: ChecklistItem, **fields) -> ChecklistItem:
+    """Change a task's text or whether a coach signs it off."""
     _ensure_editable(item.goal.program)
     changed = _set_fields(item, fields, CHECKLIST_ITEM_FIELDS)
     item.full_clean()
@@ -233,6 +251,7 @@ def checklist_item_delete(*, item: ChecklistItem) -> None:
 
 @transaction.atomic
 def checklist_item_move(*, item: ChecklistItem, direction: int) -> None:
+    """Move a task one place up (-1) or down (+1) in its checklist."""
     _ensure_editable(item.goal.program)
     _move(item, item.goal.checklist_items.select_for_update(), direction)
 
@@ -240,14 +259,23 @@ def checklist_item_move(*, item: ChecklistItem, direction: int) -> None:
 @transaction.atomic
 def reflection_prompts_set(*, program, questions: list[str]) -> list[ReflectionPrompt]:
     """Replace a program's reflection questions; answers given earlier keep their questions."""
+    _ensure_editable(program)
     questions = [q.strip() for q in questions if q.strip()]
     if not questions:
         raise ValidationError(_("Ask at least one question."))
-    program.reflection_prompts.all().delete()
-    return ReflectionPrompt.objects.bulk_create(
+    if len(questions) > MAX_REFLECTION_QUESTIONS:
+        raise ValidationError(
+            _("Ask at most %(max)s questions; a reflection should take minutes, not an hour.")
+            % {"max": MAX_REFLECTION_QUESTIONS}
+        )
+    prompts = [
         ReflectionPrompt(program=program, position=position, text=text)
         for position, text in enumerate(questions, start=1)
-    )
+    ]
+    for prompt in prompts:
+        prompt.full_clean()
+    program.reflection_prompts.all().delete()
+    return ReflectionPrompt.objects.bulk_create(prompts)
 
 
 @transaction.atomic
@@ -272,9 +300,15 @@ def _check_coach(*, coach: User, organization: Organization, learner: User) -> N
 
 @transaction.atomic
 def pairing_set(*, enrolments: Iterable[Enrolment], coach: User, on: datetime.date) -> int:
-    """Make `coach` the coach of each enrolment from `on`; earlier pairings end, and stay."""
+    """Make `coach` the coach of each enrolment from `on` (or its start, if later); the
+    pairing it replaces ends then, and stays as history."""
     changed = 0
     for enrolment in enrolments:
+        _ensure_editable(enrolment.cohort.program)
+        if enrolment.ended_on:
+            raise ValidationError(
+                _("%(name)s has ended this program.") % {"name": enrolment.learner}
+            )
         _check_coach(
             coach=coach,
             organization=enrolment.cohort.program.organization,
@@ -283,10 +317,13 @@ def pairing_set(*, enrolments: Iterable[Enrolment], coach: User, on: datetime.da
         current = enrolment.pairings.select_for_update().filter(ended_on__isnull=True).first()
         if current and current.coach_id == coach.pk:
             continue
+        # A pairing never starts before the enrolment or before the one it replaces; one
+        # that had not started yet ends on its first day.
+        starts_on = max(on, current.started_on if current else enrolment.started_on)
         if current:
-            current.ended_on = max(on, current.started_on)
+            current.ended_on = starts_on
             current.save(update_fields=["ended_on"])
-        pairing = Pairing(enrolment=enrolment, coach=coach, started_on=on)
+        pairing = Pairing(enrolment=enrolment, coach=coach, started_on=starts_on)
         pairing.full_clean()
         pairing.save()
         changed += 1
@@ -349,7 +386,8 @@ def invitation_send(*, user: User, program: Program, site_url: str) -> None:
 
 @transaction.atomic
 def enrolment_import(*, cohort: Cohort, rows: list, site_url: str) -> list[Enrolment]:
-    """Enrol every checked row, all or nothing; new people get an invitation on commit.
+    """Enrol every checked row, all or nothing; people new to the organisation get an
+    invitation on commit (with a link to choose a password).
 
     `rows` come from `programs.imports.check_rows` and must carry no errors.
     """
@@ -366,6 +404,7 @@ def enrolment_import(*, cohort: Cohort, rows: list, site_url: str) -> list[Enrol
             learner = User.objects.create_user(
                 row.email, None, name=row.name, language=cohort.program.organization.language
             )
+        if row.is_new_user:
             invitation_send(user=learner, program=cohort.program, site_url=site_url)
         enrolments.append(
             enrolment_create(

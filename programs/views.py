@@ -24,6 +24,7 @@ from programs.forms import (
     ReflectionPromptsForm,
 )
 from programs.models import ChecklistItem, Cohort, LearningGoal, Method, Program
+from werkplek.lib.forms import run_service
 from werkplek.models import Organization
 
 IMPORT_SESSION_KEY = "programs:import:{cohort}"
@@ -36,16 +37,6 @@ def _program_for(request, pk, *, write=False):
         return selectors.program_detail(programs.visible_to(request.user), pk)
     except Program.DoesNotExist as error:
         raise Http404 from error
-
-
-def _apply(form, service, **kwargs):
-    """Call a service, turning its validation errors into form errors; True when it worked."""
-    try:
-        service(**kwargs)
-    except ValidationError as error:
-        form.add_error(None, error)
-        return False
-    return True
 
 
 @login_required
@@ -65,11 +56,15 @@ def program_create(request):
         raise Http404
     form = ProgramForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        program = services.program_create(
-            organization=form.cleaned_data["organization"], **form.service_fields()
+        program = run_service(
+            form,
+            services.program_create,
+            organization=form.cleaned_data["organization"],
+            **form.service_fields(),
         )
-        messages.success(request, _("Program created. Now add its learning goals."))
-        return redirect(program)
+        if program:
+            messages.success(request, _("Program created. Now add its learning goals."))
+            return redirect(program)
     return render(request, "programs/program_form.html", {"form": form})
 
 
@@ -92,7 +87,7 @@ def program_edit(request, pk):
     form = ProgramForm(request.POST or None, instance=program, user=request.user)
     if request.method == "POST" and form.is_valid():
         fields = form.service_fields()
-        if _apply(form, services.program_update, program=program, **fields):
+        if run_service(form, services.program_update, program=program, **fields):
             messages.success(request, _("Program saved."))
             return redirect(program)
     return render(request, "programs/program_form.html", {"form": form, "program": program})
@@ -118,13 +113,14 @@ def program_duplicate(request, pk):
     initial = {"name": _("%(name)s (copy)") % {"name": program.name}}
     form = DuplicateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            copy = services.program_duplicate(
-                program=program, name=form.cleaned_data["name"], owner=request.user
-            )
-        except ValidationError as error:
-            form.add_error("name", error.messages)
-        else:
+        copy = run_service(
+            form,
+            services.program_duplicate,
+            program=program,
+            name=form.cleaned_data["name"],
+            owner=request.user,
+        )
+        if copy:
             messages.success(request, _("Copy created as a draft, without learners."))
             return redirect(copy)
     return render(request, "programs/program_duplicate.html", {"form": form, "program": program})
@@ -160,7 +156,7 @@ def goal_create(request, pk):
     program = _program_for(request, pk, write=True)
     form = GoalForm(request.POST or None, prefix="new-goal", instance=LearningGoal(program=program))
     if request.method == "POST" and form.is_valid():
-        if _apply(form, services.goal_create, program=program, **form.cleaned_data):
+        if run_service(form, services.goal_create, program=program, **form.cleaned_data):
             return _after_builder_change(request, program)
     if request.htmx:
         return _goals_response(request, pk, goal_form=form)
@@ -178,7 +174,7 @@ def goal_edit(request, pk):
     goal = _goal_for(request, pk)
     form = GoalForm(request.POST or None, instance=goal, prefix=f"goal-{goal.pk}")
     if request.method == "POST" and form.is_valid():
-        if _apply(form, services.goal_update, goal=goal, **form.cleaned_data):
+        if run_service(form, services.goal_update, goal=goal, **form.cleaned_data):
             return _after_builder_change(request, goal.program)
     context = {"form": form, "program": goal.program, "goal": goal, "heading": _("Edit goal")}
     template = "programs/_goal_form.html" if request.htmx else "programs/goal_form.html"
@@ -213,7 +209,7 @@ def checklist_item_create(request, pk):
     goal = _goal_for(request, pk)
     form = ChecklistItemForm(request.POST or None, prefix=f"new-item-{goal.pk}")
     if request.method == "POST" and form.is_valid():
-        if _apply(form, services.checklist_item_create, goal=goal, **form.cleaned_data):
+        if run_service(form, services.checklist_item_create, goal=goal, **form.cleaned_data):
             return _after_builder_change(request, goal.program)
     if request.htmx:
         errors = " ".join(e for field in form.errors.values() for e in field)
@@ -232,7 +228,7 @@ def checklist_item_edit(request, pk):
     item = _item_for(request, pk)
     form = ChecklistItemForm(request.POST or None, instance=item, prefix=f"item-{item.pk}")
     if request.method == "POST" and form.is_valid():
-        if _apply(form, services.checklist_item_update, item=item, **form.cleaned_data):
+        if run_service(form, services.checklist_item_update, item=item, **form.cleaned_data):
             return _after_builder_change(request, item.goal.program)
     context = {
         "form": form,
@@ -273,11 +269,8 @@ def cohort_create(request, pk):
     program = _program_for(request, pk, write=True)
     form = CohortForm(request.POST or None, instance=Cohort(program=program))
     if request.method == "POST" and form.is_valid():
-        try:
-            cohort = services.cohort_create(program=program, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        cohort = run_service(form, services.cohort_create, program=program, **form.cleaned_data)
+        if cohort:
             messages.success(request, _("Group created. Now add its learners."))
             return redirect("programs:cohort-detail", pk=cohort.pk)
     return render(request, "programs/cohort_form.html", {"form": form, "program": program})
@@ -295,13 +288,14 @@ def cohort_detail(request, pk):
     form = PairingForm(request.POST or None, cohort=cohort, enrolments=enrolments)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            changed = services.pairing_set(
-                enrolments=data["enrolments"], coach=data["coach"], on=data["starts_on"]
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        changed = run_service(
+            form,
+            services.pairing_set,
+            enrolments=data["enrolments"],
+            coach=data["coach"],
+            on=data["starts_on"],
+        )
+        if changed is not None:
             message = ngettext(
                 "%(coach)s now coaches %(count)s more learner.",
                 "%(coach)s now coaches %(count)s more learners.",
@@ -374,16 +368,13 @@ def method_list(request):
         raise Http404
     form = MethodForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.method_create(organization=organization, name=form.cleaned_data["name"])
-        except ValidationError as error:
-            form.add_error("name", error.messages)
-        else:
+        name = form.cleaned_data["name"]
+        if run_service(form, services.method_create, organization=organization, name=name):
             messages.success(request, _("Method added."))
             return redirect("programs:methods")
-    methods = Method.objects.filter(
-        pk__in=Method.objects.available_to(organization).values("pk")
-    ).order_by("organization", "builtin", "name")
+    methods = Method.objects.available_to([organization]).order_by(
+        "organization", "builtin", "name"
+    )
     context = {"organization": organization, "methods": methods, "form": form}
     return render(request, "programs/method_list.html", context)
 
@@ -394,7 +385,7 @@ def reflection_prompts(request, pk):
     initial = {"questions": "\n".join(selectors.reflection_questions(program))}
     form = ReflectionPromptsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        if _apply(
+        if run_service(
             form,
             services.reflection_prompts_set,
             program=program,

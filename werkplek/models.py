@@ -140,12 +140,6 @@ class Organization(models.Model):
 
 
 class MembershipQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Memberships a user may see: their own, and all in organisations they manage."""
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(Q(user=user) | Q(organization__in=Organization.objects.managed_by(user)))
-
     def with_role(self, role: Role):
         return self.filter(**{Membership.ROLE_FIELDS[role]: True})
 

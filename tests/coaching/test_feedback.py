@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from coaching import services
 from coaching.models import FeedbackMoment, GoalAssessment, Reflection, SignOff
+from programs import services as program_services
 from tests.factories import ChecklistItemFactory, FeedbackMomentFactory, LearningGoalFactory
 
 pytestmark = pytest.mark.django_db
@@ -203,3 +204,20 @@ def test_another_coach_cannot_change_feedback(client, other_coach, recorded, goa
     assert response.status_code == 404
     with pytest.raises(ValidationError, match="Alleen de coach"):
         services.feedback_moment_update(moment=recorded, user=other_coach, went_well="x")
+
+
+def test_a_former_coach_can_no_longer_correct_their_feedback(
+    client, coach, other_coach, recorded, goals
+):
+    program_services.pairing_set(
+        enrolments=[recorded.enrolment], coach=other_coach, on=datetime.date(2026, 11, 20)
+    )
+    client.force_login(coach)
+    with time_machine.travel(NOW + datetime.timedelta(hours=1), tick=False):
+        edit = client.post(reverse("coaching:feedback-edit", args=[recorded.pk]), form_data(goals))
+        addendum = client.post(
+            reverse("coaching:feedback-addendum", args=[recorded.pk]), {"text": "Nog iets"}
+        )
+    assert edit.status_code == addendum.status_code == 404
+    recorded.refresh_from_db()
+    assert recorded.went_well == "Eerste versie"

@@ -40,6 +40,7 @@ def history(enrolment, coach, program):
                 submitted_at=moment.created_at,
             )
             services.reflection_react(reflection=reflection, author=coach, text="Goed")
+            ReflectionFactory(enrolment=enrolment, feedback_moment=moment)  # still due
 
     return make
 

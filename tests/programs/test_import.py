@@ -190,3 +190,28 @@ def test_confirm_without_a_preview_asks_for_the_file_again(client, manager, coho
     client.force_login(manager)
     response = confirm(client, cohort)
     assert "Upload het bestand opnieuw" in response.content.decode()
+
+
+def test_an_account_outside_the_organisation_is_never_revealed(
+    client, manager, cohort, other_manager
+):
+    client.force_login(manager)
+    unknown = upload(client, cohort, xlsx([["nobody@example.nl", "Iemand", "", "", ""]]))
+    outsider = upload(client, cohort, xlsx([[other_manager.email, "Iemand", "", "", ""]]))
+    assert "nieuw in je organisatie, krijgt een uitnodiging" in unknown.content.decode()
+    assert "nieuw in je organisatie, krijgt een uitnodiging" in outsider.content.decode()
+    assert "al in je organisatie" not in outsider.content.decode()
+
+
+@pytest.mark.parametrize("date", ["31-12-9999", "1-1-1900"])
+def test_an_implausible_start_date_is_a_row_error(client, manager, cohort, date):
+    client.force_login(manager)
+    response = upload(client, cohort, xlsx([["nina@example.nl", "Nina", "", "", date]]))
+    assert "is geen datum" in response.content.decode()
+
+
+def test_a_csv_with_a_giant_field_is_refused_with_a_message(client, manager, cohort):
+    client.force_login(manager)
+    text = 'e-mail;naam\nnina@example.nl;"' + "x" * 200_000 + '"\n'
+    response = upload(client, cohort, csv_file(text))
+    assert "Dit CSV-bestand kan niet gelezen worden." in response.content.decode()

@@ -163,4 +163,58 @@ def test_organisations_can_add_their_own_method_once(organization, other_organiz
     services.method_create(organization=other_organization, name="Buddy-systeem")
     with pytest.raises(ValidationError):
         services.method_create(organization=organization, name="Buddy-systeem")
-    assert Method.objects.available_to(organization).filter(name="Buddy-systeem").count() == 1
+    assert Method.objects.available_to([organization]).filter(name="Buddy-systeem").count() == 1
+
+
+def test_a_program_cannot_be_shortened_below_its_goals(program):
+    LearningGoalFactory(program=program, target_week=5)
+    with pytest.raises(ValidationError, match="week 5"):
+        services.program_update(program=program, duration_weeks=4)
+    program.refresh_from_db()
+    assert program.duration_weeks == 6
+
+
+def test_duplicate_also_copies_the_reflection_questions(program):
+    services.reflection_prompts_set(program=program, questions=["Wat ging goed?", "Wat nu?"])
+    copy = services.program_duplicate(program=program, name="Kopie", owner=program.owner)
+    assert list(copy.reflection_prompts.values_list("text", flat=True)) == [
+        "Wat ging goed?",
+        "Wat nu?",
+    ]
+
+
+def test_reflection_questions_are_checked(program):
+    with pytest.raises(ValidationError):
+        services.reflection_prompts_set(program=program, questions=["x" * 301])
+    with pytest.raises(ValidationError, match="hoogstens 10"):
+        services.reflection_prompts_set(
+            program=program, questions=[f"Vraag {n}" for n in range(11)]
+        )
+    program.status = ProgramStatus.ARCHIVED
+    program.save()
+    with pytest.raises(ValidationError, match="gearchiveerd"):
+        services.reflection_prompts_set(program=program, questions=["Nieuw"])
+    assert not program.reflection_prompts.exists()
+
+
+def test_a_new_pairing_never_starts_before_the_one_it_replaces(enrolment, coach, other_coach):
+    services.pairing_set(enrolments=[enrolment], coach=other_coach, on=datetime.date(2026, 10, 1))
+    pairings = list(
+        enrolment.pairings.order_by("pk").values_list("coach", "started_on", "ended_on")
+    )
+    start = datetime.date(2026, 11, 2)
+    assert pairings == [(coach.pk, start, start), (other_coach.pk, start, None)]
+
+
+def test_an_ended_enrolment_gets_no_new_coach(enrolment, other_coach):
+    enrolment.ended_on = datetime.date(2026, 11, 20)
+    enrolment.save()
+    with pytest.raises(ValidationError, match="gestopt"):
+        services.pairing_set(
+            enrolments=[enrolment], coach=other_coach, on=datetime.date(2026, 11, 21)
+        )
+
+
+def test_a_group_start_date_must_be_plausible(program):
+    with pytest.raises(ValidationError, match="tussen 2000 en 2099"):
+        services.cohort_create(program=program, name="Groep", starts_on=datetime.date(9999, 1, 1))

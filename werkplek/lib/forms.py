@@ -1,0 +1,27 @@
+"""Running a service from a view with its errors shown on the form."""
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError
+from django.utils.translation import gettext as _
+
+
+def run_service(form, service, **kwargs):
+    """Call `service`; its validation errors become form errors. The result, or None.
+
+    An integrity error means another request changed the same rows a moment earlier
+    (a double submit, two managers at once); the user sees that and can try again.
+    """
+    try:
+        return service(**kwargs)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, error)
+    except IntegrityError:
+        form.add_error(
+            NON_FIELD_ERRORS,
+            _("Someone changed this at the same moment. Check the page and try again."),
+        )
+    return None
