@@ -1,6 +1,7 @@
 // Feedback form: tapping a level or signing off a task ticks "practised" for that goal (one
 // tap less, also when the level was already the pre-set one); a ticked goal's card is
-// outlined; the free-text shift box only shows for "other".
+// outlined; the free-text shift box only shows for "other"; a second tap on "save" (tired
+// thumbs on a phone) does not record the moment twice.
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("feedback-form");
   if (!form) return;
@@ -25,4 +26,9 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   form.querySelectorAll("input[name=shift]").forEach((radio) => radio.addEventListener("change", showNote));
   showNote();
+
+  form.addEventListener("submit", (event) => {
+    if (form.dataset.submitted) event.preventDefault();
+    form.dataset.submitted = "true";
+  });
 });
