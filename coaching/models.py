@@ -173,6 +173,10 @@ class ReflectionQuerySet(models.QuerySet):
     def due(self):
         return self.filter(submitted_at__isnull=True)
 
+    def next_due(self):
+        """The reflection a learner answers next: the one due first."""
+        return self.due().order_by("due_on", "pk").first()
+
     def done(self):
         return self.filter(submitted_at__isnull=False)
 

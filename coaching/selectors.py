@@ -23,7 +23,7 @@ from coaching.progress import (
     project_independence,
     working_days_between,
 )
-from programs.choices import Level, ProgramStatus
+from programs.choices import Level
 from programs.models import ChecklistItem, Enrolment, LearningGoal, Pairing
 
 
@@ -85,8 +85,11 @@ def coach_learners(coach, *, today: datetime.date) -> list[LearnerRow]:
         .values("n")
     )
     pairings = list(
-        Pairing.objects.filter(coach=coach, ended_on__isnull=True, enrolment__ended_on__isnull=True)
-        .exclude(enrolment__cohort__program__status=ProgramStatus.ARCHIVED)
+        Pairing.objects.filter(
+            coach=coach,
+            ended_on__isnull=True,
+            enrolment__in=Enrolment.objects.coached_by(coach),
+        )
         .select_related("enrolment__learner", "enrolment__cohort__program")
         .annotate(last_feedback_on=Subquery(last_feedback), unread=Coalesce(Subquery(unread), 0))
     )

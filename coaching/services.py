@@ -164,9 +164,9 @@ def reflection_submit(
     if not any(answer["answer"].strip() for answer in answers):
         raise ValidationError(_("Answer at least one question."))
     now = now or timezone.now()
-    reflection = enrolment.reflections.due().select_for_update().order_by(
-        "due_on", "pk"
-    ).first() or Reflection(enrolment=enrolment, due_on=timezone.localdate(now))
+    reflection = enrolment.reflections.select_for_update().next_due() or Reflection(
+        enrolment=enrolment, due_on=timezone.localdate(now)
+    )
     reflection.answers = [
         {"question": a["question"], "answer": a["answer"].strip()} for a in answers
     ]

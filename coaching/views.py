@@ -206,7 +206,7 @@ def reflection_create(request, pk):
     enrolment = _own_enrolment(request, pk)
     questions = program_selectors.reflection_questions(enrolment.cohort.program)
     form = ReflectionForm(request.POST or None, questions=questions)
-    due = enrolment.reflections.due().select_related("feedback_moment__coach").last()
+    due = enrolment.reflections.select_related("feedback_moment__coach").next_due()
     if request.method == "POST" and form.is_valid():
         answers = form.answers()
         if run_service(form, services.reflection_submit, enrolment=enrolment, answers=answers):

@@ -27,8 +27,6 @@ from programs.models import ChecklistItem, Cohort, LearningGoal, Method, Program
 from werkplek.lib.forms import run_service
 from werkplek.models import Organization
 
-IMPORT_SESSION_KEY = "programs:import:{cohort}"
-
 
 def _program_for(request, pk, *, write=False):
     """The program if the user may read it (or, with write, change it); 404 otherwise."""
@@ -144,11 +142,20 @@ def _after_builder_change(request, program):
     return redirect(reverse("programs:detail", args=[program.pk]) + "#goals")
 
 
-def _builder_error(request, program, error):
-    if request.htmx:
-        return _goals_response(request, program.pk, error=" ".join(error.messages))
-    messages.error(request, " ".join(error.messages))
-    return redirect(program)
+def _builder_action(request, program, service, **kwargs):
+    """Run a delete or move in the builder and answer with the refreshed goals."""
+    try:
+        service(**kwargs)
+    except ValidationError as error:
+        if request.htmx:
+            return _goals_response(request, program.pk, error=" ".join(error.messages))
+        messages.error(request, " ".join(error.messages))
+        return redirect(program)
+    return _after_builder_change(request, program)
+
+
+def _direction(request) -> int:
+    return -1 if request.POST.get("direction") == "up" else 1
 
 
 @login_required
@@ -185,23 +192,16 @@ def goal_edit(request, pk):
 @require_POST
 def goal_delete(request, pk):
     goal = _goal_for(request, pk)
-    try:
-        services.goal_delete(goal=goal)
-    except ValidationError as error:
-        return _builder_error(request, goal.program, error)
-    return _after_builder_change(request, goal.program)
+    return _builder_action(request, goal.program, services.goal_delete, goal=goal)
 
 
 @login_required
 @require_POST
 def goal_move(request, pk):
     goal = _goal_for(request, pk)
-    direction = -1 if request.POST.get("direction") == "up" else 1
-    try:
-        services.goal_move(goal=goal, direction=direction)
-    except ValidationError as error:
-        return _builder_error(request, goal.program, error)
-    return _after_builder_change(request, goal.program)
+    return _builder_action(
+        request, goal.program, services.goal_move, goal=goal, direction=_direction(request)
+    )
 
 
 @login_required
@@ -245,23 +245,20 @@ def checklist_item_edit(request, pk):
 @require_POST
 def checklist_item_delete(request, pk):
     item = _item_for(request, pk)
-    try:
-        services.checklist_item_delete(item=item)
-    except ValidationError as error:
-        return _builder_error(request, item.goal.program, error)
-    return _after_builder_change(request, item.goal.program)
+    return _builder_action(request, item.goal.program, services.checklist_item_delete, item=item)
 
 
 @login_required
 @require_POST
 def checklist_item_move(request, pk):
     item = _item_for(request, pk)
-    direction = -1 if request.POST.get("direction") == "up" else 1
-    try:
-        services.checklist_item_move(item=item, direction=direction)
-    except ValidationError as error:
-        return _builder_error(request, item.goal.program, error)
-    return _after_builder_change(request, item.goal.program)
+    return _builder_action(
+        request,
+        item.goal.program,
+        services.checklist_item_move,
+        item=item,
+        direction=_direction(request),
+    )
 
 
 @login_required
@@ -307,23 +304,16 @@ def cohort_detail(request, pk):
     return render(request, "programs/cohort_detail.html", context)
 
 
-@login_required
-def cohort_import(request, pk):
-    """Upload a learner list and show every row with its errors; nothing is written yet."""
-    cohort = _cohort_for(request, pk)
-    session_key = IMPORT_SESSION_KEY.format(cohort=cohort.pk)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
-    rows = None
-    if request.method == "POST" and form.is_valid():
-        rows = imports.check_rows(form.rows, cohort)
-        request.session[session_key] = {
-            "filename": form.cleaned_data["file"].name,
-            "rows": [row.as_dict() for row in rows],
-        }
+def _import_key(cohort) -> str:
+    return f"programs:import:{cohort.pk}"
+
+
+def _import_page(request, cohort, *, rows=None, form=None):
+    """The upload form, with the preview of the checked rows once there are any."""
     context = {
         "cohort": cohort,
         "program": cohort.program,
-        "form": form if rows is None else ImportUploadForm(),
+        "form": form if form is not None else ImportUploadForm(),
         "rows": rows,
         "error_count": sum(1 for row in rows or [] if row.errors),
     }
@@ -331,11 +321,23 @@ def cohort_import(request, pk):
 
 
 @login_required
+def cohort_import(request, pk):
+    """Upload a learner list and show every row with its errors; nothing is written yet."""
+    cohort = _cohort_for(request, pk)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        rows = imports.check_rows(form.rows, cohort)
+        request.session[_import_key(cohort)] = {"rows": [row.as_dict() for row in rows]}
+        return _import_page(request, cohort, rows=rows)
+    return _import_page(request, cohort, form=form)
+
+
+@login_required
 @require_POST
 def cohort_import_confirm(request, pk):
     """Import the previewed rows, checked once more: all of them, or none."""
     cohort = _cohort_for(request, pk)
-    stored = request.session.get(IMPORT_SESSION_KEY.format(cohort=cohort.pk))
+    stored = request.session.get(_import_key(cohort))
     if not stored:
         messages.error(request, _("Upload the file again; the preview has expired."))
         return redirect("programs:cohort-import", pk=cohort.pk)
@@ -345,15 +347,8 @@ def cohort_import_confirm(request, pk):
     except ValidationError as error:
         # Something changed since the preview (say, a coach lost the role): show it again.
         messages.error(request, " ".join(error.messages))
-        context = {
-            "cohort": cohort,
-            "program": cohort.program,
-            "form": ImportUploadForm(),
-            "rows": rows,
-            "error_count": sum(1 for row in rows if row.errors),
-        }
-        return render(request, "programs/cohort_import.html", context)
-    del request.session[IMPORT_SESSION_KEY.format(cohort=cohort.pk)]
+        return _import_page(request, cohort, rows=rows)
+    del request.session[_import_key(cohort)]
     count = len(enrolments)
     message = ngettext("%(count)s learner imported.", "%(count)s learners imported.", count)
     messages.success(request, message % {"count": count})

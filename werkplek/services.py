@@ -35,6 +35,12 @@ def user_update_preferences(*, user: User, **fields) -> User:
     return user
 
 
+def _membership(user: User, organization: Organization) -> Membership:
+    """The person's membership of the organisation, or a new unsaved one."""
+    existing = Membership.objects.filter(user=user, organization=organization).first()
+    return existing or Membership(user=user, organization=organization)
+
+
 @transaction.atomic
 def membership_set(
     *,
@@ -45,8 +51,7 @@ def membership_set(
     coach_capacity: int | None = None,
 ) -> Membership:
     """Give a person exactly these roles, team and capacity in an organisation."""
-    membership = Membership.objects.filter(user=user, organization=organization).first()
-    membership = membership or Membership(user=user, organization=organization)
+    membership = _membership(user, organization)
     for role, field in Membership.ROLE_FIELDS.items():
         setattr(membership, field, role in roles)
     membership.team = team
@@ -61,8 +66,7 @@ def membership_add_role(
     *, user: User, organization: Organization, role: Role, team: str = ""
 ) -> Membership:
     """Add one role to a person in an organisation, keeping what they had (team if not given)."""
-    membership = Membership.objects.filter(user=user, organization=organization).first()
-    membership = membership or Membership(user=user, organization=organization)
+    membership = _membership(user, organization)
     setattr(membership, Membership.ROLE_FIELDS[role], True)
     membership.team = team or membership.team
     membership.full_clean()
