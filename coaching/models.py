@@ -14,9 +14,29 @@ from django.utils.translation import gettext_lazy as _
 
 from coaching.choices import Shift
 from programs.choices import Level
-from programs.models import ChecklistItem, Enrolment, LearningGoal
+from programs.models import ChecklistItem, Enrolment, LearningGoal, readable_q
 
 EDIT_WINDOW = datetime.timedelta(hours=24)
+
+
+class FeedbackMomentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Feedback on enrolments the user reads in full; a former coach, their own."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(readable_q(user) | Q(coach=user))
+
+    def editable_by(self, user, *, now: datetime.datetime | None = None):
+        """Feedback the user may correct: their own, still their learner, within 24 hours."""
+        return self.filter(
+            coach=user,
+            enrolment__in=Enrolment.objects.coached_by(user),
+            created_at__gt=(now or timezone.now()) - EDIT_WINDOW,
+        )
+
+    def open_to_addenda_by(self, user):
+        """Feedback the user may add a note to: any on the learners they coach now."""
+        return self.filter(enrolment__in=Enrolment.objects.coached_by(user))
 
 
 class FeedbackMoment(models.Model):
@@ -43,6 +63,8 @@ class FeedbackMoment(models.Model):
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
 
+    objects = FeedbackMomentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("feedback moment")
         verbose_name_plural = _("feedback moments")
@@ -60,10 +82,28 @@ class FeedbackMoment(models.Model):
         """After 24 hours a feedback moment is evidence: only addenda can follow."""
         return (now or timezone.now()) >= self.locked_at
 
+    def can_be_edited_by(self, user) -> bool:
+        """The one edit rule (as `editable_by`): the author, still the coach, within 24 h."""
+        return (
+            self.coach_id == user.pk
+            and not self.is_locked()
+            and self.enrolment.is_coached_now_by(user)
+        )
+
     def shift_label(self) -> str:
         if self.shift == Shift.OTHER and self.shift_note:
             return self.shift_note
         return self.get_shift_display()
+
+
+class GoalAssessmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Levels the user may read; a former coach, those of their time and before."""
+        return self.filter(
+            readable_q(
+                user, enrolment="feedback_moment__enrolment", dated="feedback_moment__occurred_on"
+            )
+        )
 
 
 class GoalAssessment(models.Model):
@@ -83,6 +123,8 @@ class GoalAssessment(models.Model):
     )
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
 
+    objects = GoalAssessmentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("goal assessment")
         verbose_name_plural = _("goal assessments")
@@ -97,6 +139,12 @@ class GoalAssessment(models.Model):
 
     def __str__(self):
         return f"{self.goal}: {self.get_level_display()}"
+
+
+class SignOffQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Sign-offs the user may read; a former coach, those of their time and before."""
+        return self.filter(readable_q(user, dated="signed_on"))
 
 
 class SignOff(models.Model):
@@ -131,6 +179,8 @@ class SignOff(models.Model):
     )
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
+    objects = SignOffQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("sign-off")
         verbose_name_plural = _("sign-offs")
@@ -143,6 +193,17 @@ class SignOff(models.Model):
 
     def __str__(self):
         return f"{self.checklist_item} · {self.signed_on}"
+
+
+class FeedbackAddendumQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Addenda on visible feedback; a former coach, those written in their time."""
+        return self.filter(
+            readable_q(
+                user, enrolment="feedback_moment__enrolment", dated="created_at", timestamp=True
+            ),
+            feedback_moment__in=FeedbackMoment.objects.visible_to(user),
+        )
 
 
 class FeedbackAddendum(models.Model):
@@ -159,6 +220,8 @@ class FeedbackAddendum(models.Model):
     )
     text = models.TextField(_("addendum"))
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = FeedbackAddendumQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("addendum")
@@ -179,6 +242,14 @@ class ReflectionQuerySet(models.QuerySet):
 
     def done(self):
         return self.filter(submitted_at__isnull=False)
+
+    def visible_to(self, user):
+        """Reflections the user may read; a former coach, those handed in in their time."""
+        return self.filter(readable_q(user, dated="submitted_at", timestamp=True))
+
+    def open_to_reactions_by(self, user):
+        """Written reflections of the learners the user coaches now."""
+        return self.done().filter(enrolment__in=Enrolment.objects.coached_by(user))
 
 
 class Reflection(models.Model):
@@ -219,6 +290,14 @@ class Reflection(models.Model):
         return self.submitted_at is not None
 
 
+class ReflectionReactionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Reactions the user may read; a former coach, those written in their time."""
+        return self.filter(
+            readable_q(user, enrolment="reflection__enrolment", dated="created_at", timestamp=True)
+        )
+
+
 class ReflectionReaction(models.Model):
     """A coach's answer to a learner's reflection."""
 
@@ -231,6 +310,8 @@ class ReflectionReaction(models.Model):
     text = models.TextField(_("reaction"))
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
+    objects = ReflectionReactionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("reaction")
         verbose_name_plural = _("reactions")
@@ -238,6 +319,25 @@ class ReflectionReaction(models.Model):
 
     def __str__(self):
         return self.text[:50]
+
+
+class PeerFeedbackQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Peer feedback the user may read: what was asked of them, and what was given on
+        enrolments they read (a former coach: given in their time)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            Q(requested_from=user) | readable_q(user, dated="given_at", timestamp=True)
+        )
+
+    def answerable_by(self, user):
+        """Requests to the user that they have not answered yet, in running enrolments."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            requested_from=user, given_at__isnull=True, enrolment__in=Enrolment.objects.running()
+        )
 
 
 class PeerFeedback(models.Model):
@@ -265,6 +365,8 @@ class PeerFeedback(models.Model):
     text = models.TextField(_("feedback"), blank=True)
     requested_at = models.DateTimeField(_("asked at"), default=timezone.now)
     given_at = models.DateTimeField(_("given at"), null=True, blank=True)
+
+    objects = PeerFeedbackQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("peer feedback")

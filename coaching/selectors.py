@@ -10,10 +10,12 @@ from django.utils import timezone
 
 from coaching.choices import Pace
 from coaching.models import (
+    FeedbackAddendum,
     FeedbackMoment,
     GoalAssessment,
     PeerFeedback,
     Reflection,
+    ReflectionReaction,
     SignOff,
 )
 from coaching.progress import (
@@ -27,10 +29,12 @@ from programs.choices import Level
 from programs.models import ChecklistItem, Enrolment, LearningGoal, Pairing
 
 
-def _levels_by_enrolment(enrolment_ids) -> dict[int, dict[int, GoalLevels]]:
-    """{enrolment: {goal: GoalLevels}} from every assessment, oldest first (one query)."""
+def _levels_by_enrolment(enrolment_ids, assessments=None) -> dict[int, dict[int, GoalLevels]]:
+    """{enrolment: {goal: GoalLevels}} from every assessment, oldest first (one query);
+    `assessments` narrows them to what a viewer may see."""
+    assessments = GoalAssessment.objects.all() if assessments is None else assessments
     rows = (
-        GoalAssessment.objects.filter(feedback_moment__enrolment__in=enrolment_ids)
+        assessments.filter(feedback_moment__enrolment__in=enrolment_ids)
         .order_by("feedback_moment__occurred_on", "feedback_moment__created_at")
         .values_list(
             "feedback_moment__enrolment",
@@ -85,11 +89,8 @@ def coach_learners(coach, *, today: datetime.date) -> list[LearnerRow]:
         .values("n")
     )
     pairings = list(
-        Pairing.objects.filter(
-            coach=coach,
-            ended_on__isnull=True,
-            enrolment__in=Enrolment.objects.coached_by(coach),
-        )
+        Pairing.objects.current()
+        .filter(coach=coach, enrolment__in=Enrolment.objects.coached_by(coach))
         .select_related("enrolment__learner", "enrolment__cohort__program")
         .annotate(last_feedback_on=Subquery(last_feedback), unread=Coalesce(Subquery(unread), 0))
     )
@@ -141,12 +142,10 @@ def coach_learners(coach, *, today: datetime.date) -> list[LearnerRow]:
 
 def earlier_learners(coach):
     """Enrolments the coach guided before: readable, no longer theirs to act on."""
-    current = Pairing.objects.filter(
-        coach=coach, ended_on__isnull=True, enrolment__ended_on__isnull=True
-    ).values("enrolment")
     return (
-        Enrolment.objects.filter(pairings__coach=coach)
-        .exclude(pk__in=current)
+        Enrolment.objects.visible_to(coach)
+        .filter(pairings__coach=coach)
+        .exclude(pk__in=Enrolment.objects.coached_by(coach))
         .select_related("learner", "cohort__program")
         .distinct()
         .order_by("-started_on")
@@ -185,6 +184,7 @@ class EnrolmentProgress:
     peer_requests_open: list[PeerFeedback]
     projection: Projection
     current_coach: object | None
+    last_day_seen: datetime.date | None = None  # a former coach's view stops here
 
     @property
     def items_done(self) -> int:
@@ -195,11 +195,25 @@ class EnrolmentProgress:
         return sum(len(goal.items) for goal in self.goals)
 
 
-def enrolment_progress(enrolment: Enrolment, *, today: datetime.date) -> EnrolmentProgress:
-    """Everything the progress page shows for one enrolment."""
+def _last_day_seen(enrolment: Enrolment, viewer) -> datetime.date | None:
+    """None for a viewer who reads the enrolment in full; for a former coach, the last
+    day of their pairing, on which the page stops."""
+    if Enrolment.objects.fully_visible_to(viewer).filter(pk=enrolment.pk).exists():
+        return None
+    ended = Pairing.objects.filter(enrolment=enrolment, coach=viewer).aggregate(
+        last=Max("ended_on")
+    )
+    return ended["last"] - datetime.timedelta(days=1)
+
+
+def enrolment_progress(enrolment: Enrolment, *, viewer, today: datetime.date) -> EnrolmentProgress:
+    """Everything the progress page shows for one enrolment, as far as `viewer` may see it:
+    a former coach sees it as it stood on the last day of their pairing."""
     program = enrolment.cohort.program
-    # An ended enrolment's projection stays as it was on its last day.
-    today = min(today, enrolment.ended_on or today)
+    # An ended enrolment's projection stays as it was on its last day; so does the page
+    # of a former coach.
+    last_day = _last_day_seen(enrolment, viewer)
+    today = min(today, enrolment.ended_on or today, last_day or today)
     goals = list(
         LearningGoal.objects.filter(program=program)
         .prefetch_related(
@@ -209,12 +223,14 @@ def enrolment_progress(enrolment: Enrolment, *, today: datetime.date) -> Enrolme
     )
     latest_sign_off = {}
     for sign_off in (
-        SignOff.objects.filter(enrolment=enrolment)
+        SignOff.objects.visible_to(viewer)
+        .filter(enrolment=enrolment)
         .select_related("signed_by")
         .order_by("signed_on", "created_at")
     ):
         latest_sign_off[sign_off.checklist_item_id] = sign_off
-    levels = _levels_by_enrolment([enrolment.pk])[enrolment.pk]
+    levels = _levels_by_enrolment([enrolment.pk], GoalAssessment.objects.visible_to(viewer))
+    levels = levels[enrolment.pk]
     goal_progress = [
         GoalProgress(
             goal=goal,
@@ -224,34 +240,48 @@ def enrolment_progress(enrolment: Enrolment, *, today: datetime.date) -> Enrolme
         for goal in goals
     ]
     moments = (
-        FeedbackMoment.objects.filter(enrolment=enrolment)
+        enrolment.feedback_moments.visible_to(viewer)
         .select_related("coach")
         .prefetch_related(
             Prefetch(
                 "assessments",
-                queryset=GoalAssessment.objects.select_related("goal").order_by("goal__position"),
+                queryset=GoalAssessment.objects.visible_to(viewer)
+                .select_related("goal")
+                .order_by("goal__position"),
             ),
-            Prefetch("sign_offs", queryset=SignOff.objects.select_related("checklist_item")),
-            "addenda__author",
+            Prefetch(
+                "sign_offs",
+                queryset=SignOff.objects.visible_to(viewer).select_related("checklist_item"),
+            ),
+            Prefetch(
+                "addenda",
+                queryset=FeedbackAddendum.objects.visible_to(viewer).select_related("author"),
+            ),
         )
     )
-    peer = PeerFeedback.objects.filter(enrolment=enrolment).select_related("requested_from", "goal")
+    peer = (
+        PeerFeedback.objects.visible_to(viewer)
+        .filter(enrolment=enrolment)
+        .select_related("requested_from", "goal")
+    )
     timeline = [TimelineEntry(on=m.occurred_on, feedback=m) for m in moments]
     timeline += [
         TimelineEntry(on=timezone.localdate(p.given_at), peer=p) for p in peer if p.given_at
     ]
     timeline.sort(key=lambda entry: entry.on, reverse=True)
     reflections = list(
-        Reflection.objects.filter(enrolment=enrolment)
+        Reflection.objects.visible_to(viewer)
+        .filter(enrolment=enrolment)
         .select_related("feedback_moment")
-        .prefetch_related("reactions__author")
+        .prefetch_related(
+            Prefetch(
+                "reactions",
+                queryset=ReflectionReaction.objects.visible_to(viewer).select_related("author"),
+            )
+        )
         .order_by("-due_on", "-pk")
     )
-    current = (
-        Pairing.objects.filter(enrolment=enrolment, ended_on__isnull=True)
-        .select_related("coach")
-        .first()
-    )
+    current = enrolment.current_pairing if last_day is None else None
     return EnrolmentProgress(
         enrolment=enrolment,
         goals=goal_progress,
@@ -266,13 +296,14 @@ def enrolment_progress(enrolment: Enrolment, *, today: datetime.date) -> Enrolme
             today=today,
         ),
         current_coach=current.coach if current else None,
+        last_day_seen=last_day,
     )
 
 
 def peer_requests_for(user):
     """Feedback fellow learners asked of this user and that they have not given yet."""
     return (
-        PeerFeedback.objects.filter(requested_from=user, given_at__isnull=True)
+        PeerFeedback.objects.answerable_by(user)
         .select_related("enrolment__learner", "goal")
         .order_by("requested_at")
     )
@@ -280,7 +311,7 @@ def peer_requests_for(user):
 
 def learner_enrolments(user):
     """The user's own enrolments, newest first, with program and current coach."""
-    current = Pairing.objects.filter(ended_on__isnull=True).select_related("coach")
+    current = Pairing.objects.current().select_related("coach")
     return (
         Enrolment.objects.filter(learner=user)
         .select_related("cohort__program")

@@ -18,11 +18,18 @@ from coaching.models import (
     SignOff,
 )
 from programs.models import ChecklistItem, Enrolment, LearningGoal
+from programs.services import ensure_running
 from werkplek.models import User
 
 # A learner reflects within two days of a feedback moment.
 REFLECTION_DUE_AFTER = datetime.timedelta(days=2)
 FEEDBACK_TEXT_FIELDS = ("went_well", "to_improve", "next_step")
+
+
+def _ensure_coach(enrolment: Enrolment, user: User) -> None:
+    ensure_running(enrolment)
+    if not enrolment.is_coached_now_by(user):
+        raise ValidationError(_("Only the learner's current coach can do this."))
 
 
 def _check_moment(enrolment: Enrolment, occurred_on: datetime.date, today: datetime.date):
@@ -89,6 +96,7 @@ def feedback_moment_create(
     """
     levels = levels or {}
     sign_off_items = list(sign_off_items)
+    _ensure_coach(enrolment, coach)
     _check_moment(enrolment, occurred_on, today or timezone.localdate())
     if not (levels or sign_off_items or any([went_well, to_improve, next_step])):
         raise ValidationError(_("Choose a practised goal, sign off a task or write what you saw."))
@@ -123,8 +131,8 @@ def feedback_moment_update(
 ) -> FeedbackMoment:
     """Correct a feedback moment: only its author, and only within 24 hours."""
     moment = FeedbackMoment.objects.select_for_update().get(pk=moment.pk)
-    still_coaching = Enrolment.objects.coached_by(user).filter(pk=moment.enrolment_id).exists()
-    if user.pk != moment.coach_id or not still_coaching:
+    ensure_running(moment.enrolment)
+    if user.pk != moment.coach_id or not moment.enrolment.is_coached_now_by(user):
         raise ValidationError(_("Only the coach who wrote this feedback can change it."))
     if moment.is_locked():
         raise ValidationError(
@@ -150,6 +158,7 @@ def feedback_moment_update(
 @transaction.atomic
 def feedback_addendum_create(*, moment: FeedbackMoment, author: User, text: str):
     """Add a note to a feedback moment without changing what was recorded."""
+    _ensure_coach(moment.enrolment, author)
     addendum = FeedbackAddendum(feedback_moment=moment, author=author, text=text.strip())
     addendum.full_clean()
     addendum.save()
@@ -161,6 +170,7 @@ def reflection_submit(
     *, enrolment: Enrolment, answers: list[dict], now: datetime.datetime | None = None
 ) -> Reflection:
     """Answer the oldest reflection that is due, or a new one when none is."""
+    ensure_running(enrolment)
     if not any(answer["answer"].strip() for answer in answers):
         raise ValidationError(_("Answer at least one question."))
     now = now or timezone.now()
@@ -179,6 +189,7 @@ def reflection_submit(
 @transaction.atomic
 def reflection_react(*, reflection: Reflection, author: User, text: str) -> ReflectionReaction:
     """A coach answers a learner's reflection."""
+    _ensure_coach(reflection.enrolment, author)
     if not reflection.is_done:
         raise ValidationError(_("This reflection has not been written yet."))
     reaction = ReflectionReaction(reflection=reflection, author=author, text=text.strip())
@@ -192,6 +203,7 @@ def peer_feedback_request(
     *, enrolment: Enrolment, goal: LearningGoal, peer: User, question: str = ""
 ) -> PeerFeedback:
     """Ask a fellow learner of the same group for short feedback on one goal."""
+    ensure_running(enrolment)
     if goal.program_id != enrolment.cohort.program_id:
         raise ValidationError(_("Choose a goal of your own program."))
     same_group = enrolment.cohort.enrolments.active().filter(learner=peer)
@@ -207,6 +219,7 @@ def peer_feedback_request(
 def peer_feedback_give(*, request: PeerFeedback, author: User, text: str) -> PeerFeedback:
     """The asked learner writes their feedback; once given it stays as it is."""
     request = PeerFeedback.objects.select_for_update().get(pk=request.pk)
+    ensure_running(request.enrolment)
     if author.pk != request.requested_from_id:
         raise ValidationError(_("Only the colleague who was asked can answer."))
     if request.given_at:

@@ -18,11 +18,9 @@ from coaching.forms import (
 )
 from coaching.models import FeedbackMoment, PeerFeedback, Reflection
 from programs import selectors as program_selectors
-from programs.choices import ProgramStatus
-from programs.models import Enrolment, Program
+from programs.models import Cohort, Enrolment
 from werkplek.choices import Role
 from werkplek.lib.forms import run_service
-from werkplek.models import Membership
 
 
 def _enrolment_for(request, pk):
@@ -43,17 +41,13 @@ def _enrolment_coached_by(request, pk):
 
 def _own_enrolment(request, pk):
     """The signed-in learner's own enrolment, while it runs."""
-    enrolments = (
-        Enrolment.objects.active()
-        .filter(learner=request.user)
-        .exclude(cohort__program__status=ProgramStatus.ARCHIVED)
-    )
-    return get_object_or_404(enrolments.select_related("cohort__program"), pk=pk)
+    enrolments = Enrolment.objects.learning(request.user).select_related("cohort__program")
+    return get_object_or_404(enrolments, pk=pk)
 
 
 @login_required
 def coach_home(request):
-    if not Membership.objects.filter(user=request.user).with_role(Role.COACH).exists():
+    if not request.user.has_role(Role.COACH):
         raise Http404
     today = timezone.localdate()
     context = {
@@ -122,11 +116,11 @@ def feedback_create(request, pk):
 
 @login_required
 def feedback_edit(request, pk):
-    moments = FeedbackMoment.objects.filter(
-        coach=request.user, enrolment__in=Enrolment.objects.coached_by(request.user)
-    ).select_related("enrolment__learner", "enrolment__cohort__program")
-    moment = get_object_or_404(moments, pk=pk)
-    if moment.is_locked():
+    moments = FeedbackMoment.objects.open_to_addenda_by(request.user).filter(coach=request.user)
+    moment = get_object_or_404(
+        moments.select_related("enrolment__learner", "enrolment__cohort__program"), pk=pk
+    )
+    if not moment.can_be_edited_by(request.user):
         messages.error(
             request, _("This feedback is locked after 24 hours; you can add an addendum.")
         )
@@ -153,34 +147,35 @@ def feedback_edit(request, pk):
 @require_POST
 def feedback_addendum(request, pk):
     """The learner's current coach adds a note to a feedback moment."""
-    moments = FeedbackMoment.objects.filter(
-        enrolment__in=Enrolment.objects.coached_by(request.user)
-    )
-    moment = get_object_or_404(moments, pk=pk)
+    moment = get_object_or_404(FeedbackMoment.objects.open_to_addenda_by(request.user), pk=pk)
     form = AddendumForm(request.POST)
-    if form.is_valid():
-        services.feedback_addendum_create(
-            moment=moment, author=request.user, text=form.cleaned_data["text"]
-        )
+    if form.is_valid() and run_service(
+        form,
+        services.feedback_addendum_create,
+        moment=moment,
+        author=request.user,
+        text=form.cleaned_data["text"],
+    ):
         messages.success(request, _("Addendum saved."))
     else:
-        messages.error(request, _("Write the addendum before saving it."))
+        messages.error(
+            request, " ".join(form.non_field_errors()) or _("Write the addendum before saving it.")
+        )
     return redirect("coaching:progress", pk=moment.enrolment_id)
 
 
 @login_required
 def progress(request, pk):
     enrolment = _enrolment_for(request, pk)
-    data = selectors.enrolment_progress(enrolment, today=timezone.localdate())
+    data = selectors.enrolment_progress(enrolment, viewer=request.user, today=timezone.localdate())
     is_learner = enrolment.learner_id == request.user.pk
-    is_current_coach = data.current_coach is not None and data.current_coach.pk == request.user.pk
     context = {
         "progress": data,
         "enrolment": enrolment,
-        "is_learner": is_learner and enrolment.ended_on is None,
-        "is_current_coach": is_current_coach and enrolment.ended_on is None,
-        "is_manager": Program.objects.managed_by(request.user)
-        .filter(pk=enrolment.cohort.program_id)
+        "is_learner": is_learner and enrolment.is_running,
+        "is_current_coach": enrolment.is_coached_now_by(request.user),
+        "is_manager": Cohort.objects.managed_by(request.user)
+        .filter(pk=enrolment.cohort_id)
         .exists(),
         "peer_requests": selectors.peer_requests_for(request.user) if is_learner else [],
         "today": timezone.localdate(),
@@ -219,10 +214,7 @@ def reflection_create(request, pk):
 @login_required
 @require_POST
 def reflection_react(request, pk):
-    reflections = Reflection.objects.filter(
-        enrolment__in=Enrolment.objects.coached_by(request.user)
-    )
-    reflection = get_object_or_404(reflections, pk=pk)
+    reflection = get_object_or_404(Reflection.objects.open_to_reactions_by(request.user), pk=pk)
     form = ReactionForm(request.POST)
     if form.is_valid() and run_service(
         form,
@@ -264,10 +256,8 @@ def peer_request(request, pk):
 
 @login_required
 def peer_give(request, pk):
-    requests = PeerFeedback.objects.filter(
-        requested_from=request.user, given_at__isnull=True
-    ).select_related("enrolment__learner", "goal")
-    asked = get_object_or_404(requests, pk=pk)
+    requests = PeerFeedback.objects.answerable_by(request.user)
+    asked = get_object_or_404(requests.select_related("enrolment__learner", "goal"), pk=pk)
     form = PeerFeedbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if run_service(

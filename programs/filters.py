@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.choices import ProgramStatus
 from programs.models import Method, Program
+from werkplek.choices import Role
 from werkplek.models import Membership, Organization, User
 
 
@@ -31,7 +32,7 @@ class ProgramFilter(django_filters.FilterSet):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         organizations = Organization.objects.visible_to(user)
-        managers = Membership.objects.filter(organization__in=organizations, is_manager=True)
+        managers = Membership.objects.with_role(Role.MANAGER).filter(organization__in=organizations)
         self.filters["owner"].queryset = User.objects.filter(pk__in=managers.values("user"))
         self.filters["method"].queryset = Method.objects.available_to(organizations)
         for name in ["status", "owner", "method"]:

@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from programs import imports, selectors
 from programs.models import ChecklistItem, Cohort, LearningGoal, Method, Program
+from programs.services import OVER_CAPACITY
+from werkplek.choices import Role
 from werkplek.models import Membership, Organization, User
 
 
@@ -50,7 +52,7 @@ class ProgramForm(forms.ModelForm):
             self.fields["organization"].initial = organizations[0]
             self.fields["organization"].widget = forms.HiddenInput()
             self.fields["organization"].disabled = True
-        managers = Membership.objects.filter(organization__in=organizations, is_manager=True)
+        managers = Membership.objects.with_role(Role.MANAGER).filter(organization__in=organizations)
         self.fields["owner"].queryset = User.objects.filter(
             pk__in=managers.values("user")
         ).order_by("name")
@@ -64,12 +66,6 @@ class ProgramForm(forms.ModelForm):
         organization = cleaned.get("organization")
         if organization is None:
             return cleaned
-        owner = cleaned.get("owner")
-        is_manager = Membership.objects.filter(
-            organization=organization, user=owner, is_manager=True
-        ).exists()
-        if owner and not is_manager:
-            self.add_error("owner", _("The owner must be an L&D manager of the organisation."))
         for method in cleaned.get("methods") or []:
             if method.organization_id not in (None, organization.pk):
                 self.add_error("methods", _("Choose methods of this organisation."))
@@ -133,7 +129,8 @@ class ImportUploadForm(forms.Form):
 
 
 class PairingForm(forms.Form):
-    """Pair one coach with several enrolments, warning when the coach would be overloaded."""
+    """Pair one coach with several enrolments; the service warns when the coach would be
+    overloaded, and the manager may confirm."""
 
     enrolments = forms.ModelMultipleChoiceField(
         label=_("Learners"),
@@ -156,7 +153,6 @@ class PairingForm(forms.Form):
         self.fields["coach"].queryset = User.objects.filter(pk__in=self.loads).order_by("name")
         self.fields["coach"].label_from_instance = self._coach_label
         self.fields["starts_on"].initial = timezone.localdate()
-        self.over_capacity = False
 
     def _coach_label(self, coach):
         load = self.loads[coach.pk]
@@ -171,43 +167,10 @@ class PairingForm(forms.Form):
             "capacity": load.coach_capacity,
         }
 
-    def clean(self):
-        cleaned = super().clean()
-        coach, enrolments = cleaned.get("coach"), cleaned.get("enrolments")
-        if not coach or not enrolments:
-            return cleaned
-        load = self.loads[coach.pk]
-        new = sum(
-            1 for e in enrolments if not any(p.coach_id == coach.pk for p in e.current_pairings)
-        )
-        room = load.room_left()
-        if room is not None and new > room and not cleaned.get("over_capacity_ok"):
-            self.over_capacity = True
-            suggestions = [
-                _("%(name)s (%(free)s free)") % {"name": m.user.name, "free": m.room_left()}
-                if m.room_left() is not None
-                else _("%(name)s (no limit)") % {"name": m.user.name}
-                for m in self.loads.values()
-                if m.team == load.team
-                and m.user_id != coach.pk
-                and (m.room_left() is None or m.room_left() >= new)
-            ]
-            message = _(
-                "%(name)s guides %(active)s learners with a capacity of %(capacity)s; "
-                "%(new)s more would exceed it."
-            ) % {
-                "name": coach.name,
-                "active": load.active_learners,
-                "capacity": load.coach_capacity,
-                "new": new,
-            }
-            if suggestions:
-                message += " " + _("Coaches in %(team)s with room: %(names)s.") % {
-                    "team": load.team or _("the same team"),
-                    "names": ", ".join(suggestions),
-                }
-            self.add_error("coach", message)
-        return cleaned
+    @property
+    def over_capacity(self) -> bool:
+        """The service refused the coach for capacity: ask the manager to confirm."""
+        return self.has_error("coach", code=OVER_CAPACITY)
 
 
 class ReflectionPromptsForm(forms.Form):

@@ -6,8 +6,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from programs.choices import STATUS_TRANSITIONS, BuiltinMethod, ProgramStatus
@@ -86,12 +88,9 @@ class ProgramQuerySet(models.QuerySet):
         """Programs the user may read: managed ones, and those they learn or coach in."""
         if not user.is_authenticated:
             return self.none()
-        learning = Enrolment.objects.filter(learner=user).values("cohort__program")
-        coaching = Pairing.objects.filter(coach=user).values("enrolment__cohort__program")
+        involved = Enrolment.objects.visible_to(user).values("cohort__program")
         return self.filter(
-            Q(organization__in=Organization.objects.managed_by(user))
-            | Q(pk__in=learning)
-            | Q(pk__in=coaching)
+            Q(organization__in=Organization.objects.managed_by(user)) | Q(pk__in=involved)
         )
 
 
@@ -183,6 +182,16 @@ class Program(models.Model):
         return STATUS_TRANSITIONS[ProgramStatus(self.status)]
 
 
+class LearningGoalQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Goals of the programs the user may read."""
+        return self.filter(program__in=Program.objects.visible_to(user))
+
+    def editable_by(self, user):
+        """Goals the user may change: those of programs they manage."""
+        return self.filter(program__in=Program.objects.managed_by(user))
+
+
 class LearningGoal(models.Model):
     """What a learner must be able to do, with what a coach sees when it is mastered."""
 
@@ -203,6 +212,8 @@ class LearningGoal(models.Model):
         help_text=_("The week of the program in which the learner should be independent."),
     )
 
+    objects = LearningGoalQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("learning goal")
         verbose_name_plural = _("learning goals")
@@ -222,6 +233,16 @@ class LearningGoal(models.Model):
             )
 
 
+class ChecklistItemQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Tasks of the programs the user may read."""
+        return self.filter(goal__in=LearningGoal.objects.visible_to(user))
+
+    def editable_by(self, user):
+        """Tasks the user may change: those of programs they manage."""
+        return self.filter(goal__in=LearningGoal.objects.editable_by(user))
+
+
 class ChecklistItem(models.Model):
     """An observable task under a goal; a coach signs it off when seen done."""
 
@@ -239,6 +260,8 @@ class ChecklistItem(models.Model):
         help_text=_("A coach must see the task done and sign it off."),
     )
 
+    objects = ChecklistItemQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("checklist item")
         verbose_name_plural = _("checklist items")
@@ -250,7 +273,10 @@ class ChecklistItem(models.Model):
 
 class CohortQuerySet(models.QuerySet):
     def managed_by(self, user):
+        """Groups the user may change and read: only managers work with whole groups."""
         return self.filter(program__in=Program.objects.managed_by(user))
+
+    visible_to = managed_by
 
 
 class Cohort(models.Model):
@@ -284,24 +310,48 @@ class Cohort(models.Model):
 
 class EnrolmentQuerySet(models.QuerySet):
     def active(self):
+        """Enrolments still running."""
         return self.filter(ended_on__isnull=True)
 
-    def coached_by(self, user):
-        """Running enrolments that the user coaches now: the ones they may act on."""
-        return (
-            self.active()
-            .filter(pairings__coach=user, pairings__ended_on__isnull=True)
-            .exclude(cohort__program__status=ProgramStatus.ARCHIVED)
+    def running(self):
+        """Active enrolments of programs that are not archived: the ones anyone may act on."""
+        return self.active().exclude(cohort__program__status=ProgramStatus.ARCHIVED)
+
+    def coached_by(self, user, *, on: datetime.date | None = None):
+        """Running enrolments that the user coaches today (or `on`): the ones they act on."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.running().filter(
+            pk__in=Pairing.objects.current(on=on).filter(coach=user).values("enrolment")
+        )
+
+    def learning(self, user):
+        """The user's own running enrolments: the ones they reflect and ask feedback in."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.running().filter(learner=user)
+
+    def fully_visible_to(self, user):
+        """Enrolments the user may read in full: their own, managed ones, and those they
+        coach now (the last coach of an ended enrolment still does)."""
+        if not user.is_authenticated:
+            return self.none()
+        coached = Pairing.objects.current().filter(coach=user).values("enrolment")
+        return self.filter(
+            Q(learner=user)
+            | Q(pk__in=coached)
+            | Q(cohort__program__in=Program.objects.managed_by(user))
         )
 
     def visible_to(self, user):
-        """Enrolments the user may read: their own, those they coach(ed), and managed ones."""
+        """Enrolments the user may read: in full (above), or as a former coach only what
+        stood on the last day of their pairing (see `former_coach_sees`)."""
         if not user.is_authenticated:
             return self.none()
+        started = Pairing.objects.filter(coach=user, started_on__lte=timezone.localdate())
         return self.filter(
-            Q(learner=user)
-            | Q(pk__in=Pairing.objects.filter(coach=user).values("enrolment"))
-            | Q(cohort__program__in=Program.objects.managed_by(user))
+            Q(pk__in=self.model.objects.fully_visible_to(user))
+            | Q(pk__in=started.values("enrolment"))
         )
 
 
@@ -343,10 +393,65 @@ class Enrolment(models.Model):
     def __str__(self):
         return f"{self.learner} · {self.cohort.program}"
 
+    @cached_property
+    def current_pairing(self) -> "Pairing | None":
+        """The pairing in force today, with its coach (one query, then remembered)."""
+        return self.pairings.current().select_related("coach").first()
+
+    @property
+    def is_running(self) -> bool:
+        return self.ended_on is None and not self.cohort.program.is_archived
+
+    def is_coached_now_by(self, user) -> bool:
+        """Whether the user is the coach who may act on this enrolment today."""
+        pairing = self.current_pairing
+        return self.is_running and pairing is not None and pairing.coach_id == user.pk
+
     @staticmethod
     def target_for(started_on: datetime.date, program: Program) -> datetime.date:
         """The date a learner starting then should be independent: start + planned duration."""
         return started_on + datetime.timedelta(weeks=program.duration_weeks)
+
+
+class PairingQuerySet(models.QuerySet):
+    def current(self, *, on: datetime.date | None = None):
+        """Pairings in force today (or `on`). A replacement dated ahead takes effect on its
+        day; the first coach of an enrolment that has not started yet counts from now, so
+        they can prepare. A pairing replaced before it began never counts."""
+        on = on or timezone.localdate()
+        earlier = Pairing.objects.filter(
+            enrolment=OuterRef("enrolment"), started_on__lt=OuterRef("started_on")
+        )
+        return (
+            self.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+            .filter(Q(started_on__lte=on) | ~Exists(earlier))
+            .exclude(ended_on=F("started_on"))
+        )
+
+    def visible_to(self, user):
+        """Pairings of enrolments the user may read."""
+        return self.filter(enrolment__in=Enrolment.objects.visible_to(user))
+
+
+def readable_q(user, *, enrolment: str = "enrolment", dated: str = "", timestamp=False) -> Q:
+    """The door of every row that belongs to an enrolment: rows of enrolments the user
+    reads in full, and for a former coach the rows dated before their pairing ended.
+
+    `enrolment` is the row's path to its enrolment, `dated` to its date (a timestamp with
+    `timestamp=True`). Without `dated`, a former coach sees nothing of the row's kind.
+    """
+    full = Q(**{f"{enrolment}__in": Enrolment.objects.fully_visible_to(user)})
+    if not dated or not user.is_authenticated:
+        return full
+    # A pairing runs up to, not including, its end date: that day the next coach starts.
+    last_end = (
+        Pairing.objects.filter(coach=user, enrolment=OuterRef(enrolment))
+        .values("enrolment")
+        .annotate(last=Max("ended_on"))
+        .values("last")
+    )
+    lookup = f"{dated}__date__lt" if timestamp else f"{dated}__lt"
+    return full | Q(**{lookup: Subquery(last_end)})
 
 
 class Pairing(models.Model):
@@ -364,6 +469,8 @@ class Pairing(models.Model):
     started_on = models.DateField(_("from"), validators=[validate_plausible_date])
     ended_on = models.DateField(_("until"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = PairingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("pairing")

@@ -14,6 +14,7 @@ from programs.models import (
     Program,
     ReflectionPrompt,
 )
+from werkplek.choices import Role
 from werkplek.models import Membership, Organization
 
 
@@ -56,7 +57,7 @@ def cohort_enrolments(cohort):
     team = Membership.objects.filter(
         organization=cohort.program.organization_id, user=OuterRef("learner")
     ).values("team")[:1]
-    current = Pairing.objects.filter(ended_on__isnull=True).select_related("coach")
+    current = Pairing.objects.current().select_related("coach")
     return (
         Enrolment.objects.filter(cohort=cohort)
         .select_related("learner")
@@ -81,7 +82,8 @@ def coach_loads(organization: Organization):
         .values("n")
     )
     return (
-        Membership.objects.filter(organization=organization, is_coach=True)
+        Membership.objects.with_role(Role.COACH)
+        .filter(organization=organization)
         .select_related("user")
         .annotate(active_learners=Coalesce(Subquery(active_learners), 0))
         .order_by("team", "user__name")

@@ -14,6 +14,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from programs import selectors
 from programs.choices import ProgramStatus
 from programs.models import (
     ChecklistItem,
@@ -39,12 +40,25 @@ PROGRAM_FIELDS = {
 }
 GOAL_FIELDS = {"title", "description", "success_criteria", "target_week"}
 MAX_REFLECTION_QUESTIONS = 10
+OVER_CAPACITY = "over_capacity"  # the error code a form answers with a confirmation box
 CHECKLIST_ITEM_FIELDS = {"title", "requires_sign_off"}
 
 
 def _ensure_editable(program: Program) -> None:
     if program.is_archived:
         raise ValidationError(_("This program is archived and can no longer be changed."))
+
+
+def ensure_running(enrolment: Enrolment) -> None:
+    """Refuse a write on an ended enrolment or one in an archived program."""
+    _ensure_editable(enrolment.cohort.program)
+    if enrolment.ended_on is not None:
+        raise ValidationError(_("%(name)s has ended this program.") % {"name": enrolment.learner})
+
+
+def _check_owner(program: Program) -> None:
+    if program.owner_id and not program.organization.holds_role(program.owner, Role.MANAGER):
+        raise ValidationError({"owner": _("The owner must be an L&D manager of the organisation.")})
 
 
 def _set_fields(instance, fields: dict, allowed: set) -> list[str]:
@@ -73,6 +87,7 @@ def program_create(
     program = Program(organization=organization, status=ProgramStatus.DRAFT)
     _set_fields(program, fields, PROGRAM_FIELDS)
     program.full_clean()
+    _check_owner(program)
     program.save()
     program.methods.set(methods)
     return program
@@ -84,6 +99,7 @@ def program_update(*, program: Program, methods: Iterable[Method] | None = None,
     _ensure_editable(program)
     changed = _set_fields(program, fields, PROGRAM_FIELDS)
     program.full_clean()
+    _check_owner(program)
     latest_goal_week = program.goals.aggregate(week=Max("target_week"))["week"] or 0
     if program.duration_weeks < latest_goal_week:
         raise ValidationError(
@@ -291,43 +307,77 @@ def cohort_create(*, program: Program, name: str, starts_on: datetime.date, is_p
 def _check_coach(*, coach: User, organization: Organization, learner: User) -> None:
     if coach == learner:
         raise ValidationError(_("A learner cannot be their own coach."))
-    is_coach = Membership.objects.filter(
-        user=coach, organization=organization, is_coach=True
-    ).exists()
-    if not is_coach:
+    if not organization.holds_role(coach, Role.COACH):
         raise ValidationError(_("%(name)s is not a coach in this organisation.") % {"name": coach})
 
 
+def _check_capacity(*, coach: User, organization: Organization, new: int) -> None:
+    """Refuse `new` more learners for a coach at capacity; suggest team mates with room."""
+    # Lock the coach's membership, so two managers pairing at once cannot both pass.
+    Membership.objects.select_for_update().filter(user=coach, organization=organization).get()
+    loads = {load.user_id: load for load in selectors.coach_loads(organization)}
+    load = loads[coach.pk]
+    room = load.room_left()
+    if room is None or new <= room:
+        return
+    message = _(
+        "%(name)s guides %(active)s learners with a capacity of %(capacity)s; "
+        "%(new)s more would exceed it."
+    ) % {
+        "name": coach.name,
+        "active": load.active_learners,
+        "capacity": load.coach_capacity,
+        "new": new,
+    }
+    suggestions = [
+        _("%(name)s (%(free)s free)") % {"name": other.user.name, "free": other.room_left()}
+        if other.room_left() is not None
+        else _("%(name)s (no limit)") % {"name": other.user.name}
+        for other in loads.values()
+        if other.team == load.team
+        and other.user_id != coach.pk
+        and (other.room_left() is None or other.room_left() >= new)
+    ]
+    if suggestions:
+        message += " " + _("Coaches in %(team)s with room: %(names)s.") % {
+            "team": load.team or _("the same team"),
+            "names": ", ".join(suggestions),
+        }
+    raise ValidationError({"coach": ValidationError(message, code=OVER_CAPACITY)})
+
+
 @transaction.atomic
-def pairing_set(*, enrolments: Iterable[Enrolment], coach: User, on: datetime.date) -> int:
+def pairing_set(
+    *,
+    enrolments: Iterable[Enrolment],
+    coach: User,
+    on: datetime.date,
+    allow_over_capacity: bool = False,
+) -> int:
     """Make `coach` the coach of each enrolment from `on` (or its start, if later); the
-    pairing it replaces ends then, and stays as history."""
-    changed = 0
+    pairing it replaces ends then, and stays as history. A coach at capacity takes more
+    learners only when the manager confirmed it (`allow_over_capacity`)."""
+    to_pair = []
     for enrolment in enrolments:
-        _ensure_editable(enrolment.cohort.program)
-        if enrolment.ended_on:
-            raise ValidationError(
-                _("%(name)s has ended this program.") % {"name": enrolment.learner}
-            )
-        _check_coach(
-            coach=coach,
-            organization=enrolment.cohort.program.organization,
-            learner=enrolment.learner,
-        )
-        current = enrolment.pairings.select_for_update().filter(ended_on__isnull=True).first()
-        if current and current.coach_id == coach.pk:
-            continue
+        ensure_running(enrolment)
+        organization = enrolment.cohort.program.organization
+        _check_coach(coach=coach, organization=organization, learner=enrolment.learner)
+        latest = enrolment.pairings.select_for_update().filter(ended_on__isnull=True).first()
+        if not (latest and latest.coach_id == coach.pk):
+            to_pair.append((enrolment, latest))
+    if to_pair and not allow_over_capacity:
+        _check_capacity(coach=coach, organization=organization, new=len(to_pair))
+    for enrolment, latest in to_pair:
         # A pairing never starts before the enrolment or before the one it replaces; one
         # that had not started yet ends on its first day.
-        starts_on = max(on, current.started_on if current else enrolment.started_on)
-        if current:
-            current.ended_on = starts_on
-            current.save(update_fields=["ended_on"])
+        starts_on = max(on, latest.started_on if latest else enrolment.started_on)
+        if latest:
+            latest.ended_on = starts_on
+            latest.save(update_fields=["ended_on"])
         pairing = Pairing(enrolment=enrolment, coach=coach, started_on=starts_on)
         pairing.full_clean()
         pairing.save()
-        changed += 1
-    return changed
+    return len(to_pair)
 
 
 @transaction.atomic

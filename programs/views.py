@@ -42,8 +42,13 @@ def program_list(request):
     programs = ProgramFilter(
         request.GET, queryset=selectors.program_list(request.user), user=request.user
     )
-    can_create = Organization.objects.managed_by(request.user).exists()
-    context = {"filter": programs, "programs": programs.qs, "can_create": can_create}
+    managed = list(Organization.objects.managed_by(request.user))
+    context = {
+        "filter": programs,
+        "programs": programs.qs,
+        "can_create": bool(managed),
+        "managed_organizations": managed,
+    }
     template = "programs/_program_rows.html" if request.htmx else "programs/program_list.html"
     return render(request, template, context)
 
@@ -172,8 +177,8 @@ def goal_create(request, pk):
 
 
 def _goal_for(request, pk):
-    goals = LearningGoal.objects.filter(program__in=Program.objects.managed_by(request.user))
-    return get_object_or_404(goals.select_related("program"), pk=pk)
+    goals = LearningGoal.objects.editable_by(request.user).select_related("program")
+    return get_object_or_404(goals, pk=pk)
 
 
 @login_required
@@ -219,8 +224,8 @@ def checklist_item_create(request, pk):
 
 
 def _item_for(request, pk):
-    items = ChecklistItem.objects.filter(goal__program__in=Program.objects.managed_by(request.user))
-    return get_object_or_404(items.select_related("goal__program"), pk=pk)
+    items = ChecklistItem.objects.editable_by(request.user).select_related("goal__program")
+    return get_object_or_404(items, pk=pk)
 
 
 @login_required
@@ -291,6 +296,7 @@ def cohort_detail(request, pk):
             enrolments=data["enrolments"],
             coach=data["coach"],
             on=data["starts_on"],
+            allow_over_capacity=data["over_capacity_ok"],
         )
         if changed is not None:
             message = ngettext(
@@ -356,17 +362,14 @@ def cohort_import_confirm(request, pk):
 
 
 @login_required
-def method_list(request):
-    organizations = Organization.objects.managed_by(request.user)
-    organization = organizations.first()
-    if organization is None:
-        raise Http404
+def method_list(request, slug):
+    organization = get_object_or_404(Organization.objects.managed_by(request.user), slug=slug)
     form = MethodForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         name = form.cleaned_data["name"]
         if run_service(form, services.method_create, organization=organization, name=name):
             messages.success(request, _("Method added."))
-            return redirect("programs:methods")
+            return redirect("programs:methods", slug=organization.slug)
     methods = Method.objects.available_to([organization]).order_by(
         "organization", "builtin", "name"
     )

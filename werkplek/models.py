@@ -90,25 +90,31 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @cached_property
     def roles(self) -> set[Role]:
-        """The roles this person holds in any of their organisations (one query)."""
+        """The roles this person holds now in any of their organisations (one query)."""
         roles = set()
-        for membership in self.memberships.all():
+        for membership in self.memberships.current():
             roles.update(membership.roles)
         return roles
+
+    def has_role(self, role: Role) -> bool:
+        """The one role check for pages: does this person hold `role` anywhere now?"""
+        return self.is_authenticated and role in self.roles
 
 
 class OrganizationQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Organisations the user is a member of, in any role."""
+        """Organisations the user is a member of now, in any role."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(pk__in=Membership.objects.filter(user=user).values("organization"))
+        return self.filter(
+            pk__in=Membership.objects.current().filter(user=user).values("organization")
+        )
 
     def managed_by(self, user):
-        """Organisations in which the user is an L&D manager."""
+        """Organisations in which the user is an L&D manager now."""
         if not user.is_authenticated:
             return self.none()
-        managed = Membership.objects.filter(user=user, is_manager=True)
+        managed = Membership.objects.current().filter(user=user, is_manager=True)
         return self.filter(pk__in=managed.values("organization"))
 
 
@@ -138,10 +144,25 @@ class Organization(models.Model):
     def __str__(self):
         return self.name
 
+    def holds_role(self, user, role: Role) -> bool:
+        """Whether `user` holds `role` here now: the one role check for services."""
+        return self.memberships.with_role(role).filter(user=user).exists()
+
 
 class MembershipQuerySet(models.QuerySet):
+    def current(self):
+        """Memberships that have not ended."""
+        return self.filter(ended_on__isnull=True)
+
     def with_role(self, role: Role):
-        return self.filter(**{Membership.ROLE_FIELDS[role]: True})
+        """Current memberships holding `role`."""
+        return self.current().filter(**{Membership.ROLE_FIELDS[role]: True})
+
+    def visible_to(self, user):
+        """The user's own memberships and all of the organisations they manage."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(Q(user=user) | Q(organization__in=Organization.objects.managed_by(user)))
 
 
 class Membership(models.Model):
@@ -169,6 +190,12 @@ class Membership(models.Model):
         help_text=_("The most learners this coach guides at once. Empty: no limit."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    ended_on = models.DateField(
+        _("left on"),
+        null=True,
+        blank=True,
+        help_text=_("Memberships end rather than disappear, so the history of roles stays."),
+    )
 
     objects = MembershipQuerySet.as_manager()
 

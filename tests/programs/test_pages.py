@@ -96,11 +96,11 @@ def test_others_cannot_change_goals_or_tasks(client, request, program, actor):
     assert ChecklistItem.objects.filter(pk=item.pk).exists()
 
 
-def test_coaches_and_learners_cannot_create_programs(client, coach, learner):
+def test_coaches_and_learners_cannot_create_programs(client, coach, learner, organization):
     for user in [coach, learner]:
         client.force_login(user)
         assert client.get(reverse("programs:create")).status_code == 404
-        assert client.get(reverse("programs:methods")).status_code == 404
+        assert client.get(reverse("programs:methods", args=[organization.slug])).status_code == 404
 
 
 def test_the_list_shows_only_programs_the_user_may_read(client, enrolment, program, learner):
@@ -256,10 +256,11 @@ def test_cohort_form_refuses_a_bad_date_and_a_taken_name(client, manager, progra
     assert Cohort.objects.count() == 1
 
 
-def test_method_form_refuses_a_name_twice(client, manager):
+def test_method_form_refuses_a_name_twice(client, manager, organization):
     client.force_login(manager)
-    client.post(reverse("programs:methods"), {"name": "Buddy-systeem"})
-    response = client.post(reverse("programs:methods"), {"name": "Buddy-systeem"})
+    url = reverse("programs:methods", args=[organization.slug])
+    client.post(url, {"name": "Buddy-systeem"})
+    response = client.post(url, {"name": "Buddy-systeem"})
     assert "al een leervorm met deze naam" in response.content.decode()
 
 

@@ -1,0 +1,11 @@
+"""Template filters that ask the models' access rules, so templates never restate them."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def can_be_edited_by(moment, user) -> bool:
+    """`{% if moment|can_be_edited_by:user %}`: FeedbackMoment.can_be_edited_by."""
+    return moment.can_be_edited_by(user)
