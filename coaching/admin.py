@@ -9,39 +9,27 @@ from coaching.models import (
     ReflectionReaction,
     SignOff,
 )
+from werkplek.lib.admin import ReadOnlyAdminMixin
 
 
-class EvidenceAdminMixin:
-    """Coaching records are evidence: the admin shows them, only the app's services write."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class GoalAssessmentInline(EvidenceAdminMixin, admin.TabularInline):
+class GoalAssessmentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = GoalAssessment
     extra = 0
 
 
-class SignOffInline(EvidenceAdminMixin, admin.TabularInline):
+class SignOffInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = SignOff
     extra = 0
     autocomplete_fields = ["signed_by"]
 
 
-class FeedbackAddendumInline(EvidenceAdminMixin, admin.TabularInline):
+class FeedbackAddendumInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = FeedbackAddendum
     extra = 0
 
 
 @admin.register(FeedbackMoment)
-class FeedbackMomentAdmin(EvidenceAdminMixin, admin.ModelAdmin):
+class FeedbackMomentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["enrolment", "coach", "occurred_on", "shift", "created_at"]
     list_filter = ["shift", "enrolment__cohort__program", "occurred_on"]
     search_fields = ["enrolment__learner__name", "coach__name", "went_well", "to_improve"]
@@ -51,20 +39,20 @@ class FeedbackMomentAdmin(EvidenceAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SignOff)
-class SignOffAdmin(EvidenceAdminMixin, admin.ModelAdmin):
+class SignOffAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["checklist_item", "enrolment", "signed_by", "signed_on", "level"]
     list_filter = ["enrolment__cohort__program", "signed_on"]
     search_fields = ["checklist_item__title", "enrolment__learner__name", "signed_by__name"]
     list_select_related = ["checklist_item", "enrolment__learner", "signed_by"]
 
 
-class ReflectionReactionInline(EvidenceAdminMixin, admin.TabularInline):
+class ReflectionReactionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ReflectionReaction
     extra = 0
 
 
 @admin.register(Reflection)
-class ReflectionAdmin(EvidenceAdminMixin, admin.ModelAdmin):
+class ReflectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["enrolment", "due_on", "submitted_at"]
     list_filter = ["enrolment__cohort__program", "due_on"]
     search_fields = ["enrolment__learner__name"]
@@ -73,7 +61,7 @@ class ReflectionAdmin(EvidenceAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PeerFeedback)
-class PeerFeedbackAdmin(EvidenceAdminMixin, admin.ModelAdmin):
+class PeerFeedbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["enrolment", "goal", "requested_from", "requested_at", "given_at"]
     list_filter = ["enrolment__cohort__program"]
     search_fields = ["enrolment__learner__name", "requested_from__name", "text"]

@@ -10,27 +10,28 @@ from programs.models import (
     Program,
     ReflectionPrompt,
 )
+from werkplek.lib.admin import ReadOnlyAdminMixin
 
 
 @admin.register(Method)
-class MethodAdmin(admin.ModelAdmin):
+class MethodAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "organization", "builtin"]
     list_filter = ["organization", "builtin"]
     search_fields = ["name", "builtin", "organization__name"]
 
 
-class LearningGoalInline(admin.StackedInline):
+class LearningGoalInline(ReadOnlyAdminMixin, admin.StackedInline):
     model = LearningGoal
     extra = 0
 
 
-class ReflectionPromptInline(admin.TabularInline):
+class ReflectionPromptInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ReflectionPrompt
     extra = 0
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "organization", "status", "owner", "duration_weeks", "updated_at"]
     list_filter = ["organization", "status", "methods"]
     search_fields = ["name", "description", "business_objective"]
@@ -40,13 +41,13 @@ class ProgramAdmin(admin.ModelAdmin):
     inlines = [LearningGoalInline, ReflectionPromptInline]
 
 
-class ChecklistItemInline(admin.TabularInline):
+class ChecklistItemInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ChecklistItem
     extra = 0
 
 
 @admin.register(LearningGoal)
-class LearningGoalAdmin(admin.ModelAdmin):
+class LearningGoalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["title", "program", "position", "target_week"]
     list_filter = ["program__organization", "program"]
     search_fields = ["title", "description", "program__name"]
@@ -55,7 +56,7 @@ class LearningGoalAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChecklistItem)
-class ChecklistItemAdmin(admin.ModelAdmin):
+class ChecklistItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["title", "goal", "position", "requires_sign_off"]
     list_filter = ["requires_sign_off", "goal__program"]
     search_fields = ["title", "goal__title"]
@@ -63,21 +64,21 @@ class ChecklistItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Cohort)
-class CohortAdmin(admin.ModelAdmin):
+class CohortAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "program", "is_pilot", "starts_on"]
     list_filter = ["is_pilot", "program__organization", "program"]
     search_fields = ["name", "program__name"]
     list_select_related = ["program"]
 
 
-class PairingInline(admin.TabularInline):
+class PairingInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Pairing
     extra = 0
     autocomplete_fields = ["coach"]
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["learner", "cohort", "started_on", "target_on", "ended_on"]
     list_filter = ["cohort__program__organization", "cohort__program", "ended_on"]
     search_fields = ["learner__name", "learner__email", "cohort__name", "cohort__program__name"]
@@ -88,7 +89,7 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Pairing)
-class PairingAdmin(admin.ModelAdmin):
+class PairingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["coach", "enrolment", "started_on", "ended_on"]
     list_filter = ["enrolment__cohort__program", "ended_on"]
     search_fields = ["coach__name", "enrolment__learner__name"]

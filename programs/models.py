@@ -336,10 +336,13 @@ class EnrolmentQuerySet(models.QuerySet):
         coach now (the last coach of an ended enrolment still does)."""
         if not user.is_authenticated:
             return self.none()
-        coached = Pairing.objects.current().filter(coach=user).values("enrolment")
+        member_of = Organization.objects.visible_to(user)
+        coached = Pairing.objects.current().filter(
+            coach=user, enrolment__cohort__program__organization__in=member_of
+        )
         return self.filter(
             Q(learner=user)
-            | Q(pk__in=coached)
+            | Q(pk__in=coached.values("enrolment"))
             | Q(cohort__program__in=Program.objects.managed_by(user))
         )
 
@@ -348,7 +351,11 @@ class EnrolmentQuerySet(models.QuerySet):
         stood on the last day of their pairing (see `former_coach_sees`)."""
         if not user.is_authenticated:
             return self.none()
-        started = Pairing.objects.filter(coach=user, started_on__lte=timezone.localdate())
+        started = Pairing.objects.filter(
+            coach=user,
+            started_on__lte=timezone.localdate(),
+            enrolment__cohort__program__organization__in=Organization.objects.visible_to(user),
+        )
         return self.filter(
             Q(pk__in=self.model.objects.fully_visible_to(user))
             | Q(pk__in=started.values("enrolment"))

@@ -2,13 +2,17 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from werkplek import services
+from werkplek.lib.admin import ReadOnlyAdminMixin
 from werkplek.models import Membership, Organization, User
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Shown on the person; changed on the membership page, through the services."""
+
     model = Membership
     extra = 0
-    autocomplete_fields = ["organization"]
+    show_change_link = True
 
 
 @admin.register(User)
@@ -42,8 +46,52 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "organization", "is_manager", "is_coach", "is_learner", "team"]
-    list_filter = ["organization", "is_manager", "is_coach", "is_learner", "team"]
+    """Roles change through `membership_set`; a membership is ended, never deleted."""
+
+    list_display = [
+        "user",
+        "organization",
+        "is_manager",
+        "is_coach",
+        "is_learner",
+        "team",
+        "ended_on",
+    ]
+    list_filter = ["organization", "is_manager", "is_coach", "is_learner", "team", "ended_on"]
     search_fields = ["user__email", "user__name", "organization__name", "team"]
     list_select_related = ["user", "organization"]
     autocomplete_fields = ["user", "organization"]
+    fields = [
+        "user",
+        "organization",
+        "is_manager",
+        "is_coach",
+        "is_learner",
+        "team",
+        "coach_capacity",
+        "ended_on",
+    ]
+    readonly_fields = ["ended_on"]
+    actions = ["end_memberships"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "user", "organization"] if obj else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        roles = {role for role, field in Membership.ROLE_FIELDS.items() if getattr(obj, field)}
+        saved = services.membership_set(
+            user=obj.user,
+            organization=obj.organization,
+            roles=roles,
+            team=obj.team,
+            coach_capacity=obj.coach_capacity,
+        )
+        obj.pk = saved.pk
+
+    @admin.action(description=_("End the selected memberships today"))
+    def end_memberships(self, request, queryset):
+        for membership in queryset.current():
+            services.membership_end(membership=membership)

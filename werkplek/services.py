@@ -1,8 +1,11 @@
 """Writes on people and organisations, and outgoing e-mail."""
 
+import datetime
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.utils import timezone
 
 from werkplek import tasks
 from werkplek.choices import Role
@@ -52,6 +55,7 @@ def membership_set(
 ) -> Membership:
     """Give a person exactly these roles, team and capacity in an organisation."""
     membership = _membership(user, organization)
+    membership.ended_on = None  # someone who comes back is a member again
     for role, field in Membership.ROLE_FIELDS.items():
         setattr(membership, field, role in roles)
     membership.team = team
@@ -67,8 +71,18 @@ def membership_add_role(
 ) -> Membership:
     """Add one role to a person in an organisation, keeping what they had (team if not given)."""
     membership = _membership(user, organization)
+    membership.ended_on = None
     setattr(membership, Membership.ROLE_FIELDS[role], True)
     membership.team = team or membership.team
     membership.full_clean()
     membership.save()
+    return membership
+
+
+@transaction.atomic
+def membership_end(*, membership: Membership, on: datetime.date | None = None) -> Membership:
+    """End a membership: the person loses access, the history of their roles stays."""
+    membership.ended_on = on or timezone.localdate()
+    membership.full_clean()
+    membership.save(update_fields=["ended_on"])
     return membership
