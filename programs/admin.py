@@ -4,6 +4,7 @@ from programs.models import (
     ChecklistItem,
     Cohort,
     Enrolment,
+    Invitation,
     LearningGoal,
     Method,
     Pairing,
@@ -95,3 +96,12 @@ class PairingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["coach__name", "enrolment__learner__name"]
     list_select_related = ["coach", "enrolment__learner", "enrolment__cohort__program"]
     autocomplete_fields = ["coach"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "email", "cohort", "created_at", "accepted_at"]
+    list_filter = ["cohort__program__organization", "accepted_at"]
+    search_fields = ["name", "email", "cohort__name"]
+    list_select_related = ["cohort"]
+    exclude = ["token"]

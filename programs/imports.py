@@ -5,6 +5,7 @@ import datetime
 import io
 import itertools
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 import openpyxl
@@ -12,7 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-from programs.models import EARLIEST_DATE, LATEST_DATE, Cohort, Enrolment
+from programs import selectors
+from programs.models import EARLIEST_DATE, LATEST_DATE, Cohort, Enrolment, Invitation
 from werkplek.models import Membership
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -185,6 +187,11 @@ def check_rows(rows: list[ImportRow], cohort: Cohort) -> list[ImportRow]:
         .filter(cohort__program=cohort.program, learner__email__in=emails)
         .values_list("learner__email", flat=True)
     )
+    invited = set(
+        Invitation.objects.open()
+        .filter(cohort__program=cohort.program, email__in=emails)
+        .values_list("email", flat=True)
+    )
     seen = {}
     for row in rows:
         row.errors = []
@@ -205,6 +212,8 @@ def check_rows(rows: list[ImportRow], cohort: Cohort) -> list[ImportRow]:
             row.errors.append(_("A new learner needs a name."))
         if row.email in enrolled:
             row.errors.append(_("Already enrolled in this program."))
+        if row.email in invited:
+            row.errors.append(_("Already invited to this program."))
         if row.coach_email and row.coach_email not in coaches:
             row.errors.append(
                 _("“%(email)s” is not a coach in your organisation.") % {"email": row.coach_email}
@@ -225,3 +234,25 @@ def check_rows(rows: list[ImportRow], cohort: Cohort) -> list[ImportRow]:
         else:
             row.started_on = cohort.starts_on.isoformat()
     return rows
+
+
+def capacity_warnings(rows: list[ImportRow], cohort: Cohort) -> list[str]:
+    """One line per coach whom the import would take past their capacity (one query)."""
+    new = Counter(row.coach_email for row in rows if row.coach_email)
+    warnings = []
+    for load in selectors.coach_loads(cohort.program.organization).filter(user__email__in=new):
+        room = load.room_left()
+        if room is not None and new[load.user.email] > room:
+            warnings.append(
+                _(
+                    "%(name)s guides %(active)s learners with a capacity of %(capacity)s; "
+                    "this list adds %(new)s."
+                )
+                % {
+                    "name": load.user.name,
+                    "active": load.active_learners,
+                    "capacity": load.coach_capacity,
+                    "new": new[load.user.email],
+                }
+            )
+    return warnings

@@ -1,6 +1,7 @@
 """Learning programs: goals with checklists, cohorts of learners, and coach pairings."""
 
 import datetime
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -497,6 +498,79 @@ class Pairing(models.Model):
 
     def __str__(self):
         return f"{self.coach} → {self.enrolment}"
+
+
+def new_invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def open(self):
+        """Invitations not yet accepted."""
+        return self.filter(accepted_at__isnull=True)
+
+    def visible_to(self, user):
+        """Invitations to the groups the user manages."""
+        return self.filter(cohort__in=Cohort.objects.managed_by(user))
+
+
+class Invitation(models.Model):
+    """Someone new to the organisation asked to join a group. Until they accept, the
+    organisation knows only what it typed itself: no account is looked up or shown."""
+
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.PROTECT, related_name="invitations", verbose_name=_("group")
+    )
+    email = models.EmailField(_("e-mail address"))
+    name = models.CharField(_("name"), max_length=150)
+    team = models.CharField(_("team"), max_length=100, blank=True)
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("coach"),
+    )
+    started_on = models.DateField(_("start date"), validators=[validate_plausible_date])
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_invitation_token)
+    created_at = models.DateTimeField(_("invited at"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    enrolment = models.OneToOneField(
+        Enrolment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitation",
+        verbose_name=_("enrolment"),
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["cohort", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "email"],
+                condition=Q(accepted_at__isnull=True),
+                name="invitation_open_once_per_cohort",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+    def get_absolute_url(self):
+        return reverse("programs:invitation-accept", args=[self.token])
 
 
 class ReflectionPrompt(models.Model):

@@ -67,6 +67,11 @@ def cohort_enrolments(cohort):
     )
 
 
+def open_invitations(cohort):
+    """People invited into the group who have not accepted yet, with the chosen coach."""
+    return cohort.invitations.open().select_related("coach").order_by("name")
+
+
 def coach_loads(organization: Organization):
     """The organisation's coaches with their team, capacity and number of active learners."""
     active_learners = (

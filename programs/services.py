@@ -3,23 +3,20 @@
 import datetime
 from collections.abc import Iterable
 
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, ProtectedError
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import translation
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from programs import selectors
+from programs import imports, selectors
 from programs.choices import ProgramStatus
 from programs.models import (
     ChecklistItem,
     Cohort,
     Enrolment,
+    Invitation,
     LearningGoal,
     Method,
     Pairing,
@@ -304,7 +301,7 @@ def cohort_create(*, program: Program, name: str, starts_on: datetime.date, is_p
     return cohort
 
 
-def _check_coach(*, coach: User, organization: Organization, learner: User) -> None:
+def _check_coach(*, coach: User, organization: Organization, learner: User | None) -> None:
     if coach == learner:
         raise ValidationError(_("A learner cannot be their own coach."))
     if not organization.holds_role(coach, Role.COACH):
@@ -388,6 +385,7 @@ def enrolment_create(
     started_on: datetime.date,
     coach: User | None = None,
     team: str = "",
+    allow_over_capacity: bool = False,
 ) -> Enrolment:
     """Enrol a learner in a cohort (and so a program), optionally with a coach.
 
@@ -411,23 +409,27 @@ def enrolment_create(
     enrolment.full_clean()
     enrolment.save()
     if coach:
-        pairing_set(enrolments=[enrolment], coach=coach, on=started_on)
+        pairing_set(
+            enrolments=[enrolment],
+            coach=coach,
+            on=started_on,
+            allow_over_capacity=allow_over_capacity,
+        )
     return enrolment
 
 
-def invitation_send(*, user: User, program: Program, site_url: str) -> None:
-    """E-mail a new learner a link to choose a password, in their own language."""
-    path = reverse(
-        "password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
-    context = {"user": user, "program": program, "link": site_url.rstrip("/") + path}
-    with translation.override(user.language):
+def invitation_send(*, invitation: Invitation, site_url: str) -> None:
+    """E-mail the invitation's link once the transaction commits, in the organisation's
+    language (the person's own account, if any, is not looked at before they accept)."""
+    program = invitation.cohort.program
+    context = {
+        "invitation": invitation,
+        "program": program,
+        "link": site_url.rstrip("/") + invitation.get_absolute_url(),
+    }
+    with translation.override(program.organization.language):
         werkplek_services.email_enqueue(
-            to=[user.email],
+            to=[invitation.email],
             subject=_("You are invited to %(program)s") % {"program": program.name},
             body=render_to_string("programs/email/invitation.txt", context),
             html_body=render_to_string("programs/email/invitation.html", context),
@@ -435,34 +437,116 @@ def invitation_send(*, user: User, program: Program, site_url: str) -> None:
 
 
 @transaction.atomic
-def enrolment_import(*, cohort: Cohort, rows: list, site_url: str) -> list[Enrolment]:
-    """Enrol every checked row, all or nothing; people new to the organisation get an
-    invitation on commit (with a link to choose a password).
+def enrolment_import(
+    *, cohort: Cohort, rows: list, site_url: str, invited_by: User, allow_over_capacity=False
+) -> tuple[list[Enrolment], list[Invitation]]:
+    """Enrol the organisation's own people and invite everyone new to it, all or nothing.
 
-    `rows` come from `programs.imports.check_rows` and must carry no errors.
+    `rows` come from `programs.imports.check_rows` and must carry no errors. Coaches the
+    preview showed going over capacity take the learners only with `allow_over_capacity`.
     """
     if any(row.errors for row in rows):
         raise ValidationError(_("Fix the rows with errors before importing."))
+    if not allow_over_capacity and imports.capacity_warnings(rows, cohort):
+        raise ValidationError(_("Confirm that coaches may go over their capacity."))
+    people = {user.email: user for user in User.objects.filter(email__in={r.email for r in rows})}
     coaches = {
         user.email: user
         for user in User.objects.filter(email__in={row.coach_email for row in rows})
     }
-    enrolments = []
+    enrolments, invitations = [], []
     for row in rows:
-        learner = User.objects.filter(email=row.email).first()
-        if learner is None:
-            learner = User.objects.create_user(
-                row.email, None, name=row.name, language=cohort.program.organization.language
-            )
+        started_on = datetime.date.fromisoformat(row.started_on)
+        coach = coaches.get(row.coach_email)
         if row.is_new_user:
-            invitation_send(user=learner, program=cohort.program, site_url=site_url)
+            invitations.append(
+                invitation_create(
+                    cohort=cohort,
+                    email=row.email,
+                    name=row.name,
+                    team=row.team,
+                    coach=coach,
+                    started_on=started_on,
+                    invited_by=invited_by,
+                    site_url=site_url,
+                )
+            )
+            continue
         enrolments.append(
             enrolment_create(
                 cohort=cohort,
-                learner=learner,
-                started_on=datetime.date.fromisoformat(row.started_on),
-                coach=coaches.get(row.coach_email),
+                learner=people[row.email],
+                started_on=started_on,
+                coach=coach,
                 team=row.team,
+                allow_over_capacity=True,
             )
         )
-    return enrolments
+    return enrolments, invitations
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    cohort: Cohort,
+    email: str,
+    name: str,
+    started_on: datetime.date,
+    invited_by: User,
+    site_url: str,
+    team: str = "",
+    coach: User | None = None,
+) -> Invitation:
+    """Invite someone new to the organisation into a group, and e-mail them the link."""
+    _ensure_editable(cohort.program)
+    if coach is not None:
+        _check_coach(coach=coach, organization=cohort.program.organization, learner=None)
+    invitation = Invitation(
+        cohort=cohort,
+        email=email.strip().lower(),
+        name=name.strip(),
+        team=team,
+        coach=coach,
+        started_on=started_on,
+        invited_by=invited_by,
+    )
+    invitation.full_clean()
+    invitation.save()
+    invitation_send(invitation=invitation, site_url=site_url)
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Enrolment:
+    """The invited person joins: they become a learner of the organisation, enrolled in the
+    group with the coach the manager chose (the manager confirmed capacity at import)."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise ValidationError(_("This invitation has already been accepted."))
+    if user.email != invitation.email:
+        raise ValidationError(_("This invitation is for another e-mail address."))
+    enrolment = enrolment_create(
+        cohort=invitation.cohort,
+        learner=user,
+        started_on=invitation.started_on,
+        coach=invitation.coach,
+        team=invitation.team,
+        allow_over_capacity=True,
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.enrolment = enrolment
+    invitation.save(update_fields=["accepted_at", "enrolment"])
+    return enrolment
+
+
+@transaction.atomic
+def invitation_accept_as_new(*, invitation: Invitation, name: str, password: str) -> User:
+    """Someone without an account accepts: the account is made with the password they chose."""
+    user = User.objects.create_user(
+        invitation.email,
+        password,
+        name=name.strip(),
+        language=invitation.cohort.program.organization.language,
+    )
+    invitation_accept(invitation=invitation, user=user)
+    return user

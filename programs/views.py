@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,14 +20,15 @@ from programs.forms import (
     DuplicateForm,
     GoalForm,
     ImportUploadForm,
+    InvitationSignupForm,
     MethodForm,
     PairingForm,
     ProgramForm,
     ReflectionPromptsForm,
 )
-from programs.models import ChecklistItem, Cohort, LearningGoal, Method, Program
+from programs.models import ChecklistItem, Cohort, Invitation, LearningGoal, Method, Program
 from werkplek.lib.forms import run_service
-from werkplek.models import Organization
+from werkplek.models import Organization, User
 
 
 def _program_for(request, pk, *, write=False):
@@ -306,7 +309,13 @@ def cohort_detail(request, pk):
             )
             messages.success(request, message % {"coach": data["coach"].name, "count": changed})
             return redirect("programs:cohort-detail", pk=cohort.pk)
-    context = {"cohort": cohort, "program": cohort.program, "enrolments": enrolments, "form": form}
+    context = {
+        "cohort": cohort,
+        "program": cohort.program,
+        "enrolments": enrolments,
+        "invitations": selectors.open_invitations(cohort),
+        "form": form,
+    }
     return render(request, "programs/cohort_detail.html", context)
 
 
@@ -322,6 +331,7 @@ def _import_page(request, cohort, *, rows=None, form=None):
         "form": form if form is not None else ImportUploadForm(),
         "rows": rows,
         "error_count": sum(1 for row in rows or [] if row.errors),
+        "capacity_warnings": imports.capacity_warnings(rows, cohort) if rows else [],
     }
     return render(request, "programs/cohort_import.html", context)
 
@@ -349,15 +359,26 @@ def cohort_import_confirm(request, pk):
         return redirect("programs:cohort-import", pk=cohort.pk)
     rows = imports.check_rows([imports.ImportRow(**row) for row in stored["rows"]], cohort)
     try:
-        enrolments = services.enrolment_import(cohort=cohort, rows=rows, site_url=settings.SITE_URL)
+        enrolments, invitations = services.enrolment_import(
+            cohort=cohort,
+            rows=rows,
+            site_url=settings.SITE_URL,
+            invited_by=request.user,
+            allow_over_capacity=request.POST.get("over_capacity_ok") == "on",
+        )
     except ValidationError as error:
         # Something changed since the preview (say, a coach lost the role): show it again.
         messages.error(request, " ".join(error.messages))
         return _import_page(request, cohort, rows=rows)
     del request.session[_import_key(cohort)]
-    count = len(enrolments)
-    message = ngettext("%(count)s learner imported.", "%(count)s learners imported.", count)
-    messages.success(request, message % {"count": count})
+    enrolled = ngettext(
+        "%(count)s learner enrolled.", "%(count)s learners enrolled.", len(enrolments)
+    )
+    invited = ngettext("%(count)s person invited.", "%(count)s people invited.", len(invitations))
+    messages.success(
+        request,
+        f"{enrolled % {'count': len(enrolments)}} {invited % {'count': len(invitations)}}",
+    )
     return redirect("programs:cohort-detail", pk=cohort.pk)
 
 
@@ -394,3 +415,39 @@ def reflection_prompts(request, pk):
     return render(
         request, "programs/reflection_prompts_form.html", {"form": form, "program": program}
     )
+
+
+def invitation_accept(request, token):
+    """The link in an invitation: join the group, with a new account if there is none."""
+    invitation = get_object_or_404(
+        Invitation.objects.open().select_related("cohort__program__organization"), token=token
+    )
+    user = request.user
+    if not user.is_authenticated and User.objects.filter(email=invitation.email).exists():
+        return redirect_to_login(request.get_full_path())
+    if user.is_authenticated and user.email != invitation.email:
+        raise Http404
+    # A signed-in person's form has no fields: its POST is empty, yet it is submitted.
+    data = request.POST if request.method == "POST" else None
+    form = InvitationSignupForm(data, user=user, initial={"name": invitation.name})
+    if request.method == "POST" and form.is_valid():
+        if user.is_authenticated:
+            enrolment = run_service(
+                form, services.invitation_accept, invitation=invitation, user=user
+            )
+        else:
+            new_user = run_service(
+                form,
+                services.invitation_accept_as_new,
+                invitation=invitation,
+                name=form.cleaned_data["name"],
+                password=form.cleaned_data["password1"],
+            )
+            enrolment = new_user and new_user.enrolments.get(invitation=invitation)
+            if new_user:
+                login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
+        if enrolment:
+            messages.success(request, _("Welcome! This is where you follow your progress."))
+            return redirect("coaching:progress", pk=enrolment.pk)
+    context = {"invitation": invitation, "program": invitation.cohort.program, "form": form}
+    return render(request, "programs/invitation_accept.html", context)

@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from programs.models import Enrolment, Pairing, Program
+from programs.models import Enrolment, Invitation, Pairing, Program
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory
 
 
@@ -24,6 +24,10 @@ def team(transactional_db):
         user__name="Mohamed Amrani",
         user__email="mohamed@dc-noord.nl",
     ).user
+    # Ali already works here; Nina is new to the organisation and gets an invitation.
+    MembershipFactory(
+        organization=organization, user__name="Ali Demir", user__email="ali@dc-noord.nl"
+    )
     return manager, coach
 
 
@@ -88,8 +92,10 @@ def test_manager_builds_imports_pairs_and_duplicates_a_program(
     )
     page.get_by_role("button", name="Bestand controleren").click()
     page.get_by_role("button", name="2 lerenden importeren").click()
-    expect(page.get_by_text("2 lerenden geïmporteerd.")).to_be_visible()
-    assert Pairing.objects.filter(coach=coach).count() == 2
+    expect(page.get_by_text("1 lerende ingeschreven. 1 persoon uitgenodigd.")).to_be_visible()
+    expect(page.get_by_text("Nina Kok")).to_be_visible()
+    assert Pairing.objects.filter(coach=coach).count() == 1
+    assert Invitation.objects.get().coach == coach
     axe(page)
 
     # Pair: move Ali to a second coach.

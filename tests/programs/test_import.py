@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from programs import imports, services
-from programs.models import Enrolment, Pairing
-from werkplek.models import Membership, User
+from programs.models import Enrolment, Invitation
+from werkplek.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +106,7 @@ def test_every_row_error_is_shown_in_the_preview(client, manager, cohort, coach,
     assert Enrolment.objects.count() == 1
 
 
-def test_a_clean_file_imports_new_and_existing_people_with_coaches(
+def test_a_clean_file_enrols_members_and_invites_newcomers(
     client, manager, cohort, coach, other_learner, django_capture_on_commit_callbacks
 ):
     client.force_login(manager)
@@ -122,32 +122,40 @@ def test_a_clean_file_imports_new_and_existing_people_with_coaches(
     )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = confirm(client, cohort)
-    assert "2 lerenden geïmporteerd." in response.content.decode()
+    content = response.content.decode()
+    assert "1 lerende ingeschreven. 1 persoon uitgenodigd." in content
+    assert "Nina Kok" in content and "uitgenodigd" in content
 
-    nina = User.objects.get(email="nina@example.nl")
-    assert not nina.has_usable_password()
-    assert Membership.objects.get(user=nina).team == "Inslag"
-    enrolment = Enrolment.objects.get(learner=nina)
-    assert enrolment.started_on == datetime.date(2026, 11, 9)
-    assert Pairing.objects.get(enrolment=enrolment).coach == coach
+    assert not User.objects.filter(email="nina@example.nl").exists()
+    invitation = Invitation.objects.get(email="nina@example.nl")
+    assert (invitation.team, invitation.coach, invitation.started_on) == (
+        "Inslag",
+        coach,
+        datetime.date(2026, 11, 9),
+    )
     existing = Enrolment.objects.get(learner=other_learner)
     assert existing.started_on == cohort.starts_on
-    assert len(callbacks) == 1, "only the new learner gets an invitation"
+    assert len(callbacks) == 1, "only the newcomer gets an invitation"
 
 
-def test_invitation_mail_in_the_learners_language_links_to_choosing_a_password(
-    client, cohort, monkeypatch
+def test_the_invitation_mail_links_to_accepting_with_a_new_password(
+    client, cohort, manager, monkeypatch
 ):
     sent = []
     monkeypatch.setattr(services.werkplek_services, "email_enqueue", lambda **m: sent.append(m))
-    nina = User.objects.create_user("nina@example.nl", None, name="Nina Kok", language="en")
-    services.invitation_send(user=nina, program=cohort.program, site_url="http://testserver")
-
+    services.invitation_create(
+        cohort=cohort,
+        email="nina@example.nl",
+        name="Nina Kok",
+        started_on=cohort.starts_on,
+        invited_by=manager,
+        site_url="http://testserver",
+    )
     [message] = sent
-    assert message["subject"] == "You are invited to Inwerken orderpicker"
+    assert message["subject"] == "Je bent uitgenodigd voor Inwerken orderpicker"
     link = next(word for word in message["body"].split() if word.startswith("http://"))
-    page = client.get(link.removeprefix("http://testserver"), follow=True)
-    assert "new_password1" in page.content.decode()
+    page = client.get(link.removeprefix("http://testserver"))
+    assert 'name="password1"' in page.content.decode()
 
 
 def test_a_failure_half_way_writes_nothing(manager, cohort, monkeypatch):
@@ -158,7 +166,7 @@ def test_a_failure_half_way_writes_nothing(manager, cohort, monkeypatch):
         ],
         cohort,
     )
-    original = services.enrolment_create
+    original = services.invitation_create
     calls = []
 
     def fail_on_second(**kwargs):
@@ -167,10 +175,10 @@ def test_a_failure_half_way_writes_nothing(manager, cohort, monkeypatch):
             raise RuntimeError("database gone")
         return original(**kwargs)
 
-    monkeypatch.setattr(services, "enrolment_create", fail_on_second)
+    monkeypatch.setattr(services, "invitation_create", fail_on_second)
     with pytest.raises(RuntimeError):
-        services.enrolment_import(cohort=cohort, rows=rows, site_url="http://x")
-    assert not User.objects.filter(email__in=["een@example.nl", "twee@example.nl"]).exists()
+        services.enrolment_import(cohort=cohort, rows=rows, site_url="http://x", invited_by=manager)
+    assert not Invitation.objects.exists()
     assert not Enrolment.objects.exists()
 
 

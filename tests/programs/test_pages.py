@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from programs.choices import ProgramStatus
-from programs.models import ChecklistItem, Cohort, LearningGoal, Pairing, Program
+from programs.models import ChecklistItem, Cohort, Invitation, LearningGoal, Pairing, Program
 from tests.factories import (
     ChecklistItemFactory,
     CohortFactory,
@@ -324,9 +324,18 @@ def test_cohort_page_queries_do_not_grow_with_learners(
 ):
     for enrolment in EnrolmentFactory.create_batch(size, cohort=cohort):
         PairingFactory(enrolment=enrolment, coach=coach)
+    for number in range(size):
+        Invitation.objects.create(
+            cohort=cohort,
+            email=f"nieuw{number}@example.nl",
+            name=f"Nieuw {number}",
+            coach=coach,
+            started_on=cohort.starts_on,
+        )
     client.force_login(manager)
-    # session, user, roles, cohort, coach loads, enrolments, their current pairings, coaches
-    with django_assert_num_queries(8):
+    # session, user, roles, cohort, coach loads, enrolments, their current pairings,
+    # invitations with their coach, coaches
+    with django_assert_num_queries(9):
         client.get(reverse("programs:cohort-detail", args=[cohort.pk]))
 
 
