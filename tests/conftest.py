@@ -29,6 +29,25 @@ def pytest_configure(config):
         pytest.exit("CI needs the real services: " + "; ".join(problems), returncode=3)
 
 
+MATRIX_TEST = "test_permission_matrix.py::test_each_actor_gets_the_answer_in_the_matrix["
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how many permission-matrix cases ran: CI output shows the matrix did its work."""
+    outcomes = {}
+    for outcome in ("failed", "error", "skipped", "passed"):  # a failure outranks a pass
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            if MATRIX_TEST in nodeid and (outcome != "passed" or report.when == "call"):
+                outcomes.setdefault(nodeid, outcome)
+    if outcomes:
+        counts = {o: list(outcomes.values()).count(o) for o in sorted(set(outcomes.values()))}
+        summary = ", ".join(f"{count} {outcome}" for outcome, count in counts.items())
+        terminalreporter.write_line(
+            f"permission matrix: {len(outcomes)} URL × actor × method cases checked ({summary})"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,462 @@
+"""The permission matrix: every URL name × eight actors × GET and POST → the answer.
+
+The table below is the specification of who may open what. The test walks Django's URL
+resolver, so a page added without a row here fails (`test_every_url_has_a_row`), and so does
+each of its cases. Invisible and non-existent look the same: a signed-in person who may not
+see a page gets 404, never 403; an anonymous visitor is sent to log in.
+
+Answers: a status code (200, 404, 405), `302` for a redirect that is not a login page,
+`LOGIN` for a redirect to the login page (with ?next=) and `ADMIN` for one to the admin's.
+POST cases send an empty form. Where an action needs no fields (delete, move, log out) it
+happens, in that case's own database: every case builds the scenario afresh and rolls back.
+A run ends with "permission matrix: N URL × actor × method cases checked" (tests/conftest.py).
+"""
+
+import dataclasses
+import datetime
+import types
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.shortcuts import resolve_url
+from django.test import override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
+from django.utils import timezone
+
+from coaching.models import PeerFeedback, Reflection
+from tests.factories import (
+    ChecklistItemFactory,
+    CohortFactory,
+    EnrolmentFactory,
+    FeedbackMomentFactory,
+    LearningGoalFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    PairingFactory,
+    ProgramFactory,
+    UserFactory,
+)
+
+LOGIN = "→login"
+ADMIN = "→admin"
+
+ACTORS = (
+    "anonymous",
+    "learner",
+    "other_learner",  # another learner of the same group
+    "coach",  # the learner's current coach
+    "former_coach",  # coached the learner until two weeks ago; `coach` took over
+    "other_coach",  # a coach of the organisation who does not coach in this program
+    "manager",  # an L&D manager of the organisation
+    "other_manager",  # an L&D manager of another organisation
+)
+METHODS = ("GET", "POST")
+GET, POST = METHODS
+
+# One row per URL name and method; its answers in the order of ACTORS (the columns below:
+# anonymous, learner, other learner, coach, former coach, other coach, manager, other manager).
+# fmt: off
+MATRIX = {
+    # URL name                          method anon   lrnr peer coac form othr mgr  o.mgr
+    # The ground floor: public pages, the account pages, the signed-in person's own pages.
+    ("home",                            GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    ("home",                            POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    ("healthz",                         GET):  (200,   200, 200, 200, 200, 200, 200, 200),
+    ("healthz",                         POST): (200,   200, 200, 200, 200, 200, 200, 200),
+    ("language-switch",                 GET):  (405,   405, 405, 405, 405, 405, 405, 405),
+    ("language-switch",                 POST): (302,   302, 302, 302, 302, 302, 302, 302),
+    ("preferences",                     GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    ("preferences",                     POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    ("organization-detail",             GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("organization-detail",             POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("login",                           GET):  (200,   200, 200, 200, 200, 200, 200, 200),
+    ("login",                           POST): (200,   200, 200, 200, 200, 200, 200, 200),
+    ("logout",                          GET):  (405,   405, 405, 405, 405, 405, 405, 405),
+    ("logout",                          POST): (302,   302, 302, 302, 302, 302, 302, 302),
+    ("password_change",                 GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    ("password_change",                 POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    ("password_change_done",            GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    ("password_change_done",            POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("password_reset",                  GET):  (200,   200, 200, 200, 200, 200, 200, 200),
+    ("password_reset",                  POST): (200,   200, 200, 200, 200, 200, 200, 200),
+    ("password_reset_done",             GET):  (200,   200, 200, 200, 200, 200, 200, 200),
+    ("password_reset_done",             POST): (405,   405, 405, 405, 405, 405, 405, 405),
+    ("password_reset_confirm",          GET):  (200,   200, 200, 200, 200, 200, 200, 200),
+    ("password_reset_confirm",          POST): (200,   200, 200, 200, 200, 200, 200, 200),
+    ("password_reset_complete",         GET):  (200,   200, 200, 200, 200, 200, 200, 200),
+    ("password_reset_complete",         POST): (405,   405, 405, 405, 405, 405, 405, 405),
+    # Programs: read by the organisation's managers and those who learn or coach in them
+    # (a former coach too: their old learner's progress page needs the goals); changed by
+    # managers only. Any manager may start a program in their own organisation.
+    ("programs:list",                   GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    ("programs:list",                   POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    ("programs:create",                 GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200),
+    ("programs:create",                 POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200),
+    ("programs:methods",                GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:methods",                POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:detail",                 GET):  (LOGIN, 200, 200, 200, 200, 404, 200, 404),
+    ("programs:detail",                 POST): (LOGIN, 200, 200, 200, 200, 404, 200, 404),
+    ("programs:edit",                   GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:edit",                   POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:status",                 GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:status",                 POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404),
+    ("programs:duplicate",              GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:duplicate",              POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:goal-create",            GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:goal-create",            POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:reflection-prompts",     GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:reflection-prompts",     POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:cohort-create",          GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:cohort-create",          POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:goal-edit",              GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:goal-edit",              POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:goal-delete",            GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:goal-delete",            POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404),
+    ("programs:goal-move",              GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:goal-move",              POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404),
+    ("programs:checklist-item-create",  GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:checklist-item-create",  POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:checklist-item-edit",    GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:checklist-item-edit",    POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:checklist-item-delete",  GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:checklist-item-delete",  POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404),
+    ("programs:checklist-item-move",    GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:checklist-item-move",    POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404),
+    # Groups and the learner import: managers only.
+    ("programs:cohort-detail",          GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:cohort-detail",          POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:cohort-import",          GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:cohort-import",          POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:cohort-import-confirm",  GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:cohort-import-confirm",  POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404),
+    # Coaching. "My learners" is for coaches, "my progress" for learners (it sends a learner
+    # with one enrolment straight to it). The progress page: the learner, their coaches now
+    # and before (read-only, as it stood then) and the managers. Acting on it: the current
+    # coach (feedback, addenda, reactions), the learner (reflection, asking a colleague) and
+    # the colleague asked (giving peer feedback).
+    ("coaching:home",                   GET):  (LOGIN, 404, 404, 200, 200, 200, 404, 404),
+    ("coaching:home",                   POST): (LOGIN, 404, 404, 200, 200, 200, 404, 404),
+    ("coaching:my-progress",            GET):  (LOGIN, 302, 302, 404, 404, 404, 404, 404),
+    ("coaching:my-progress",            POST): (LOGIN, 302, 302, 404, 404, 404, 404, 404),
+    ("coaching:progress",               GET):  (LOGIN, 200, 404, 200, 200, 404, 200, 404),
+    ("coaching:progress",               POST): (LOGIN, 200, 404, 200, 200, 404, 200, 404),
+    ("coaching:feedback-create",        GET):  (LOGIN, 404, 404, 200, 404, 404, 404, 404),
+    ("coaching:feedback-create",        POST): (LOGIN, 404, 404, 200, 404, 404, 404, 404),
+    ("coaching:feedback-edit",          GET):  (LOGIN, 404, 404, 200, 404, 404, 404, 404),
+    ("coaching:feedback-edit",          POST): (LOGIN, 404, 404, 200, 404, 404, 404, 404),
+    ("coaching:feedback-addendum",      GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("coaching:feedback-addendum",      POST): (LOGIN, 404, 404, 302, 404, 404, 404, 404),
+    ("coaching:reflection-react",       GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("coaching:reflection-react",       POST): (LOGIN, 404, 404, 302, 404, 404, 404, 404),
+    ("coaching:reflection-create",      GET):  (LOGIN, 200, 404, 404, 404, 404, 404, 404),
+    ("coaching:reflection-create",      POST): (LOGIN, 200, 404, 404, 404, 404, 404, 404),
+    ("coaching:peer-request",           GET):  (LOGIN, 200, 404, 404, 404, 404, 404, 404),
+    ("coaching:peer-request",           POST): (LOGIN, 200, 404, 404, 404, 404, 404, 404),
+    ("coaching:peer-give",              GET):  (LOGIN, 404, 200, 404, 404, 404, 404, 404),
+    ("coaching:peer-give",              POST): (LOGIN, 404, 200, 404, 404, 404, 404, 404),
+    # Django's admin: staff only, and none of the eight actors is staff. Its own login and
+    # logout are rows (logout sends a non-staff visitor to the admin's index, which sends
+    # them on to its login); every other admin URL follows ADMIN_RULE.
+    ("admin:login",                     GET):  (200,   200, 200, 200, 200, 200, 200, 200),
+    ("admin:login",                     POST): (200,   200, 200, 200, 200, 200, 200, 200),
+    ("admin:logout",                    GET):  (302,   302, 302, 302, 302, 302, 302, 302),
+    ("admin:logout",                    POST): (302,   302, 302, 302, 302, 302, 302, 302),
+}
+ADMIN_RULE = (ADMIN,) * len(ACTORS)  # every other "admin:…" URL, GET and POST alike
+# fmt: on
+
+# The scenario object each URL points at: its pk, or its slug for an organisation.
+URL_OBJECT = {
+    "organization-detail": "organization",
+    "programs:methods": "organization",
+    "programs:detail": "program",
+    "programs:edit": "program",
+    "programs:status": "program",
+    "programs:duplicate": "program",
+    "programs:goal-create": "program",
+    "programs:reflection-prompts": "program",
+    "programs:cohort-create": "program",
+    "programs:goal-edit": "goal",
+    "programs:goal-delete": "goal",
+    "programs:goal-move": "goal",
+    "programs:checklist-item-create": "goal",
+    "programs:checklist-item-edit": "checklist_item",
+    "programs:checklist-item-delete": "checklist_item",
+    "programs:checklist-item-move": "checklist_item",
+    "programs:cohort-detail": "cohort",
+    "programs:cohort-import": "cohort",
+    "programs:cohort-import-confirm": "cohort",
+    "coaching:progress": "enrolment",
+    "coaching:feedback-create": "enrolment",
+    "coaching:reflection-create": "enrolment",
+    "coaching:peer-request": "enrolment",
+    "coaching:feedback-edit": "feedback_now",  # the current coach's, within 24 hours
+    "coaching:feedback-addendum": "feedback_then",  # the former coach's, locked long ago
+    "coaching:reflection-react": "reflection",
+    "coaching:peer-give": "peer_request",
+}
+# URL arguments that need no scenario object: a reset link that is not valid, and for the
+# admin (which sends non-staff away before it looks anything up) any existing app and id.
+FIXED_KWARGS = {
+    "uidb64": "MQ",
+    "token": "geen-geldige-code",
+    "app_label": "werkplek",
+    "object_id": "1",
+    "content_type_id": "1",
+    "id": "1",
+}
+
+
+# --- The scenario ----------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Scenario:
+    """One organisation's program with a learner half-way, and everyone around them."""
+
+    organization: object
+    program: object
+    goal: object
+    checklist_item: object
+    cohort: object
+    enrolment: object
+    feedback_now: object
+    feedback_then: object
+    reflection: object
+    peer_request: object
+    people: dict
+
+    def actor(self, name):
+        return self.people.get(name)
+
+
+def _person(organization, name, email, **roles):
+    user = UserFactory(name=name, email=email)
+    MembershipFactory(user=user, organization=organization, **roles)
+    return user
+
+
+@pytest.fixture
+def scenario(db):
+    today = timezone.localdate()
+    now = timezone.now()
+    started = today - datetime.timedelta(days=28)
+    handed_over = today - datetime.timedelta(days=14)
+
+    organization = OrganizationFactory(name="Distributiecentrum Noord", slug="dc-noord")
+    other_organization = OrganizationFactory(name="Zorggroep Zuid", slug="zorggroep-zuid")
+    coach_roles = {"is_coach": True, "is_learner": False}
+    manager_roles = {"is_manager": True, "is_learner": False}
+    people = {
+        "learner": _person(organization, "Lotte Leerling", "lotte@dc-noord.nl", is_learner=True),
+        "other_learner": _person(organization, "Pim Collega", "pim@dc-noord.nl", is_learner=True),
+        "coach": _person(organization, "Carla Coach", "carla@dc-noord.nl", **coach_roles),
+        "former_coach": _person(organization, "Frits Vroeger", "frits@dc-noord.nl", **coach_roles),
+        "other_coach": _person(organization, "Olga Anders", "olga@dc-noord.nl", **coach_roles),
+        "manager": _person(organization, "Mira Manager", "mira@dc-noord.nl", **manager_roles),
+        "other_manager": _person(
+            other_organization, "Zeno Zuid", "zeno@zorggroep-zuid.nl", **manager_roles
+        ),
+    }
+
+    program = ProgramFactory(
+        organization=organization, owner=people["manager"], name="Inwerken orderpicker"
+    )
+    goal = LearningGoalFactory(program=program, title="Veilig heftruck rijden", position=1)
+    checklist_item = ChecklistItemFactory(goal=goal, title="Pallet wegzetten", position=1)
+    cohort = CohortFactory(program=program, name="Pilotgroep", is_pilot=True, starts_on=started)
+    enrolment = EnrolmentFactory(cohort=cohort, learner=people["learner"])
+    EnrolmentFactory(cohort=cohort, learner=people["other_learner"])
+    PairingFactory(
+        enrolment=enrolment,
+        coach=people["former_coach"],
+        started_on=started,
+        ended_on=handed_over,
+    )
+    PairingFactory(enrolment=enrolment, coach=people["coach"], started_on=handed_over)
+
+    feedback_then = FeedbackMomentFactory(
+        enrolment=enrolment,
+        coach=people["former_coach"],
+        occurred_on=started + datetime.timedelta(days=7),
+        created_at=now - datetime.timedelta(days=21),
+    )
+    feedback_now = FeedbackMomentFactory(
+        enrolment=enrolment, coach=people["coach"], occurred_on=today, created_at=now
+    )
+    reflection = Reflection.objects.create(
+        enrolment=enrolment,
+        feedback_moment=feedback_now,
+        due_on=today,
+        answers=[{"question": "Wat ging goed?", "answer": "Rustig gescand."}],
+        submitted_at=now,
+    )
+    peer_request = PeerFeedback.objects.create(
+        enrolment=enrolment,
+        goal=goal,
+        requested_from=people["other_learner"],
+        question="Hoe zet ik de pallet weg?",
+    )
+    return Scenario(
+        organization=organization,
+        program=program,
+        goal=goal,
+        checklist_item=checklist_item,
+        cohort=cohort,
+        enrolment=enrolment,
+        feedback_now=feedback_now,
+        feedback_then=feedback_then,
+        reflection=reflection,
+        peer_request=peer_request,
+        people=people,
+    )
+
+
+# --- Walking the URLconf ---------------------------------------------------------------
+
+
+def _kwarg_names(pattern) -> tuple[str, ...]:
+    return tuple(pattern.regex.groupindex)  # a route's <converter:name>s are named groups too
+
+
+def url_names(urlconf=None) -> tuple[dict[str, tuple[str, ...]], list[str]]:
+    """Every URL name the URLconf serves, with the arguments it takes, nested resolvers
+    and namespaces walked ("programs:detail", "admin:index"); and the routes that have no
+    name outside the admin (Django's own unnamed admin routes are guarded like the rest)."""
+    names: dict[str, tuple[str, ...]] = {}
+    unnamed: list[str] = []
+
+    def walk(resolver, namespaces, route, kwargs):
+        for entry in resolver.url_patterns:
+            entry_route = route + str(entry.pattern)
+            entry_kwargs = kwargs + _kwarg_names(entry.pattern)
+            if isinstance(entry, URLResolver):
+                inner = namespaces + [entry.namespace] if entry.namespace else namespaces
+                walk(entry, inner, entry_route, entry_kwargs)
+            elif isinstance(entry, URLPattern) and entry.name:
+                names.setdefault(":".join([*namespaces, entry.name]), entry_kwargs)
+            elif namespaces[:1] != ["admin"]:
+                unnamed.append(entry_route)
+
+    walk(get_resolver(urlconf), [], "", ())
+    return names, unnamed
+
+
+def expected_answers(url_name: str, method: str) -> tuple | None:
+    """The row for this URL and method, the admin's one rule, or None: no row yet."""
+    row = MATRIX.get((url_name, method))
+    if row is None and url_name.startswith("admin:"):
+        return ADMIN_RULE
+    return row
+
+
+def rows_missing(urlconf=None) -> list[str]:
+    """What the URLconf serves that the matrix says nothing about."""
+    names, unnamed = url_names(urlconf)
+    missing = [
+        name for name in names if any(expected_answers(name, method) is None for method in METHODS)
+    ]
+    return missing + [f"unnamed route {route}" for route in unnamed]
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    url_name: str
+    actor: str
+    method: str
+    expected: object  # None: the URL has no row, and the case fails
+
+    def __str__(self):
+        return f"{self.url_name}/{self.actor}/{self.method}"
+
+
+def matrix_cases(urlconf=None) -> list[Case]:
+    names, _unnamed = url_names(urlconf)
+    cases = []
+    for name in sorted(names):
+        for method in METHODS:
+            row = expected_answers(name, method)
+            for index, actor in enumerate(ACTORS):
+                cases.append(Case(name, actor, method, row[index] if row else None))
+    return cases
+
+
+CASES = matrix_cases()
+URL_KWARGS = url_names()[0]
+
+
+# --- Asking the app --------------------------------------------------------------------
+
+
+def url_for(url_name: str, scenario: Scenario) -> str:
+    target = getattr(scenario, URL_OBJECT[url_name]) if url_name in URL_OBJECT else None
+    kwargs = {}
+    for kwarg in URL_KWARGS[url_name]:
+        if kwarg == "pk" and target is not None:
+            kwargs[kwarg] = target.pk
+        elif kwarg == "slug" and target is not None:
+            kwargs[kwarg] = target.slug
+        elif kwarg in FIXED_KWARGS:
+            kwargs[kwarg] = FIXED_KWARGS[kwarg]
+        else:
+            pytest.fail(f"{url_name} takes {kwarg!r}: say which scenario object in URL_OBJECT")
+    return reverse(url_name, kwargs=kwargs)
+
+
+def answer_of(response, url: str):
+    """The response in the matrix's terms: a status code, or where a redirect goes."""
+    if response.status_code != 302:
+        return response.status_code
+    location = response["Location"]
+    next_part = f"?next={quote(url)}"
+    if location == resolve_url(settings.LOGIN_URL) + next_part:
+        return LOGIN
+    if location == reverse("admin:login") + next_part:
+        return ADMIN
+    return 302
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_each_actor_gets_the_answer_in_the_matrix(client, scenario, case):
+    assert case.expected is not None, f"{case.url_name} has no row in MATRIX"
+    user = scenario.actor(case.actor)
+    if user is not None:
+        client.force_login(user)
+    url = url_for(case.url_name, scenario)
+    response = client.get(url) if case.method == GET else client.post(url, {})
+    assert answer_of(response, url) == case.expected, f"{case}: {url}"
+
+
+# --- The matrix itself -----------------------------------------------------------------
+
+
+def test_every_url_has_a_row():
+    assert rows_missing() == []
+
+
+def test_every_row_names_a_url_that_exists():
+    names, _unnamed = url_names()
+    assert sorted({name for name, _method in MATRIX} - set(names)) == []
+    assert sorted(set(URL_OBJECT) - set(names)) == []
+
+
+def test_the_matrix_checks_every_actor_and_method_of_at_least_500_cases():
+    assert len(CASES) == len(URL_KWARGS) * len(ACTORS) * len(METHODS)
+    assert len(CASES) >= 500
+
+
+def test_a_url_added_without_a_row_fails_the_matrix():
+    from werkplek import urls, views
+
+    with_new_pages = types.ModuleType("urls_with_new_pages")
+    with_new_pages.urlpatterns = [
+        *urls.urlpatterns,
+        path("nieuwe-pagina/", views.home, name="new-page"),
+        path("naamloos/", views.home),
+    ]
+    with override_settings(ROOT_URLCONF=with_new_pages):
+        assert rows_missing() == ["new-page", "unnamed route naamloos/"]
+        cases = [case for case in matrix_cases() if case.url_name == "new-page"]
+    assert len(cases) == len(ACTORS) * len(METHODS)
+    assert all(case.expected is None for case in cases)
