@@ -186,6 +186,8 @@ def progress(request, pk):
 @login_required
 def my_progress(request):
     enrolments = list(selectors.learner_enrolments(request.user))
+    if not enrolments and not request.user.has_role(Role.LEARNER):
+        raise Http404
     active = [e for e in enrolments if e.ended_on is None]
     if len(active) == 1 and len(enrolments) == 1:
         return redirect("coaching:progress", pk=active[0].pk)

@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
 from django.utils import timezone
 
 from coaching.models import PeerFeedback, Reflection
+from programs.models import Invitation
 from tests.factories import (
     ChecklistItemFactory,
     CohortFactory,
@@ -130,6 +131,10 @@ MATRIX = {
     ("programs:cohort-import",          POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("programs:cohort-import-confirm",  GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
     ("programs:cohort-import-confirm",  POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404),
+    # An invitation's link, for someone new to the organisation: the visitor without an
+    # account chooses a password; anyone signed in with another address gets 404.
+    ("programs:invitation-accept",      GET):  (200,   404, 404, 404, 404, 404, 404, 404),
+    ("programs:invitation-accept",      POST): (200,   404, 404, 404, 404, 404, 404, 404),
     # Coaching. "My learners" is for coaches, "my progress" for learners (it sends a learner
     # with one enrolment straight to it). The progress page: the learner, their coaches now
     # and before (read-only, as it stood then) and the managers. Acting on it: the current
@@ -187,6 +192,7 @@ URL_OBJECT = {
     "programs:cohort-detail": "cohort",
     "programs:cohort-import": "cohort",
     "programs:cohort-import-confirm": "cohort",
+    "programs:invitation-accept": "invitation",
     "coaching:progress": "enrolment",
     "coaching:feedback-create": "enrolment",
     "coaching:reflection-create": "enrolment",
@@ -225,6 +231,7 @@ class Scenario:
     feedback_then: object
     reflection: object
     peer_request: object
+    invitation: object
     people: dict
 
     def actor(self, name):
@@ -298,6 +305,9 @@ def scenario(db):
         requested_from=people["other_learner"],
         question="Hoe zet ik de pallet weg?",
     )
+    invitation = Invitation.objects.create(
+        cohort=cohort, email="nieuw@dc-noord.nl", name="Nina Nieuw", started_on=today
+    )
     return Scenario(
         organization=organization,
         program=program,
@@ -309,6 +319,7 @@ def scenario(db):
         feedback_then=feedback_then,
         reflection=reflection,
         peer_request=peer_request,
+        invitation=invitation,
         people=people,
     )
 
@@ -395,8 +406,8 @@ def url_for(url_name: str, scenario: Scenario) -> str:
     for kwarg in URL_KWARGS[url_name]:
         if kwarg == "pk" and target is not None:
             kwargs[kwarg] = target.pk
-        elif kwarg == "slug" and target is not None:
-            kwargs[kwarg] = target.slug
+        elif kwarg in ("slug", "token") and target is not None:
+            kwargs[kwarg] = getattr(target, kwarg)
         elif kwarg in FIXED_KWARGS:
             kwargs[kwarg] = FIXED_KWARGS[kwarg]
         else:

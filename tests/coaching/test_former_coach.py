@@ -74,7 +74,7 @@ def test_a_former_coach_sees_their_own_feedback_and_nothing_written_after(
     assert "Nachtdienst zonder hulp" not in content
     assert "Reflectie na de wissel" not in content
     assert "Aanvulling van de nieuwe coach" not in content
-    assert "Je was coach van deze lerende tot 15 november 2026" in content
+    assert "Je was coach van deze lerende tot en met 15 november 2026" in content
 
 
 def test_a_former_coach_sees_the_levels_as_they_stood_on_their_last_day(
