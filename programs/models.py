@@ -311,6 +311,16 @@ class Enrolment(models.Model):
     cohort = models.ForeignKey(
         Cohort, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("group")
     )
+    # The group's program, copied by clean() so that the database can allow one running
+    # enrolment per learner per program.
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        editable=False,
+        blank=True,
+        verbose_name=_("program"),
+    )
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -338,10 +348,26 @@ class Enrolment(models.Model):
                 condition=Q(target_on__gte=models.F("started_on")),
                 name="enrolment_target_after_start",
             ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="enrolment_ends_after_start",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
+            models.UniqueConstraint(
+                fields=["learner", "program"],
+                condition=Q(ended_on__isnull=True),
+                name="enrolment_one_running_per_program",
+                violation_error_message=_("This learner is already enrolled in this program."),
+            ),
         ]
 
     def __str__(self):
         return f"{self.learner} · {self.cohort.program}"
+
+    def clean(self):
+        super().clean()
+        if self.cohort_id:
+            self.program_id = self.cohort.program_id
 
     @staticmethod
     def target_for(started_on: datetime.date, program: Program) -> datetime.date:

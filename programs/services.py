@@ -345,7 +345,8 @@ def enrolment_create(
     """
     program = cohort.program
     _ensure_editable(program)
-    if Enrolment.objects.active().filter(cohort__program=program, learner=learner).exists():
+    # The friendly message; the database refuses a second running enrolment in any case.
+    if Enrolment.objects.active().filter(program=program, learner=learner).exists():
         raise ValidationError(
             _("%(name)s is already enrolled in this program.") % {"name": learner}
         )
@@ -354,6 +355,7 @@ def enrolment_create(
     )
     enrolment = Enrolment(
         cohort=cohort,
+        program=program,
         learner=learner,
         started_on=started_on,
         target_on=Enrolment.target_for(started_on, program),
