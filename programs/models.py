@@ -3,9 +3,11 @@
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +27,40 @@ def validate_plausible_date(value: datetime.date) -> None:
             _("Enter a date between %(first)s and %(last)s.")
             % {"first": EARLIEST_DATE.year, "last": LATEST_DATE.year}
         )
+
+
+class PostgreSQLExclusionConstraint(ExclusionConstraint):
+    """An exclusion constraint that only PostgreSQL holds.
+
+    Other databases (SQLite for local runs) have no exclusion constraints: there the table
+    is made without it, full_clean() skips it, and the services are the rule.
+    """
+
+    def constraint_sql(self, model, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return None
+        return super().constraint_sql(model, schema_editor)
+
+    def create_sql(self, model, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return None
+        return super().create_sql(model, schema_editor)
+
+    def remove_sql(self, model, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return None
+        return super().remove_sql(model, schema_editor)
+
+    def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
+        if connections[using].vendor == "postgresql":
+            super().validate(model, instance, exclude=exclude, using=using)
+
+
+class DateRange(models.Func):
+    """A PostgreSQL date range from two date columns (an open end is unbounded)."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
 
 
 class MethodQuerySet(models.QuerySet):
@@ -405,10 +441,31 @@ class Pairing(models.Model):
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
                 name="pairing_ends_after_start",
             ),
+            # A handover ends the old pairing on the day the new one starts, and a pairing
+            # that never started ends on its first day: with '[)' periods neither overlaps.
+            PostgreSQLExclusionConstraint(
+                name="pairing_periods_do_not_overlap",
+                expressions=[
+                    (
+                        DateRange("started_on", "ended_on", RangeBoundary()),
+                        RangeOperators.OVERLAPS,
+                    ),
+                    ("enrolment", RangeOperators.EQUAL),
+                ],
+                violation_error_message=_(
+                    "This pairing overlaps another pairing of this enrolment."
+                ),
+            ),
         ]
 
     def __str__(self):
         return f"{self.coach} → {self.enrolment}"
+
+    def clean(self):
+        super().clean()
+        # Refused here already, so the overlap check never has to build a backwards period.
+        if self.started_on and self.ended_on and self.ended_on < self.started_on:
+            raise ValidationError({"ended_on": _("The end date cannot be before the start date.")})
 
 
 class ReflectionPrompt(models.Model):

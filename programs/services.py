@@ -317,12 +317,16 @@ def pairing_set(*, enrolments: Iterable[Enrolment], coach: User, on: datetime.da
         current = enrolment.pairings.select_for_update().filter(ended_on__isnull=True).first()
         if current and current.coach_id == coach.pk:
             continue
-        # A pairing never starts before the enrolment or before the one it replaces; one
-        # that had not started yet ends on its first day.
-        starts_on = max(on, current.started_on if current else enrolment.started_on)
+        # A pairing never starts before the enrolment, before the one it replaces or before
+        # an earlier one ended; one that had not started yet ends on its first day. So the
+        # pairings of an enrolment never overlap (PostgreSQL refuses overlap as well).
         if current:
+            starts_on = max(on, current.started_on)
             current.ended_on = starts_on
             current.save(update_fields=["ended_on"])
+        else:
+            ended = enrolment.pairings.aggregate(last=Max("ended_on"))["last"]
+            starts_on = max(on, enrolment.started_on, ended or enrolment.started_on)
         pairing = Pairing(enrolment=enrolment, coach=coach, started_on=starts_on)
         pairing.full_clean()
         pairing.save()

@@ -2,9 +2,20 @@
 # The database enforces what the services check: PostgreSQL all of it, SQLite what it can
 # (no exclusion constraint, no trigger).
 
+import django.contrib.postgres.fields.ranges
 import django.db.models.deletion
+import programs.models
 from django.conf import settings
+from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations, models
+
+
+class BtreeGistExtensionOnPostgreSQL(BtreeGistExtension):
+    """Django's operation skips other databases going forwards, but not backwards."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):
@@ -27,5 +38,10 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='enrolment',
             constraint=models.UniqueConstraint(condition=models.Q(('ended_on__isnull', True)), fields=('learner', 'program'), name='enrolment_one_running_per_program', violation_error_message='This learner is already enrolled in this program.'),
+        ),
+        BtreeGistExtensionOnPostgreSQL(),
+        migrations.AddConstraint(
+            model_name='pairing',
+            constraint=programs.models.PostgreSQLExclusionConstraint(expressions=[(programs.models.DateRange('started_on', 'ended_on', django.contrib.postgres.fields.ranges.RangeBoundary()), '&&'), ('enrolment', '=')], name='pairing_periods_do_not_overlap', violation_error_message='This pairing overlaps another pairing of this enrolment.'),
         ),
     ]

@@ -15,10 +15,11 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Model
 
 from programs import services
-from programs.models import Enrolment
+from programs.models import Enrolment, Pairing
 from tests.factories import (
     CohortFactory,
     EnrolmentFactory,
+    PairingFactory,
     ProgramFactory,
 )
 from werkplek import services as werkplek_services
@@ -165,3 +166,76 @@ def test_existing_enrolments_get_the_program_of_their_group():
         executor = MigrationExecutor(connection)
         executor.migrate(latest)
     assert Enrolment.objects.get().program_id == program.pk
+
+
+# Pairing
+
+
+@postgresql_only
+def test_pairings_of_one_enrolment_cannot_overlap(enrolment, other_coach):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PairingFactory(
+            enrolment=enrolment,
+            coach=other_coach,
+            started_on=enrolment.started_on + 5 * DAY,
+            ended_on=enrolment.started_on + 10 * DAY,
+        )
+
+
+@postgresql_only
+def test_an_overlapping_pairing_is_refused_with_a_message(enrolment, other_coach):
+    pairing = Pairing(
+        enrolment=enrolment,
+        coach=other_coach,
+        started_on=enrolment.started_on + 5 * DAY,
+        ended_on=enrolment.started_on + 10 * DAY,
+    )
+    with pytest.raises(ValidationError, match="overlapt"):
+        pairing.full_clean()
+
+
+def test_a_pairing_ending_before_it_starts_is_refused_with_a_message(enrolment, other_coach):
+    pairing = Pairing(
+        enrolment=enrolment,
+        coach=other_coach,
+        started_on=enrolment.started_on + 10 * DAY,
+        ended_on=enrolment.started_on + 5 * DAY,
+    )
+    with pytest.raises(ValidationError, match="einddatum"):
+        pairing.full_clean()
+
+
+def test_a_pairing_may_start_the_day_the_previous_one_ends(enrolment, other_coach):
+    first = enrolment.pairings.get()
+    first.ended_on = enrolment.started_on + 5 * DAY
+    first.save()
+    PairingFactory(enrolment=enrolment, coach=other_coach, started_on=first.ended_on)
+    assert enrolment.pairings.count() == 2
+
+
+def test_a_pairing_that_never_started_may_share_its_day(enrolment, other_coach):
+    first = enrolment.pairings.get()
+    first.ended_on = first.started_on
+    first.save()
+    PairingFactory(enrolment=enrolment, coach=other_coach, started_on=first.started_on)
+    assert enrolment.pairings.count() == 2
+
+
+def test_pairings_of_different_enrolments_may_overlap(enrolment, other_enrolment, coach):
+    PairingFactory(
+        enrolment=other_enrolment,
+        coach=coach,
+        started_on=other_enrolment.started_on,
+        ended_on=other_enrolment.started_on,
+    )
+    assert Pairing.objects.filter(coach=coach).count() == 2
+
+
+def test_a_new_pairing_after_ended_ones_starts_when_the_last_one_ended(enrolment, other_coach):
+    first = enrolment.pairings.get()
+    first.ended_on = enrolment.started_on + 18 * DAY
+    first.save()
+    services.pairing_set(
+        enrolments=[enrolment], coach=other_coach, on=enrolment.started_on + 8 * DAY
+    )
+    assert enrolment.pairings.get(ended_on__isnull=True).started_on == first.ended_on
