@@ -243,6 +243,14 @@ class LearningGoal(models.Model):
         verbose_name = _("learning goal")
         verbose_name_plural = _("learning goals")
         ordering = ["program", "position", "pk"]
+        # On PostgreSQL a trigger also keeps the week within the program's own duration
+        # (a check constraint cannot read the program): see migrations/0003_constraints.py.
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_week__gte=1, target_week__lte=MAX_DURATION_WEEKS),
+                name="goal_target_week_in_range",
+            ),
+        ]
 
     def __str__(self):
         return self.title

@@ -18,6 +18,79 @@ class BtreeGistExtensionOnPostgreSQL(BtreeGistExtension):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
+class RunSQLOnPostgreSQL(migrations.RunSQL):
+    """SQL that only PostgreSQL runs; on other databases the services keep the rule."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+# A check constraint cannot read the program row, so two constraint triggers keep every
+# goal's target week within its program's duration. Each locks the program row (FOR SHARE,
+# or by updating it), so a goal saved while its program is shortened waits for the other
+# transaction and then sees its result.
+GOAL_WITHIN_PROGRAM = [
+    """
+    CREATE FUNCTION programs_goal_within_program() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        weeks smallint;
+    BEGIN
+        SELECT duration_weeks INTO weeks FROM programs_program
+        WHERE id = NEW.program_id FOR SHARE;
+        IF NEW.target_week > weeks THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'check_violation',
+                CONSTRAINT = 'goal_target_week_within_program',
+                MESSAGE = 'learning goal ' || NEW.id || ' targets week ' || NEW.target_week
+                    || ' of program ' || NEW.program_id || ', which lasts ' || weeks || ' weeks';
+        END IF;
+        RETURN NULL;
+    END;
+    $$
+    """,
+    """
+    CREATE CONSTRAINT TRIGGER goal_target_week_within_program
+    AFTER INSERT OR UPDATE OF target_week, program_id ON programs_learninggoal
+    FOR EACH ROW EXECUTE FUNCTION programs_goal_within_program()
+    """,
+    """
+    CREATE FUNCTION programs_program_covers_goals() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        latest smallint;
+    BEGIN
+        SELECT max(target_week) INTO latest FROM programs_learninggoal
+        WHERE program_id = NEW.id;
+        IF latest > NEW.duration_weeks THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'check_violation',
+                CONSTRAINT = 'program_duration_covers_goals',
+                MESSAGE = 'program ' || NEW.id || ' would last ' || NEW.duration_weeks
+                    || ' weeks, but a learning goal targets week ' || latest;
+        END IF;
+        RETURN NULL;
+    END;
+    $$
+    """,
+    """
+    CREATE CONSTRAINT TRIGGER program_duration_covers_goals
+    AFTER UPDATE OF duration_weeks ON programs_program
+    FOR EACH ROW WHEN (NEW.duration_weeks < OLD.duration_weeks)
+    EXECUTE FUNCTION programs_program_covers_goals()
+    """,
+]
+GOAL_WITHIN_PROGRAM_REVERSE = [
+    "DROP TRIGGER program_duration_covers_goals ON programs_program",
+    "DROP FUNCTION programs_program_covers_goals()",
+    "DROP TRIGGER goal_target_week_within_program ON programs_learninggoal",
+    "DROP FUNCTION programs_goal_within_program()",
+]
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -39,9 +112,14 @@ class Migration(migrations.Migration):
             model_name='enrolment',
             constraint=models.UniqueConstraint(condition=models.Q(('ended_on__isnull', True)), fields=('learner', 'program'), name='enrolment_one_running_per_program', violation_error_message='This learner is already enrolled in this program.'),
         ),
+        migrations.AddConstraint(
+            model_name='learninggoal',
+            constraint=models.CheckConstraint(condition=models.Q(('target_week__gte', 1), ('target_week__lte', 104)), name='goal_target_week_in_range'),
+        ),
         BtreeGistExtensionOnPostgreSQL(),
         migrations.AddConstraint(
             model_name='pairing',
             constraint=programs.models.PostgreSQLExclusionConstraint(expressions=[(programs.models.DateRange('started_on', 'ended_on', django.contrib.postgres.fields.ranges.RangeBoundary()), '&&'), ('enrolment', '=')], name='pairing_periods_do_not_overlap', violation_error_message='This pairing overlaps another pairing of this enrolment.'),
         ),
+        RunSQLOnPostgreSQL(GOAL_WITHIN_PROGRAM, GOAL_WITHIN_PROGRAM_REVERSE),
     ]

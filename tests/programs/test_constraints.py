@@ -15,10 +15,11 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Model
 
 from programs import services
-from programs.models import Enrolment, Pairing
+from programs.models import MAX_DURATION_WEEKS, Enrolment, LearningGoal, Pairing, Program
 from tests.factories import (
     CohortFactory,
     EnrolmentFactory,
+    LearningGoalFactory,
     PairingFactory,
     ProgramFactory,
 )
@@ -239,3 +240,43 @@ def test_a_new_pairing_after_ended_ones_starts_when_the_last_one_ended(enrolment
         enrolments=[enrolment], coach=other_coach, on=enrolment.started_on + 8 * DAY
     )
     assert enrolment.pairings.get(ended_on__isnull=True).started_on == first.ended_on
+
+
+# Learning goal
+
+
+@pytest.mark.parametrize("week", [0, MAX_DURATION_WEEKS + 1])
+def test_a_goal_targets_a_week_on_the_scale(program, week):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LearningGoalFactory(program=program, target_week=week)
+
+
+@postgresql_only
+def test_a_goal_cannot_target_a_week_after_its_program_ends(program):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LearningGoalFactory(program=program, target_week=program.duration_weeks + 1)
+    goal = LearningGoalFactory(program=program, target_week=program.duration_weeks)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LearningGoal.objects.filter(pk=goal.pk).update(target_week=program.duration_weeks + 1)
+
+
+@postgresql_only
+def test_a_goal_cannot_move_to_a_program_too_short_for_it(program, organization):
+    goal = LearningGoalFactory(program=program, target_week=5)
+    short = ProgramFactory(organization=organization, duration_weeks=4)
+    goal.program = short
+    with pytest.raises(IntegrityError), transaction.atomic():
+        goal.save()
+
+
+@postgresql_only
+def test_a_program_cannot_be_shortened_below_a_goal_in_the_database(program):
+    LearningGoalFactory(program=program, target_week=5)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Program.objects.filter(pk=program.pk).update(duration_weeks=4)
+
+
+def test_a_program_may_be_shortened_to_its_latest_goal(program):
+    LearningGoalFactory(program=program, target_week=5)
+    Program.objects.filter(pk=program.pk).update(duration_weeks=5)
+    assert Program.objects.get(pk=program.pk).duration_weeks == 5
