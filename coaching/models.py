@@ -169,9 +169,10 @@ class SignOff(models.Model):
     level = models.PositiveSmallIntegerField(
         _("goal level at sign-off"), choices=Level.choices, null=True, blank=True
     )
+    # A sign-off is evidence: a feedback moment with sign-offs cannot be deleted.
     feedback_moment = models.ForeignKey(
         FeedbackMoment,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="sign_offs",
@@ -188,6 +189,17 @@ class SignOff(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["feedback_moment", "checklist_item"], name="sign_off_once_per_moment"
+            ),
+            # Not nulls_distinct=False on the constraint above: that would let one learner's
+            # sign-off outside feedback block every other learner's, and SQLite cannot hold it.
+            models.UniqueConstraint(
+                fields=["enrolment", "checklist_item"],
+                condition=Q(feedback_moment__isnull=True),
+                name="sign_off_once_outside_feedback",
+            ),
+            models.CheckConstraint(
+                condition=Q(level__isnull=True) | Q(level__gte=1, level__lte=4),
+                name="sign_off_level_in_scale",
             ),
         ]
 

@@ -4,9 +4,11 @@ import datetime
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +30,40 @@ def validate_plausible_date(value: datetime.date) -> None:
             _("Enter a date between %(first)s and %(last)s.")
             % {"first": EARLIEST_DATE.year, "last": LATEST_DATE.year}
         )
+
+
+class PostgreSQLExclusionConstraint(ExclusionConstraint):
+    """An exclusion constraint that only PostgreSQL holds.
+
+    Other databases (SQLite for local runs) have no exclusion constraints: there the table
+    is made without it, full_clean() skips it, and the services are the rule.
+    """
+
+    def constraint_sql(self, model, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return None
+        return super().constraint_sql(model, schema_editor)
+
+    def create_sql(self, model, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return None
+        return super().create_sql(model, schema_editor)
+
+    def remove_sql(self, model, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return None
+        return super().remove_sql(model, schema_editor)
+
+    def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
+        if connections[using].vendor == "postgresql":
+            super().validate(model, instance, exclude=exclude, using=using)
+
+
+class DateRange(models.Func):
+    """A PostgreSQL date range from two date columns (an open end is unbounded)."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
 
 
 class MethodQuerySet(models.QuerySet):
@@ -219,6 +255,14 @@ class LearningGoal(models.Model):
         verbose_name = _("learning goal")
         verbose_name_plural = _("learning goals")
         ordering = ["program", "position", "pk"]
+        # On PostgreSQL a trigger also keeps the week within the program's own duration
+        # (a check constraint cannot read the program): see migrations/0003_constraints.py.
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_week__gte=1, target_week__lte=MAX_DURATION_WEEKS),
+                name="goal_target_week_in_range",
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -369,6 +413,16 @@ class Enrolment(models.Model):
     cohort = models.ForeignKey(
         Cohort, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("group")
     )
+    # The group's program, copied by clean() so that the database can allow one running
+    # enrolment per learner per program.
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        editable=False,
+        blank=True,
+        verbose_name=_("program"),
+    )
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -396,10 +450,26 @@ class Enrolment(models.Model):
                 condition=Q(target_on__gte=models.F("started_on")),
                 name="enrolment_target_after_start",
             ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="enrolment_ends_after_start",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
+            models.UniqueConstraint(
+                fields=["learner", "program"],
+                condition=Q(ended_on__isnull=True),
+                name="enrolment_one_running_per_program",
+                violation_error_message=_("This learner is already enrolled in this program."),
+            ),
         ]
 
     def __str__(self):
         return f"{self.learner} · {self.cohort.program}"
+
+    def clean(self):
+        super().clean()
+        if self.cohort_id:
+            self.program_id = self.cohort.program_id
 
     @cached_property
     def current_pairing(self) -> "Pairing | None":
@@ -494,10 +564,31 @@ class Pairing(models.Model):
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
                 name="pairing_ends_after_start",
             ),
+            # A handover ends the old pairing on the day the new one starts, and a pairing
+            # that never started ends on its first day: with '[)' periods neither overlaps.
+            PostgreSQLExclusionConstraint(
+                name="pairing_periods_do_not_overlap",
+                expressions=[
+                    (
+                        DateRange("started_on", "ended_on", RangeBoundary()),
+                        RangeOperators.OVERLAPS,
+                    ),
+                    ("enrolment", RangeOperators.EQUAL),
+                ],
+                violation_error_message=_(
+                    "This pairing overlaps another pairing of this enrolment."
+                ),
+            ),
         ]
 
     def __str__(self):
         return f"{self.coach} → {self.enrolment}"
+
+    def clean(self):
+        super().clean()
+        # Refused here already, so the overlap check never has to build a backwards period.
+        if self.started_on and self.ended_on and self.ended_on < self.started_on:
+            raise ValidationError({"ended_on": _("The end date cannot be before the start date.")})
 
 
 def new_invitation_token() -> str:

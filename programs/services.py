@@ -365,12 +365,16 @@ def pairing_set(
     if to_pair and not allow_over_capacity:
         _check_capacity(coach=coach, organization=organization, new=len(to_pair))
     for enrolment, latest in to_pair:
-        # A pairing never starts before the enrolment or before the one it replaces; one
-        # that had not started yet ends on its first day.
-        starts_on = max(on, latest.started_on if latest else enrolment.started_on)
+        # A pairing never starts before the enrolment, before the one it replaces or before
+        # an earlier one ended; one that had not started yet ends on its first day. So the
+        # pairings of an enrolment never overlap (PostgreSQL refuses overlap as well).
         if latest:
+            starts_on = max(on, latest.started_on)
             latest.ended_on = starts_on
             latest.save(update_fields=["ended_on"])
+        else:
+            ended = enrolment.pairings.aggregate(last=Max("ended_on"))["last"]
+            starts_on = max(on, enrolment.started_on, ended or enrolment.started_on)
         pairing = Pairing(enrolment=enrolment, coach=coach, started_on=starts_on)
         pairing.full_clean()
         pairing.save()
@@ -393,7 +397,8 @@ def enrolment_create(
     """
     program = cohort.program
     _ensure_editable(program)
-    if Enrolment.objects.active().filter(cohort__program=program, learner=learner).exists():
+    # The friendly message; the database refuses a second running enrolment in any case.
+    if Enrolment.objects.active().filter(program=program, learner=learner).exists():
         raise ValidationError(
             _("%(name)s is already enrolled in this program.") % {"name": learner}
         )
@@ -402,6 +407,7 @@ def enrolment_create(
     )
     enrolment = Enrolment(
         cohort=cohort,
+        program=program,
         learner=learner,
         started_on=started_on,
         target_on=Enrolment.target_for(started_on, program),

@@ -87,6 +87,7 @@ class EnrolmentFactory(factory.django.DjangoModelFactory):
         model = Enrolment
 
     cohort = factory.SubFactory(CohortFactory)
+    program = factory.LazyAttribute(lambda o: o.cohort.program)
     learner = factory.LazyAttribute(
         lambda o: MembershipFactory(organization=o.cohort.program.organization).user
     )

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programs', '0001_initial'),
+        ('programs', '0003_constraints'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
