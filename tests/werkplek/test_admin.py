@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from programs.choices import ProgramStatus
 from tests.factories import UserFactory
 from werkplek.models import Membership
 
@@ -36,8 +37,11 @@ def test_domain_rows_cannot_be_added_in_the_admin(admin_client, model):
 
 def test_an_archived_programs_goal_cannot_be_changed_in_the_admin(admin_client, program):
     goal = program.goals.create(title="Scannen", target_week=1)
+    program.status = ProgramStatus.ARCHIVED
+    program.save()
     url = reverse("admin:programs_learninggoal_change", args=[goal.pk])
-    admin_client.post(url, {"title": "Anders", "target_week": 1, "program": program.pk})
+    response = admin_client.post(url, {"title": "Anders", "target_week": 1, "program": program.pk})
+    assert response.status_code == 403
     goal.refresh_from_db()
     assert goal.title == "Scannen"
 
