@@ -381,10 +381,7 @@ class EnrolmentQuerySet(models.QuerySet):
         coach now (the last coach of an ended enrolment still does)."""
         if not user.is_authenticated:
             return self.none()
-        member_of = Organization.objects.visible_to(user)
-        coached = Pairing.objects.current().filter(
-            coach=user, enrolment__cohort__program__organization__in=member_of
-        )
+        coached = Pairing.objects.current().filter(coach=user)
         return self.filter(
             Q(learner=user)
             | Q(pk__in=coached.values("enrolment"))
@@ -393,7 +390,7 @@ class EnrolmentQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Enrolments the user may read: in full (above), or as a former coach only what
-        stood on the last day of their pairing (see `former_coach_sees`)."""
+        stood on the last day of their pairing (see `readable_q`)."""
         if not user.is_authenticated:
             return self.none()
         started = Pairing.objects.filter(
@@ -495,7 +492,8 @@ class PairingQuerySet(models.QuerySet):
     def current(self, *, on: datetime.date | None = None):
         """Pairings in force today (or `on`). A replacement dated ahead takes effect on its
         day; the first coach of an enrolment that has not started yet counts from now, so
-        they can prepare. A pairing replaced before it began never counts."""
+        they can prepare. A pairing replaced before it began never counts, nor does one
+        whose coach has left the organisation."""
         on = on or timezone.localdate()
         earlier = Pairing.objects.filter(
             enrolment=OuterRef("enrolment"), started_on__lt=OuterRef("started_on")
@@ -504,6 +502,10 @@ class PairingQuerySet(models.QuerySet):
             self.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
             .filter(Q(started_on__lte=on) | ~Exists(earlier))
             .exclude(ended_on=F("started_on"))
+            .filter(
+                coach__memberships__organization=F("enrolment__cohort__program__organization"),
+                coach__memberships__ended_on__isnull=True,
+            )
         )
 
     def visible_to(self, user):

@@ -61,4 +61,6 @@ def test_a_member_who_left_no_longer_coaches(client, coach, enrolment):
     Membership.objects.filter(user=coach).update(ended_on="2026-11-20")
     client.force_login(coach)
     assert client.get(reverse("coaching:progress", args=[enrolment.pk])).status_code == 404
+    assert client.get(reverse("coaching:feedback-create", args=[enrolment.pk])).status_code == 404
     assert client.get(reverse("coaching:home")).status_code == 404
+    assert not enrolment.is_coached_now_by(coach)
