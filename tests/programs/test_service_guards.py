@@ -201,6 +201,16 @@ def test_an_import_with_a_row_error_writes_nothing(cohort):
     assert not Enrolment.objects.exists()
 
 
+def test_a_file_of_only_blank_lines_is_called_empty(client, manager, cohort):
+    # A file of zero bytes is refused by the form already ("Het verstuurde bestand is leeg.");
+    # one with only blank lines gets past it and reaches the import's own check.
+    file = SimpleUploadedFile("lerenden.csv", b"\n \n\n")
+    client.force_login(manager)
+    response = client.post(reverse("programs:cohort-import", args=[cohort.pk]), {"file": file})
+    assert "Het bestand is leeg." in response.content.decode()
+    assert not Enrolment.objects.exists()
+
+
 def test_a_file_with_more_than_a_thousand_learners_is_refused(client, manager, cohort):
     lines = [f"lerende{n}@example.nl;Lerende {n}" for n in range(imports.MAX_ROWS + 1)]
     file = SimpleUploadedFile("lerenden.csv", "\n".join(["e-mail;naam", *lines]).encode())
