@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.html import escape
 
 from coaching import services
 from coaching.models import PeerFeedback, ReflectionReaction
@@ -61,8 +62,8 @@ def test_coach_home_is_for_coaches(client, request, enrolment, actor, status):
 def test_coach_home_lists_only_the_coachs_own_learners(client, coach, enrolment, other_enrolment):
     client.force_login(coach)
     content = client.get(reverse("coaching:home")).content.decode()
-    assert enrolment.learner.name in content
-    assert other_enrolment.learner.name not in content
+    assert escape(enrolment.learner.name) in content
+    assert escape(other_enrolment.learner.name) not in content
 
 
 def test_a_former_coach_reads_but_no_longer_acts(client, coach, other_coach, enrolment):

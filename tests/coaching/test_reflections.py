@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from coaching import services
 from coaching.models import Reflection
@@ -88,7 +89,7 @@ def test_peer_feedback_shows_on_the_progress_page_marked_as_from_a_colleague(
     asked = services.peer_feedback_request(enrolment=enrolment, goal=goal, peer=other_learner)
     client.force_login(other_learner)
     own_page = client.get(reverse("coaching:progress", args=[other_enrolment.pk]))
-    assert f"{learner.name}: Scannen" in own_page.content.decode()
+    assert f"{escape(learner.name)}: Scannen" in own_page.content.decode()
     client.post(reverse("coaching:peer-give", args=[asked.pk]), {"text": "Je scant rustig."})
     client.force_login(learner)
     page = client.get(reverse("coaching:progress", args=[enrolment.pk])).content.decode()

@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from programs.choices import ProgramStatus
 from programs.models import ChecklistItem, Cohort, Invitation, LearningGoal, Pairing, Program
@@ -283,7 +284,7 @@ def test_pairing_over_capacity_warns_suggests_and_pairs_after_confirmation(
 
     warned = client.post(url, data).content.decode()
     assert "met 2 erbij wordt dat te veel" in warned
-    assert f"{roomy.user.name} (3 vrij)" in warned
+    assert f"{escape(roomy.user.name)} (3 vrij)" in warned
     assert not Pairing.objects.exists()
 
     client.post(url, {**data, "over_capacity_ok": "on"})

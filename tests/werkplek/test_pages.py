@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from tests.factories import PASSWORD, MembershipFactory
 
@@ -44,6 +45,15 @@ def test_people_list_can_be_filtered_by_role(client, manager, coach, learner):
     response = client.get(reverse("organization-detail", args=["dc-noord"]), {"role": "coach"})
     assert coach.email in response.content.decode()
     assert learner.email not in response.content.decode()
+
+
+def test_a_name_with_an_apostrophe_is_shown_escaped_once(client, manager, organization):
+    MembershipFactory(organization=organization, user__name="Anouk van 't Riet")
+    client.force_login(manager)
+    content = client.get(reverse("organization-detail", args=["dc-noord"])).content.decode()
+    assert escape("Anouk van 't Riet") in content
+    assert "Anouk van 't Riet" not in content
+    assert "&amp;#x27;" not in content
 
 
 @pytest.mark.parametrize("actor", ["coach", "learner", "other_manager"])
