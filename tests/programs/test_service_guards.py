@@ -14,7 +14,15 @@ from django.urls import reverse
 from coaching import services as coaching_services
 from programs import imports, services
 from programs.choices import ProgramStatus
-from programs.models import ChecklistItem, Cohort, Enrolment, LearningGoal, Pairing, Program
+from programs.models import (
+    ChecklistItem,
+    Cohort,
+    Enrolment,
+    Invitation,
+    LearningGoal,
+    Pairing,
+    Program,
+)
 from tests.factories import ChecklistItemFactory, LearningGoalFactory, UserFactory
 from werkplek.models import Membership, User
 
@@ -187,7 +195,7 @@ def test_editing_a_goal_cannot_move_it_to_another_program(program):
 # --- the learner import -------------------------------------------------------------------
 
 
-def test_an_import_with_a_row_error_writes_nothing(cohort):
+def test_an_import_with_a_row_error_writes_nothing(cohort, manager):
     rows = imports.check_rows(
         [
             imports.ImportRow(line=2, email="nina@example.nl", name="Nina Kok"),
@@ -196,8 +204,11 @@ def test_an_import_with_a_row_error_writes_nothing(cohort):
         cohort,
     )
     with pytest.raises(ValidationError, match="Verbeter eerst de regels met fouten."):
-        services.enrolment_import(cohort=cohort, rows=rows, site_url="http://testserver")
+        services.enrolment_import(
+            cohort=cohort, rows=rows, site_url="http://testserver", invited_by=manager
+        )
     assert not User.objects.filter(email__in=["nina@example.nl", "zonder.naam@example.nl"]).exists()
+    assert not Invitation.objects.exists()
     assert not Enrolment.objects.exists()
 
 
