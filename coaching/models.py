@@ -26,14 +26,6 @@ class FeedbackMomentQuerySet(models.QuerySet):
             return self.none()
         return self.filter(readable_q(user) | Q(coach=user))
 
-    def editable_by(self, user, *, now: datetime.datetime | None = None):
-        """Feedback the user may correct: their own, still their learner, within 24 hours."""
-        return self.filter(
-            coach=user,
-            enrolment__in=Enrolment.objects.coached_by(user),
-            created_at__gt=(now or timezone.now()) - EDIT_WINDOW,
-        )
-
     def open_to_addenda_by(self, user):
         """Feedback the user may add a note to: any on the learners they coach now."""
         return self.filter(enrolment__in=Enrolment.objects.coached_by(user))
@@ -83,7 +75,7 @@ class FeedbackMoment(models.Model):
         return (now or timezone.now()) >= self.locked_at
 
     def can_be_edited_by(self, user) -> bool:
-        """The one edit rule (as `editable_by`): the author, still the coach, within 24 h."""
+        """The one edit rule: the author, still the learner's coach, within 24 hours."""
         return (
             self.coach_id == user.pk
             and not self.is_locked()

@@ -203,7 +203,8 @@ def _last_day_seen(enrolment: Enrolment, viewer) -> datetime.date | None:
     ended = Pairing.objects.filter(enrolment=enrolment, coach=viewer).aggregate(
         last=Max("ended_on")
     )
-    return ended["last"] - datetime.timedelta(days=1)
+    # A pairing runs up to, not including, its end date (see programs.models.readable_q).
+    return (ended["last"] or enrolment.started_on) - datetime.timedelta(days=1)
 
 
 def enrolment_progress(enrolment: Enrolment, *, viewer, today: datetime.date) -> EnrolmentProgress:

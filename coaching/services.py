@@ -132,12 +132,12 @@ def feedback_moment_update(
     """Correct a feedback moment: only its author, and only within 24 hours."""
     moment = FeedbackMoment.objects.select_for_update().get(pk=moment.pk)
     ensure_running(moment.enrolment)
-    if user.pk != moment.coach_id or not moment.enrolment.is_coached_now_by(user):
+    if not moment.can_be_edited_by(user):
+        if moment.coach_id == user.pk and moment.is_locked():
+            raise ValidationError(
+                _("Feedback is locked 24 hours after it was recorded; add an addendum instead.")
+            )
         raise ValidationError(_("Only the coach who wrote this feedback can change it."))
-    if moment.is_locked():
-        raise ValidationError(
-            _("Feedback is locked 24 hours after it was recorded; add an addendum instead.")
-        )
     allowed = {"occurred_on", "shift", "shift_note", *FEEDBACK_TEXT_FIELDS}
     if not set(fields) <= allowed:
         raise ValueError(f"only {sorted(allowed)} can be changed")
