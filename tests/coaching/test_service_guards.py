@@ -11,7 +11,14 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from coaching import services
-from coaching.models import FeedbackMoment, PeerFeedback, Reflection, ReflectionReaction, SignOff
+from coaching.models import (
+    FeedbackAddendum,
+    FeedbackMoment,
+    PeerFeedback,
+    Reflection,
+    ReflectionReaction,
+    SignOff,
+)
 from programs import services as program_services
 from tests.factories import (
     ChecklistItemFactory,
@@ -26,6 +33,17 @@ pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2026, 11, 20, 16, 0, tzinfo=datetime.UTC)
 TODAY = datetime.date(2026, 11, 20)
 ONLY_THE_AUTHOR = "Alleen de coach die deze feedback schreef, kan hem wijzigen."
+ONLY_THE_CURRENT_COACH = "Alleen de huidige coach van de lerende kan dit doen."
+
+
+def stop(enrolment):
+    """The learner stops the program today."""
+    enrolment.ended_on = TODAY
+    enrolment.save()
+
+
+def has_stopped(enrolment):
+    return f"{enrolment.learner.name} is gestopt met dit programma."
 
 
 @pytest.fixture
@@ -208,3 +226,63 @@ def test_peer_feedback_needs_a_few_words(asked, other_learner):
         services.peer_feedback_give(request=asked, author=other_learner, text="   ")
     asked.refresh_from_db()
     assert asked.given_at is None
+
+
+# --- only the current coach, only while the learner is in the program ----------------------
+
+
+def test_a_former_coach_cannot_add_a_note_to_their_feedback(recorded, coach, other_coach):
+    program_services.pairing_set(enrolments=[recorded.enrolment], coach=other_coach, on=TODAY)
+    # Loaded afresh, as the page does: an enrolment remembers the coach it last looked up.
+    moment = FeedbackMoment.objects.get(pk=recorded.pk)
+    with (
+        time_machine.travel(NOW + datetime.timedelta(days=3), tick=False),
+        pytest.raises(ValidationError, match=ONLY_THE_CURRENT_COACH),
+    ):
+        services.feedback_addendum_create(moment=moment, author=coach, text="Nog iets")
+    assert not FeedbackAddendum.objects.exists()
+
+
+def test_a_coach_of_another_learner_cannot_react_to_a_reflection(
+    enrolment, other_enrolment, other_coach
+):
+    written = ReflectionFactory(
+        enrolment=enrolment,
+        answers=[{"question": "Wat ging goed?", "answer": "Scannen"}],
+        submitted_at=NOW,
+    )
+    with pytest.raises(ValidationError, match=ONLY_THE_CURRENT_COACH):
+        services.reflection_react(reflection=written, author=other_coach, text="Goed zo!")
+    assert not ReflectionReaction.objects.exists()
+
+
+def test_feedback_on_a_learner_who_stopped_can_no_longer_be_corrected(recorded, coach):
+    stop(recorded.enrolment)
+    with (
+        time_machine.travel(NOW + datetime.timedelta(hours=1), tick=False),
+        pytest.raises(ValidationError, match=has_stopped(recorded.enrolment)),
+    ):
+        services.feedback_moment_update(moment=recorded, user=coach, went_well="Anders")
+    recorded.refresh_from_db()
+    assert recorded.went_well == "Eerste versie"
+
+
+def test_a_learner_who_stopped_can_no_longer_hand_in_a_reflection(enrolment):
+    due = ReflectionFactory(enrolment=enrolment)
+    stop(enrolment)
+    with pytest.raises(ValidationError, match=has_stopped(enrolment)):
+        services.reflection_submit(
+            enrolment=enrolment, answers=[{"question": "Wat ging goed?", "answer": "Alles"}]
+        )
+    due.refresh_from_db()
+    assert due.submitted_at is None
+    assert Reflection.objects.count() == 1
+
+
+def test_a_learner_who_stopped_can_no_longer_ask_a_colleague(
+    enrolment, other_enrolment, other_learner, goal
+):
+    stop(enrolment)
+    with pytest.raises(ValidationError, match=has_stopped(enrolment)):
+        services.peer_feedback_request(enrolment=enrolment, goal=goal, peer=other_learner)
+    assert not PeerFeedback.objects.exists()

@@ -23,7 +23,15 @@ from programs.models import (
     Pairing,
     Program,
 )
-from tests.factories import ChecklistItemFactory, LearningGoalFactory, UserFactory
+from tests.factories import (
+    ChecklistItemFactory,
+    CohortFactory,
+    EnrolmentFactory,
+    LearningGoalFactory,
+    MembershipFactory,
+    UserFactory,
+)
+from werkplek import services as werkplek_services
 from werkplek.models import Membership, User
 
 pytestmark = pytest.mark.django_db
@@ -237,3 +245,197 @@ def test_a_row_that_names_the_learner_as_their_own_coach_is_an_error(cohort, coa
     row = imports.ImportRow(line=2, email=coach.email, name="Coach", coach_email=coach.email)
     [checked] = imports.check_rows([row], cohort)
     assert checked.errors == ["Een lerende kan niet zijn eigen coach zijn."]
+
+
+# --- who may own a program, and who may coach ---------------------------------------------
+
+NOT_A_MANAGER = re.escape("De eigenaar moet L&D-manager van de organisatie zijn.")
+
+
+def not_a_coach(person):
+    return re.escape(f"{person.name} is geen coach in deze organisatie.")
+
+
+def test_a_program_cannot_be_created_with_an_owner_who_is_not_a_manager(organization, coach):
+    with pytest.raises(ValidationError, match=NOT_A_MANAGER):
+        services.program_create(
+            organization=organization,
+            name="Inwerken reachtruck",
+            business_objective="Zelfstandig binnen vier weken",
+            owner=coach,
+            duration_weeks=4,
+        )
+    assert not Program.objects.filter(name="Inwerken reachtruck").exists()
+
+
+def test_a_program_cannot_be_handed_to_an_owner_who_is_not_a_manager(program, manager, coach):
+    with pytest.raises(ValidationError, match=NOT_A_MANAGER):
+        services.program_update(program=program, owner=coach)
+    assert Program.objects.get(pk=program.pk).owner == manager
+
+
+def test_a_manager_who_left_the_organisation_can_no_longer_own_a_program(
+    program, manager, organization
+):
+    departed = MembershipFactory(organization=organization, is_manager=True, is_learner=False)
+    werkplek_services.membership_end(membership=departed, on=SHIFT_DAY)
+    with pytest.raises(ValidationError, match=NOT_A_MANAGER):
+        services.program_update(program=program, owner=departed.user)
+    assert Program.objects.get(pk=program.pk).owner == manager
+
+
+def test_a_coach_who_left_the_organisation_gets_no_learners(enrolment, coach, other_coach):
+    werkplek_services.membership_end(membership=other_coach.memberships.get(), on=SHIFT_DAY)
+    with pytest.raises(ValidationError, match=not_a_coach(other_coach)):
+        services.pairing_set(enrolments=[enrolment], coach=other_coach, on=SHIFT_DAY)
+    assert list(Pairing.objects.values_list("coach", "ended_on")) == [(coach.pk, None)]
+
+
+def test_enrolling_someone_twice_names_them_and_adds_nothing(cohort, enrolment, learner):
+    # The database refuses a second running enrolment too, but without saying who.
+    with pytest.raises(
+        ValidationError, match=re.escape(f"{learner.name} is al ingeschreven in dit programma.")
+    ):
+        services.enrolment_create(cohort=cohort, learner=learner, started_on=cohort.starts_on)
+    assert list(Enrolment.objects.filter(learner=learner)) == [enrolment]
+
+
+# --- a coach's capacity -------------------------------------------------------------------
+
+
+def coach_in(organization, name, *, team="Inslag", capacity=None):
+    return MembershipFactory(
+        organization=organization,
+        is_coach=True,
+        is_learner=False,
+        team=team,
+        coach_capacity=capacity,
+        user__name=name,
+    ).user
+
+
+def test_a_full_coach_is_refused_with_the_team_mates_who_have_room(cohort, organization):
+    full = coach_in(organization, "Eva Peters", capacity=1)
+    coach_in(organization, "Anouk Meijer", capacity=3)
+    coach_in(organization, "Bas Dekker")  # no limit
+    coach_in(organization, "Carla Hendriks", capacity=1)  # room for one, not for two
+    coach_in(organization, "Daan Vermeulen", team="Uitslag", capacity=5)  # another team
+    learners = EnrolmentFactory.create_batch(2, cohort=cohort)
+    with pytest.raises(ValidationError) as refused:
+        services.pairing_set(enrolments=learners, coach=full, on=SHIFT_DAY)
+    assert refused.value.message_dict == {
+        "coach": [
+            "Eva Peters begeleidt 0 lerenden bij een capaciteit van 1; met 2 erbij wordt dat "
+            "te veel. Coaches in Inslag met ruimte: Anouk Meijer (3 vrij), "
+            "Bas Dekker (geen maximum)."
+        ]
+    }
+    assert not Pairing.objects.exists()
+
+
+def test_coaches_without_a_team_are_suggested_from_the_same_team(cohort, organization):
+    full = coach_in(organization, "Eva Peters", team="", capacity=0)
+    coach_in(organization, "Anouk Meijer", team="", capacity=2)
+    newcomer = EnrolmentFactory(cohort=cohort)
+    with pytest.raises(
+        ValidationError,
+        match=re.escape("Coaches in hetzelfde team met ruimte: Anouk Meijer (2 vrij)."),
+    ):
+        services.pairing_set(enrolments=[newcomer], coach=full, on=SHIFT_DAY)
+    assert not Pairing.objects.exists()
+
+
+def test_a_list_that_exactly_fills_a_coach_needs_no_confirmation(cohort, organization, manager):
+    coach = coach_in(organization, "Eva Peters", capacity=2)
+    members = [MembershipFactory(organization=organization).user for _ in range(2)]
+    rows = imports.check_rows(
+        [
+            imports.ImportRow(line=line, email=member.email, name="", coach_email=coach.email)
+            for line, member in enumerate(members, start=2)
+        ],
+        cohort,
+    )
+    assert imports.capacity_warnings(rows, cohort) == []
+    services.enrolment_import(
+        cohort=cohort, rows=rows, site_url="http://testserver", invited_by=manager
+    )
+    assert Pairing.objects.filter(coach=coach).count() == 2
+
+
+# --- invitations --------------------------------------------------------------------------
+
+
+def invite(cohort, manager, *, email="nina@example.nl", **extra):
+    return services.invitation_create(
+        cohort=cohort,
+        email=email,
+        name="Nina Kok",
+        started_on=cohort.starts_on,
+        invited_by=manager,
+        site_url="http://testserver",
+        **extra,
+    )
+
+
+def test_an_archived_program_sends_no_invitations(
+    cohort, manager, django_capture_on_commit_callbacks
+):
+    archive(cohort.program)
+    with (
+        django_capture_on_commit_callbacks() as mails,
+        pytest.raises(ValidationError, match=ARCHIVED),
+    ):
+        invite(cohort, manager)
+    assert not Invitation.objects.exists()
+    assert mails == []
+
+
+def test_an_invitation_names_only_a_coach_of_the_organisation(
+    cohort, manager, learner, django_capture_on_commit_callbacks
+):
+    with (
+        django_capture_on_commit_callbacks() as mails,
+        pytest.raises(ValidationError, match=not_a_coach(learner)),
+    ):
+        invite(cohort, manager, coach=learner)
+    assert not Invitation.objects.exists()
+    assert mails == []
+
+
+def test_an_accepted_invitation_cannot_enrol_its_learner_a_second_time(cohort, manager):
+    invitation = invite(cohort, manager)
+    newcomer = services.invitation_accept_as_new(
+        invitation=invitation, name="Nina Kok", password="een-lang-wachtwoord"
+    )
+    first = Enrolment.objects.get(learner=newcomer)
+    first.ended_on = SHIFT_DAY
+    first.save()
+    with pytest.raises(ValidationError, match="Deze uitnodiging is al geaccepteerd."):
+        services.invitation_accept(invitation=invitation, user=newcomer)
+    assert list(Enrolment.objects.filter(learner=newcomer)) == [first]
+
+
+def test_an_invitation_cannot_be_accepted_by_someone_with_another_address(cohort, manager, learner):
+    invitation = invite(cohort, manager)
+    with pytest.raises(ValidationError, match="Deze uitnodiging is voor een ander e-mailadres."):
+        services.invitation_accept(invitation=invitation, user=learner)
+    assert not Enrolment.objects.filter(learner=learner).exists()
+    assert Invitation.objects.get().accepted_at is None
+
+
+def test_someone_already_invited_to_the_program_is_a_row_error(program, cohort, manager):
+    invite(CohortFactory(program=program, name="Voorjaar"), manager)
+    row = imports.ImportRow(line=2, email="nina@example.nl", name="Nina Kok")
+    [checked] = imports.check_rows([row], cohort)
+    assert checked.errors == ["Al uitgenodigd voor dit programma."]
+
+
+def test_someone_who_accepted_and_stopped_can_be_imported_again(cohort, manager):
+    invitation = invite(cohort, manager)
+    newcomer = services.invitation_accept_as_new(
+        invitation=invitation, name="Nina Kok", password="een-lang-wachtwoord"
+    )
+    Enrolment.objects.filter(learner=newcomer).update(ended_on=SHIFT_DAY)
+    row = imports.ImportRow(line=2, email="nina@example.nl", name="Nina Kok")
+    [checked] = imports.check_rows([row], cohort)
+    assert checked.errors == []
