@@ -331,9 +331,8 @@ def _check_capacity(*, coach: User, organization: Organization, new: int) -> Non
         if other.room_left() is not None
         else _("%(name)s (no limit)") % {"name": other.user.name}
         for other in loads.values()
-        if other.team == load.team
-        and other.user_id != coach.pk
-        and (other.room_left() is None or other.room_left() >= new)
+        # The full coach never qualifies: their room is below `new`.
+        if other.team == load.team and (other.room_left() is None or other.room_left() >= new)
     ]
     if suggestions:
         message += " " + _("Coaches in %(team)s with room: %(names)s.") % {
