@@ -28,7 +28,8 @@ FEEDBACK_TEXT_FIELDS = ("went_well", "to_improve", "next_step")
 
 def _ensure_coach(enrolment: Enrolment, user: User) -> None:
     ensure_running(enrolment)
-    if not enrolment.is_coached_now_by(user):
+    # Asked of the database, not of a cached pairing: a handover may have come in between.
+    if not Enrolment.objects.coached_by(user).filter(pk=enrolment.pk).exists():
         raise ValidationError(_("Only the learner's current coach can do this."))
 
 

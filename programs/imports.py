@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from programs import selectors
 from programs.models import EARLIEST_DATE, LATEST_DATE, Cohort, Enrolment, Invitation
+from werkplek.choices import Role
 from werkplek.models import Membership
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -173,14 +174,14 @@ def check_rows(rows: list[ImportRow], cohort: Cohort) -> list[ImportRow]:
     # Only this organisation's own people count as known: whether an address has an
     # account elsewhere is not this manager's business, and is never shown.
     members = set(
-        Membership.objects.filter(organization=organization, user__email__in=emails).values_list(
-            "user__email", flat=True
-        )
+        Membership.objects.current()
+        .filter(organization=organization, user__email__in=emails)
+        .values_list("user__email", flat=True)
     )
     coaches = set(
-        Membership.objects.filter(
-            organization=organization, is_coach=True, user__email__in=coach_emails
-        ).values_list("user__email", flat=True)
+        Membership.objects.with_role(Role.COACH)
+        .filter(organization=organization, user__email__in=coach_emails)
+        .values_list("user__email", flat=True)
     )
     enrolled = set(
         Enrolment.objects.active()

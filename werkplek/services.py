@@ -39,9 +39,17 @@ def user_update_preferences(*, user: User, **fields) -> User:
 
 
 def _membership(user: User, organization: Organization) -> Membership:
-    """The person's membership of the organisation, or a new unsaved one."""
+    """The person's current membership of the organisation, or a fresh one: someone who
+    left and comes back starts without the roles they had (the row is reused, since a
+    person has one membership per organisation)."""
     existing = Membership.objects.filter(user=user, organization=organization).first()
-    return existing or Membership(user=user, organization=organization)
+    if existing is None:
+        return Membership(user=user, organization=organization)
+    if existing.ended_on is not None:
+        for field in Membership.ROLE_FIELDS.values():
+            setattr(existing, field, False)
+        existing.team, existing.coach_capacity, existing.ended_on = "", None, None
+    return existing
 
 
 @transaction.atomic
@@ -55,7 +63,6 @@ def membership_set(
 ) -> Membership:
     """Give a person exactly these roles, team and capacity in an organisation."""
     membership = _membership(user, organization)
-    membership.ended_on = None  # someone who comes back is a member again
     for role, field in Membership.ROLE_FIELDS.items():
         setattr(membership, field, role in roles)
     membership.team = team
@@ -71,7 +78,6 @@ def membership_add_role(
 ) -> Membership:
     """Add one role to a person in an organisation, keeping what they had (team if not given)."""
     membership = _membership(user, organization)
-    membership.ended_on = None
     setattr(membership, Membership.ROLE_FIELDS[role], True)
     membership.team = team or membership.team
     membership.full_clean()

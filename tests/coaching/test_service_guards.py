@@ -232,9 +232,11 @@ def test_peer_feedback_needs_a_few_words(asked, other_learner):
 
 
 def test_a_former_coach_cannot_add_a_note_to_their_feedback(recorded, coach, other_coach):
+    # The moment was loaded before the handover and its enrolment remembers the coach it
+    # looked up then: the service must ask the database, not that memory.
+    assert recorded.enrolment.is_coached_now_by(coach)
     program_services.pairing_set(enrolments=[recorded.enrolment], coach=other_coach, on=TODAY)
-    # Loaded afresh, as the page does: an enrolment remembers the coach it last looked up.
-    moment = FeedbackMoment.objects.get(pk=recorded.pk)
+    moment = recorded
     with (
         time_machine.travel(NOW + datetime.timedelta(days=3), tick=False),
         pytest.raises(ValidationError, match=ONLY_THE_CURRENT_COACH),

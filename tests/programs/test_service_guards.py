@@ -439,3 +439,16 @@ def test_someone_who_accepted_and_stopped_can_be_imported_again(cohort, manager)
     row = imports.ImportRow(line=2, email="nina@example.nl", name="Nina Kok")
     [checked] = imports.check_rows([row], cohort)
     assert checked.errors == []
+
+
+def test_the_preview_treats_people_who_left_as_new_and_a_coach_who_left_as_no_coach(
+    cohort, organization, learner, coach
+):
+    for person in (learner, coach):
+        werkplek_services.membership_end(membership=person.memberships.get(), on=cohort.starts_on)
+    [row] = imports.check_rows(
+        [imports.ImportRow(line=2, email=learner.email, name="Terug", coach_email=coach.email)],
+        cohort,
+    )
+    assert row.is_new_user, "someone who left is invited again, not enrolled silently"
+    assert row.errors == [f"‘{coach.email}’ is geen coach in je organisatie."]

@@ -46,3 +46,10 @@ def test_someone_who_left_and_gets_a_role_added_is_a_member_again(organization, 
     services.membership_add_role(user=coach, organization=organization, role=Role.LEARNER)
     assert organization.holds_role(coach, Role.LEARNER)
     assert list(Membership.objects.filter(user=coach).values_list("ended_on", flat=True)) == [None]
+
+
+def test_a_manager_who_left_and_comes_back_as_a_learner_is_no_manager_again(organization, manager):
+    services.membership_end(membership=manager.memberships.get(), on=LEFT_ON)
+    services.membership_add_role(user=manager, organization=organization, role=Role.LEARNER)
+    assert organization.holds_role(manager, Role.LEARNER)
+    assert not organization.holds_role(manager, Role.MANAGER)
