@@ -4,6 +4,7 @@ from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
 from werkplek import services
+from werkplek.choices import time_zone_choices
 from werkplek.models import User
 
 
@@ -38,6 +39,8 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
 
 
 class PreferencesForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+
     class Meta:
         model = User
         fields = ["name", "language", "time_zone"]

@@ -4,6 +4,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -12,7 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from werkplek.choices import Role
 
-TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(zone)s is not a time zone.") % {"zone": value})
 
 
 class UserManager(BaseUserManager):
@@ -54,7 +58,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=settings.LANGUAGE_CODE,
     )
     time_zone = models.CharField(
-        _("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default=settings.TIME_ZONE
+        _("time zone"),
+        max_length=64,
+        validators=[validate_time_zone],
+        default=settings.TIME_ZONE,
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(
@@ -126,7 +133,7 @@ class Organization(models.Model):
     time_zone = models.CharField(
         _("default time zone"),
         max_length=64,
-        choices=TIME_ZONE_CHOICES,
+        validators=[validate_time_zone],
         default="Europe/Amsterdam",
     )
     language = models.CharField(

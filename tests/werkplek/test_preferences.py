@@ -46,3 +46,18 @@ def test_a_bad_time_zone_is_refused_and_the_typed_name_kept(client, learner):
     assert 'value="Nieuwe Naam"' in content
     learner.refresh_from_db()
     assert learner.name != "Nieuwe Naam"
+
+
+def test_the_time_zone_picker_offers_the_common_zones_first_by_name(client, learner):
+    client.force_login(learner)
+    content = client.get(reverse("preferences")).content.decode()
+    assert content.index("Nederland (Amsterdam)") < content.index("Argentina / Buenos Aires")
+    assert "GB-Eire" not in content
+    assert "Factory" not in content
+    response = client.post(
+        reverse("preferences"),
+        {"name": learner.name, "language": "nl", "time_zone": "America/Argentina/Buenos_Aires"},
+    )
+    assert response.status_code == 302
+    learner.refresh_from_db()
+    assert learner.time_zone == "America/Argentina/Buenos_Aires"
