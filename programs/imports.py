@@ -242,8 +242,7 @@ def capacity_warnings(rows: list[ImportRow], cohort: Cohort) -> list[str]:
     new = Counter(row.coach_email for row in rows if row.coach_email)
     warnings = []
     for load in selectors.coach_loads(cohort.program.organization).filter(user__email__in=new):
-        room = load.room_left()
-        if room is not None and new[load.user.email] > room:
+        if not load.has_room_for(new[load.user.email]):
             warnings.append(
                 _(
                     "%(name)s guides %(active)s learners with a capacity of %(capacity)s; "

@@ -314,8 +314,7 @@ def _check_capacity(*, coach: User, organization: Organization, new: int) -> Non
     Membership.objects.select_for_update().filter(user=coach, organization=organization).get()
     loads = {load.user_id: load for load in selectors.coach_loads(organization)}
     load = loads[coach.pk]
-    room = load.room_left()
-    if room is None or new <= room:
+    if load.has_room_for(new):
         return
     message = _(
         "%(name)s guides %(active)s learners with a capacity of %(capacity)s; "
@@ -331,8 +330,8 @@ def _check_capacity(*, coach: User, organization: Organization, new: int) -> Non
         if other.room_left() is not None
         else _("%(name)s (no limit)") % {"name": other.user.name}
         for other in loads.values()
-        # The full coach never qualifies: their room is below `new`.
-        if other.team == load.team and (other.room_left() is None or other.room_left() >= new)
+        # The full coach never qualifies: they have no room for `new`.
+        if other.team == load.team and other.has_room_for(new)
     ]
     if suggestions:
         message += " " + _("Coaches in %(team)s with room: %(names)s.") % {
@@ -545,7 +544,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Enrolment:
 
 
 @transaction.atomic
-def invitation_accept_as_new(*, invitation: Invitation, name: str, password: str) -> User:
+def invitation_accept_as_new(*, invitation: Invitation, name: str, password: str) -> Enrolment:
     """Someone without an account accepts: the account is made with the password they chose."""
     user = User.objects.create_user(
         invitation.email,
@@ -553,5 +552,4 @@ def invitation_accept_as_new(*, invitation: Invitation, name: str, password: str
         name=name.strip(),
         language=invitation.cohort.program.organization.language,
     )
-    invitation_accept(invitation=invitation, user=user)
-    return user
+    return invitation_accept(invitation=invitation, user=user)

@@ -436,16 +436,17 @@ def invitation_accept(request, token):
                 form, services.invitation_accept, invitation=invitation, user=user
             )
         else:
-            new_user = run_service(
+            enrolment = run_service(
                 form,
                 services.invitation_accept_as_new,
                 invitation=invitation,
                 name=form.cleaned_data["name"],
                 password=form.cleaned_data["password1"],
             )
-            enrolment = new_user and new_user.enrolments.get(invitation=invitation)
-            if new_user:
-                login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
+            if enrolment:
+                login(
+                    request, enrolment.learner, backend="django.contrib.auth.backends.ModelBackend"
+                )
         if enrolment:
             messages.success(request, _("Welcome! This is where you follow your progress."))
             return redirect("coaching:progress", pk=enrolment.pk)

@@ -121,7 +121,7 @@ class OrganizationQuerySet(models.QuerySet):
         """Organisations in which the user is an L&D manager now."""
         if not user.is_authenticated:
             return self.none()
-        managed = Membership.objects.current().filter(user=user, is_manager=True)
+        managed = Membership.objects.with_role(Role.MANAGER).filter(user=user)
         return self.filter(pk__in=managed.values("organization"))
 
 
@@ -227,6 +227,11 @@ class Membership(models.Model):
         if self.coach_capacity is None:
             return None
         return max(self.coach_capacity - self.active_learners, 0)
+
+    def has_room_for(self, new: int) -> bool:
+        """The capacity rule: this coach can take `new` more learners; needs `active_learners`."""
+        room = self.room_left()
+        return room is None or new <= room
 
     @property
     def roles(self) -> list[Role]:
