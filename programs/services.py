@@ -1,6 +1,7 @@
 """Every change to programs, goals, checklists, cohorts, enrolments and pairings."""
 
 import datetime
+from collections import Counter
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -353,6 +354,7 @@ def pairing_set(
     pairing it replaces ends then, and stays as history. A coach at capacity takes more
     learners only when the manager confirmed it (`allow_over_capacity`)."""
     to_pair = []
+    new_per_organization = Counter()
     for enrolment in enrolments:
         ensure_running(enrolment)
         organization = enrolment.cohort.program.organization
@@ -360,8 +362,11 @@ def pairing_set(
         latest = enrolment.pairings.select_for_update().filter(ended_on__isnull=True).first()
         if not (latest and latest.coach_id == coach.pk):
             to_pair.append((enrolment, latest))
-    if to_pair and not allow_over_capacity:
-        _check_capacity(coach=coach, organization=organization, new=len(to_pair))
+            new_per_organization[organization] += 1
+    if not allow_over_capacity:
+        # Capacity counts per organisation, so each one's learners are weighed where they are.
+        for organization, new in new_per_organization.items():
+            _check_capacity(coach=coach, organization=organization, new=new)
     for enrolment, latest in to_pair:
         # A pairing never starts before the enrolment, before the one it replaces or before
         # an earlier one ended; one that had not started yet ends on its first day. So the
