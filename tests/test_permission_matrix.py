@@ -61,8 +61,9 @@ GET, POST = METHODS
 MATRIX = {
     # URL name                          method anon   lrnr peer coac form othr mgr  o.mgr
     # The ground floor: public pages, the account pages, the signed-in person's own pages.
-    ("home",                            GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
-    ("home",                            POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    # Home sends everyone with a role on to their role's page.
+    ("home",                            GET):  (LOGIN, 302, 302, 302, 302, 302, 302, 302),
+    ("home",                            POST): (LOGIN, 302, 302, 302, 302, 302, 302, 302),
     ("healthz",                         GET):  (200,   200, 200, 200, 200, 200, 200, 200),
     ("healthz",                         POST): (200,   200, 200, 200, 200, 200, 200, 200),
     ("language-switch",                 GET):  (405,   405, 405, 405, 405, 405, 405, 405),

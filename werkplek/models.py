@@ -96,12 +96,32 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.email = self.__class__.objects.normalize_email(self.email).lower()
 
     @cached_property
+    def current_memberships(self) -> list:
+        """This person's memberships that have not ended, with their organisations (one query)."""
+        return list(self.memberships.current().select_related("organization"))
+
+    @cached_property
     def roles(self) -> set[Role]:
-        """The roles this person holds now in any of their organisations (one query)."""
+        """The roles this person holds now in any of their organisations."""
         roles = set()
-        for membership in self.memberships.current():
+        for membership in self.current_memberships:
             roles.update(membership.roles)
         return roles
+
+    @property
+    def managed_organizations(self) -> list:
+        """The organisations this person manages now, by name (no query beyond `roles`)."""
+        managed = [m.organization for m in self.current_memberships if m.is_manager]
+        return sorted(managed, key=lambda organization: organization.name)
+
+    def home_role(self, chosen: str | None = None) -> Role | None:
+        """The role whose page this person lands on: the one they chose, else the first held.
+
+        The order of `Role` (manager, coach, learner) puts the widest view first.
+        """
+        if chosen in self.roles:
+            return Role(chosen)
+        return next((role for role in Role if role in self.roles), None)
 
     def has_role(self, role: Role) -> bool:
         """The one role check for pages: does this person hold `role` anywhere now?"""

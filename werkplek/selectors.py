@@ -1,23 +1,6 @@
 """Reads on people and organisations that the pages need."""
 
-from django.db.models import Count, Exists, OuterRef, Q
-
-from werkplek.models import Membership, Organization
-
-
-def organizations_for_home(user):
-    """The user's organisations, each with whether they manage it and how many hold each role."""
-    managed = Membership.objects.filter(user=user, organization=OuterRef("pk"), is_manager=True)
-    return (
-        Organization.objects.visible_to(user)
-        .annotate(
-            is_managed=Exists(managed),
-            manager_count=Count("memberships", filter=Q(memberships__is_manager=True)),
-            coach_count=Count("memberships", filter=Q(memberships__is_coach=True)),
-            learner_count=Count("memberships", filter=Q(memberships__is_learner=True)),
-        )
-        .order_by("name")
-    )
+from werkplek.models import Membership
 
 
 def organization_members(organization, *, role=None):

@@ -85,6 +85,14 @@ AUTH_USER_MODEL = "werkplek.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Where the home page sends each role: the page where that role's daily work is. URL names,
+# so the ground floor names no domain app in Python.
+ROLE_HOME_PAGES = {
+    # For now; the manager's attention list (coaching:attention) takes over once it exists.
+    "manager": "programs:list",
+    "coach": "coaching:home",
+    "learner": "coaching:my-progress",
+}
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -96,6 +104,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language cookie remembers a signed-in person's language for the login page after logout.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Dates as each language writes them ("3 Feb 2027", "3 feb 2027"): werkplek/formats/<lang>/.
+FORMAT_MODULE_PATH = ["werkplek.formats"]
 USE_I18N = True
 TIME_ZONE = env("TIME_ZONE", default="Europe/Amsterdam")
 USE_TZ = True
@@ -131,6 +144,8 @@ HTTPS = env.bool("HTTPS", default=False)
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_HTTPONLY = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS

@@ -16,11 +16,20 @@ from werkplek.choices import Role
 from werkplek.forms import PreferencesForm
 from werkplek.models import Organization
 
+# The role a person last chose in the navigation's switcher, for this session.
+HOME_ROLE_SESSION_KEY = "home_role"
+
 
 @login_required
 def home(request):
-    organizations = selectors.organizations_for_home(request.user)
-    return render(request, "werkplek/home.html", {"organizations": organizations})
+    """Send a person to the page of their role; `?role=` switches and is remembered."""
+    chosen = request.GET.get("role")
+    if chosen in request.user.roles:
+        request.session[HOME_ROLE_SESSION_KEY] = chosen
+    role = request.user.home_role(request.session.get(HOME_ROLE_SESSION_KEY))
+    if role is None:
+        return render(request, "werkplek/home.html")
+    return redirect(settings.ROLE_HOME_PAGES[role])
 
 
 @login_required

@@ -16,22 +16,6 @@ def test_anonymous_visitor_is_sent_to_the_dutch_login_page(client):
     assert "Inloggen" in page.content.decode()
 
 
-@pytest.mark.parametrize(
-    ("actor", "visible", "hidden"),
-    [
-        ("manager", "Als L&D-manager", ["Als coach", "Als lerende"]),
-        ("coach", "Als coach", ["Als L&D-manager", "Als lerende"]),
-        ("learner", "Als lerende", ["Als L&D-manager", "Als coach"]),
-    ],
-)
-def test_home_page_fits_the_role(client, request, actor, visible, hidden):
-    client.force_login(request.getfixturevalue(actor))
-    content = client.get(reverse("home")).content.decode()
-    assert visible in content
-    for text in hidden:
-        assert text not in content
-
-
 def test_manager_sees_the_people_of_their_organisation(client, manager, coach, learner):
     client.force_login(manager)
     response = client.get(reverse("organization-detail", args=["dc-noord"]))
@@ -81,18 +65,6 @@ def test_people_page_uses_the_same_number_of_queries_whatever_the_size(
     # session, user, the user's roles (navigation), the organisation, its members
     with django_assert_num_queries(5):
         client.get(reverse("organization-detail", args=["dc-noord"]))
-
-
-@pytest.mark.parametrize("size", [1, 12])
-def test_home_uses_the_same_number_of_queries_whatever_the_number_of_organisations(
-    client, manager, django_assert_num_queries, size
-):
-    for _ in range(size):
-        MembershipFactory(user=manager, is_manager=True)
-    client.force_login(manager)
-    # session, user, the user's roles (navigation), the organisations with their counts
-    with django_assert_num_queries(4):
-        client.get(reverse("home"))
 
 
 def test_login_ignores_capitals_in_the_email_address(client, learner):

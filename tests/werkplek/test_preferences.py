@@ -10,7 +10,7 @@ def test_language_switch_is_remembered_for_the_signed_in_person(client, learner)
     assert response.status_code == 302
     learner.refresh_from_db()
     assert learner.language == "en"
-    assert "As learner" in client.get(reverse("home")).content.decode()
+    assert "My preferences" in client.get(reverse("preferences")).content.decode()
 
 
 def test_anonymous_language_switch_shows_the_login_page_in_english(client):
