@@ -11,6 +11,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# The Nu Html Checker (npm's vnu-jar) that tests/werkplek/test_html_valid.py runs on Java.
+# Without npm the check is skipped locally (never in CI, whose .ci/run installs npm and Java).
+node_modules/.installed: package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --ignore-scripts --no-audit --no-fund && touch $@; \
+	else echo "npm is missing: the HTML validity test will be skipped"; fi
+
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
@@ -19,7 +26,7 @@ run: $(VENV)/.installed
 	@echo
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --procfile Procfile.dev start
 
-test: $(VENV)/.installed lint
+test: $(VENV)/.installed node_modules/.installed lint
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest

@@ -1,0 +1,163 @@
+"""The main pages are valid HTML: the Nu Html Checker (npm's vnu-jar) finds no errors.
+
+Every page is rendered as the person who uses it, written to a folder, and checked in one run
+of the checker (one JVM start). Without Java or `npm ci` the test is skipped, except in CI.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from programs.models import Invitation
+from tests.factories import (
+    ChecklistItemFactory,
+    FeedbackMomentFactory,
+    GoalAssessmentFactory,
+    LearningGoalFactory,
+    ReflectionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+VNU_JAR = Path(settings.BASE_DIR) / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+def _checker() -> list[str]:
+    """The command that runs the checker, or a skip (a failure in CI) when it is missing."""
+    java = shutil.which("java")
+    if java and VNU_JAR.exists():
+        return [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json"]
+    problem = "Java is missing" if not java else f"{VNU_JAR} is missing (run `npm ci`)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must check the HTML: {problem}")
+    pytest.skip(f"the Nu Html Checker cannot run: {problem}")
+
+
+def _client(user=None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def pages(organization, manager, coach, learner, program, cohort, enrolment):
+    """Each main page as its user sees it: name → HTML."""
+    goal = LearningGoalFactory(program=program, title="Veilig heftruck rijden")
+    ChecklistItemFactory(goal=goal, title="Pallet wegzetten")
+    moment = FeedbackMomentFactory(enrolment=enrolment, coach=coach)
+    GoalAssessmentFactory(feedback_moment=moment, goal=goal, level=2)
+    ReflectionFactory(enrolment=enrolment, feedback_moment=moment)
+    invitation = Invitation.objects.create(
+        cohort=cohort, email="nieuw@dc-noord.nl", name="Nina Nieuw", started_on=cohort.starts_on
+    )
+    anonymous = _client()
+    as_manager, as_coach, as_learner = _client(manager), _client(coach), _client(learner)
+    newcomer = _client(UserFactory(email="nieuw-hier@example.nl"))
+    upload = SimpleUploadedFile(
+        "lerenden.csv",
+        b"naam,e-mail\nNina Kok,nina@dc-noord.nl\nZonder adres,geen-adres\n",
+        content_type="text/csv",
+    )
+    reset_link = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(learner.pk)),
+            "token": default_token_generator.make_token(learner),
+        },
+    )
+    return {
+        "home-without-roles": newcomer.get(reverse("home")),
+        "login": anonymous.get(reverse("login")),
+        "login-error": anonymous.post(reverse("login"), {"username": "x@example.nl"}),
+        "password-reset": anonymous.get(reverse("password_reset")),
+        "password-reset-done": anonymous.get(reverse("password_reset_done")),
+        "password-reset-confirm": anonymous.get(reset_link, follow=True),
+        "password-reset-complete": anonymous.get(reverse("password_reset_complete")),
+        "invitation": anonymous.get(reverse("programs:invitation-accept", args=[invitation.token])),
+        "password-change": as_learner.get(reverse("password_change")),
+        "password-change-error": as_learner.post(
+            reverse("password_change"), {"new_password1": "123", "new_password2": "1234"}
+        ),
+        "password-change-done": as_learner.get(reverse("password_change_done")),
+        "preferences": as_learner.get(reverse("preferences")),
+        "my-progress": as_learner.get(reverse("coaching:my-progress"), follow=True),
+        "reflection-form": as_learner.get(
+            reverse("coaching:reflection-create", args=[enrolment.pk])
+        ),
+        "peer-request": as_learner.get(reverse("coaching:peer-request", args=[enrolment.pk])),
+        "coach-home": as_coach.get(reverse("coaching:home")),
+        "progress": as_coach.get(reverse("coaching:progress", args=[enrolment.pk])),
+        "feedback-form": as_coach.get(reverse("coaching:feedback-create", args=[enrolment.pk])),
+        "feedback-edit": as_coach.get(reverse("coaching:feedback-edit", args=[moment.pk])),
+        "feedback-form-error": as_coach.post(
+            reverse("coaching:feedback-create", args=[enrolment.pk]), {"shift": ""}
+        ),
+        "program-list": as_manager.get(reverse("programs:list")),
+        "program-detail": as_manager.get(reverse("programs:detail", args=[program.pk])),
+        "program-form": as_manager.get(reverse("programs:create")),
+        "program-duplicate": as_manager.get(reverse("programs:duplicate", args=[program.pk])),
+        "goal-form": as_manager.get(reverse("programs:goal-edit", args=[goal.pk])),
+        "reflection-prompts": as_manager.get(
+            reverse("programs:reflection-prompts", args=[program.pk])
+        ),
+        "methods": as_manager.get(reverse("programs:methods", args=[organization.slug])),
+        "group-form": as_manager.get(reverse("programs:cohort-create", args=[program.pk])),
+        "group": as_manager.get(reverse("programs:cohort-detail", args=[cohort.pk])),
+        "import": as_manager.get(reverse("programs:cohort-import", args=[cohort.pk])),
+        "import-preview": as_manager.post(
+            reverse("programs:cohort-import", args=[cohort.pk]), {"file": upload}
+        ),
+        "people": as_manager.get(reverse("organization-detail", args=[organization.slug])),
+        "not-found": as_manager.get("/bestaat-niet/"),
+    }
+
+
+def _run(checker: list[str], files: list[str]) -> str:
+    """The checker's JSON report (it writes to stderr and exits 1 when it finds errors)."""
+    # Our own fixed command on files this test wrote.
+    result = subprocess.run(  # noqa: S603
+        [*checker, *files], capture_output=True, text=True, timeout=300, check=False
+    )
+    return result.stderr
+
+
+def _describe(message: dict) -> str:
+    """'page:line: message [the HTML around it]'."""
+    extract = re.sub(r"\s+", " ", message.get("extract", "")).strip()
+    where = f"{Path(message.get('url', '?')).stem}:{message.get('lastLine', '?')}"
+    return f"{where}: {message['message']} [{extract}]"
+
+
+def test_the_main_pages_have_no_html_errors(pages, tmp_path):
+    checker = _checker()
+    files = []
+    for name, response in pages.items():
+        assert response.status_code in (200, 404), f"{name} answered {response.status_code}"
+        path = tmp_path / f"{name}.html"
+        path.write_bytes(response.content)
+        files.append(str(path))
+    messages = json.loads(_run(checker, files))["messages"]
+    # "non-document-error": the checker could not read a page at all.
+    errors = [_describe(m) for m in messages if m["type"] in ("error", "non-document-error")]
+    assert not errors, f"{len(errors)} HTML errors:\n" + "\n".join(errors)
+
+
+def test_the_checker_finds_an_error_when_there_is_one(tmp_path):
+    checker = _checker()
+    page = tmp_path / "broken.html"
+    page.write_text('<!doctype html><html lang="nl"><title>x</title><p hx-get="/">x</p></html>')
+    assert "hx-get" in _run(checker, [str(page)])
