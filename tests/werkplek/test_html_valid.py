@@ -26,6 +26,7 @@ from tests.factories import (
     FeedbackMomentFactory,
     GoalAssessmentFactory,
     LearningGoalFactory,
+    MembershipFactory,
     ReflectionFactory,
     UserFactory,
 )
@@ -67,6 +68,11 @@ def pages(organization, manager, coach, learner, program, cohort, enrolment):
     anonymous = _client()
     as_manager, as_coach, as_learner = _client(manager), _client(coach), _client(learner)
     newcomer = _client(UserFactory(email="nieuw-hier@example.nl"))
+    every_role = MembershipFactory(
+        organization=organization, is_manager=True, is_coach=True, is_learner=True
+    ).user
+    MembershipFactory(user=every_role, is_manager=True)  # a second organisation to manage
+    as_every_role = _client(every_role)
     upload = SimpleUploadedFile(
         "lerenden.csv",
         b"naam,e-mail\nNina Kok,nina@dc-noord.nl\nZonder adres,geen-adres\n",
@@ -94,6 +100,7 @@ def pages(organization, manager, coach, learner, program, cohort, enrolment):
         ),
         "password-change-done": as_learner.get(reverse("password_change_done")),
         "preferences": as_learner.get(reverse("preferences")),
+        "role-switcher": as_every_role.get(reverse("preferences")),
         "my-progress": as_learner.get(reverse("coaching:my-progress"), follow=True),
         "reflection-form": as_learner.get(
             reverse("coaching:reflection-create", args=[enrolment.pk])
