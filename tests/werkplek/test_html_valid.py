@@ -1,4 +1,5 @@
-"""The main pages are valid HTML: the Nu Html Checker (npm's vnu-jar) finds no errors.
+"""The main pages are valid HTML (the Nu Html Checker, npm's vnu-jar, finds no errors) and
+say "je" in Dutch.
 
 Every page is rendered as the person who uses it, written to a folder, and checked in one run
 of the checker (one JVM start). Without Java or `npm ci` the test is skipped, except in CI.
@@ -30,6 +31,7 @@ from tests.factories import (
     ReflectionFactory,
     UserFactory,
 )
+from tests.werkplek.test_password_texts import formal_sentences
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +170,8 @@ def test_the_checker_finds_an_error_when_there_is_one(tmp_path):
     page = tmp_path / "broken.html"
     page.write_text('<!doctype html><html lang="nl"><title>x</title><p hx-get="/">x</p></html>')
     assert "hx-get" in _run(checker, [str(page)])
+
+
+def test_the_main_pages_say_je_in_dutch(pages):
+    formal = {name: found for name, page in pages.items() if (found := formal_sentences(page))}
+    assert not formal
