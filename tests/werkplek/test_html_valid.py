@@ -176,3 +176,13 @@ def test_the_checker_finds_an_error_when_there_is_one(tmp_path):
 def test_the_main_pages_say_je_in_dutch(pages):
     formal = {name: found for name, page in pages.items() if (found := formal_sentences(page))}
     assert not formal
+
+
+def test_without_java_ci_fails_instead_of_skipping(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="Java is missing"):
+        _checker()
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        _checker()
