@@ -31,7 +31,7 @@ def program_list(user):
                 distinct=True,
             ),
         )
-        .order_by("name")
+        .order_by("name", "pk")
     )
 
 
