@@ -3,7 +3,7 @@ from django.contrib.auth import password_validation
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from programs import imports, selectors
+from programs import imports
 from programs.models import ChecklistItem, Cohort, LearningGoal, Method, Program
 from programs.services import OVER_CAPACITY
 from werkplek.choices import Role
@@ -139,7 +139,14 @@ class PairingForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Select at least one learner.")},
     )
-    coach = forms.ModelChoiceField(label=_("Coach"), queryset=None, empty_label=_("Choose a coach"))
+    # Offered as radio buttons by the searchable coach picker (programs/_coach_choices.html),
+    # never as one option per coach: an organisation may have hundreds.
+    coach = forms.ModelChoiceField(
+        label=_("Coach"),
+        queryset=None,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a coach.")},
+    )
     starts_on = forms.DateField(label=_("From"), widget=DateInput())
     over_capacity_ok = forms.BooleanField(
         label=_("Pair anyway, above the coach's capacity"), required=False
@@ -148,25 +155,13 @@ class PairingForm(forms.Form):
     def __init__(self, *args, cohort, enrolments, **kwargs):
         super().__init__(*args, **kwargs)
         self.cohort = cohort
-        self.loads = {m.user_id: m for m in selectors.coach_loads(cohort.program.organization)}
+        coaches = Membership.objects.with_role(Role.COACH).filter(
+            organization=cohort.program.organization_id
+        )
         self.fields["enrolments"].queryset = enrolments
         self.fields["enrolments"].label_from_instance = lambda e: e.learner.name
-        self.fields["coach"].queryset = User.objects.filter(pk__in=self.loads).order_by("name")
-        self.fields["coach"].label_from_instance = self._coach_label
+        self.fields["coach"].queryset = User.objects.filter(pk__in=coaches.values("user"))
         self.fields["starts_on"].initial = timezone.localdate()
-
-    def _coach_label(self, coach):
-        load = self.loads[coach.pk]
-        if load.coach_capacity is None:
-            return _("%(name)s (%(active)s learners)") % {
-                "name": coach.name,
-                "active": load.active_learners,
-            }
-        return _("%(name)s (%(active)s learners, at most %(capacity)s)") % {
-            "name": coach.name,
-            "active": load.active_learners,
-            "capacity": load.coach_capacity,
-        }
 
     @property
     def over_capacity(self) -> bool:

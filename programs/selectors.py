@@ -1,13 +1,12 @@
 """Reads for the program pages, each in a fixed number of queries."""
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Case, Count, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from programs.choices import ProgramStatus
 from programs.models import (
     ChecklistItem,
-    Cohort,
     Enrolment,
     LearningGoal,
     Pairing,
@@ -32,24 +31,27 @@ def program_list(user):
                 distinct=True,
             ),
         )
-        .order_by("name")
+        .order_by("name", "pk")
     )
 
 
 def program_detail(program_queryset, pk):
-    """One program with its goals, checklists and cohorts (with learner counts)."""
+    """One program with its goals and checklists; its groups come paged from program_cohorts."""
     goals = LearningGoal.objects.prefetch_related(
         Prefetch("checklist_items", queryset=ChecklistItem.objects.order_by("position", "pk"))
     ).order_by("position", "pk")
-    cohorts = Cohort.objects.annotate(
-        learner_count=Count("enrolments", filter=Q(enrolments__ended_on__isnull=True))
-    ).order_by("starts_on", "name")
     return (
         program_queryset.select_related("owner", "organization", "duplicated_from")
         .prefetch_related("methods", Prefetch("goals", queryset=goals))
-        .prefetch_related(Prefetch("cohorts", queryset=cohorts))
         .get(pk=pk)
     )
+
+
+def program_cohorts(program):
+    """A program's groups, newest first, each with its number of active learners."""
+    return program.cohorts.annotate(
+        learner_count=Count("enrolments", filter=Q(enrolments__ended_on__isnull=True))
+    ).order_by("-starts_on", "name", "pk")
 
 
 def cohort_enrolments(cohort):
@@ -93,6 +95,17 @@ def coach_loads(organization: Organization):
         .annotate(active_learners=Coalesce(Subquery(active_learners), 0))
         .order_by("team", "user__name")
     )
+
+
+def coach_candidates(organization: Organization, *, search: str = "", chosen=None):
+    """The organisation's coaches with their load (as coach_loads) whose name or e-mail address
+    holds `search`: the chosen coach first, then those with the fewest active learners.
+    Callers slice it; the coach picker shows a handful, never the whole organisation."""
+    coaches = coach_loads(organization)
+    if search:
+        coaches = coaches.filter(Q(user__name__icontains=search) | Q(user__email__icontains=search))
+    chosen_first = Case(When(user_id=chosen, then=0), default=1) if chosen else Value(1)
+    return coaches.order_by(chosen_first, "active_learners", "user__name", "pk")
 
 
 DEFAULT_PROMPTS = [

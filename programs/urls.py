@@ -35,6 +35,7 @@ urlpatterns = [
         name="checklist-item-move",
     ),
     path("groepen/<int:pk>/", views.cohort_detail, name="cohort-detail"),
+    path("groepen/<int:pk>/coaches/", views.cohort_coaches, name="cohort-coaches"),
     path("uitnodiging/<str:token>/", views.invitation_accept, name="invitation-accept"),
     path("groepen/<int:pk>/importeren/", views.cohort_import, name="cohort-import"),
     path(

@@ -1,15 +1,18 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import retarget
 
 from programs import imports, selectors, services
@@ -30,6 +33,9 @@ from programs.models import ChecklistItem, Cohort, Invitation, LearningGoal, Met
 from werkplek.lib.forms import run_service
 from werkplek.models import Organization, User
 
+PROGRAMS_PER_PAGE = 25
+COHORTS_PER_PAGE = 20
+
 
 def _program_for(request, pk, *, write=False):
     """The program if the user may read it (or, with write, change it); 404 otherwise."""
@@ -46,9 +52,11 @@ def program_list(request):
         request.GET, queryset=selectors.program_list(request.user), user=request.user
     )
     managed = list(Organization.objects.managed_by(request.user))
+    page = Paginator(programs.qs, PROGRAMS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "filter": programs,
-        "programs": programs.qs,
+        "page_obj": page,
+        "programs": page.object_list,
         "can_create": bool(managed),
         "managed_organizations": managed,
     }
@@ -78,8 +86,10 @@ def program_create(request):
 def program_detail(request, pk):
     program = _program_for(request, pk)
     can_edit = Program.objects.managed_by(request.user).filter(pk=pk).exists()
+    cohorts = selectors.program_cohorts(program) if can_edit else Cohort.objects.none()
     context = {
         "program": program,
+        "cohorts": Paginator(cohorts, COHORTS_PER_PAGE).get_page(request.GET.get("page")),
         "can_edit": can_edit and not program.is_archived,
         "is_manager": can_edit,
         "goal_form": GoalForm(prefix="new-goal"),
@@ -309,14 +319,50 @@ def cohort_detail(request, pk):
             )
             messages.success(request, message % {"coach": data["coach"].name, "count": changed})
             return redirect("programs:cohort-detail", pk=cohort.pk)
+    chosen = form["coach"].value()
     context = {
         "cohort": cohort,
         "program": cohort.program,
         "enrolments": enrolments,
         "invitations": selectors.open_invitations(cohort),
         "form": form,
+        **_coach_choices(cohort, search=request.GET.get("coach_q", ""), chosen=chosen),
     }
     return render(request, "programs/cohort_detail.html", context)
+
+
+COACH_CHOICES = 8
+
+
+def _coach_choices(cohort, *, search, chosen=None):
+    """The coach picker's context: at most COACH_CHOICES coaches matching `search`, the chosen
+    one kept in view, and whether more match than are shown."""
+    search = search.strip()
+    chosen = int(chosen) if str(chosen or "").isdigit() else None
+    coaches = list(
+        selectors.coach_candidates(cohort.program.organization, search=search, chosen=chosen)[
+            : COACH_CHOICES + 1
+        ]
+    )
+    return {
+        "coaches": coaches[:COACH_CHOICES],
+        "more_coaches": len(coaches) > COACH_CHOICES,
+        "coach_search": search,
+        "chosen_coach": chosen,
+    }
+
+
+@login_required
+@require_GET
+def cohort_coaches(request, pk):
+    """The coach picker's search: its matches for htmx; without JavaScript, the group page."""
+    cohort = _cohort_for(request, pk)
+    search = request.GET.get("q", "")
+    if not request.htmx:
+        url = reverse("programs:cohort-detail", args=[cohort.pk])
+        return redirect(f"{url}?{urlencode({'coach_q': search})}#coach-picker")
+    context = {"cohort": cohort, **_coach_choices(cohort, search=search)}
+    return render(request, "programs/_coach_choices.html", context)
 
 
 def _import_key(cohort) -> str:

@@ -128,6 +128,9 @@ MATRIX = {
     # Groups and the learner import: managers only.
     ("programs:cohort-detail",          GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("programs:cohort-detail",          POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    # The coach picker's search: its matches for htmx; a plain GET goes back to the group page.
+    ("programs:cohort-coaches",         GET):  (LOGIN, 404, 404, 404, 404, 404, 302, 404),
+    ("programs:cohort-coaches",         POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
     ("programs:cohort-import",          GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("programs:cohort-import",          POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("programs:cohort-import-confirm",  GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
@@ -191,6 +194,7 @@ URL_OBJECT = {
     "programs:checklist-item-delete": "checklist_item",
     "programs:checklist-item-move": "checklist_item",
     "programs:cohort-detail": "cohort",
+    "programs:cohort-coaches": "cohort",
     "programs:cohort-import": "cohort",
     "programs:cohort-import-confirm": "cohort",
     "programs:invitation-accept": "invitation",

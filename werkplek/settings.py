@@ -44,6 +44,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages gzipped (static files come precompressed from whitenoise, above, and skip this).
+    # BREACH, the attack on compressed pages, needs a secret in the page next to text an
+    # attacker chose: Django masks the CSRF token afresh in every response and, since 4.2,
+    # pads each gzip response with random bytes ("Heal the BREACH"), and no page carries other
+    # secrets (no API keys, no reset tokens) beside reflected input. So compressing is safe here.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -129,6 +135,12 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not COLLECTED_STATIC
 WHITENOISE_AUTOREFRESH = not COLLECTED_STATIC
+# Collected files have hashed names: whitenoise serves those as immutable, cached for years,
+# whatever this setting says. It is for names without a hash (favicon.ico from public/): a day.
+if COLLECTED_STATIC:
+    WHITENOISE_MAX_AGE = 24 * 60 * 60
+# Files served at the site's root, such as /favicon.ico that browsers ask for on their own.
+WHITENOISE_ROOT = BASE_DIR / "public"
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +17,7 @@ from werkplek.choices import Role
 from werkplek.forms import PreferencesForm
 from werkplek.models import Organization
 
+PEOPLE_PER_PAGE = 50
 # The role a person last chose in the navigation's switcher, for this session.
 HOME_ROLE_SESSION_KEY = "home_role"
 
@@ -38,10 +40,14 @@ def organization_detail(request, slug):
     role = request.GET.get("role")
     if role not in Role.values:
         role = None
-    members = selectors.organization_members(organization, role=role)
+    search = request.GET.get("q", "").strip()
+    members = selectors.organization_members(organization, role=role, search=search)
+    page = Paginator(members, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "organization": organization,
-        "members": members,
+        "page_obj": page,
+        "members": page.object_list,
+        "search": search,
         "role": role,
         "role_choices": Role.choices,
     }
