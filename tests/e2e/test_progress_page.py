@@ -79,7 +79,9 @@ def ten_weeks(transactional_db):
                     {"question": "Wat ging goed?", "answer": "Ik lette beter op de looproutes."},
                     {"question": "Waar heb je hulp bij nodig?", "answer": "Bij kapotte labels."},
                 ],
-                submitted_at=timezone.now(),
+                submitted_at=timezone.make_aware(
+                    datetime.datetime.combine(moment.occurred_on, datetime.time(19))
+                ),
             )
             services.reflection_react(reflection=reflection, author=coach, text="Mooi gezien!")
     # A colleague asks Nina for feedback: the link in that notice must be readable (it had a
