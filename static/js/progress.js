@@ -18,8 +18,10 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 
   const openTarget = () => {
-    const target = window.location.hash && document.querySelector(window.location.hash);
-    if (target && target.tagName === "DETAILS") target.open = true;
+    const target = document.getElementById(window.location.hash.slice(1));
+    for (let folded = target && target.closest("details"); folded; folded = folded.parentElement.closest("details")) {
+      folded.open = true;
+    }
   };
   window.addEventListener("hashchange", openTarget);
   openTarget();

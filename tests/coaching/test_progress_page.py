@@ -14,6 +14,7 @@ from tests.factories import (
     FeedbackMomentFactory,
     GoalAssessmentFactory,
     LearningGoalFactory,
+    ReflectionFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +167,22 @@ def test_a_colleagues_feedback_takes_its_place_in_the_pages(
     # 8 November is Dienst 6's day; that moment was recorded later, so it comes first.
     content = get(client, learner, enrolment)
     assert shifts(content) == [12, 11, 10, 9, 8, 7, 6, 99, 5, 4]
+
+
+def test_reflections_are_folded_and_beyond_the_newest_five_folded_together(
+    client, learner, enrolment
+):
+    for n in range(1, 8):
+        ReflectionFactory(
+            enrolment=enrolment,
+            due_on=START + datetime.timedelta(days=n),
+            answers=[{"question": "Wat ging goed?", "answer": f"Reflectie {n}"}],
+            submitted_at=datetime.datetime(2026, 11, 2 + n, 18, tzinfo=datetime.UTC),
+        )
+    content = get(client, learner, enrolment)
+    section = content[content.index('id="reflections"') :]
+    assert section.count('<details class="list-group-item reflection"') == 7
+    assert " open>" not in section
+    newest, older = section.split("2 oudere reflecties</summary>")
+    assert re.findall(r"Reflectie (\d)", newest) == ["7", "6", "5", "4", "3"]
+    assert re.findall(r"Reflectie (\d)", older) == ["2", "1"]
