@@ -12,8 +12,9 @@ from werkplek.models import User
 class FeedbackMomentForm(forms.Form):
     """One screen, phone first: the common case is a few taps, nothing typed is ever lost.
 
-    Per goal a "practised" box with a level (pre-set to the current level); per open task a
-    sign-off box.
+    Per goal a "practised" switch with a level that only counts, and only shows, once the
+    goal is marked practised: an untouched goal has no level chosen and records nothing. Per
+    open task a sign-off box, grouped under its goal.
     """
 
     occurred_on = forms.DateField(label=_("Date"), widget=DateInput())
@@ -57,7 +58,7 @@ class FeedbackMomentForm(forms.Form):
                 label=goal.title,
                 required=False,
                 widget=forms.CheckboxInput(
-                    attrs={"class": "form-check-input", "data-practised": True}
+                    attrs={"class": "form-check-input", "role": "switch", "data-practised": True}
                 ),
             )
             self.fields[f"level_{goal.pk}"] = forms.TypedChoiceField(
@@ -65,8 +66,7 @@ class FeedbackMomentForm(forms.Form):
                 choices=Level.choices,
                 coerce=int,
                 required=False,
-                initial=current_levels.get(goal.pk) or Level.BEGINNER,
-                widget=forms.RadioSelect(attrs={"class": "btn-check", "data-ticks-goal": True}),
+                widget=forms.RadioSelect(attrs={"class": "btn-check"}),
             )
 
     def goal_rows(self):
@@ -94,6 +94,13 @@ class FeedbackMomentForm(forms.Form):
         for goal in self.goals:
             if cleaned.get(f"practised_{goal.pk}") and not cleaned.get(f"level_{goal.pk}"):
                 self.add_error(f"level_{goal.pk}", _("Choose the level you saw."))
+        practised = any(cleaned.get(f"practised_{goal.pk}") for goal in self.goals)
+        texts = [cleaned.get(name) for name in ("went_well", "to_improve", "next_step")]
+        if not (practised or cleaned.get("sign_offs") or any(texts)):
+            # The service refuses it too; here the message lands on a field to fill in.
+            self.add_error(
+                "went_well", _("Choose a practised goal, sign off a task or write what you saw.")
+            )
         return cleaned
 
     def levels(self) -> dict[int, int]:

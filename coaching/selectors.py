@@ -4,8 +4,8 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Count, F, Max, OuterRef, Prefetch, Subquery, Value
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from coaching.choices import Pace
@@ -166,6 +166,11 @@ class GoalProgress:
     def current_label(self) -> str:
         return Level(self.levels.current).label if self.levels.current else ""
 
+    @property
+    def level_steps(self) -> list[bool]:
+        """The four steps of the scale, each whether the goal has reached it: the bar."""
+        return [(self.levels.current or 0) >= level for level in Level.values]
+
 
 @dataclass
 class TimelineEntry:
@@ -175,10 +180,23 @@ class TimelineEntry:
 
 
 @dataclass
+class TimelinePage:
+    """One page of the feedback timeline, newest first."""
+
+    entries: list[TimelineEntry]
+    number: int
+    has_next: bool
+
+    @property
+    def next_number(self) -> int:
+        return self.number + 1
+
+
+@dataclass
 class EnrolmentProgress:
     enrolment: Enrolment
     goals: list[GoalProgress]
-    timeline: list[TimelineEntry]
+    latest_next_step: FeedbackMoment | None
     reflections_due: list[Reflection]
     reflections_done: list[Reflection]
     peer_requests_open: list[PeerFeedback]
@@ -240,8 +258,84 @@ def enrolment_progress(enrolment: Enrolment, *, viewer, today: datetime.date) ->
         )
         for goal in goals
     ]
-    moments = (
+    latest_next_step = (
         enrolment.feedback_moments.visible_to(viewer)
+        .exclude(next_step="")
+        .only("occurred_on", "next_step")
+    ).first()
+    open_peer_requests = list(
+        PeerFeedback.objects.visible_to(viewer)
+        .filter(enrolment=enrolment, given_at__isnull=True)
+        .select_related("requested_from", "goal")
+    )
+    reflections = list(
+        Reflection.objects.visible_to(viewer)
+        .filter(enrolment=enrolment)
+        .select_related("feedback_moment")
+        .prefetch_related(
+            Prefetch(
+                "reactions",
+                queryset=ReflectionReaction.objects.visible_to(viewer).select_related("author"),
+            )
+        )
+        .order_by("-due_on", "-pk")
+    )
+    current = enrolment.current_pairing if last_day is None else None
+    return EnrolmentProgress(
+        enrolment=enrolment,
+        goals=goal_progress,
+        latest_next_step=latest_next_step,
+        reflections_due=[r for r in reflections if not r.is_done],
+        reflections_done=[r for r in reflections if r.is_done],
+        peer_requests_open=open_peer_requests,
+        projection=project_independence(
+            goals=[g.levels for g in goal_progress],
+            started_on=enrolment.started_on,
+            target_on=enrolment.target_on,
+            today=today,
+        ),
+        current_coach=current.coach if current else None,
+        last_day_seen=last_day,
+    )
+
+
+TIMELINE_PAGE_SIZE = 10
+
+
+def progress_timeline(enrolment: Enrolment, *, viewer, page: int = 1) -> TimelinePage:
+    """One page of feedback moments and colleagues' feedback, newest first, as far as `viewer`
+    may see them: one query finds the page's entries, three more load them in full."""
+    moments = enrolment.feedback_moments.visible_to(viewer)
+    peers = PeerFeedback.objects.visible_to(viewer).filter(
+        enrolment=enrolment, given_at__isnull=False
+    )
+    kind = CharField()
+    keys = (
+        moments.annotate(
+            on=F("occurred_on"), stamp=F("created_at"), kind=Value("feedback", output_field=kind)
+        )
+        .values_list("pk", "on", "stamp", "kind")
+        .order_by()
+        .union(
+            peers.annotate(
+                on=TruncDate("given_at", tzinfo=timezone.get_current_timezone()),
+                stamp=F("given_at"),
+                kind=Value("peer", output_field=kind),
+            )
+            .values_list("pk", "on", "stamp", "kind")
+            .order_by(),
+            all=True,
+        )
+        .order_by("-on", "-stamp", "kind", "-pk")
+    )
+    start = (page - 1) * TIMELINE_PAGE_SIZE
+    rows = list(keys[start : start + TIMELINE_PAGE_SIZE + 1])
+    has_next = len(rows) > TIMELINE_PAGE_SIZE
+    rows = rows[:TIMELINE_PAGE_SIZE]
+    moment_ids = [pk for pk, _on, _stamp, kind in rows if kind == "feedback"]
+    peer_ids = [pk for pk, _on, _stamp, kind in rows if kind == "peer"]
+    loaded_moments = (
+        moments.filter(pk__in=moment_ids)
         .select_related("coach")
         .prefetch_related(
             Prefetch(
@@ -260,45 +354,15 @@ def enrolment_progress(enrolment: Enrolment, *, viewer, today: datetime.date) ->
             ),
         )
     )
-    peer = (
-        PeerFeedback.objects.visible_to(viewer)
-        .filter(enrolment=enrolment)
-        .select_related("requested_from", "goal")
-    )
-    timeline = [TimelineEntry(on=m.occurred_on, feedback=m) for m in moments]
-    timeline += [
-        TimelineEntry(on=timezone.localdate(p.given_at), peer=p) for p in peer if p.given_at
-    ]
-    timeline.sort(key=lambda entry: entry.on, reverse=True)
-    reflections = list(
-        Reflection.objects.visible_to(viewer)
-        .filter(enrolment=enrolment)
-        .select_related("feedback_moment")
-        .prefetch_related(
-            Prefetch(
-                "reactions",
-                queryset=ReflectionReaction.objects.visible_to(viewer).select_related("author"),
-            )
-        )
-        .order_by("-due_on", "-pk")
-    )
-    current = enrolment.current_pairing if last_day is None else None
-    return EnrolmentProgress(
-        enrolment=enrolment,
-        goals=goal_progress,
-        timeline=timeline,
-        reflections_due=[r for r in reflections if not r.is_done],
-        reflections_done=[r for r in reflections if r.is_done],
-        peer_requests_open=[p for p in peer if not p.given_at],
-        projection=project_independence(
-            goals=[g.levels for g in goal_progress],
-            started_on=enrolment.started_on,
-            target_on=enrolment.target_on,
-            today=today,
-        ),
-        current_coach=current.coach if current else None,
-        last_day_seen=last_day,
-    )
+    by_key = {
+        ("feedback", m.pk): TimelineEntry(on=m.occurred_on, feedback=m) for m in loaded_moments
+    }
+    by_key |= {
+        ("peer", p.pk): TimelineEntry(on=timezone.localdate(p.given_at), peer=p)
+        for p in peers.filter(pk__in=peer_ids).select_related("requested_from", "goal")
+    }
+    entries = [by_key[(kind, pk)] for pk, _on, _stamp, kind in rows]
+    return TimelinePage(entries=entries, number=page, has_next=has_next)
 
 
 def peer_requests_for(user):

@@ -164,16 +164,37 @@ def feedback_addendum(request, pk):
     return redirect("coaching:progress", pk=moment.enrolment_id)
 
 
+def _page_number(request) -> int:
+    """The `?page=` asked for; anything that is not a positive number means the first."""
+    try:
+        return max(int(request.GET.get("page", 1)), 1)
+    except ValueError:
+        return 1
+
+
 @login_required
 def progress(request, pk):
     enrolment = _enrolment_for(request, pk)
+    is_current_coach = enrolment.is_coached_now_by(request.user)
+    timeline = selectors.progress_timeline(
+        enrolment, viewer=request.user, page=_page_number(request)
+    )
+    if request.htmx:
+        # "More feedback": the next page of the timeline only.
+        context = {
+            "enrolment": enrolment,
+            "timeline": timeline,
+            "is_current_coach": is_current_coach,
+        }
+        return render(request, "coaching/_timeline.html", context)
     data = selectors.enrolment_progress(enrolment, viewer=request.user, today=timezone.localdate())
     is_learner = enrolment.learner_id == request.user.pk
     context = {
         "progress": data,
+        "timeline": timeline,
         "enrolment": enrolment,
         "is_learner": is_learner and enrolment.is_running,
-        "is_current_coach": enrolment.is_coached_now_by(request.user),
+        "is_current_coach": is_current_coach,
         "is_manager": Cohort.objects.managed_by(request.user)
         .filter(pk=enrolment.cohort_id)
         .exists(),

@@ -1,22 +1,21 @@
-// Feedback form: tapping a level or signing off a task ticks "practised" for that goal (one
-// tap less, also when the level was already the pre-set one); a ticked goal's card is
-// outlined; the free-text shift box only shows for "other"; a second tap on "save" (tired
-// thumbs on a phone) does not record the moment twice.
+// Feedback form: a goal's level buttons show only once the goal is marked practised (without
+// JavaScript they all show, and the server ignores levels of goals not practised); a practised
+// goal's card is outlined; the free-text shift box only shows for "other"; after a refused
+// save the first marked field takes the focus; a second tap on "save" (tired thumbs on a
+// phone) does not record the moment twice.
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("feedback-form");
   if (!form) return;
 
   form.querySelectorAll("[data-goal-card]").forEach((card) => {
     const practised = card.querySelector("[data-practised]");
-    const outline = () => card.classList.toggle("border-success", practised.checked);
-    card.querySelectorAll("[data-ticks-goal]").forEach((input) => {
-      input.addEventListener("click", () => {
-        if (input.type === "radio" || input.checked) practised.checked = true;
-        outline();
-      });
-    });
-    practised.addEventListener("change", outline);
-    outline();
+    const levels = card.querySelector("[data-level-for]");
+    const show = () => {
+      card.classList.toggle("border-success", practised.checked);
+      levels.hidden = !practised.checked;
+    };
+    practised.addEventListener("change", show);
+    show();
   });
 
   const note = form.querySelector("[data-shift-note]");
@@ -26,6 +25,9 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   form.querySelectorAll("input[name=shift]").forEach((radio) => radio.addEventListener("change", showNote));
   showNote();
+
+  const firstError = form.querySelector(".is-invalid, [data-has-error] input");
+  if (firstError) firstError.focus();
 
   form.addEventListener("submit", (event) => {
     if (form.dataset.submitted) event.preventDefault();

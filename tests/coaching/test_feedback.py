@@ -83,7 +83,7 @@ def test_a_mistake_keeps_everything_typed(client, coach, enrolment, goals, item)
     assert "Rustig en netjes gewerkt." in content
     assert "Morgen zelfstandig picken." in content
     assert f'id="id_practised_{goals[1].pk}" checked' in content
-    assert f'id="sign-off-{item.pk}" data-ticks-goal checked' in content
+    assert f'id="sign-off-{item.pk}" checked' in content
     assert not FeedbackMoment.objects.exists()
 
 
@@ -109,11 +109,43 @@ def test_feedback_before_the_learner_started_is_refused(enrolment, coach, goals)
 
 
 @time_machine.travel(NOW, tick=False)
-def test_empty_feedback_is_refused(client, coach, enrolment, goals):
+def test_empty_feedback_marks_the_field_to_fill_in_and_keeps_the_input(
+    client, coach, enrolment, goals
+):
     client.force_login(coach)
-    data = {"occurred_on": "2026-11-20", "shift": "morning"}
+    data = {"occurred_on": "2026-11-19", "shift": "night", f"level_{goals[0].pk}": "3"}
     response = client.post(reverse("coaching:feedback-create", args=[enrolment.pk]), data)
-    assert "Kies een geoefend leerdoel" in response.content.decode()
+    content = response.content.decode()
+    assert 'class="textarea form-control is-invalid"' in content
+    assert 'id="id_went_well_error"' in content
+    assert "Kies een geoefend leerdoel, teken een taak af of schrijf op wat je zag." in content
+    assert 'value="2026-11-19"' in content
+    assert 'value="night" class="btn-check" id="id_shift_2" required checked' in content
+    assert not FeedbackMoment.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_goal_not_marked_practised_records_no_level(client, coach, enrolment, goals):
+    client.force_login(coach)
+    data = form_data(goals, **{f"practised_{goals[0].pk}": ""})
+    response = client.post(reverse("coaching:feedback-create", args=[enrolment.pk]), data)
+    assert response.status_code == 302
+    assert dict(GoalAssessment.objects.values_list("goal__title", "level")) == {"Scannen": 2}
+
+
+def test_sign_offs_are_grouped_under_their_goal_without_a_repeated_label(
+    client, coach, enrolment, goals, item
+):
+    ChecklistItemFactory(goal=goals[1], title="Meldt een kapot label")
+    ChecklistItemFactory(goal=goals[0], title="Draagt veiligheidsschoenen")
+    client.force_login(coach)
+    content = client.get(reverse("coaching:feedback-create", args=[enrolment.pk])).content.decode()
+    assert content.count("Taken gezien en afgetekend</legend>") == 2
+    assert "Gezien en afgetekend" not in content
+    scanning = content[content.index(">Scannen</label>") :]
+    assert '">Scant elke locatie</label>' in scanning
+    assert '">Meldt een kapot label</label>' in scanning
+    assert "Draagt veiligheidsschoenen" not in scanning
 
 
 @time_machine.travel(NOW, tick=False)
@@ -124,15 +156,19 @@ def test_other_shift_needs_a_name(client, coach, enrolment, goals):
     assert "Vul in welke dienst het was." in response.content.decode()
 
 
-def test_the_form_starts_from_today_and_the_current_levels(client, coach, enrolment, goals):
+def test_the_form_starts_from_today_with_the_last_levels_shown_but_none_chosen(
+    client, coach, enrolment, goals
+):
     FeedbackMomentFactory(enrolment=enrolment, coach=coach).assessments.create(
         goal=goals[1], level=3
     )
     client.force_login(coach)
     content = client.get(reverse("coaching:feedback-create", args=[enrolment.pk])).content.decode()
     assert f'value="{timezone.localdate().isoformat()}"' in content
-    assert f'id="id_level_{goals[1].pk}_2" checked' in content
-    assert f'id="id_level_{goals[0].pk}_0" checked' in content
+    assert "vorige keer: 3" in content
+    assert f'id="id_level_{goals[1].pk}_2">' in content
+    assert 'btn-check" id="id_level_' in content
+    assert "checked" not in content.split("Welke leerdoelen", 1)[1]
 
 
 # --- the 24-hour lock ---------------------------------------------------------------------

@@ -51,11 +51,27 @@ def test_progress_page_queries_do_not_grow_with_feedback(
 ):
     history(size)
     client.force_login(learner)
-    # session, user, enrolment, reads-in-full, goals, tasks, sign-offs, levels, moments with
-    # their levels, sign-offs and addenda, peer feedback, reflections and reactions, current
-    # coach, may-manage, roles, peer requests
-    with django_assert_num_queries(19):
+    # session, user, enrolment, current coach, the timeline page's entries, its moments with
+    # their levels, sign-offs and addenda, reads-in-full, goals, tasks, sign-offs, levels,
+    # latest next step, open peer requests, reflections and reactions, may-manage, roles,
+    # peer requests
+    with django_assert_num_queries(21):
         response = client.get(reverse("coaching:progress", args=[enrolment.pk]))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("size", [11, 100])
+def test_more_feedback_queries_do_not_grow_with_feedback(
+    client, learner, enrolment, history, django_assert_num_queries, size
+):
+    history(size)
+    client.force_login(learner)
+    # session, user, enrolment, current coach, the page's entries, its moments with their
+    # levels, sign-offs and addenda, roles (who may change a moment)
+    with django_assert_num_queries(10):
+        response = client.get(
+            reverse("coaching:progress", args=[enrolment.pk]), {"page": 2}, HTTP_HX_REQUEST="true"
+        )
     assert response.status_code == 200
 
 

@@ -50,14 +50,20 @@ def test_coach_logs_feedback_on_a_phone_and_learner_reflects(shift, page, live_s
     axe(page)
     page.get_by_role("link", name="Feedback geven aan Nina").click()
 
-    # Picking a level ticks the goal, even tapping the level that was already chosen.
-    page.get_by_text("3 · zelfstandig").first.click()
-    expect(page.get_by_label("Veilig werken")).to_be_checked()
+    # A goal's level shows once the coach marks it practised; nothing is chosen beforehand.
     scanner_levels = page.get_by_role("group", name="Niveau voor Werken met de scanner")
+    expect(scanner_levels).to_be_hidden()
+    expect(page.get_by_role("button", name="Feedback opslaan")).to_be_in_viewport()
+    page.get_by_role("switch", name="Veilig werken").check()
+    page.get_by_role("group", name="Niveau voor Veilig werken").get_by_text(
+        "3 · zelfstandig"
+    ).click()
+    page.get_by_role("switch", name="Werken met de scanner").check()
+    expect(scanner_levels.get_by_role("radio", checked=True)).to_have_count(0)
     scanner_levels.get_by_text("1 · beginner").click()
-    expect(page.get_by_label("Werken met de scanner")).to_be_checked()
     scanner_levels.get_by_text("2 · met hulp").click()
-    page.get_by_label("Gezien en afgetekend: Draagt veiligheidsschoenen").check()
+    safety_tasks = page.get_by_role("group", name="Taken gezien en afgetekend").first
+    safety_tasks.get_by_label("Draagt veiligheidsschoenen").check()
     page.get_by_label("Wat ging goed").fill("Je werkte veilig, ook toen het druk werd.")
     page.get_by_label("Wat kan beter").fill("Scan de locatie voordat je pakt.")
     page.get_by_label("Volgende stap").fill("Morgen een hele order zelf scannen.")
@@ -70,8 +76,9 @@ def test_coach_logs_feedback_on_a_phone_and_learner_reflects(shift, page, live_s
     expect(page.get_by_label("Wat ging goed")).to_have_value(
         "Je werkte veilig, ook toen het druk werd."
     )
-    expect(page.get_by_label("Werken met de scanner")).to_be_checked()
-    expect(page.get_by_label("Gezien en afgetekend: Draagt veiligheidsschoenen")).to_be_checked()
+    expect(page.get_by_role("switch", name="Werken met de scanner")).to_be_checked()
+    expect(scanner_levels.get_by_role("radio", name="2 · met hulp")).to_be_checked()
+    expect(page.get_by_label("Draagt veiligheidsschoenen")).to_be_checked()
     axe(page)
     assert not FeedbackMoment.objects.exists()
 
@@ -105,3 +112,20 @@ def test_coach_logs_feedback_on_a_phone_and_learner_reflects(shift, page, live_s
     page.get_by_role("link", name="Nina Kok").click()
     expect(page.get_by_text("Bij het scannen van kapotte labels.")).to_be_visible()
     axe(page)
+
+
+def test_an_empty_save_marks_and_focuses_the_field_to_fill_in(
+    shift, page, live_server, log_in, axe
+):
+    coach, enrolment = shift
+    page.set_viewport_size(PHONE)
+    log_in(coach.email, PASSWORD)
+    page.goto(f"{live_server.url}/deelnames/{enrolment.pk}/feedback/")
+    page.get_by_role("button", name="Feedback opslaan").click()
+
+    went_well = page.get_by_label("Wat ging goed")
+    expect(went_well).to_be_focused()
+    expect(went_well).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_text("Kies een geoefend leerdoel, teken een taak af")).to_be_visible()
+    axe(page)
+    assert not FeedbackMoment.objects.exists()

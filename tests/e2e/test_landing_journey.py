@@ -1,4 +1,4 @@
-"""Land where the work is, on a phone: the role switcher, the login page's language, printing."""
+"""Land where the work is, on a phone: the role switcher and the login page's language."""
 
 import datetime
 
@@ -75,19 +75,3 @@ def test_after_logging_out_the_login_page_keeps_the_person_s_language(
     page.get_by_role("button", name=mohamed.get_short_name()).click()
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("heading", name="Log in to werkplek")).to_be_visible()
-
-
-def test_the_progress_page_prints_as_a_document(coach_who_learns, page, live_server, log_in):
-    mohamed, _nina = coach_who_learns
-    log_in(mohamed.email, PASSWORD)
-    page.goto(f"{live_server.url}/?role=learner")
-    expect(page.get_by_role("heading", name="Mijn voortgang")).to_be_visible()
-    page.emulate_media(media="print")
-    # On paper the learner's own page says whose it is, which program, and when it was printed.
-    expect(page.get_by_role("heading", name="Mohamed Amrani")).to_be_visible()
-    expect(page.get_by_text("Coach worden")).to_be_visible()
-    expect(page.get_by_text("Afgedrukt op")).to_be_visible()
-    expect(page.get_by_role("navigation", name="Hoofdnavigatie")).to_be_hidden()
-    badge = page.locator("main .badge").first
-    expect(badge).to_have_css("color", "rgb(0, 0, 0)")
-    expect(badge).to_have_css("background-color", "rgba(0, 0, 0, 0)")

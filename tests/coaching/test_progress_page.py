@@ -1,0 +1,188 @@
+"""The progress page: a summary first, then the feedback ten at a time, the same for every
+reader who may see it in full; a former coach's pages still stop on their last day."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+
+from coaching import selectors
+from programs import services as program_services
+from tests.factories import (
+    ChecklistItemFactory,
+    FeedbackMomentFactory,
+    GoalAssessmentFactory,
+    LearningGoalFactory,
+    ReflectionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+START = datetime.date(2026, 11, 2)
+
+
+@pytest.fixture
+def goals(program):
+    return [
+        LearningGoalFactory(program=program, title="Veilig werken", target_week=1),
+        LearningGoalFactory(program=program, title="Scannen", target_week=2),
+    ]
+
+
+@pytest.fixture
+def twelve_moments(enrolment, coach, goals):
+    """Twelve feedback moments, one a day, "Dienst 1" the oldest and "Dienst 12" the newest."""
+    moments = []
+    for n in range(1, 13):
+        moment = FeedbackMomentFactory(
+            enrolment=enrolment,
+            coach=coach,
+            occurred_on=START + datetime.timedelta(days=n),
+            went_well=f"Dienst {n}",
+            next_step=f"Afspraak {n}" if n < 12 else "",
+        )
+        GoalAssessmentFactory(feedback_moment=moment, goal=goals[0], level=min(1 + n // 4, 4))
+        moments.append(moment)
+    return moments
+
+
+def get(client, user, enrolment, **params):
+    client.force_login(user)
+    response = client.get(reverse("coaching:progress", args=[enrolment.pk]), params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def shifts(content: str) -> list[int]:
+    return [int(n) for n in re.findall(r"Dienst (\d+)", content)]
+
+
+def summary(content: str) -> str:
+    start = content.index('aria-labelledby="projection-heading"')
+    return content[start : content.index("</section>", start)]
+
+
+def test_the_summary_shows_levels_checklist_next_step_and_projection(
+    client, learner, enrolment, coach, goals, twelve_moments
+):
+    item = ChecklistItemFactory(goal=goals[1], title="Scant elke locatie")
+    ChecklistItemFactory(goal=goals[1], title="Meldt een kapot label")
+    enrolment.sign_offs.create(
+        checklist_item=item, signed_by=coach, signed_on=START + datetime.timedelta(days=3)
+    )
+    content = summary(get(client, learner, enrolment))
+    assert "Niveau per leerdoel" in content
+    assert "4 · kan het anderen leren" in content  # Veilig werken, after 12 moments
+    assert content.count('class="level-step is-reached') == 4
+    assert "nog niet beoordeeld" in content  # Scannen
+    assert "Taken afgetekend</div>1 / 2" in content
+    # The newest moment agreed nothing; the step agreed before it is the one that counts.
+    assert "Volgende stap (afgesproken op 13 nov):</strong> Afspraak 11" in content
+    assert "Verwachte datum zelfstandig" in content
+
+
+def test_the_timeline_shows_the_newest_ten_and_a_link_to_more(
+    client, learner, enrolment, twelve_moments
+):
+    content = get(client, learner, enrolment)
+    assert shifts(content) == list(range(12, 2, -1))
+    url = reverse("coaching:progress", args=[enrolment.pk])
+    assert f'href="{url}?page=2#timeline-heading" data-hx-get="{url}?page=2"' in content
+
+
+def test_more_returns_only_the_next_page(client, learner, enrolment, twelve_moments):
+    client.force_login(learner)
+    response = client.get(
+        reverse("coaching:progress", args=[enrolment.pk]), {"page": 2}, HTTP_HX_REQUEST="true"
+    )
+    content = response.content.decode()
+    assert shifts(content) == [2, 1]
+    assert "<html" not in content
+    assert "Meer feedback" not in content
+    assert "data-page-start" in content
+
+
+def test_without_javascript_the_link_opens_the_next_page_in_the_full_layout(
+    client, learner, enrolment, twelve_moments
+):
+    content = get(client, learner, enrolment, page=2)
+    assert "<html" in content
+    assert shifts(content) == [2, 1]
+    assert "Terug naar de nieuwste feedback" in content
+    assert "Niveau per leerdoel" in content
+
+
+@pytest.mark.parametrize("page", ["0", "x", "-3"])
+def test_a_page_that_is_not_a_positive_number_is_the_first(
+    client, learner, enrolment, twelve_moments, page
+):
+    assert shifts(get(client, learner, enrolment, page=page))[0] == 12
+
+
+def test_coach_manager_and_learner_see_the_same_summary_and_timeline(
+    client, learner, coach, manager, enrolment, twelve_moments
+):
+    pages = [get(client, user, enrolment) for user in (learner, coach, manager)]
+    assert len({summary(content) for content in pages}) == 1
+    assert {tuple(shifts(content)) for content in pages} == {tuple(range(12, 2, -1))}
+    entries = [
+        [e.feedback.pk for e in selectors.progress_timeline(enrolment, viewer=u, page=2).entries]
+        for u in (learner, coach, manager)
+    ]
+    assert entries == [[twelve_moments[1].pk, twelve_moments[0].pk]] * 3
+
+
+def test_a_former_coachs_pages_stop_at_their_last_day(
+    client, enrolment, coach, other_coach, goals, twelve_moments
+):
+    program_services.pairing_set(
+        enrolments=[enrolment], coach=other_coach, on=START + datetime.timedelta(days=13)
+    )
+    for n in range(13, 25):
+        FeedbackMomentFactory(
+            enrolment=enrolment,
+            coach=other_coach,
+            occurred_on=START + datetime.timedelta(days=n),
+            went_well=f"Dienst {n}",
+        )
+    assert shifts(get(client, coach, enrolment)) == list(range(12, 2, -1))
+    client.force_login(coach)
+    more = client.get(
+        reverse("coaching:progress", args=[enrolment.pk]), {"page": 2}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert shifts(more) == [2, 1]
+    assert shifts(get(client, other_coach, enrolment))[0] == 24
+
+
+def test_a_colleagues_feedback_takes_its_place_in_the_pages(
+    client, learner, enrolment, goals, twelve_moments, other_learner
+):
+    asked = enrolment.peer_feedback.create(
+        goal=goals[0], requested_from=other_learner, question="Scan ik snel genoeg?"
+    )
+    asked.text = "Dienst 99"
+    asked.given_at = datetime.datetime(2026, 11, 8, 12, tzinfo=datetime.UTC)
+    asked.save()
+    # 8 November is Dienst 6's day; that moment was recorded later, so it comes first.
+    content = get(client, learner, enrolment)
+    assert shifts(content) == [12, 11, 10, 9, 8, 7, 6, 99, 5, 4]
+
+
+def test_reflections_are_folded_and_beyond_the_newest_five_folded_together(
+    client, learner, enrolment
+):
+    for n in range(1, 8):
+        ReflectionFactory(
+            enrolment=enrolment,
+            due_on=START + datetime.timedelta(days=n),
+            answers=[{"question": "Wat ging goed?", "answer": f"Reflectie {n}"}],
+            submitted_at=datetime.datetime(2026, 11, 2 + n, 18, tzinfo=datetime.UTC),
+        )
+    content = get(client, learner, enrolment)
+    section = content[content.index('id="reflections"') :]
+    assert section.count('<details class="list-group-item reflection"') == 7
+    assert " open>" not in section
+    newest, older = section.split("2 oudere reflecties</summary>")
+    assert re.findall(r"Reflectie (\d)", newest) == ["7", "6", "5", "4", "3"]
+    assert re.findall(r"Reflectie (\d)", older) == ["2", "1"]
