@@ -55,7 +55,8 @@ def ensure_running(enrolment: Enrolment) -> None:
 
 
 def _ensure_open(cohort: Cohort) -> None:
-    if cohort.closed_on is not None:
+    # Asked of the database: the group may have been closed since the caller loaded it.
+    if Cohort.objects.filter(pk=cohort.pk, closed_on__isnull=False).exists():
         raise ValidationError(_("This group is closed and takes no new learners."))
 
 

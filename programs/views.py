@@ -341,7 +341,7 @@ def cohort_detail(request, pk):
 def cohort_close(request, pk):
     """Close a group: every running enrolment in it ends for one reason on one day."""
     cohort = _cohort_for(request, pk)
-    form = EndForm(request.POST or None)
+    form = EndForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         ended = run_service(
             form, services.cohort_close, actor=request.user, cohort=cohort, **form.cleaned_data
@@ -365,7 +365,7 @@ def enrolment_end(request, pk):
         cohort__in=Cohort.objects.managed_by(request.user)
     )
     enrolment = get_object_or_404(enrolments.select_related("learner", "cohort__program"), pk=pk)
-    form = EndForm(request.POST or None)
+    form = EndForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if run_service(
             form,
