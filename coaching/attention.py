@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from coaching.choices import AttentionReason, Pace
 from coaching.models import FeedbackMoment, Reflection, SignOff
@@ -63,10 +64,25 @@ class EnrolmentStatus:
         return AttentionReason.READY in self.reasons
 
     @property
+    def pace_says_more(self) -> bool:
+        """Whether the pace adds to the reasons (not when they already say behind or ready)."""
+        return not ({AttentionReason.BEHIND, AttentionReason.READY} & set(self.reasons))
+
+    @property
     def urgency(self) -> tuple:
         """Sort key: the most urgent reason first, then the longest without feedback."""
         first = min((URGENCY[r] for r in self.reasons), default=len(URGENCY))
         return (first, -self.working_days_since, self.enrolment.learner.name)
+
+    @property
+    def action_label(self) -> str:
+        """What the person following `action_url` does there."""
+        top = self.reasons[0] if self.reasons else None
+        if top in (AttentionReason.NO_COACH, AttentionReason.COACH_OVER_CAPACITY):
+            return _("Pair a coach")
+        if top == AttentionReason.READY:
+            return _("Mark independent")
+        return _("View progress")
 
     @property
     def action_url(self) -> str:

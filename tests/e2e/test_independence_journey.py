@@ -104,7 +104,7 @@ def test_coach_marks_independent_and_manager_pairs_the_freed_coach(
     row = page.get_by_role("listitem").filter(has_text="Sam de Wit")
     expect(row).to_contain_text("Geen coach")
     expect(page.get_by_text("Nina Kok")).to_have_count(0)
-    row.get_by_role("link", name="Sam de Wit").click()
+    row.get_by_role("link", name="Koppel een coach").click()
 
     expect(page.get_by_role("heading", name="Pilotgroep")).to_be_visible()
     pair_with_coach(page, "Sam de Wit", coach)
