@@ -99,7 +99,8 @@ def test_coach_marks_independent_and_manager_pairs_the_freed_coach(
 
     page.context.clear_cookies()
     log_in(manager.email, PASSWORD)
-    page.goto(f"{live_server.url}/aandacht/")
+    page.get_by_role("button", name="Menu openen of sluiten").click()
+    page.get_by_role("link", name="Aandacht nodig").click()
     axe(page)
     row = page.get_by_role("listitem").filter(has_text="Sam de Wit")
     expect(row).to_contain_text("Geen coach")
