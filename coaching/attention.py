@@ -157,7 +157,7 @@ def _coaches_over_capacity(pairings, enrolments) -> set[tuple[int, int]]:
 def enrolment_statuses(
     enrolments: Iterable[Enrolment], *, on: datetime.date
 ) -> dict[int, EnrolmentStatus]:
-    """{enrolment pk: EnrolmentStatus} on day `on`, in nine queries whatever the number.
+    """{enrolment pk: EnrolmentStatus} on day `on`, in eight queries whatever the number.
 
     The enrolments come with `learner` and `cohort__program` loaded. An ended enrolment is
     seen as it stood on its last day, and needs no attention.
