@@ -21,3 +21,15 @@ class Pace(models.TextChoices):
     ON_TRACK = "on_track", _("on track")
     BEHIND = "behind", _("behind")
     NO_DATA = "no_data", _("not enough data yet")
+
+
+class AttentionReason(models.TextChoices):
+    """Why a running enrolment needs someone to act, most urgent first: the order here is
+    the order of every attention list."""
+
+    NO_COACH = "no_coach", _("no coach")
+    FEEDBACK_OVERDUE = "feedback_overdue", _("feedback overdue")
+    BEHIND = "behind", _("behind the target week")
+    REFLECTIONS_OVERDUE = "reflections_overdue", _("reflection overdue")
+    READY = "ready", _("ready to be marked independent")
+    COACH_OVER_CAPACITY = "coach_over_capacity", _("coach over capacity")

@@ -1,7 +1,8 @@
 """Demo coaching history: weeks of feedback, sign-offs and reflections.
 
 In the second group Daan (the demo learner) is clearly ahead and Emma clearly behind, and
-Emma's feedback is overdue; the pilot group has finished.
+Emma's feedback is overdue; Youssef has no coach yet. In the pilot group Priya and Lotte
+were marked independent on the day they got there; Bram is ready to be marked.
 """
 
 import datetime
@@ -145,6 +146,16 @@ def seed(demo: SimpleNamespace) -> None:
                 continue
             _history(enrolment, current.coach, *pace, rng)
     _peer_feedback(demo)
+    for prefix in ("priya.ramdin", "lotte.visser"):
+        _mark_independent(demo, prefix)
+
+
+def _mark_independent(demo, prefix: str) -> None:
+    """The coach marks the learner independent, dated the day the last condition was met."""
+    enrolment = demo.pilot_cohort.enrolments.get(learner__email__startswith=f"{prefix}@")
+    if enrolment.ended_on is None:
+        coach = enrolment.pairings.get(ended_on__isnull=True).coach
+        services.enrolment_mark_independent(actor=coach, enrolment=enrolment)
 
 
 def _peer_feedback(demo) -> None:

@@ -69,6 +69,30 @@ class GoalLevels:
 
 
 @dataclass
+class SignOffs:
+    """The required sign-offs of one learner: how many the program asks, and the day each
+    one done so far was first signed."""
+
+    required: int = 0
+    signed_on: list[datetime.date] = field(default_factory=list)
+
+    @property
+    def open(self) -> int:
+        return self.required - len(self.signed_on)
+
+
+def independence_reached(
+    *, goals: list[GoalLevels], sign_offs: SignOffs | None = None
+) -> datetime.date | None:
+    """The one definition of independence: every goal at level 3 or higher and every
+    required task signed off. The day the last of these was met, or None while one is open."""
+    sign_offs = sign_offs or SignOffs()
+    if not goals or not all(goal.is_independent for goal in goals) or sign_offs.open > 0:
+        return None
+    return max([goal.independent_since for goal in goals] + sign_offs.signed_on)
+
+
+@dataclass
 class Projection:
     pace: Pace
     date: datetime.date | None = None
@@ -80,14 +104,18 @@ def project_independence(
     started_on: datetime.date,
     target_on: datetime.date,
     today: datetime.date,
+    sign_offs: SignOffs | None = None,
 ) -> Projection:
-    """When all goals reach level 3 at the pace so far, compared with the target date."""
-    if not goals or not any(goal.history for goal in goals):
+    """When all goals reach level 3 and every required task is signed off, at the pace so
+    far (level steps and sign-offs each count as one step), compared with the target date."""
+    sign_offs = sign_offs or SignOffs()
+    if not goals or not (any(goal.history for goal in goals) or sign_offs.signed_on):
         return Projection(Pace.NO_DATA)
-    if all(goal.is_independent for goal in goals):
-        return Projection(Pace.INDEPENDENT, max(goal.independent_since for goal in goals))
-    steps_needed = len(goals) * (Level.INDEPENDENT - Level.BEGINNER)
-    steps_made = sum(goal.steps_made for goal in goals)
+    reached = independence_reached(goals=goals, sign_offs=sign_offs)
+    if reached:
+        return Projection(Pace.INDEPENDENT, reached)
+    steps_needed = len(goals) * (Level.INDEPENDENT - Level.BEGINNER) + sign_offs.required
+    steps_made = sum(goal.steps_made for goal in goals) + len(sign_offs.signed_on)
     if steps_made == 0:
         return Projection(Pace.BEHIND if today >= target_on else Pace.NO_DATA)
     elapsed = max((today - started_on).days, 1)

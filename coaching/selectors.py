@@ -4,11 +4,10 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, Count, F, Max, OuterRef, Prefetch, Subquery, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import CharField, F, Max, Prefetch, Value
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from coaching.choices import Pace
 from coaching.models import (
     FeedbackAddendum,
     FeedbackMoment,
@@ -22,14 +21,15 @@ from coaching.progress import (
     GoalLevels,
     LevelChange,
     Projection,
+    SignOffs,
+    independence_reached,
     project_independence,
-    working_days_between,
 )
 from programs.choices import Level
 from programs.models import ChecklistItem, Enrolment, LearningGoal, Pairing
 
 
-def _levels_by_enrolment(enrolment_ids, assessments=None) -> dict[int, dict[int, GoalLevels]]:
+def levels_by_enrolment(enrolment_ids, assessments=None) -> dict[int, dict[int, GoalLevels]]:
     """{enrolment: {goal: GoalLevels}} from every assessment, oldest first (one query);
     `assessments` narrows them to what a viewer may see."""
     assessments = GoalAssessment.objects.all() if assessments is None else assessments
@@ -48,96 +48,6 @@ def _levels_by_enrolment(enrolment_ids, assessments=None) -> dict[int, dict[int,
     for enrolment_id, goal_id, level, on, coach_name in rows:
         levels[enrolment_id][goal_id].history.append(LevelChange(on, level, coach_name))
     return levels
-
-
-@dataclass
-class LearnerRow:
-    """One learner on the coach's home page."""
-
-    enrolment: Enrolment
-    last_feedback_on: datetime.date | None
-    working_days_since: int
-    is_overdue: bool
-    goals_below_independent: int
-    open_sign_offs: int
-    reflections_to_read: int
-    projection: Projection
-
-    @property
-    def is_finished(self) -> bool:
-        """Independent on every goal with every required task signed off."""
-        return self.projection.pace == Pace.INDEPENDENT and not self.open_sign_offs
-
-    @property
-    def needs_attention(self) -> bool:
-        return self.is_overdue or self.projection.pace == Pace.BEHIND
-
-
-def coach_learners(coach, *, today: datetime.date) -> list[LearnerRow]:
-    """The coach's current learners, those who need attention first."""
-    last_feedback = (
-        FeedbackMoment.objects.filter(enrolment=OuterRef("enrolment"))
-        .values("enrolment")
-        .annotate(last=Max("occurred_on"))
-        .values("last")
-    )
-    unread = (
-        Reflection.objects.done()
-        .filter(enrolment=OuterRef("enrolment"), reactions__isnull=True)
-        .values("enrolment")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    pairings = list(
-        Pairing.objects.current()
-        .filter(coach=coach, enrolment__in=Enrolment.objects.coached_by(coach))
-        .select_related("enrolment__learner", "enrolment__cohort__program")
-        .annotate(last_feedback_on=Subquery(last_feedback), unread=Coalesce(Subquery(unread), 0))
-    )
-    enrolment_ids = [p.enrolment_id for p in pairings]
-    program_ids = {p.enrolment.cohort.program_id for p in pairings}
-    goals = defaultdict(list)
-    for goal_id, program_id in LearningGoal.objects.filter(program__in=program_ids).values_list(
-        "pk", "program"
-    ):
-        goals[program_id].append(goal_id)
-    required = defaultdict(set)
-    for item_id, program_id in ChecklistItem.objects.filter(
-        goal__program__in=program_ids, requires_sign_off=True
-    ).values_list("pk", "goal__program"):
-        required[program_id].add(item_id)
-    signed = defaultdict(set)
-    for enrolment_id, item_id in SignOff.objects.filter(enrolment__in=enrolment_ids).values_list(
-        "enrolment", "checklist_item"
-    ):
-        signed[enrolment_id].add(item_id)
-    levels = _levels_by_enrolment(enrolment_ids)
-
-    rows = []
-    for pairing in pairings:
-        enrolment = pairing.enrolment
-        program = enrolment.cohort.program
-        goal_levels = [levels[enrolment.pk][goal_id] for goal_id in goals[program.pk]]
-        since = working_days_between(pairing.last_feedback_on or enrolment.started_on, today)
-        rows.append(
-            LearnerRow(
-                enrolment=enrolment,
-                last_feedback_on=pairing.last_feedback_on,
-                working_days_since=since,
-                is_overdue=since > program.feedback_every_days,
-                goals_below_independent=sum(1 for g in goal_levels if not g.is_independent),
-                open_sign_offs=len(required[program.pk] - signed[enrolment.pk]),
-                reflections_to_read=pairing.unread,
-                projection=project_independence(
-                    goals=goal_levels,
-                    started_on=enrolment.started_on,
-                    target_on=enrolment.target_on,
-                    today=today,
-                ),
-            )
-        )
-    rows.sort(key=lambda r: (not r.is_overdue, not r.needs_attention, -r.working_days_since))
-    return rows
 
 
 def earlier_learners(coach):
@@ -201,6 +111,7 @@ class EnrolmentProgress:
     reflections_done: list[Reflection]
     peer_requests_open: list[PeerFeedback]
     projection: Projection
+    independent_since: datetime.date | None  # the day independence was reached, if it was
     current_coach: object | None
     last_day_seen: datetime.date | None = None  # a former coach's view stops here
 
@@ -240,7 +151,7 @@ def enrolment_progress(enrolment: Enrolment, *, viewer, today: datetime.date) ->
         )
         .order_by("position", "pk")
     )
-    latest_sign_off = {}
+    latest_sign_off, first_signed_on = {}, {}
     for sign_off in (
         SignOff.objects.visible_to(viewer)
         .filter(enrolment=enrolment)
@@ -248,7 +159,8 @@ def enrolment_progress(enrolment: Enrolment, *, viewer, today: datetime.date) ->
         .order_by("signed_on", "created_at")
     ):
         latest_sign_off[sign_off.checklist_item_id] = sign_off
-    levels = _levels_by_enrolment([enrolment.pk], GoalAssessment.objects.visible_to(viewer))
+        first_signed_on.setdefault(sign_off.checklist_item_id, sign_off.signed_on)
+    levels = levels_by_enrolment([enrolment.pk], GoalAssessment.objects.visible_to(viewer))
     levels = levels[enrolment.pk]
     goal_progress = [
         GoalProgress(
@@ -281,6 +193,13 @@ def enrolment_progress(enrolment: Enrolment, *, viewer, today: datetime.date) ->
         .order_by("-due_on", "-pk")
     )
     current = enrolment.current_pairing if last_day is None else None
+    required = [
+        item.pk for goal in goals for item in goal.checklist_items.all() if item.requires_sign_off
+    ]
+    sign_offs = SignOffs(
+        required=len(required),
+        signed_on=[first_signed_on[pk] for pk in required if pk in first_signed_on],
+    )
     return EnrolmentProgress(
         enrolment=enrolment,
         goals=goal_progress,
@@ -293,6 +212,10 @@ def enrolment_progress(enrolment: Enrolment, *, viewer, today: datetime.date) ->
             started_on=enrolment.started_on,
             target_on=enrolment.target_on,
             today=today,
+            sign_offs=sign_offs,
+        ),
+        independent_since=independence_reached(
+            goals=[g.levels for g in goal_progress], sign_offs=sign_offs
         ),
         current_coach=current.coach if current else None,
         last_day_seen=last_day,
@@ -400,7 +323,7 @@ def feedback_form_data(enrolment, *, moment=None):
     """The goals, their current levels and the tasks not yet signed off, for the form."""
     program_goals = LearningGoal.objects.filter(program=enrolment.cohort.program_id)
     goals = list(program_goals.order_by("position", "pk"))
-    levels = _levels_by_enrolment([enrolment.pk])[enrolment.pk]
+    levels = levels_by_enrolment([enrolment.pk])[enrolment.pk]
     current_levels = {goal_id: goal_levels.current for goal_id, goal_levels in levels.items()}
     signed = SignOff.objects.filter(enrolment=enrolment)
     if moment is not None:

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coaching.attention import enrolment_statuses
 from coaching.models import (
     FeedbackAddendum,
     FeedbackMoment,
@@ -17,8 +18,9 @@ from coaching.models import (
     ReflectionReaction,
     SignOff,
 )
-from programs.models import ChecklistItem, Enrolment, LearningGoal
-from programs.services import ensure_running
+from programs.choices import EndReason
+from programs.models import ChecklistItem, Enrolment, LearningGoal, Program
+from programs.services import enrolment_finish, ensure_running
 from werkplek.models import User
 
 # A learner reflects within two days of a feedback moment.
@@ -231,3 +233,36 @@ def peer_feedback_give(*, request: PeerFeedback, author: User, text: str) -> Pee
     request.given_at = timezone.now()
     request.save(update_fields=["text", "given_at"])
     return request
+
+
+@transaction.atomic
+def enrolment_mark_independent(
+    *, actor: User, enrolment: Enrolment, on: datetime.date | None = None
+) -> Enrolment:
+    """The learner's current coach or a manager ends the enrolment as *independent*, once
+    every goal is at level 3 and every required task is signed off. The end date defaults
+    to the day the last of those was met; a later day (not ahead of today) may be chosen."""
+    enrolment = Enrolment.objects.select_related("learner", "cohort__program").get(pk=enrolment.pk)
+    ensure_running(enrolment)
+    is_coach = Enrolment.objects.coached_by(actor).filter(pk=enrolment.pk).exists()
+    is_manager = Program.objects.managed_by(actor).filter(pk=enrolment.cohort.program_id).exists()
+    if not (is_coach or is_manager):
+        raise ValidationError(_("Only the learner's coach or an L&D manager can do this."))
+    today = timezone.localdate()
+    reached = enrolment_statuses([enrolment], on=today)[enrolment.pk].independent_since
+    if reached is None:
+        raise ValidationError(
+            _("%(name)s is not independent yet: every goal at level 3 and every task signed off.")
+            % {"name": enrolment.learner}
+        )
+    on = on or reached
+    if on < reached:
+        raise ValidationError(
+            {
+                "on": _("Independence was reached on %(date)s; choose that day or later.")
+                % {"date": reached.strftime("%d-%m-%Y")}
+            }
+        )
+    return enrolment_finish(
+        actor=actor, enrolment=enrolment, reason=EndReason.INDEPENDENT, ended_on=on
+    )

@@ -1,5 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -7,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from coaching import selectors, services
+from coaching import attention, selectors, services
 from coaching.forms import (
     AddendumForm,
     FeedbackMomentForm,
@@ -51,10 +53,23 @@ def coach_home(request):
         raise Http404
     today = timezone.localdate()
     context = {
-        "rows": selectors.coach_learners(request.user, today=today),
+        "rows": attention.coach_statuses(request.user, on=today),
         "earlier": selectors.earlier_learners(request.user),
     }
     return render(request, "coaching/coach_home.html", context)
+
+
+ATTENTION_PER_PAGE = 25
+
+
+@login_required
+def attention_list(request):
+    """Who needs attention in every program the manager manages, most urgent first."""
+    if not request.user.has_role(Role.MANAGER):
+        raise Http404
+    rows = attention.attention_list(request.user, on=timezone.localdate())
+    page = Paginator(rows, ATTENTION_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "coaching/attention.html", {"page": page, "total": len(rows)})
 
 
 def _feedback_form(request, enrolment, *, moment=None):
@@ -189,19 +204,41 @@ def progress(request, pk):
         return render(request, "coaching/_timeline.html", context)
     data = selectors.enrolment_progress(enrolment, viewer=request.user, today=timezone.localdate())
     is_learner = enrolment.learner_id == request.user.pk
+    is_manager = Cohort.objects.managed_by(request.user).filter(pk=enrolment.cohort_id).exists()
     context = {
         "progress": data,
         "timeline": timeline,
         "enrolment": enrolment,
         "is_learner": is_learner and enrolment.is_running,
         "is_current_coach": is_current_coach,
-        "is_manager": Cohort.objects.managed_by(request.user)
-        .filter(pk=enrolment.cohort_id)
-        .exists(),
+        "is_manager": is_manager,
+        "can_mark_independent": enrolment.is_running
+        and data.independent_since is not None
+        and (is_current_coach or is_manager),
         "peer_requests": selectors.peer_requests_for(request.user) if is_learner else [],
         "today": timezone.localdate(),
     }
     return render(request, "coaching/progress.html", context)
+
+
+@login_required
+@require_POST
+def mark_independent(request, pk):
+    """One tap: the coach or manager says the learner is independent, dated the day the
+    last condition was met."""
+    may_mark = Enrolment.objects.coached_by(request.user) | Enrolment.objects.filter(
+        cohort__in=Cohort.objects.managed_by(request.user)
+    )
+    enrolment = get_object_or_404(may_mark.select_related("learner"), pk=pk)
+    try:
+        services.enrolment_mark_independent(actor=request.user, enrolment=enrolment)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("%(name)s is independent. Well done!") % {"name": enrolment.learner}
+        )
+    return redirect("coaching:progress", pk=enrolment.pk)
 
 
 @login_required

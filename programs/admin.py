@@ -66,7 +66,7 @@ class ChecklistItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Cohort)
 class CohortAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "program", "is_pilot", "starts_on"]
+    list_display = ["name", "program", "is_pilot", "starts_on", "closed_on"]
     list_filter = ["is_pilot", "program__organization", "program"]
     search_fields = ["name", "program__name"]
     list_select_related = ["program"]
@@ -80,8 +80,8 @@ class PairingInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Enrolment)
 class EnrolmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["learner", "cohort", "started_on", "target_on", "ended_on"]
-    list_filter = ["cohort__program__organization", "cohort__program", "ended_on"]
+    list_display = ["learner", "cohort", "started_on", "target_on", "ended_on", "end_reason"]
+    list_filter = ["cohort__program__organization", "cohort__program", "ended_on", "end_reason"]
     search_fields = ["learner__name", "learner__email", "cohort__name", "cohort__program__name"]
     list_select_related = ["learner", "cohort__program"]
     autocomplete_fields = ["learner"]

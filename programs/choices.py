@@ -39,3 +39,13 @@ class BuiltinMethod(models.TextChoices):
     PEER_LEARNING = "peer_learning", _("peer learning")
     BLENDED_LEARNING = "blended_learning", _("blended learning")
     SIMULATION = "simulation", _("simulation or role play")
+
+
+class EndReason(models.TextChoices):
+    """Why an enrolment ended. Only *independent* counts as reaching the program's goal; the
+    others are censored for time to independence, not failures."""
+
+    INDEPENDENT = "independent", _("independent")
+    LEFT_ORGANISATION = "left_organisation", _("left the organisation")
+    STOPPED = "stopped", _("stopped")
+    MOVED_PROGRAM = "moved_program", _("moved to another program")

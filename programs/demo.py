@@ -159,7 +159,7 @@ def seed(demo: SimpleNamespace) -> None:
         is_pilot=True,
         members=[
             (learners["lotte.visser"], ingrid),
-            (learners["bram.smit"], ingrid),
+            (learners["bram.smit"], mohamed),
             (learners["priya.ramdin"], mohamed),
         ],
     )

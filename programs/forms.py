@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from programs import imports
+from programs.choices import EndReason
 from programs.models import ChecklistItem, Cohort, LearningGoal, Method, Program
 from programs.services import OVER_CAPACITY
 from werkplek.choices import Role
@@ -221,3 +222,23 @@ class ReflectionPromptsForm(forms.Form):
     def question_list(self) -> list[str]:
         lines = self.cleaned_data["questions"].splitlines()
         return [line.strip() for line in lines if line.strip()]
+
+
+class EndForm(forms.Form):
+    """Why and on which day an enrolment (or every enrolment of a group) ends; independence
+    is marked on the progress page, where its conditions are checked."""
+
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[
+            (value, label) for value, label in EndReason.choices if value != EndReason.INDEPENDENT
+        ],
+        widget=forms.RadioSelect,
+    )
+    ended_on = forms.DateField(
+        label=_("Last day"), widget=DateInput(), help_text=_("Today or an earlier day.")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ended_on"].initial = timezone.localdate()

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from programs.choices import STATUS_TRANSITIONS, BuiltinMethod, ProgramStatus
+from programs.choices import STATUS_TRANSITIONS, BuiltinMethod, EndReason, ProgramStatus
 from werkplek.models import Organization
 
 MAX_DURATION_WEEKS = 104
@@ -333,6 +333,12 @@ class Cohort(models.Model):
     name = models.CharField(_("name"), max_length=100)
     is_pilot = models.BooleanField(_("pilot group"), default=False)
     starts_on = models.DateField(_("start date"), validators=[validate_plausible_date])
+    closed_on = models.DateField(
+        _("closed on"),
+        null=True,
+        blank=True,
+        help_text=_("The group ended: its enrolments ended and it takes no new learners."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = CohortQuerySet.as_manager()
@@ -428,7 +434,20 @@ class Enrolment(models.Model):
     )
     started_on = models.DateField(_("start date"), validators=[validate_plausible_date])
     target_on = models.DateField(_("target date"))
+    # The last day of the enrolment, with why it ended and who recorded it: a dated fact that
+    # time to independence is computed from (other reasons count as censored).
     ended_on = models.DateField(_("end date"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("reason for ending"), max_length=20, choices=EndReason.choices, blank=True
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = EnrolmentQuerySet.as_manager()
@@ -451,6 +470,12 @@ class Enrolment(models.Model):
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
                 name="enrolment_ends_after_start",
                 violation_error_message=_("The end date cannot be before the start date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True, end_reason="")
+                | Q(ended_on__isnull=False) & ~Q(end_reason=""),
+                name="enrolment_end_has_date_and_reason",
+                violation_error_message=_("An ending needs both a date and a reason."),
             ),
             models.UniqueConstraint(
                 fields=["learner", "program"],
@@ -476,6 +501,10 @@ class Enrolment(models.Model):
     @property
     def is_running(self) -> bool:
         return self.ended_on is None and not self.cohort.program.is_archived
+
+    @property
+    def ended_independent(self) -> bool:
+        return self.end_reason == EndReason.INDEPENDENT
 
     def is_coached_now_by(self, user) -> bool:
         """Whether the user is the coach who may act on this enrolment today."""

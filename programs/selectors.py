@@ -1,6 +1,6 @@
 """Reads for the program pages, each in a fixed number of queries."""
 
-from django.db.models import Case, Count, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -55,18 +55,40 @@ def program_cohorts(program):
 
 
 def cohort_enrolments(cohort):
-    """A cohort's enrolments with the learner, their team and the current coach."""
+    """A cohort's enrolments, running ones first, with the learner, their team and the
+    current coach."""
     team = Membership.objects.filter(
         organization=cohort.program.organization_id, user=OuterRef("learner")
     ).values("team")[:1]
     current = Pairing.objects.current().select_related("coach")
     return (
         Enrolment.objects.filter(cohort=cohort)
-        .select_related("learner")
+        .select_related("learner", "cohort__program")
         .annotate(team=Subquery(team))
         .prefetch_related(Prefetch("pairings", queryset=current, to_attr="current_pairings"))
-        .order_by("learner__name")
+        .order_by(F("ended_on").desc(nulls_first=True), "learner__name", "pk")
     )
+
+
+# The function that says where enrolments stand and why they need attention. It lives in
+# coaching (it needs feedback, levels and sign-offs), which registers it in its apps.py, so
+# that the group page shows the same status as the coach's and manager's lists without
+# programs importing coaching.
+_status_function = None
+
+
+def register_enrolment_statuses(function) -> None:
+    """Called once by coaching's AppConfig.ready with coaching.attention.enrolment_statuses."""
+    global _status_function  # noqa: PLW0603
+    _status_function = function
+
+
+def enrolment_statuses(enrolments, *, on) -> dict:
+    """{enrolment pk: status} from the registered function (a fixed number of queries),
+    or nothing if no app registered one. Enrolments come with learner and program loaded."""
+    if _status_function is None:
+        return {}
+    return _status_function(enrolments, on=on)
 
 
 def open_invitations(cohort):

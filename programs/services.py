@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from programs import imports, selectors
-from programs.choices import ProgramStatus
+from programs.choices import EndReason, ProgramStatus
 from programs.models import (
     ChecklistItem,
     Cohort,
@@ -52,6 +52,86 @@ def ensure_running(enrolment: Enrolment) -> None:
     _ensure_editable(enrolment.cohort.program)
     if enrolment.ended_on is not None:
         raise ValidationError(_("%(name)s has ended this program.") % {"name": enrolment.learner})
+
+
+def _ensure_open(cohort: Cohort) -> None:
+    # Asked of the database: the group may have been closed since the caller loaded it.
+    if Cohort.objects.filter(pk=cohort.pk, closed_on__isnull=False).exists():
+        raise ValidationError(_("This group is closed and takes no new learners."))
+
+
+def _ensure_manager(actor: User, program: Program) -> None:
+    if not Program.objects.managed_by(actor).filter(pk=program.pk).exists():
+        raise ValidationError(_("Only an L&D manager of the organisation can do this."))
+
+
+def _check_end_date(enrolment: Enrolment, ended_on: datetime.date) -> None:
+    # An ending is recorded when it has happened: an enrolment runs until it is recorded,
+    # so a date ahead would leave it running, and counting against capacity, past its end.
+    if ended_on > timezone.localdate():
+        raise ValidationError({"ended_on": _("Choose today or an earlier day.")})
+    if ended_on < enrolment.started_on:
+        raise ValidationError(
+            {
+                "ended_on": _("%(name)s started on %(date)s; choose that day or later.")
+                % {"name": enrolment.learner, "date": enrolment.started_on.strftime("%d-%m-%Y")}
+            }
+        )
+
+
+@transaction.atomic
+def enrolment_finish(
+    *, actor: User, enrolment: Enrolment, reason: str, ended_on: datetime.date
+) -> Enrolment:
+    """Record that an enrolment ended on `ended_on` (its last day) and why, by `actor`.
+
+    The one write of an ending: from then on the enrolment leaves the coach's list and
+    capacity, and stays readable. Callers check who may end it for which reason.
+    """
+    enrolment = Enrolment.objects.select_for_update().select_related("learner").get(pk=enrolment.pk)
+    ensure_running(enrolment)
+    if reason not in EndReason.values:
+        raise ValidationError({"reason": _("Choose why the enrolment ends.")})
+    _check_end_date(enrolment, ended_on)
+    enrolment.ended_on, enrolment.end_reason, enrolment.ended_by = ended_on, reason, actor
+    enrolment.full_clean()
+    enrolment.save(update_fields=["ended_on", "end_reason", "ended_by"])
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_end(
+    *, actor: User, enrolment: Enrolment, reason: str, ended_on: datetime.date
+) -> Enrolment:
+    """A manager ends an enrolment for a reason other than independence (left the
+    organisation, stopped, moved to another program); independence is marked through
+    `coaching.services.enrolment_mark_independent`, which checks that it was reached."""
+    _ensure_manager(actor, enrolment.cohort.program)
+    if reason == EndReason.INDEPENDENT:
+        raise ValidationError(
+            {"reason": _("Mark a learner independent on their progress page, once it is reached.")}
+        )
+    return enrolment_finish(actor=actor, enrolment=enrolment, reason=reason, ended_on=ended_on)
+
+
+@transaction.atomic
+def cohort_close(*, actor: User, cohort: Cohort, reason: str, ended_on: datetime.date) -> int:
+    """A manager closes a group: every running enrolment in it ends on `ended_on` for
+    `reason`, and the group takes no new learners. Returns how many enrolments ended."""
+    _ensure_manager(actor, cohort.program)
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    _ensure_open(cohort)
+    if reason == EndReason.INDEPENDENT:
+        raise ValidationError(
+            {"reason": _("Mark learners independent on their progress pages before closing.")}
+        )
+    running = list(cohort.enrolments.filter(ended_on__isnull=True).select_related("learner"))
+    for enrolment in running:
+        enrolment_finish(actor=actor, enrolment=enrolment, reason=reason, ended_on=ended_on)
+    cohort.closed_on = ended_on
+    cohort.full_clean()
+    cohort.save(update_fields=["closed_on"])
+    return len(running)
 
 
 def _check_owner(program: Program) -> None:
@@ -400,6 +480,7 @@ def enrolment_create(
     """
     program = cohort.program
     _ensure_editable(program)
+    _ensure_open(cohort)
     # The friendly message; the database refuses a second running enrolment in any case.
     if Enrolment.objects.active().filter(program=program, learner=learner).exists():
         raise ValidationError(
@@ -508,6 +589,7 @@ def invitation_create(
 ) -> Invitation:
     """Invite someone new to the organisation into a group, and e-mail them the link."""
     _ensure_editable(cohort.program)
+    _ensure_open(cohort)
     if coach is not None:
         _check_coach(coach=coach, organization=cohort.program.organization, learner=None)
     invitation = Invitation(

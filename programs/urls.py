@@ -36,6 +36,8 @@ urlpatterns = [
     ),
     path("groepen/<int:pk>/", views.cohort_detail, name="cohort-detail"),
     path("groepen/<int:pk>/coaches/", views.cohort_coaches, name="cohort-coaches"),
+    path("groepen/<int:pk>/afsluiten/", views.cohort_close, name="cohort-close"),
+    path("deelnames/<int:pk>/beeindigen/", views.enrolment_end, name="enrolment-end"),
     path("uitnodiging/<str:token>/", views.invitation_accept, name="invitation-accept"),
     path("groepen/<int:pk>/importeren/", views.cohort_import, name="cohort-import"),
     path(

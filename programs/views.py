@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -21,6 +22,7 @@ from programs.forms import (
     ChecklistItemForm,
     CohortForm,
     DuplicateForm,
+    EndForm,
     GoalForm,
     ImportUploadForm,
     InvitationSignupForm,
@@ -29,12 +31,21 @@ from programs.forms import (
     ProgramForm,
     ReflectionPromptsForm,
 )
-from programs.models import ChecklistItem, Cohort, Invitation, LearningGoal, Method, Program
+from programs.models import (
+    ChecklistItem,
+    Cohort,
+    Enrolment,
+    Invitation,
+    LearningGoal,
+    Method,
+    Program,
+)
 from werkplek.lib.forms import run_service
 from werkplek.models import Organization, User
 
 PROGRAMS_PER_PAGE = 25
 COHORTS_PER_PAGE = 20
+LEARNERS_PER_PAGE = 25
 
 
 def _program_for(request, pk, *, write=False):
@@ -320,10 +331,16 @@ def cohort_detail(request, pk):
             messages.success(request, message % {"coach": data["coach"].name, "count": changed})
             return redirect("programs:cohort-detail", pk=cohort.pk)
     chosen = form["coach"].value()
+
+    page = Paginator(enrolments, LEARNERS_PER_PAGE).get_page(request.GET.get("page"))
+    statuses = selectors.enrolment_statuses(page.object_list, on=timezone.localdate())
+    for enrolment in page.object_list:
+        enrolment.status = statuses.get(enrolment.pk)
     context = {
         "cohort": cohort,
         "program": cohort.program,
-        "enrolments": enrolments,
+        "enrolments": page.object_list,
+        "page": page,
         "invitations": selectors.open_invitations(cohort),
         "form": form,
         **_coach_choices(cohort, search=request.GET.get("coach_q", ""), chosen=chosen),
@@ -363,6 +380,50 @@ def cohort_coaches(request, pk):
         return redirect(f"{url}?{urlencode({'coach_q': search})}#coach-picker")
     context = {"cohort": cohort, **_coach_choices(cohort, search=search)}
     return render(request, "programs/_coach_choices.html", context)
+
+
+@login_required
+def cohort_close(request, pk):
+    """Close a group: every running enrolment in it ends for one reason on one day."""
+    cohort = _cohort_for(request, pk)
+    form = EndForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        ended = run_service(
+            form, services.cohort_close, actor=request.user, cohort=cohort, **form.cleaned_data
+        )
+        if ended is not None:
+            message = ngettext(
+                "%(group)s is closed; %(count)s enrolment ended.",
+                "%(group)s is closed; %(count)s enrolments ended.",
+                ended,
+            )
+            messages.success(request, message % {"group": cohort.name, "count": ended})
+            return redirect("programs:cohort-detail", pk=cohort.pk)
+    context = {"form": form, "cohort": cohort, "program": cohort.program}
+    return render(request, "programs/cohort_close.html", context)
+
+
+@login_required
+def enrolment_end(request, pk):
+    """End one learner's enrolment for a reason other than independence."""
+    enrolments = Enrolment.objects.running().filter(
+        cohort__in=Cohort.objects.managed_by(request.user)
+    )
+    enrolment = get_object_or_404(enrolments.select_related("learner", "cohort__program"), pk=pk)
+    form = EndForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if run_service(
+            form,
+            services.enrolment_end,
+            actor=request.user,
+            enrolment=enrolment,
+            **form.cleaned_data,
+        ):
+            messages.success(
+                request, _("The enrolment of %(name)s has ended.") % {"name": enrolment.learner}
+            )
+            return redirect("coaching:progress", pk=enrolment.pk)
+    return render(request, "programs/enrolment_end.html", {"form": form, "enrolment": enrolment})
 
 
 def _import_key(cohort) -> str:

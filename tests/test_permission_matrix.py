@@ -131,6 +131,10 @@ MATRIX = {
     # The coach picker's search: its matches for htmx; a plain GET goes back to the group page.
     ("programs:cohort-coaches",         GET):  (LOGIN, 404, 404, 404, 404, 404, 302, 404),
     ("programs:cohort-coaches",         POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:cohort-close",           GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:cohort-close",           POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:enrolment-end",          GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:enrolment-end",          POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("programs:cohort-import",          GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("programs:cohort-import",          POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("programs:cohort-import-confirm",  GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
@@ -146,6 +150,13 @@ MATRIX = {
     # the colleague asked (giving peer feedback).
     ("coaching:home",                   GET):  (LOGIN, 404, 404, 200, 200, 200, 404, 404),
     ("coaching:home",                   POST): (LOGIN, 404, 404, 200, 200, 200, 404, 404),
+    # The attention list: every manager, for the programs they manage.
+    ("coaching:attention",              GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200),
+    ("coaching:attention",              POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200),
+    # Marking independent: the current coach or a manager; the scenario's learner is not
+    # independent yet, so it answers with a message on the progress page.
+    ("coaching:mark-independent",       GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("coaching:mark-independent",       POST): (LOGIN, 404, 404, 302, 404, 404, 302, 404),
     ("coaching:my-progress",            GET):  (LOGIN, 302, 302, 404, 404, 404, 404, 404),
     ("coaching:my-progress",            POST): (LOGIN, 302, 302, 404, 404, 404, 404, 404),
     ("coaching:progress",               GET):  (LOGIN, 200, 404, 200, 200, 404, 200, 404),
@@ -196,9 +207,12 @@ URL_OBJECT = {
     "programs:cohort-detail": "cohort",
     "programs:cohort-coaches": "cohort",
     "programs:cohort-import": "cohort",
+    "programs:cohort-close": "cohort",
+    "programs:enrolment-end": "enrolment",
     "programs:cohort-import-confirm": "cohort",
     "programs:invitation-accept": "invitation",
     "coaching:progress": "enrolment",
+    "coaching:mark-independent": "enrolment",
     "coaching:feedback-create": "enrolment",
     "coaching:reflection-create": "enrolment",
     "coaching:peer-request": "enrolment",

@@ -94,8 +94,7 @@ LOGOUT_REDIRECT_URL = "login"
 # Where the home page sends each role: the page where that role's daily work is. URL names,
 # so the ground floor names no domain app in Python.
 ROLE_HOME_PAGES = {
-    # For now; the manager's attention list (coaching:attention) takes over once it exists.
-    "manager": "programs:list",
+    "manager": "coaching:attention",
     "coach": "coaching:home",
     "learner": "coaching:my-progress",
 }

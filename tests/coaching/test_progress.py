@@ -3,7 +3,15 @@ import datetime
 import pytest
 
 from coaching.choices import Pace
-from coaching.progress import GoalLevels, LevelChange, project_independence, working_days_between
+from coaching.progress import (
+    GoalLevels,
+    LevelChange,
+    Projection,
+    SignOffs,
+    independence_reached,
+    project_independence,
+    working_days_between,
+)
 
 MONDAY = datetime.date(2026, 11, 2)
 
@@ -45,12 +53,13 @@ def test_a_goal_that_fell_back_is_not_independent():
     assert levels.independent_since is None
 
 
-def project(goals, today_n=14, weeks=6):
+def project(goals, today_n=14, weeks=6, sign_offs=None):
     return project_independence(
         goals=goals,
         started_on=MONDAY,
         target_on=MONDAY + datetime.timedelta(weeks=weeks),
         today=day(today_n),
+        sign_offs=sign_offs,
     )
 
 
@@ -92,3 +101,29 @@ def test_all_goals_at_three_is_independent_on_the_day_the_last_one_got_there():
     projection = project([goal((5, 3)), goal((9, 2), (12, 4))])
     assert projection.pace == Pace.INDEPENDENT
     assert projection.date == day(12)
+
+
+def test_goals_at_three_with_a_task_still_open_are_not_independent():
+    open_task = SignOffs(required=2, signed_on=[day(4)])
+    projection = project([goal((5, 3)), goal((9, 3))], sign_offs=open_task)
+    assert independence_reached(goals=[goal((5, 3)), goal((9, 3))], sign_offs=open_task) is None
+    assert projection.pace != Pace.INDEPENDENT
+    # 4 of 4 level steps and 1 of 2 sign-offs: 5 of 6 steps in 14 days, the last takes 3 more.
+    assert projection.date == day(14 + 3)
+
+
+def test_independence_is_dated_by_the_last_sign_off_when_it_came_after_the_levels():
+    done = SignOffs(required=2, signed_on=[day(4), day(13)])
+    goals = [goal((5, 3)), goal((9, 3))]
+    assert independence_reached(goals=goals, sign_offs=done) == day(13)
+    assert project(goals, sign_offs=done) == Projection(Pace.INDEPENDENT, day(13))
+
+
+def test_sign_offs_count_as_steps_towards_the_projected_date():
+    # 2 of 4 level steps alone would land on day 28; with 2 of 2 sign-offs also done it is
+    # 4 of 6 steps, and the last 2 take 7 more days.
+    levels = [goal((14, 2)), goal((14, 2))]
+    assert project(levels).date == day(28)
+    assert project(levels, sign_offs=SignOffs(required=2, signed_on=[day(3), day(7)])).date == (
+        day(14 + 7)
+    )

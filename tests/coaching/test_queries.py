@@ -83,8 +83,9 @@ def test_coach_home_queries_do_not_grow_with_feedback_or_learners(
     for _ in range(size // 10):
         PairingFactory(enrolment__cohort=cohort, coach=coach)
     client.force_login(coach)
-    # session, user, roles (also the is-coach check), pairings, goals, tasks, sign-offs,
-    # levels, earlier
-    with django_assert_num_queries(9):
+    # session, user, roles (also the is-coach check), enrolments; their status: current
+    # pairings, coaches' loads, last feedback, goals, tasks, sign-offs, levels, reflections;
+    # earlier
+    with django_assert_num_queries(13):
         response = client.get(reverse("coaching:home"))
     assert response.status_code == 200

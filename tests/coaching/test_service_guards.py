@@ -38,7 +38,7 @@ ONLY_THE_CURRENT_COACH = "Alleen de huidige coach van de lerende kan dit doen."
 
 def stop(enrolment):
     """The learner stops the program today."""
-    enrolment.ended_on = TODAY
+    enrolment.ended_on, enrolment.end_reason = TODAY, "stopped"
     enrolment.save()
 
 
@@ -194,7 +194,7 @@ def test_a_learner_of_another_group_cannot_be_asked_for_feedback(enrolment, prog
 def test_a_colleague_who_left_the_group_cannot_be_asked_for_feedback(
     enrolment, other_enrolment, other_learner, goal
 ):
-    other_enrolment.ended_on = TODAY
+    other_enrolment.ended_on, other_enrolment.end_reason = TODAY, "stopped"
     other_enrolment.save()
     with pytest.raises(ValidationError, match="Vraag iemand uit je eigen groep."):
         services.peer_feedback_request(enrolment=enrolment, goal=goal, peer=other_learner)

@@ -118,7 +118,7 @@ def test_an_archived_program_accepts_no_peer_feedback(client, program, other_lea
 def test_an_ended_enrolment_accepts_no_feedback_reflection_or_peer_request(
     enrolment, coach, other_learner, program
 ):
-    enrolment.ended_on = TODAY
+    enrolment.ended_on, enrolment.end_reason = TODAY, "stopped"
     enrolment.save()
     with pytest.raises(ValidationError, match="gestopt met dit programma"):
         coaching_services.feedback_moment_create(

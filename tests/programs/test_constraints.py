@@ -39,13 +39,13 @@ DAY = datetime.timedelta(days=1)
 
 
 def test_an_enrolment_cannot_end_before_it_started(enrolment):
-    enrolment.ended_on = enrolment.started_on - DAY
+    enrolment.ended_on, enrolment.end_reason = enrolment.started_on - DAY, "stopped"
     with pytest.raises(IntegrityError), transaction.atomic():
         enrolment.save()
 
 
 def test_an_enrolment_may_end_on_the_day_it_started(enrolment):
-    enrolment.ended_on = enrolment.started_on
+    enrolment.ended_on, enrolment.end_reason = enrolment.started_on, "stopped"
     enrolment.save()
     assert Enrolment.objects.get(pk=enrolment.pk).ended_on == enrolment.started_on
 
@@ -57,7 +57,7 @@ def test_a_learner_has_one_running_enrolment_per_program(enrolment, learner):
 
 
 def test_after_ending_a_learner_may_enrol_in_the_program_again(enrolment, learner):
-    enrolment.ended_on = enrolment.started_on + DAY
+    enrolment.ended_on, enrolment.end_reason = enrolment.started_on + DAY, "stopped"
     enrolment.save()
     again = EnrolmentFactory(
         cohort=CohortFactory(program=enrolment.cohort.program), learner=learner

@@ -408,7 +408,7 @@ def test_an_accepted_invitation_cannot_enrol_its_learner_a_second_time(cohort, m
         invitation=invitation, name="Nina Kok", password="een-lang-wachtwoord"
     ).learner
     first = Enrolment.objects.get(learner=newcomer)
-    first.ended_on = SHIFT_DAY
+    first.ended_on, first.end_reason = SHIFT_DAY, "stopped"
     first.save()
     with pytest.raises(ValidationError, match="Deze uitnodiging is al geaccepteerd."):
         services.invitation_accept(invitation=invitation, user=newcomer)
@@ -435,7 +435,7 @@ def test_someone_who_accepted_and_stopped_can_be_imported_again(cohort, manager)
     newcomer = services.invitation_accept_as_new(
         invitation=invitation, name="Nina Kok", password="een-lang-wachtwoord"
     ).learner
-    Enrolment.objects.filter(learner=newcomer).update(ended_on=SHIFT_DAY)
+    Enrolment.objects.filter(learner=newcomer).update(ended_on=SHIFT_DAY, end_reason="stopped")
     row = imports.ImportRow(line=2, email="nina@example.nl", name="Nina Kok")
     [checked] = imports.check_rows([row], cohort)
     assert checked.errors == []

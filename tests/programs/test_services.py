@@ -207,7 +207,7 @@ def test_a_new_pairing_never_starts_before_the_one_it_replaces(enrolment, coach,
 
 
 def test_an_ended_enrolment_gets_no_new_coach(enrolment, other_coach):
-    enrolment.ended_on = datetime.date(2026, 11, 20)
+    enrolment.ended_on, enrolment.end_reason = datetime.date(2026, 11, 20), "stopped"
     enrolment.save()
     with pytest.raises(ValidationError, match="gestopt"):
         services.pairing_set(

@@ -1,7 +1,14 @@
 import pytest
 from django.core.management import call_command
+from django.db.models import Min
 from django.urls import reverse
+from django.utils import timezone
 
+from coaching import attention
+from coaching.choices import AttentionReason
+from coaching.models import GoalAssessment, SignOff
+from programs.choices import EndReason
+from programs.models import Enrolment
 from werkplek.choices import Role
 from werkplek.demo import DEMO_PASSWORD
 from werkplek.models import Membership, User
@@ -38,3 +45,49 @@ def test_demo_organisation_has_a_dozen_learners_and_a_few_coaches():
     call_command("seed_demo")
     assert Membership.objects.with_role(Role.LEARNER).count() == 12
     assert Membership.objects.with_role(Role.COACH).count() == 4
+
+
+def _demo_enrolment(prefix):
+    return Enrolment.objects.select_related("learner", "cohort__program").get(
+        learner__email=f"{prefix}@demo.werkplek.nl", cohort__program__name="Inwerken orderpicker"
+    )
+
+
+def test_priya_ended_independent_on_the_day_her_last_goal_and_task_were_reached():
+    call_command("seed_demo")
+    priya = _demo_enrolment("priya.ramdin")
+    goals = priya.cohort.program.goals.all()
+    # The day each goal last rose to level 3 (the demo's levels never fall back) and the day
+    # each required task was signed: independence is the latest of them.
+    goal_days = [
+        GoalAssessment.objects.filter(
+            feedback_moment__enrolment=priya, goal=goal, level__gte=3
+        ).aggregate(first=Min("feedback_moment__occurred_on"))["first"]
+        for goal in goals
+    ]
+    task_days = SignOff.objects.filter(
+        enrolment=priya, checklist_item__requires_sign_off=True
+    ).values_list("signed_on", flat=True)
+    assert None not in goal_days
+    assert priya.end_reason == EndReason.INDEPENDENT
+    assert priya.ended_on == max([*goal_days, *task_days])
+    assert priya.ended_by.email == "coach@demo.werkplek.nl"
+
+
+def test_the_demo_shows_every_attention_state():
+    call_command("seed_demo")
+    today = timezone.localdate()
+    manager = User.objects.get(email="manager@demo.werkplek.nl")
+    reasons = {
+        status.enrolment.learner.email.split("@")[0]: status.reasons
+        for status in attention.attention_list(manager, on=today)
+    }
+    assert reasons["youssef.haddou"][0] == AttentionReason.NO_COACH
+    assert reasons["bram.smit"] == [AttentionReason.READY]
+    assert AttentionReason.FEEDBACK_OVERDUE in reasons["emma.dejong"]
+    assert "priya.ramdin" not in reasons
+    coach = User.objects.get(email="coach@demo.werkplek.nl")
+    own = [
+        s.enrolment.learner.email.split("@")[0] for s in attention.coach_statuses(coach, on=today)
+    ]
+    assert own == ["emma.dejong", "bram.smit", "learner"]

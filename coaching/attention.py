@@ -1,0 +1,271 @@
+"""The one definition of "needs attention", used by the manager's attention list, the coach's
+learners, the group page and (later) reminders and KPIs.
+
+`enrolment_statuses` loads in a fixed number of queries what it needs for any number of
+enrolments; `EnrolmentStatus.reasons` lists why a running enrolment needs someone to act,
+most urgent first (the order of `AttentionReason`).
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from coaching.choices import AttentionReason, Pace
+from coaching.models import FeedbackMoment, Reflection, SignOff
+from coaching.progress import (
+    Projection,
+    SignOffs,
+    independence_reached,
+    project_independence,
+    working_days_between,
+)
+from coaching.selectors import levels_by_enrolment
+from programs.choices import ProgramStatus
+from programs.models import ChecklistItem, Enrolment, LearningGoal, Pairing, Program
+from werkplek.models import Membership, User
+
+URGENCY = {reason: rank for rank, reason in enumerate(AttentionReason)}
+
+
+@dataclass
+class EnrolmentStatus:
+    """Where one enrolment stands on a day, and why it needs attention (if it does)."""
+
+    enrolment: Enrolment
+    coach: User | None
+    last_feedback_on: datetime.date | None
+    working_days_since: int
+    goals_below_independent: int
+    open_sign_offs: int
+    reflections_overdue: int
+    reflections_to_read: int
+    projection: Projection
+    independent_since: datetime.date | None
+    coach_over_capacity: bool = False
+    reasons: list[AttentionReason] = field(default_factory=list)
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.reasons)
+
+    @property
+    def is_overdue(self) -> bool:
+        return AttentionReason.FEEDBACK_OVERDUE in self.reasons
+
+    @property
+    def is_ready(self) -> bool:
+        """Independence is reached and the enrolment still runs: offer "mark independent"."""
+        return AttentionReason.READY in self.reasons
+
+    @property
+    def pace_says_more(self) -> bool:
+        """Whether the pace adds to the reasons (not when they already say behind or ready)."""
+        return not ({AttentionReason.BEHIND, AttentionReason.READY} & set(self.reasons))
+
+    @property
+    def urgency(self) -> tuple:
+        """Sort key: the most urgent reason first, then the longest without feedback."""
+        first = min((URGENCY[r] for r in self.reasons), default=len(URGENCY))
+        return (first, -self.working_days_since, self.enrolment.learner.name)
+
+    @property
+    def action_label(self) -> str:
+        """What the person following `action_url` does there."""
+        top = self.reasons[0] if self.reasons else None
+        if top in (AttentionReason.NO_COACH, AttentionReason.COACH_OVER_CAPACITY):
+            return _("Pair a coach")
+        if top == AttentionReason.READY:
+            return _("Mark independent")
+        return _("View progress")
+
+    @property
+    def action_url(self) -> str:
+        """Where the most urgent reason is acted on: pairing on the group page, the rest on
+        the progress page (which holds "mark independent")."""
+        top = self.reasons[0] if self.reasons else None
+        if top in (AttentionReason.NO_COACH, AttentionReason.COACH_OVER_CAPACITY):
+            return reverse("programs:cohort-detail", args=[self.enrolment.cohort_id])
+        url = reverse("coaching:progress", args=[self.enrolment.pk])
+        if top == AttentionReason.READY:
+            return url + "#independence"
+        if top == AttentionReason.REFLECTIONS_OVERDUE:
+            return url + "#reflections"
+        return url
+
+
+def _reasons(status: EnrolmentStatus, program: Program) -> list:
+    if status.enrolment.ended_on is not None or program.status == ProgramStatus.ARCHIVED:
+        return []
+    if status.independent_since is not None:
+        # Everything is reached: the only thing left to do is to say so. Overdue feedback
+        # on a finished learner is noise.
+        return [AttentionReason.READY]
+    reasons = []
+    if status.coach is None:
+        reasons.append(AttentionReason.NO_COACH)
+    if status.working_days_since > program.feedback_every_days:
+        reasons.append(AttentionReason.FEEDBACK_OVERDUE)
+    if status.projection.pace == Pace.BEHIND:
+        reasons.append(AttentionReason.BEHIND)
+    if status.reflections_overdue:
+        reasons.append(AttentionReason.REFLECTIONS_OVERDUE)
+    if status.coach_over_capacity:
+        reasons.append(AttentionReason.COACH_OVER_CAPACITY)
+    return reasons
+
+
+def _coaches_over_capacity(pairings, enrolments) -> set[tuple[int, int]]:
+    """(coach, organisation) pairs whose coach has more running learners than capacity."""
+    wanted = {
+        (p.coach_id, enrolments[p.enrolment_id].cohort.program.organization_id) for p in pairings
+    }
+    if not wanted:
+        return set()
+    active = (
+        Pairing.objects.filter(
+            coach=OuterRef("user"),
+            ended_on__isnull=True,
+            enrolment__in=Enrolment.objects.running(),
+            enrolment__cohort__program__organization=OuterRef("organization"),
+        )
+        .values("coach")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    memberships = (
+        Membership.objects.filter(
+            user__in={coach for coach, _org in wanted},
+            organization__in={org for _coach, org in wanted},
+            coach_capacity__isnull=False,
+        )
+        .annotate(active_learners=Coalesce(Subquery(active), 0))
+        .values_list("user", "organization", "coach_capacity", "active_learners")
+    )
+    return {
+        (user, organization)
+        for user, organization, capacity, active_learners in memberships
+        if active_learners > capacity
+    }
+
+
+def enrolment_statuses(
+    enrolments: Iterable[Enrolment], *, on: datetime.date
+) -> dict[int, EnrolmentStatus]:
+    """{enrolment pk: EnrolmentStatus} on day `on`, in eight queries whatever the number.
+
+    The enrolments come with `learner` and `cohort__program` loaded. An ended enrolment is
+    seen as it stood on its last day, and needs no attention.
+    """
+    enrolments = {e.pk: e for e in enrolments}
+    if not enrolments:
+        return {}
+    ids = list(enrolments)
+    program_ids = {e.cohort.program_id for e in enrolments.values()}
+    pairings = list(
+        Pairing.objects.current(on=on).filter(enrolment__in=ids).select_related("coach")
+    )
+    coach_of = {p.enrolment_id: p.coach for p in pairings}
+    over_capacity = _coaches_over_capacity(pairings, enrolments)
+    last_feedback = dict(
+        FeedbackMoment.objects.filter(enrolment__in=ids)
+        .values("enrolment")
+        .annotate(last=Max("occurred_on"))
+        .values_list("enrolment", "last")
+    )
+    goals = defaultdict(list)
+    for goal_id, program_id in LearningGoal.objects.filter(program__in=program_ids).values_list(
+        "pk", "program"
+    ):
+        goals[program_id].append(goal_id)
+    required = defaultdict(set)
+    for item_id, program_id in ChecklistItem.objects.filter(
+        goal__program__in=program_ids, requires_sign_off=True
+    ).values_list("pk", "goal__program"):
+        required[program_id].add(item_id)
+    first_signed = defaultdict(dict)
+    for enrolment_id, item_id, signed_on in (
+        SignOff.objects.filter(enrolment__in=ids, checklist_item__requires_sign_off=True)
+        .values("enrolment", "checklist_item")
+        .annotate(first=Min("signed_on"))
+        .values_list("enrolment", "checklist_item", "first")
+    ):
+        first_signed[enrolment_id][item_id] = signed_on
+    levels = levels_by_enrolment(ids)
+    reflections = {
+        row["enrolment"]: row
+        for row in Reflection.objects.filter(enrolment__in=ids)
+        .values("enrolment")
+        .annotate(
+            overdue=Count("pk", filter=Q(submitted_at__isnull=True, due_on__lt=on), distinct=True),
+            unread=Count(
+                "pk", filter=Q(submitted_at__isnull=False, reactions__isnull=True), distinct=True
+            ),
+        )
+    }
+
+    statuses = {}
+    for pk, enrolment in enrolments.items():
+        program = enrolment.cohort.program
+        # An ended enrolment stands as it was on its last day.
+        day = min(on, enrolment.ended_on or on)
+        goal_levels = [levels[pk][goal_id] for goal_id in goals[program.pk]]
+        signed = [
+            first_signed[pk][item] for item in required[program.pk] if item in first_signed[pk]
+        ]
+        sign_offs = SignOffs(required=len(required[program.pk]), signed_on=signed)
+        coach = coach_of.get(pk)
+        status = EnrolmentStatus(
+            enrolment=enrolment,
+            coach=coach,
+            last_feedback_on=last_feedback.get(pk),
+            working_days_since=working_days_between(
+                last_feedback.get(pk) or enrolment.started_on, day
+            ),
+            goals_below_independent=sum(1 for g in goal_levels if not g.is_independent),
+            open_sign_offs=sign_offs.open,
+            reflections_overdue=reflections.get(pk, {}).get("overdue", 0),
+            reflections_to_read=reflections.get(pk, {}).get("unread", 0),
+            projection=project_independence(
+                goals=goal_levels,
+                started_on=enrolment.started_on,
+                target_on=enrolment.target_on,
+                today=day,
+                sign_offs=sign_offs,
+            ),
+            independent_since=independence_reached(goals=goal_levels, sign_offs=sign_offs),
+            coach_over_capacity=coach is not None
+            and (coach.pk, program.organization_id) in over_capacity,
+        )
+        status.reasons = _reasons(status, program)
+        statuses[pk] = status
+    return statuses
+
+
+def attention_list(user, *, on: datetime.date) -> list[EnrolmentStatus]:
+    """Running enrolments of every program the user manages that need attention, most
+    urgent first.
+
+    The reasons need levels and sign-offs computed in Python, so every running enrolment
+    of the user's programs is loaded (in a fixed number of queries) before the list is cut.
+    """
+    enrolments = (
+        Enrolment.objects.running()
+        .filter(cohort__program__in=Program.objects.managed_by(user))
+        .select_related("learner", "cohort__program")
+    )
+    statuses = enrolment_statuses(enrolments, on=on).values()
+    return sorted((s for s in statuses if s.needs_attention), key=lambda s: s.urgency)
+
+
+def coach_statuses(coach, *, on: datetime.date) -> list[EnrolmentStatus]:
+    """The coach's current learners with their status, those who need attention first."""
+    enrolments = Enrolment.objects.coached_by(coach, on=on).select_related(
+        "learner", "cohort__program"
+    )
+    return sorted(enrolment_statuses(enrolments, on=on).values(), key=lambda s: s.urgency)
