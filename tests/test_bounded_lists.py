@@ -30,20 +30,21 @@ HTML_BOUND = {
     "people": 40_000,
     "program list": 40_000,
     "program detail": 25_000,
-    "group": 20_000,
+    "group": 45_000,  # 25 learners a page, each with coach, pace and status
 }
 
 
 def organisation_of(size: int):
     """An organisation of `size` people (a quarter of them coaches), `size` / 8 programs and,
-    in its first program, `size` / 8 groups; the first group has three learners with a coach."""
+    in its first program, `size` / 8 groups; the first group has `size` / 8 + 3 learners with a
+    coach."""
     organization = OrganizationFactory(slug=f"org-{size}")
     manager = MembershipFactory(organization=organization, is_manager=True, is_learner=False).user
     members_in_bulk(organization, size)
     programs = ProgramFactory.create_batch(size // 8 + 1, organization=organization, owner=manager)
     cohorts = CohortFactory.create_batch(size // 8 + 1, program=programs[0])
     coach = MembershipFactory(organization=organization, is_coach=True, is_learner=False).user
-    for _ in range(3):
+    for _ in range(size // 8 + 3):
         PairingFactory(enrolment=EnrolmentFactory(cohort=cohorts[0]), coach=coach)
     urls = {
         "people": reverse("organization-detail", args=[organization.slug]),

@@ -2,6 +2,7 @@
 has room again; the manager follows the attention list to pair a new learner with that coach."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -74,7 +75,8 @@ def group(transactional_db):
 def pair_with_coach(page, learner_name, coach):
     """Pair one learner of the open group page with a coach (the page's coach picker)."""
     page.get_by_label(f"{learner_name} kiezen").check()
-    page.locator("select[name=coach]").select_option(value=str(coach.pk))
+    page.get_by_label("Coach zoeken").fill(coach.name)
+    page.get_by_role("radio", name=re.compile(f"^{re.escape(coach.name)}")).check()
     page.get_by_role("button", name="Coach koppelen").click()
 
 
