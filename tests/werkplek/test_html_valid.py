@@ -131,6 +131,9 @@ def pages(organization, manager, coach, learner, program, cohort, enrolment):
             reverse("programs:cohort-import", args=[cohort.pk]), {"file": upload}
         ),
         "people": as_manager.get(reverse("organization-detail", args=[organization.slug])),
+        "attention": as_manager.get(reverse("coaching:attention")),
+        "enrolment-end": as_manager.get(reverse("programs:enrolment-end", args=[enrolment.pk])),
+        "group-close": as_manager.get(reverse("programs:cohort-close", args=[cohort.pk])),
         "not-found": as_manager.get("/bestaat-niet/"),
         "csrf-refused": Client(enforce_csrf_checks=True).post(reverse("login")),
     }
