@@ -503,9 +503,14 @@ class AlreadyImported(Exception):
 
 
 def learner_import_create(*, cohort: Cohort, rows: list, actor: User) -> LearnerImport:
-    """Keep a checked list until its preview is confirmed; the token identifies the preview."""
+    """Keep a checked list until its preview is confirmed: only the rows to import, none
+    with an error (what PostgreSQL could not store, such as a NUL, never gets this far)."""
+    if any(row.errors for row in rows):
+        raise ValidationError(_("Fix the rows with errors before importing."))
     return LearnerImport.objects.create(
-        cohort=cohort, rows=[row.as_dict() for row in rows], created_by=actor
+        cohort=cohort,
+        rows=[row.as_dict() for row in rows if not row.is_skipped],
+        created_by=actor,
     )
 
 

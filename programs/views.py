@@ -376,9 +376,11 @@ def _cohort_import_checked(request, cohort):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         rows = imports.check_rows(form.rows, cohort)
-        learner_import = services.learner_import_create(
-            cohort=cohort, rows=rows, actor=request.user
-        )
+        learner_import = None
+        if not any(row.errors for row in rows) and not all(row.is_skipped for row in rows):
+            learner_import = services.learner_import_create(
+                cohort=cohort, rows=rows, actor=request.user
+            )
         return _import_page(request, cohort, rows=rows, learner_import=learner_import)
     return _import_page(request, cohort, form=form)
 
