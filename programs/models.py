@@ -676,6 +676,11 @@ class Invitation(models.Model):
 
 
 class LearnerImportQuerySet(models.QuerySet):
+    def stale(self):
+        """Previews nobody confirmed within a day: their list may be out of date."""
+        cutoff = timezone.now() - LearnerImport.PREVIEW_LIFETIME
+        return self.filter(imported_at__isnull=True, created_at__lt=cutoff)
+
     def visible_to(self, user):
         """Imports into the groups the user manages."""
         return self.filter(cohort__in=Cohort.objects.managed_by(user))
@@ -701,6 +706,8 @@ class LearnerImport(models.Model):
     imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
     enrolled_count = models.PositiveIntegerField(_("learners enrolled"), default=0)
     invited_count = models.PositiveIntegerField(_("people invited"), default=0)
+
+    PREVIEW_LIFETIME = datetime.timedelta(days=1)
 
     objects = LearnerImportQuerySet.as_manager()
 

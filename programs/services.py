@@ -504,9 +504,11 @@ class AlreadyImported(Exception):
 
 def learner_import_create(*, cohort: Cohort, rows: list, actor: User) -> LearnerImport:
     """Keep a checked list until its preview is confirmed: only the rows to import, none
-    with an error (what PostgreSQL could not store, such as a NUL, never gets this far)."""
+    with an error (what PostgreSQL could not store, such as a NUL, never gets this far).
+    Previews left unconfirmed for a day are removed on the way."""
     if any(row.errors for row in rows):
         raise ValidationError(_("Fix the rows with errors before importing."))
+    LearnerImport.objects.stale().delete()
     return LearnerImport.objects.create(
         cohort=cohort,
         rows=[row.as_dict() for row in rows if not row.is_skipped],
@@ -546,7 +548,9 @@ def learner_import_confirm(
     learner_import.imported_at = now
     learner_import.enrolled_count = len(enrolments)
     learner_import.invited_count = len(invitations)
-    learner_import.save(update_fields=["imported_at", "enrolled_count", "invited_count"])
+    # The people are now in the group; the list itself need not be kept.
+    learner_import.rows = []
+    learner_import.save(update_fields=["imported_at", "enrolled_count", "invited_count", "rows"])
     return enrolments, invitations
 
 

@@ -401,9 +401,11 @@ def cohort_import_template(request, pk):
 def cohort_import_confirm(request, pk):
     """Import the previewed rows, checked once more: all of them, or none, and only once."""
     cohort = _cohort_for(request, pk)
-    learner_import = LearnerImport.objects.filter(
-        cohort=cohort, token=request.POST.get("token", "")
-    ).first()
+    learner_import = (
+        LearnerImport.objects.filter(cohort=cohort, token=request.POST.get("token", ""))
+        .exclude(pk__in=LearnerImport.objects.stale().values("pk"))
+        .first()
+    )
     if learner_import is None:
         messages.error(request, _("Upload the file again; the preview has expired."))
         return redirect("programs:cohort-import", pk=cohort.pk)
