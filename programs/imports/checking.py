@@ -103,8 +103,10 @@ def _cell(cells: list[str], mapping: dict[str, int], column: str) -> str:
 
 def rows_from_table(table: list[list[str]]) -> list[ImportRow]:
     """The learners' rows below the header, each with its spreadsheet row number."""
-    while table and not any(str(cell).strip() for cell in table[-1]):
-        table = table[:-1]
+    end = len(table)
+    while end and not any(str(cell).strip() for cell in table[end - 1]):
+        end -= 1
+    table = table[:end]
     if not table:
         raise ImportFileError(_("The file is empty."))
     if len(table) > MAX_TABLE_ROWS:
