@@ -11,8 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.http.multipartparser import MultiPartParser
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from programs import imports, services
 from programs.models import Enrolment, Invitation, LearnerImport
@@ -213,6 +214,15 @@ def test_the_template_downloads_and_imports_back_cleanly(client, manager, cohort
     assert list(Invitation.objects.values_list("email", flat=True)) == ["nina@example.nl"]
 
 
+def test_the_english_template_reads_back_too(cohort):
+    with translation.override("en"):
+        content = imports.template_xlsx(cohort)
+    workbook = openpyxl.load_workbook(io.BytesIO(content))
+    assert workbook.sheetnames == ["Learners", "Notes"]
+    [row] = imports.read_rows(SimpleUploadedFile("learners.xlsx", content))
+    assert (row.email, row.started_on) == (imports.EXAMPLE_EMAIL, cohort.starts_on.isoformat())
+
+
 # --- re-uploads and confirming once ---------------------------------------------------------
 
 
@@ -346,6 +356,25 @@ def test_a_nul_byte_from_the_file_never_reaches_the_database(manager, cohort):
     with pytest.raises(services.ValidationError):
         services.enrolment_import(cohort=cohort, rows=rows, site_url="http://x", invited_by=manager)
     assert not Invitation.objects.exists()
+
+
+def test_the_preview_costs_the_same_queries_for_3_or_60_people(client, manager, cohort, coach):
+    client.force_login(manager)
+
+    def queries_for(count):
+        members = MembershipFactory.create_batch(
+            count, organization=coach.memberships.get().organization
+        )
+        rows = [[m.user.email, "", "", coach.email, ""] for m in members]
+        rows += [[f"nieuw{n}-{count}@example.nl", f"Nieuw {n}", "", "", ""] for n in range(count)]
+        file = xlsx(rows)
+        with CaptureQueriesContext(connection) as queries:
+            response = upload(client, cohort, file)
+        assert response.status_code == 200
+        assert "klaar om te importeren" in response.content.decode()
+        return len(queries)
+
+    assert queries_for(3) == queries_for(60)
 
 
 # --- files that would take the site down ----------------------------------------------------
