@@ -73,28 +73,57 @@ ODS_CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def ods(rows, name="lerenden.ods") -> SimpleUploadedFile:
-    """An ODS file laid out as LibreOffice saves one: the mimetype first and uncompressed."""
+    """An ODS file laid out as LibreOffice saves one: the mimetype first and uncompressed,
+    empty cells and rows written once with a repeat count, up to the sheet's last row."""
+    columns, sheet_rows = 1024, 1048576
 
-    def cell(value):
-        if value == "":
-            return "<table:table-cell/>"
-        return (
-            '<table:table-cell office:value-type="string">'
-            f"<text:p>{escape(str(value))}</text:p></table:table-cell>"
-        )
+    def empty(count, tag="table:table-row"):
+        cells = f'<table:table-cell table:number-columns-repeated="{columns}"/>'
+        return f'<{tag} table:number-rows-repeated="{count}">{cells}</{tag}>'
 
-    body = "".join(
-        "<table:table-row>" + ("".join(cell(v) for v in row) or cell("")) + "</table:table-row>"
-        for row in rows
+    body = ""
+    for row in rows:
+        if not any(row):
+            body += empty(1)
+            continue
+        padding = f'<table:table-cell table:number-columns-repeated="{columns - len(row)}"/>'
+        body += "<table:table-row>" + "".join(ods_cell(v) for v in row) + padding
+        body += "</table:table-row>"
+    body += empty(sheet_rows - len(rows))
+    return _ods_file(name, body)
+
+
+def ods_cell(value) -> str:
+    return (
+        '<table:table-cell office:value-type="string">'
+        f"<text:p>{escape(str(value))}</text:p></table:table-cell>"
     )
+
+
+def _ods_file(name, rows_xml) -> SimpleUploadedFile:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         archive.writestr(
-            "content.xml", ODS_CONTENT.format(rows=body), compress_type=zipfile.ZIP_DEFLATED
+            "content.xml", ODS_CONTENT.format(rows=rows_xml), compress_type=zipfile.ZIP_DEFLATED
         )
         archive.writestr("META-INF/manifest.xml", ODS_MANIFEST)
     return SimpleUploadedFile(name, buffer.getvalue())
+
+
+def ods_bomb() -> SimpleUploadedFile:
+    """A 1 KB ODS whose repeat counts ask for a billion filled cells."""
+    filled = (
+        '<table:table-cell office:value-type="string" table:number-columns-repeated="1024">'
+        "<text:p>x@example.nl</text:p></table:table-cell>"
+    )
+    rows = (
+        "<table:table-row>"
+        + "".join(ods_cell(v) for v in ("E-mail", "Naam"))
+        + "</table:table-row>"
+        f'<table:table-row table:number-rows-repeated="1048000">{filled}</table:table-row>'
+    )
+    return _ods_file("bom.ods", rows)
 
 
 def committed(name) -> SimpleUploadedFile:

@@ -409,6 +409,13 @@ def test_a_bomb_that_hides_its_size_cannot_take_the_worker_down(manager, cohort)
         imports.read_rows(SimpleUploadedFile("lerenden.xlsx", bomb))
 
 
+def test_an_ods_asking_for_a_billion_cells_is_refused():
+    started = time.perf_counter()
+    with pytest.raises(imports.ImportFileError):
+        imports.read_rows(spreadsheets.ods_bomb())
+    assert time.perf_counter() - started < 5  # about 0.02 s measured
+
+
 def test_the_child_that_parses_dies_alone_when_memory_runs_out(monkeypatch):
     # Without the size check the bomb reaches the parser: the child hits its memory limit
     # and the worker answers with a message.
