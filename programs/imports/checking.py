@@ -23,7 +23,7 @@ EXCEL_EPOCH = datetime.date(1899, 12, 30)
 EXCEL_SERIALS = range(36526, 73415)
 
 # Column titles people actually type, in Dutch and English, mapped to one key each. Titles
-# are compared without spaces, dashes, dots, underscores and case: "E-mailadres" is "emailadres".
+# are compared as `_key` makes them: "E-mailadres" is "emailadres".
 COLUMNS = {
     "email": {"email", "emailadres", "emailaddress", "mail", "mailadres"},
     "name": {"name", "naam", "fullname", "volledigenaam", "naamlerende", "learner", "lerende"},
@@ -63,7 +63,10 @@ class ImportRow:
 
 
 def _key(title) -> str:
-    return re.sub(r"[\s_.\-]+", "", str(title or "")).lower()
+    """A title as compared: "Startdatum (dd-mm-jjjj)" and "E-mailadres*" are "startdatum"
+    and "emailadres"."""
+    title = re.sub(r"\(.*?\)", "", str(title or ""))
+    return re.sub(r"[\s_.\-*:]+", "", title).lower()
 
 
 def _column_map(header: list[str]) -> dict[str, int]:

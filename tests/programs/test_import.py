@@ -132,6 +132,13 @@ def test_real_date_cells_read_as_dates(cohort):
     )
 
 
+def test_headers_with_marks_and_hints_are_recognised(cohort):
+    text = "E-mailadres*;Naam *;Startdatum (dd-mm-jjjj);Coach (e-mail)\n"
+    text += "nina@example.nl;Nina;3-2-2027;\n"
+    [row] = imports.read_rows(spreadsheets.csv(text))
+    assert (row.email, row.name, row.started_on) == ("nina@example.nl", "Nina", "3-2-2027")
+
+
 def test_first_name_and_last_name_columns_make_the_name(cohort):
     file = spreadsheets.csv(
         "E-mail;Voornaam;Tussenvoegsel;Achternaam\nsem@example.nl;Sem;de;Vries\n"
