@@ -121,6 +121,20 @@ def test_the_same_list_saved_in_any_format_gives_the_same_preview(cohort, jan, n
     assert preview(make(), cohort) == APRIL_PREVIEW, name
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Instroom april\n\nE-mailadres;Naam;Team\nnina@example.nl;Nina Kok;Inslag\n", "Nina Kok"),
+        ("Instroom april, 2027\n\nE-mailadres;Naam\nnina@example.nl;Kok, Nina\n", "Kok, Nina"),
+        ('E-mailadres,Naam\nnina@example.nl,"Kok; Nina"\n', "Kok; Nina"),
+        ("E-mailadres\tNaam\nnina@example.nl\tNina Kok\n", "Nina Kok"),
+    ],
+)
+def test_the_separator_is_found_below_a_title_line_too(text, name):
+    [row] = imports.read_rows(spreadsheets.csv(text))
+    assert (row.email, row.name) == ("nina@example.nl", name)
+
+
 def test_real_date_cells_read_as_dates(cohort):
     excel_date = datetime.datetime(2026, 11, 9)  # noqa: DTZ001 - Excel cells carry no zone
     [row] = imports.read_rows(xlsx([["Nina@Example.nl", "Nina Kok", "Inslag", "", excel_date]]))
