@@ -419,7 +419,17 @@ def cohort_import_confirm(request, pk):
             allow_over_capacity=request.POST.get("over_capacity_ok") == "on",
         )
     except services.AlreadyImported:
-        messages.info(request, _("This list has already been imported; nothing was added."))
+        # Say what the first confirm did: after a double tap this is the page one sees.
+        learner_import.refresh_from_db()
+        message = _(
+            "This list has already been imported (%(enrolled)s enrolled, %(invited)s invited); "
+            "nothing was added now."
+        )
+        counts = {
+            "enrolled": learner_import.enrolled_count,
+            "invited": learner_import.invited_count,
+        }
+        messages.info(request, message % counts)
         return redirect("programs:cohort-detail", pk=cohort.pk)
     except ValidationError as error:
         # Something changed since the preview (say, a coach lost the role): show it again.

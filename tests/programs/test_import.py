@@ -286,7 +286,10 @@ def test_a_second_confirm_says_already_imported_and_writes_nothing(client, manag
     upload(client, cohort, xlsx([["nina@example.nl", "Nina Kok", "", "", ""]]))
     confirm(client, cohort)
     again = confirm(client, cohort).content.decode()
-    assert "Deze lijst is al geïmporteerd; er is niets toegevoegd." in again
+    assert (
+        "Deze lijst is al geïmporteerd (0 ingeschreven, 1 uitgenodigd); "
+        "er is nu niets toegevoegd." in again
+    )
     assert Invitation.objects.count() == 1
     imported = LearnerImport.objects.get()
     assert (imported.invited_count, imported.created_by) == (1, manager)
