@@ -5,6 +5,7 @@ from programs.models import (
     Cohort,
     Enrolment,
     Invitation,
+    LearnerImport,
     LearningGoal,
     Method,
     Pairing,
@@ -105,3 +106,11 @@ class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["name", "email", "cohort__name"]
     list_select_related = ["cohort"]
     exclude = ["token"]
+
+
+@admin.register(LearnerImport)
+class LearnerImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["cohort", "created_by", "created_at", "imported_at", "invited_count"]
+    list_filter = ["cohort__program__organization", "imported_at"]
+    list_select_related = ["cohort", "created_by"]
+    exclude = ["token", "rows"]

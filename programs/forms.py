@@ -113,12 +113,12 @@ class MethodForm(forms.Form):
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
-        label=_("Learner list (.xlsx or .csv)"),
+        label=_("Learner list (.xlsx, .ods, .xls or .csv)"),
         help_text=_(
             "Columns: e-mail, name, team, coach e-mail, start date (31-12-2026). "
             "An empty start date means the group's start date. At most 2 MB."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xlsm,.ods,.xls,.csv,.txt"}),
     )
 
     def clean_file(self):

@@ -7,7 +7,11 @@ from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+    ProhibitNullCharactersValidator,
+)
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.urls import reverse
@@ -644,8 +648,13 @@ class Invitation(models.Model):
         Cohort, on_delete=models.PROTECT, related_name="invitations", verbose_name=_("group")
     )
     email = models.EmailField(_("e-mail address"))
-    name = models.CharField(_("name"), max_length=150)
-    team = models.CharField(_("team"), max_length=100, blank=True)
+    # PostgreSQL cannot store a NUL character: refused as a validation error, not a crash.
+    name = models.CharField(
+        _("name"), max_length=150, validators=[ProhibitNullCharactersValidator()]
+    )
+    team = models.CharField(
+        _("team"), max_length=100, blank=True, validators=[ProhibitNullCharactersValidator()]
+    )
     coach = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -693,6 +702,51 @@ class Invitation(models.Model):
 
     def get_absolute_url(self):
         return reverse("programs:invitation-accept", args=[self.token])
+
+
+class LearnerImportQuerySet(models.QuerySet):
+    def stale(self):
+        """Previews nobody confirmed within a day: their list may be out of date."""
+        cutoff = timezone.now() - LearnerImport.PREVIEW_LIFETIME
+        return self.filter(imported_at__isnull=True, created_at__lt=cutoff)
+
+    def visible_to(self, user):
+        """Imports into the groups the user manages."""
+        return self.filter(cohort__in=Cohort.objects.managed_by(user))
+
+
+class LearnerImport(models.Model):
+    """A checked learner list waiting for the manager's confirmation, then the record that
+    it was imported: its token makes a second confirm answer "already imported"."""
+
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="imports", verbose_name=_("group")
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_invitation_token)
+    rows = models.JSONField(_("rows"), default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    enrolled_count = models.PositiveIntegerField(_("learners enrolled"), default=0)
+    invited_count = models.PositiveIntegerField(_("people invited"), default=0)
+
+    PREVIEW_LIFETIME = datetime.timedelta(days=1)
+
+    objects = LearnerImportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("learner import")
+        verbose_name_plural = _("learner imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.cohort} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class ReflectionPrompt(models.Model):

@@ -18,6 +18,7 @@ from programs.models import (
     Cohort,
     Enrolment,
     Invitation,
+    LearnerImport,
     LearningGoal,
     Method,
     Pairing,
@@ -532,8 +533,9 @@ def enrolment_import(
 ) -> tuple[list[Enrolment], list[Invitation]]:
     """Enrol the organisation's own people and invite everyone new to it, all or nothing.
 
-    `rows` come from `programs.imports.check_rows` and must carry no errors. Coaches the
-    preview showed going over capacity take the learners only with `allow_over_capacity`.
+    `rows` come from `programs.imports.check_rows` and must carry no errors; rows skipped as
+    already in the group are left alone. Coaches the preview showed going over capacity take
+    the learners only with `allow_over_capacity`.
     """
     if any(row.errors for row in rows):
         raise ValidationError(_("Fix the rows with errors before importing."))
@@ -546,6 +548,8 @@ def enrolment_import(
     }
     enrolments, invitations = [], []
     for row in rows:
+        if row.is_skipped:
+            continue  # already in this group
         started_on = datetime.date.fromisoformat(row.started_on)
         coach = coaches.get(row.coach_email)
         if row.is_new_user:
@@ -572,6 +576,62 @@ def enrolment_import(
                 allow_over_capacity=True,
             )
         )
+    return enrolments, invitations
+
+
+class AlreadyImported(Exception):
+    """This previewed list was imported before: nothing is written twice."""
+
+
+def learner_import_create(*, cohort: Cohort, rows: list, actor: User) -> LearnerImport:
+    """Keep a checked list until its preview is confirmed: only the rows to import, none
+    with an error (what PostgreSQL could not store, such as a NUL, never gets this far).
+    Previews left unconfirmed for a day are removed on the way."""
+    if any(row.errors for row in rows):
+        raise ValidationError(_("Fix the rows with errors before importing."))
+    LearnerImport.objects.stale().delete()
+    return LearnerImport.objects.create(
+        cohort=cohort,
+        rows=[row.as_dict() for row in rows if not row.is_skipped],
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def learner_import_confirm(
+    *,
+    learner_import: LearnerImport,
+    rows: list,
+    actor: User,
+    site_url: str,
+    allow_over_capacity=False,
+) -> tuple[list[Enrolment], list[Invitation]]:
+    """Import a previewed list once: the first confirm claims it, any later or simultaneous
+    one raises AlreadyImported. If the import fails, the claim is rolled back with it.
+
+    `rows` are the preview's rows checked again by `programs.imports.check_rows`.
+    """
+    # A conditional UPDATE: a second confirm at the same moment waits for this row's lock,
+    # then finds imported_at set and claims nothing.
+    now = timezone.now()
+    claimed = LearnerImport.objects.filter(pk=learner_import.pk, imported_at__isnull=True).update(
+        imported_at=now
+    )
+    if not claimed:
+        raise AlreadyImported
+    enrolments, invitations = enrolment_import(
+        cohort=learner_import.cohort,
+        rows=rows,
+        site_url=site_url,
+        invited_by=actor,
+        allow_over_capacity=allow_over_capacity,
+    )
+    learner_import.imported_at = now
+    learner_import.enrolled_count = len(enrolments)
+    learner_import.invited_count = len(invitations)
+    # The people are now in the group; the list itself need not be kept.
+    learner_import.rows = []
+    learner_import.save(update_fields=["imported_at", "enrolled_count", "invited_count", "rows"])
     return enrolments, invitations
 
 

@@ -41,6 +41,11 @@ urlpatterns = [
     path("uitnodiging/<str:token>/", views.invitation_accept, name="invitation-accept"),
     path("groepen/<int:pk>/importeren/", views.cohort_import, name="cohort-import"),
     path(
+        "groepen/<int:pk>/importeren/sjabloon/",
+        views.cohort_import_template,
+        name="cohort-import-template",
+    ),
+    path(
         "groepen/<int:pk>/importeren/bevestigen/",
         views.cohort_import_confirm,
         name="cohort-import-confirm",

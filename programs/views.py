@@ -7,13 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST, require_safe
 from django_htmx.http import retarget
 
 from programs import imports, selectors, services
@@ -36,6 +37,7 @@ from programs.models import (
     Cohort,
     Enrolment,
     Invitation,
+    LearnerImport,
     LearningGoal,
     Method,
     Program,
@@ -426,58 +428,113 @@ def enrolment_end(request, pk):
     return render(request, "programs/enrolment_end.html", {"form": form, "enrolment": enrolment})
 
 
-def _import_key(cohort) -> str:
-    return f"programs:import:{cohort.pk}"
+# An upload's body may be a little larger than the file: the multipart headers around it.
+MAX_IMPORT_REQUEST_BYTES = imports.MAX_FILE_BYTES + 64 * 1024
 
 
-def _import_page(request, cohort, *, rows=None, form=None):
+def _import_page(
+    request, cohort, *, rows=None, form=None, learner_import=None, refusal="", status=200
+):
     """The upload form, with the preview of the checked rows once there are any."""
     context = {
         "cohort": cohort,
         "program": cohort.program,
         "form": form if form is not None else ImportUploadForm(),
         "rows": rows,
+        "learner_import": learner_import,
+        "refusal": refusal,
         "error_count": sum(1 for row in rows or [] if row.errors),
+        "new_count": sum(1 for row in rows or [] if not row.is_skipped),
+        "skipped_count": sum(1 for row in rows or [] if row.is_skipped),
         "capacity_warnings": imports.capacity_warnings(rows, cohort) if rows else [],
     }
-    return render(request, "programs/cohort_import.html", context)
+    return render(request, "programs/cohort_import.html", context, status=status)
 
 
+def _body_too_large(request) -> bool:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_IMPORT_REQUEST_BYTES
+    except ValueError:
+        return True
+
+
+# The upload's size is checked before anything reads the body: CsrfViewMiddleware reads
+# request.POST (and so writes the upload to memory or disk) before the view runs, so the view
+# is exempt from the middleware and applies the same CSRF check itself, right after the size.
+@csrf_exempt
 @login_required
 def cohort_import(request, pk):
-    """Upload a learner list and show every row with its errors; nothing is written yet."""
+    """Upload a learner list and show every row with its errors; nothing is imported yet."""
     cohort = _cohort_for(request, pk)
+    if request.method == "POST" and _body_too_large(request):
+        return _import_page(request, cohort, refusal=imports.too_large_message(), status=413)
+    return _cohort_import_checked(request, cohort)
+
+
+@csrf_protect
+def _cohort_import_checked(request, cohort):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         rows = imports.check_rows(form.rows, cohort)
-        request.session[_import_key(cohort)] = {"rows": [row.as_dict() for row in rows]}
-        return _import_page(request, cohort, rows=rows)
+        learner_import = None
+        if not any(row.errors for row in rows) and not all(row.is_skipped for row in rows):
+            learner_import = services.learner_import_create(
+                cohort=cohort, rows=rows, actor=request.user
+            )
+        return _import_page(request, cohort, rows=rows, learner_import=learner_import)
     return _import_page(request, cohort, form=form)
+
+
+@login_required
+@require_safe
+def cohort_import_template(request, pk):
+    """The spreadsheet to fill in: Dutch or English headers, an example row, notes."""
+    cohort = _cohort_for(request, pk)
+    response = HttpResponse(imports.template_xlsx(cohort), content_type=imports.XLSX_CONTENT_TYPE)
+    filename = _("learners") + ".xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @login_required
 @require_POST
 def cohort_import_confirm(request, pk):
-    """Import the previewed rows, checked once more: all of them, or none."""
+    """Import the previewed rows, checked once more: all of them, or none, and only once."""
     cohort = _cohort_for(request, pk)
-    stored = request.session.get(_import_key(cohort))
-    if not stored:
+    learner_import = (
+        LearnerImport.objects.filter(cohort=cohort, token=request.POST.get("token", ""))
+        .exclude(pk__in=LearnerImport.objects.stale().values("pk"))
+        .first()
+    )
+    if learner_import is None:
         messages.error(request, _("Upload the file again; the preview has expired."))
         return redirect("programs:cohort-import", pk=cohort.pk)
-    rows = imports.check_rows([imports.ImportRow(**row) for row in stored["rows"]], cohort)
+    rows = imports.check_rows([imports.ImportRow(**row) for row in learner_import.rows], cohort)
     try:
-        enrolments, invitations = services.enrolment_import(
-            cohort=cohort,
+        enrolments, invitations = services.learner_import_confirm(
+            learner_import=learner_import,
             rows=rows,
+            actor=request.user,
             site_url=settings.SITE_URL,
-            invited_by=request.user,
             allow_over_capacity=request.POST.get("over_capacity_ok") == "on",
         )
+    except services.AlreadyImported:
+        # Say what the first confirm did: after a double tap this is the page one sees.
+        learner_import.refresh_from_db()
+        message = _(
+            "This list has already been imported (%(enrolled)s enrolled, %(invited)s invited); "
+            "nothing was added now."
+        )
+        counts = {
+            "enrolled": learner_import.enrolled_count,
+            "invited": learner_import.invited_count,
+        }
+        messages.info(request, message % counts)
+        return redirect("programs:cohort-detail", pk=cohort.pk)
     except ValidationError as error:
         # Something changed since the preview (say, a coach lost the role): show it again.
         messages.error(request, " ".join(error.messages))
-        return _import_page(request, cohort, rows=rows)
-    del request.session[_import_key(cohort)]
+        return _import_page(request, cohort, rows=rows, learner_import=learner_import)
     enrolled = ngettext(
         "%(count)s learner enrolled.", "%(count)s learners enrolled.", len(enrolments)
     )

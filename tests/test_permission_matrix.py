@@ -137,6 +137,8 @@ MATRIX = {
     ("programs:enrolment-end",          POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("programs:cohort-import",          GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("programs:cohort-import",          POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:cohort-import-template", GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:cohort-import-template", POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
     ("programs:cohort-import-confirm",  GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
     ("programs:cohort-import-confirm",  POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404),
     # An invitation's link, for someone new to the organisation: the visitor without an
@@ -209,6 +211,7 @@ URL_OBJECT = {
     "programs:cohort-import": "cohort",
     "programs:cohort-close": "cohort",
     "programs:enrolment-end": "enrolment",
+    "programs:cohort-import-template": "cohort",
     "programs:cohort-import-confirm": "cohort",
     "programs:invitation-accept": "invitation",
     "coaching:progress": "enrolment",

@@ -1,3 +1,5 @@
+import unicodedata
+
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.template import loader
@@ -19,7 +21,16 @@ class LoginForm(auth_forms.AuthenticationForm):
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's reset form, with the e-mail sent by a worker instead of the request."""
+    """Django's reset form, with the e-mail sent by a worker instead of the request, and also
+    for people who never set a password (an account made without one, an invitation that
+    ran out): "forgot password" is how they choose their first."""
+
+    def get_users(self, email):
+        # Django leaves out accounts without a usable password, for sites where such people
+        # log in elsewhere (single sign-on). Here a password is the only way in.
+        wanted = unicodedata.normalize("NFKC", email).casefold()
+        users = User.objects.filter(email__iexact=email, is_active=True)
+        return (u for u in users if unicodedata.normalize("NFKC", u.email).casefold() == wanted)
 
     def send_mail(
         self,

@@ -5,6 +5,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -50,7 +51,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person who logs in with an e-mail address; may belong to several organisations."""
 
     email = models.EmailField(_("e-mail address"), unique=True)
-    name = models.CharField(_("name"), max_length=150)
+    # PostgreSQL cannot store a NUL character: refused as a validation error, not a crash.
+    name = models.CharField(
+        _("name"), max_length=150, validators=[ProhibitNullCharactersValidator()]
+    )
     language = models.CharField(
         _("preferred language"),
         max_length=10,
@@ -209,7 +213,9 @@ class Membership(models.Model):
     is_manager = models.BooleanField(_("L&D manager"), default=False)
     is_coach = models.BooleanField(_("coach"), default=False)
     is_learner = models.BooleanField(_("learner"), default=False)
-    team = models.CharField(_("team"), max_length=100, blank=True)
+    team = models.CharField(
+        _("team"), max_length=100, blank=True, validators=[ProhibitNullCharactersValidator()]
+    )
     coach_capacity = models.PositiveSmallIntegerField(
         _("coach capacity"),
         null=True,

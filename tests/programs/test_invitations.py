@@ -90,7 +90,5 @@ def test_the_preview_names_coaches_going_over_capacity_and_confirm_needs_the_box
     refused = confirm(client, cohort).content.decode()
     assert "Bevestig dat coaches boven hun capaciteit mogen gaan." in refused
     assert not Enrolment.objects.exists()
-    client.post(
-        reverse("programs:cohort-import-confirm", args=[cohort.pk]), {"over_capacity_ok": "on"}
-    )
+    confirm(client, cohort, over_capacity_ok="on")
     assert Pairing.objects.filter(coach=coach).count() == 2

@@ -427,7 +427,7 @@ def test_someone_already_invited_to_the_program_is_a_row_error(program, cohort, 
     invite(CohortFactory(program=program, name="Voorjaar"), manager)
     row = imports.ImportRow(line=2, email="nina@example.nl", name="Nina Kok")
     [checked] = imports.check_rows([row], cohort)
-    assert checked.errors == ["Al uitgenodigd voor dit programma."]
+    assert checked.errors == ["Al uitgenodigd voor een andere groep van dit programma."]
 
 
 def test_someone_who_accepted_and_stopped_can_be_imported_again(cohort, manager):

@@ -25,6 +25,7 @@ def admin_client(client):
         "programs/cohort",
         "programs/enrolment",
         "programs/pairing",
+        "programs/learnerimport",
         "coaching/feedbackmoment",
         "coaching/signoff",
     ],

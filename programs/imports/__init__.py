@@ -1,0 +1,37 @@
+"""The learner import: a spreadsheet as people save it, checked row by row before anything
+is written. `reading` turns an upload into rows of text, `checking` finds the header and
+checks each learner by the models' rules, `template` writes the spreadsheet to start from."""
+
+from programs.imports.checking import (
+    ImportRow,
+    capacity_warnings,
+    check_rows,
+    parse_date,
+    read_rows,
+    rows_from_table,
+)
+from programs.imports.reading import (
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    ImportFileError,
+    read_table,
+    too_large_message,
+)
+from programs.imports.template import EXAMPLE_EMAIL, XLSX_CONTENT_TYPE, template_xlsx
+
+__all__ = [
+    "EXAMPLE_EMAIL",
+    "MAX_FILE_BYTES",
+    "MAX_ROWS",
+    "ImportFileError",
+    "ImportRow",
+    "capacity_warnings",
+    "check_rows",
+    "parse_date",
+    "read_rows",
+    "read_table",
+    "rows_from_table",
+    "template_xlsx",
+    "too_large_message",
+    "XLSX_CONTENT_TYPE",
+]
