@@ -502,7 +502,8 @@ def cohort_import_confirm(request, pk):
     """Import the previewed rows, checked once more: all of them, or none, and only once."""
     cohort = _cohort_for(request, pk)
     learner_import = (
-        LearnerImport.objects.filter(cohort=cohort, token=request.POST.get("token", ""))
+        LearnerImport.objects.visible_to(request.user)
+        .filter(cohort=cohort, token=request.POST.get("token", ""))
         .exclude(pk__in=LearnerImport.objects.stale().values("pk"))
         .first()
     )
