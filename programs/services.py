@@ -583,10 +583,12 @@ class AlreadyImported(Exception):
     """This previewed list was imported before: nothing is written twice."""
 
 
+@transaction.atomic
 def learner_import_create(*, cohort: Cohort, rows: list, actor: User) -> LearnerImport:
-    """Keep a checked list until its preview is confirmed: only the rows to import, none
-    with an error (what PostgreSQL could not store, such as a NUL, never gets this far).
+    """A manager's checked list, kept until its preview is confirmed: only the rows to import,
+    none with an error (what PostgreSQL could not store, such as a NUL, never gets this far).
     Previews left unconfirmed for a day are removed on the way."""
+    _ensure_manager(actor, cohort.program)
     if any(row.errors for row in rows):
         raise ValidationError(_("Fix the rows with errors before importing."))
     LearnerImport.objects.stale().delete()
@@ -609,8 +611,10 @@ def learner_import_confirm(
     """Import a previewed list once: the first confirm claims it, any later or simultaneous
     one raises AlreadyImported. If the import fails, the claim is rolled back with it.
 
-    `rows` are the preview's rows checked again by `programs.imports.check_rows`.
+    `rows` are the preview's rows checked again by `programs.imports.check_rows`; `actor`
+    manages the group.
     """
+    _ensure_manager(actor, learner_import.cohort.program)
     # A conditional UPDATE: a second confirm at the same moment waits for this row's lock,
     # then finds imported_at set and claims nothing.
     now = timezone.now()

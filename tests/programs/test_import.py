@@ -7,6 +7,7 @@ import tracemalloc
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.http.multipartparser import MultiPartParser
@@ -293,6 +294,21 @@ def test_a_second_confirm_says_already_imported_and_writes_nothing(client, manag
     assert Invitation.objects.count() == 1
     imported = LearnerImport.objects.get()
     assert (imported.invited_count, imported.created_by) == (1, manager)
+
+
+def test_only_a_manager_of_the_group_keeps_or_confirms_an_import(manager, coach, cohort):
+    rows = imports.check_rows(
+        [imports.ImportRow(line=2, email="nina@example.nl", name="Nina Kok")], cohort
+    )
+    with pytest.raises(ValidationError):
+        services.learner_import_create(cohort=cohort, rows=rows, actor=coach)
+    learner_import = services.learner_import_create(cohort=cohort, rows=rows, actor=manager)
+    with pytest.raises(ValidationError):
+        services.learner_import_confirm(
+            learner_import=learner_import, rows=rows, actor=coach, site_url="http://x"
+        )
+    assert not Invitation.objects.exists()
+    assert LearnerImport.objects.get().imported_at is None
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="two connections at once")
