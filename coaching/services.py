@@ -20,7 +20,7 @@ from coaching.models import (
 )
 from programs.choices import EndReason
 from programs.models import ChecklistItem, Enrolment, LearningGoal
-from programs.services import enrolment_finish, ensure_running
+from programs.services import enrolment_record_end, ensure_running
 from werkplek.models import User
 
 # A learner reflects within two days of a feedback moment.
@@ -261,6 +261,6 @@ def enrolment_mark_independent(
                 % {"date": reached.strftime("%d-%m-%Y")}
             }
         )
-    return enrolment_finish(
+    return enrolment_record_end(
         actor=actor, enrolment=enrolment, reason=EndReason.INDEPENDENT, ended_on=on
     )

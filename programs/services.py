@@ -81,7 +81,7 @@ def _check_end_date(enrolment: Enrolment, ended_on: datetime.date) -> None:
 
 
 @transaction.atomic
-def enrolment_finish(
+def enrolment_record_end(
     *, actor: User, enrolment: Enrolment, reason: str, ended_on: datetime.date
 ) -> Enrolment:
     """Record that an enrolment ended on `ended_on` (its last day) and why, by `actor`.
@@ -112,7 +112,7 @@ def enrolment_end(
         raise ValidationError(
             {"reason": _("Mark a learner independent on their progress page, once it is reached.")}
         )
-    return enrolment_finish(actor=actor, enrolment=enrolment, reason=reason, ended_on=ended_on)
+    return enrolment_record_end(actor=actor, enrolment=enrolment, reason=reason, ended_on=ended_on)
 
 
 @transaction.atomic
@@ -128,7 +128,7 @@ def cohort_close(*, actor: User, cohort: Cohort, reason: str, ended_on: datetime
         )
     running = list(cohort.enrolments.filter(ended_on__isnull=True).select_related("learner"))
     for enrolment in running:
-        enrolment_finish(actor=actor, enrolment=enrolment, reason=reason, ended_on=ended_on)
+        enrolment_record_end(actor=actor, enrolment=enrolment, reason=reason, ended_on=ended_on)
     cohort.closed_on = ended_on
     cohort.full_clean()
     cohort.save(update_fields=["closed_on"])
