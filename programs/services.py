@@ -587,8 +587,12 @@ class AlreadyImported(Exception):
 def learner_import_create(*, cohort: Cohort, rows: list, actor: User) -> LearnerImport:
     """A manager's checked list, kept until its preview is confirmed: only the rows to import,
     none with an error (what PostgreSQL could not store, such as a NUL, never gets this far).
-    Previews left unconfirmed for a day are removed on the way."""
+    Previews left unconfirmed for a day are removed on the way. A group that cannot take the
+    learners (closed, or its program archived) is refused here, before the preview offers
+    to import."""
     _ensure_manager(actor, cohort.program)
+    _ensure_editable(cohort.program)
+    _ensure_open(cohort)
     if any(row.errors for row in rows):
         raise ValidationError(_("Fix the rows with errors before importing."))
     LearnerImport.objects.stale().delete()

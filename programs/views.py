@@ -478,9 +478,12 @@ def _cohort_import_checked(request, cohort):
         rows = imports.check_rows(form.rows, cohort)
         learner_import = None
         if not any(row.errors for row in rows) and not all(row.is_skipped for row in rows):
-            learner_import = services.learner_import_create(
-                cohort=cohort, rows=rows, actor=request.user
-            )
+            try:
+                learner_import = services.learner_import_create(
+                    cohort=cohort, rows=rows, actor=request.user
+                )
+            except ValidationError as error:
+                return _import_page(request, cohort, rows=rows, refusal=" ".join(error.messages))
         return _import_page(request, cohort, rows=rows, learner_import=learner_import)
     return _import_page(request, cohort, form=form)
 
