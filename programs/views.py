@@ -408,9 +408,7 @@ def cohort_close(request, pk):
 @login_required
 def enrolment_end(request, pk):
     """End one learner's enrolment for a reason other than independence."""
-    enrolments = Enrolment.objects.running().filter(
-        cohort__in=Cohort.objects.managed_by(request.user)
-    )
+    enrolments = Enrolment.objects.running().managed_by(request.user)
     enrolment = get_object_or_404(enrolments.select_related("learner", "cohort__program"), pk=pk)
     form = EndForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
