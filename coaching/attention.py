@@ -187,7 +187,7 @@ def enrolment_statuses(
         for row in Reflection.objects.filter(enrolment__in=ids)
         .values("enrolment")
         .annotate(
-            overdue=Count("pk", filter=Q(submitted_at__isnull=True, due_on__lt=on), distinct=True),
+            overdue=Count("pk", filter=Reflection.overdue_q(on), distinct=True),
             unread=Count(
                 "pk", filter=Q(submitted_at__isnull=False, reactions__isnull=True), distinct=True
             ),
