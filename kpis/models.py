@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, ProhibitNullCharactersVali
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from kpis.choices import Cadence, Direction, SubjectLevel
@@ -170,6 +171,15 @@ class KPI(models.Model):
         """The start of this KPI's period that holds `day`."""
         return period_start(self.cadence, day)
 
+    def period_label(self, start: datetime.date) -> str:
+        """The period starting on `start` in words: "week 42, 2026", "October 2026", "Q4 2026"."""
+        if self.cadence == Cadence.WEEK:
+            year, week, _day = start.isocalendar()
+            return _("week %(week)s, %(year)s") % {"week": week, "year": year}
+        if self.cadence == Cadence.MONTH:
+            return formats.date_format(start, "F Y")
+        return _("Q%(quarter)s %(year)s") % {"quarter": (start.month + 2) // 3, "year": start.year}
+
     def range_error(self, value: Decimal) -> str | None:
         """Why `value` cannot be a value of this KPI (outside its range, too many decimals),
         or None."""
@@ -325,6 +335,10 @@ class Measurement(models.Model):
         super().clean()
         if self.kpi_id:
             self.subject_level = self.kpi.subject_level
+
+    @property
+    def period_label(self) -> str:
+        return self.kpi.period_label(self.period_start)
 
     @property
     def subject(self):
