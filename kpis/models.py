@@ -79,7 +79,7 @@ class KPI(models.Model):
         help_text=_("How many digits after the decimal comma a value has."),
     )
     subject_level = models.CharField(_("measured per"), max_length=20, choices=SubjectLevel.choices)
-    cadence = models.CharField(_("measured"), max_length=10, choices=Cadence.choices)
+    cadence = models.CharField(_("how often"), max_length=10, choices=Cadence.choices)
     baseline_value = models.DecimalField(_("baseline"), null=True, blank=True, **VALUE_DIGITS)
     baseline_on = models.DateField(
         _("baseline date"), null=True, blank=True, validators=[validate_plausible_date]

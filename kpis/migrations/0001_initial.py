@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
                 ('direction', models.CharField(choices=[('higher', 'higher is better'), ('lower', 'lower is better')], default='higher', max_length=10, verbose_name='direction')),
                 ('decimals', models.PositiveSmallIntegerField(default=0, help_text='How many digits after the decimal comma a value has.', validators=[django.core.validators.MaxValueValidator(4)], verbose_name='decimals')),
                 ('subject_level', models.CharField(choices=[('learner', 'learner'), ('team', 'team'), ('group', 'group'), ('program', 'program'), ('organization', 'organisation')], max_length=20, verbose_name='measured per')),
-                ('cadence', models.CharField(choices=[('week', 'every week'), ('month', 'every month'), ('quarter', 'every quarter')], max_length=10, verbose_name='measured')),
+                ('cadence', models.CharField(choices=[('week', 'every week'), ('month', 'every month'), ('quarter', 'every quarter')], max_length=10, verbose_name='how often')),
                 ('baseline_value', models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True, verbose_name='baseline')),
                 ('baseline_on', models.DateField(blank=True, null=True, validators=[programs.models.validate_plausible_date], verbose_name='baseline date')),
                 ('target_value', models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True, verbose_name='target')),
