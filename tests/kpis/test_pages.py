@@ -190,9 +190,9 @@ def test_a_learner_level_value_names_the_learner_by_e_mail(signed_in, organizati
 def test_in_english_a_decimal_point_and_a_comma_both_work(signed_in, kpi, manager):
     manager.language = "en"
     manager.save()
-    signed_in.cookies.load({"django_language": "en"})
-    enter(signed_in, kpi, value="112.5")
-    enter(signed_in, kpi, period="2026-09-02", value="98,5")
+    assert "Measurement saved." in enter(signed_in, kpi, value="112.5").content.decode()
+    html = enter(signed_in, kpi, period="2026-09-02", value="98,5").content.decode()
+    assert "98.5 orderregels per uur" in html and "September 2026" in html
     assert sorted(Measurement.objects.values_list("value", flat=True)) == [
         Decimal("98.5"),
         Decimal("112.5"),
