@@ -28,8 +28,9 @@ KPI_FIELDS = {
     "min_value",
     "max_value",
 }
-# What each value means depends on these: once a KPI has values they stay as they are.
-FIXED_ONCE_MEASURED = ("subject_level", "cadence")
+# What each value means depends on these (what it is about, which period, the program its
+# groups belong to): once a KPI has values they stay as they are.
+FIXED_ONCE_MEASURED = ("subject_level", "cadence", "program")
 
 
 def _ensure_manager(actor: User, organization: Organization) -> None:
@@ -67,8 +68,8 @@ def kpi_create(*, actor: User, organization: Organization, **fields) -> KPI:
 
 @transaction.atomic
 def kpi_update(*, actor: User, kpi: KPI, **fields) -> KPI:
-    """A manager changes a KPI's definition; what it is measured per and how often stay fixed
-    once it has measurements, since every value was recorded in those terms."""
+    """A manager changes a KPI's definition; what it is measured per, how often and for which
+    program stay fixed once it has measurements, since every value was recorded in those terms."""
     _ensure_manager(actor, kpi.organization)
     kpi = KPI.objects.select_for_update().get(pk=kpi.pk)
     fixed = [f for f in FIXED_ONCE_MEASURED if f in fields and fields[f] != getattr(kpi, f)]

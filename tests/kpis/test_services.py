@@ -110,14 +110,21 @@ def test_a_kpi_program_must_be_of_the_same_organisation(organization, manager, o
     assert "program" in error.value.message_dict
 
 
-def test_level_and_cadence_stay_fixed_once_a_kpi_has_measurements(kpi, manager):
+def test_level_cadence_and_program_stay_fixed_once_a_kpi_has_measurements(
+    kpi, manager, organization
+):
     services.kpi_update(actor=manager, kpi=kpi, cadence=Cadence.QUARTER, name="Regels per uur")
     record(kpi, manager, value=Decimal("80"))
     with pytest.raises(ValidationError) as error:
         services.kpi_update(actor=manager, kpi=kpi, cadence=Cadence.MONTH)
     assert "cadence" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        services.kpi_update(
+            actor=manager, kpi=kpi, program=ProgramFactory(organization=organization)
+        )
+    assert "program" in error.value.message_dict
     kpi.refresh_from_db()
-    assert (kpi.cadence, kpi.name) == (Cadence.QUARTER, "Regels per uur")
+    assert (kpi.cadence, kpi.name, kpi.program) == (Cadence.QUARTER, "Regels per uur", None)
 
 
 # Periods
