@@ -204,4 +204,4 @@ def test_the_list_shows_the_managers_kpis_only(signed_in, kpi, other_organizatio
     MeasurementFactory(kpi=kpi)
     html = signed_in.get(reverse("kpis:list")).content.decode()
     assert "Orderregels per uur" in html and "Van een ander" not in html
-    assert "1 meting" in html
+    assert "1 meting, laatste: oktober 2026" in html
