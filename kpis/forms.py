@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kpis.choices import SubjectLevel
 from kpis.models import KPI, MAX_DECIMALS, VALUE_DIGITS
+from kpis.services import FIXED_ONCE_MEASURED
 from programs.forms import DateInput
 from programs.models import Cohort, Program
 from werkplek.models import Membership, Organization, User
@@ -113,6 +114,10 @@ class KPIForm(forms.ModelForm):
         self.fields["program"].queryset = Program.objects.filter(
             organization__in=organizations
         ).order_by("name")
+        if self.instance.pk and self.instance.measurements.exists():
+            for name in FIXED_ONCE_MEASURED:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Fixed: this KPI has measurements.")
 
     def clean(self):
         cleaned = super().clean()

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from kpis.choices import SubjectLevel
 from kpis.models import KPI, SUBJECT_FIELDS, Measurement
-from programs.models import Cohort, Program
+from programs.models import Cohort, Program, validate_plausible_date
 from werkplek.models import Membership, Organization, User
 
 KPI_FIELDS = {
@@ -140,6 +140,10 @@ def measurement_record(
     _ensure_manager(actor, kpi.organization)
     subject = {"learner": learner, "team": team.strip(), "cohort": cohort, "program": program}
     _check_subject(kpi, subject)
+    try:
+        validate_plausible_date(period)
+    except ValidationError as error:
+        raise ValidationError({"period": error.messages}) from error
     if period > timezone.localdate():
         raise ValidationError(
             {"period": _("A measurement is about the past: choose today or earlier.")}

@@ -1,6 +1,7 @@
 """A manager defines KPIs and enters their values in the browser, in Dutch as typed."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -111,6 +112,13 @@ def test_the_edit_form_shows_values_with_a_decimal_comma_and_saves_changes(signe
     assert response.status_code == 302
     kpi.refresh_from_db()
     assert (kpi.name, kpi.unit) == ("Regels per uur", "regels/uur")
+
+
+def test_a_measured_kpi_shows_its_level_cadence_and_program_as_fixed(signed_in, kpi):
+    MeasurementFactory(kpi=kpi)
+    html = signed_in.get(reverse("kpis:update", args=[kpi.pk])).content.decode()
+    assert html.count("Vast: deze KPI heeft metingen.") == 3
+    assert re.search(r'<select name="cadence"[^>]* disabled', html)
 
 
 def test_a_kpi_form_with_a_mistake_keeps_what_was_typed(signed_in):

@@ -173,6 +173,12 @@ def test_a_value_for_a_future_day_is_refused(kpi, manager):
     ]
 
 
+def test_a_value_for_a_day_long_ago_is_refused_as_a_typing_mistake(kpi, manager):
+    with pytest.raises(ValidationError) as error:
+        record(kpi, manager, period=datetime.date(1926, 10, 1), value=Decimal("80"))
+    assert error.value.message_dict["period"] == ["Enter a date between 2000 and 2099."]
+
+
 def test_today_is_not_in_the_future(kpi, manager):
     assert record(kpi, manager, period=timezone.localdate(), value=Decimal("80"))
 
