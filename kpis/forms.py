@@ -185,8 +185,9 @@ class MeasurementForm(forms.Form):
             programs = Program.objects.filter(organization=kpi.organization_id)
             if kpi.program_id:
                 programs = programs.filter(pk=kpi.program_id)
+            # A KPI of one program is measured for that program: chosen already.
             self.fields["program"] = forms.ModelChoiceField(
-                label=_("Program"), queryset=programs.order_by("name")
+                label=_("Program"), queryset=programs.order_by("name"), initial=kpi.program_id
             )
         self.fields["value"].help_text = _("A decimal comma is fine: 112,5.")
         self.helper = FormHelper()
