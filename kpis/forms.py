@@ -19,7 +19,8 @@ from werkplek.models import Membership, Organization, User
 def normalise_number(text: str) -> str:
     """A number as people type it, in the notation Python reads: "112,5" and "112.5" are
     112.5; with both marks ("1.234,5", "1,234.5") the last one is the decimal mark; a mark
-    that appears twice ("1.234.567") separates thousands."""
+    that appears twice ("1.234.567") separates thousands, and so does a single mark that is
+    not the language's decimal mark before exactly three digits (Dutch "1.250" is 1250)."""
     text = re.sub(r"[\s\u00a0']", "", text)
     marks = [mark for mark in ",." if mark in text]
     if len(marks) == 2:
@@ -28,6 +29,9 @@ def normalise_number(text: str) -> str:
         return text.replace(thousands, "").replace(decimal, ".")
     if marks and text.count(marks[0]) > 1:
         return text.replace(marks[0], "")
+    if marks and marks[0] != formats.get_format("DECIMAL_SEPARATOR"):
+        if re.fullmatch(r"[+-]?\d{1,3}" + re.escape(marks[0]) + r"\d{3}", text):
+            return text.replace(marks[0], "")
     return text.replace(",", ".")
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 
 from kpis.choices import Cadence, SubjectLevel
@@ -60,6 +60,21 @@ def enter(client, kpi, **data):
 )
 def test_numbers_are_read_as_people_type_them(typed, read):
     assert normalise_number(typed) == read
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "read"),
+    [
+        ("nl", "1.250", "1250"),  # a Dutch thousands mark
+        ("nl", "1,250", "1.250"),
+        ("nl", "1.25", "1.25"),  # not three digits after it: a decimal point
+        ("en", "1,250", "1250"),
+        ("en", "1.250", "1.250"),
+    ],
+)
+def test_a_lone_mark_before_three_digits_follows_the_language(language, typed, read):
+    with translation.override(language):
+        assert normalise_number(typed) == read
 
 
 def test_a_manager_defines_a_kpi_with_decimal_commas(signed_in, organization, program):
