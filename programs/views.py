@@ -351,13 +351,24 @@ def cohort_detail(request, pk):
 
 
 COACH_CHOICES = 8
+# The largest id a BigAutoField holds: a longer number posted by hand matches no one.
+MAX_DATABASE_ID = 2**63 - 1
+
+
+def _database_id(value) -> int | None:
+    """The id in a raw form value, or None when it is none: only ASCII digits count ("²"
+    is a digit to Python, not to int()), and only as far as the database can store."""
+    value = str(value or "")
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_DATABASE_ID:
+        return None
+    return int(value)
 
 
 def _coach_choices(cohort, *, search, chosen=None):
     """The coach picker's context: at most COACH_CHOICES coaches matching `search`, the chosen
     one kept in view, and whether more match than are shown."""
     search = search.strip()
-    chosen = int(chosen) if str(chosen or "").isdigit() else None
+    chosen = _database_id(chosen)
     coaches = list(
         selectors.coach_candidates(cohort.program.organization, search=search, chosen=chosen)[
             : COACH_CHOICES + 1

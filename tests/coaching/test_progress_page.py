@@ -186,3 +186,16 @@ def test_reflections_are_folded_and_beyond_the_newest_five_folded_together(
     newest, older = section.split("2 oudere reflecties</summary>")
     assert re.findall(r"Reflectie (\d)", newest) == ["7", "6", "5", "4", "3"]
     assert re.findall(r"Reflectie (\d)", older) == ["2", "1"]
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+@pytest.mark.parametrize("page", ["99999999999999999999999", "9" * 400])
+def test_a_page_number_beyond_any_timeline_answers_an_empty_page_not_an_error(
+    client, learner, enrolment, twelve_moments, page, htmx
+):
+    client.force_login(learner)
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    url = reverse("coaching:progress", args=[enrolment.pk])
+    response = client.get(url, {"page": page}, **headers)
+    assert response.status_code == 200
+    assert shifts(response.content.decode()) == []
