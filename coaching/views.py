@@ -232,7 +232,9 @@ def progress(request, pk):
 def mark_independent(request, pk):
     """One tap: the coach or manager says the learner is independent, dated the day the
     last condition was met."""
-    may_mark = Enrolment.objects.coached_by(request.user) | Enrolment.objects.filter(
+    # The coach's ended enrolments too: a second tap answers on the progress page that the
+    # enrolment has ended, not with "page not found".
+    may_mark = Enrolment.objects.coached_now_by(request.user) | Enrolment.objects.filter(
         cohort__in=Cohort.objects.managed_by(request.user)
     )
     enrolment = get_object_or_404(may_mark.select_related("learner"), pk=pk)

@@ -380,6 +380,13 @@ class EnrolmentQuerySet(models.QuerySet):
             pk__in=Pairing.objects.current(on=on).filter(coach=user).values("enrolment")
         )
 
+    def coached_now_by(self, user):
+        """Enrolments the user is the current coach of, running or ended (the last coach of
+        an ended enrolment stays its coach): where a coach's second tap still finds it."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(pk__in=Pairing.objects.current().filter(coach=user).values("enrolment"))
+
     def learning(self, user):
         """The user's own running enrolments: the ones they reflect and ask feedback in."""
         if not user.is_authenticated:

@@ -24,6 +24,7 @@ from programs.models import (
     Pairing,
     Program,
     ReflectionPrompt,
+    validate_plausible_date,
 )
 from werkplek import services as werkplek_services
 from werkplek.choices import Role
@@ -126,6 +127,11 @@ def cohort_close(*, actor: User, cohort: Cohort, reason: str, ended_on: datetime
         raise ValidationError(
             {"reason": _("Mark learners independent on their progress pages before closing.")}
         )
+    # Each running enrolment checks the day against its own start; a group with none left
+    # still closes on a day that has come, not in the future or another age.
+    if ended_on > timezone.localdate():
+        raise ValidationError({"ended_on": _("Choose today or an earlier day.")})
+    validate_plausible_date(ended_on)
     running = list(cohort.enrolments.filter(ended_on__isnull=True).select_related("learner"))
     for enrolment in running:
         enrolment_finish(actor=actor, enrolment=enrolment, reason=reason, ended_on=ended_on)

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -399,6 +400,14 @@ def cohort_coaches(request, pk):
 def cohort_close(request, pk):
     """Close a group: every running enrolment in it ends for one reason on one day."""
     cohort = _cohort_for(request, pk)
+    if cohort.closed_on:
+        # A second tap, or an old tab: say what the first did.
+        message = _("%(group)s was already closed on %(date)s.")
+        messages.info(
+            request,
+            message % {"group": cohort.name, "date": date_format(cohort.closed_on, "DATE_FORMAT")},
+        )
+        return redirect("programs:cohort-detail", pk=cohort.pk)
     form = EndForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         ended = run_service(
@@ -419,10 +428,17 @@ def cohort_close(request, pk):
 @login_required
 def enrolment_end(request, pk):
     """End one learner's enrolment for a reason other than independence."""
-    enrolments = Enrolment.objects.running().filter(
-        cohort__in=Cohort.objects.managed_by(request.user)
-    )
+    enrolments = Enrolment.objects.filter(cohort__in=Cohort.objects.managed_by(request.user))
     enrolment = get_object_or_404(enrolments.select_related("learner", "cohort__program"), pk=pk)
+    if enrolment.ended_on:
+        # A second tap, or an old tab: nothing left to end; the progress page shows the ending.
+        message = _("The enrolment of %(name)s already ended on %(date)s.")
+        messages.info(
+            request,
+            message
+            % {"name": enrolment.learner, "date": date_format(enrolment.ended_on, "DATE_FORMAT")},
+        )
+        return redirect("coaching:progress", pk=enrolment.pk)
     form = EndForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if run_service(
