@@ -20,6 +20,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from programs.choices import STATUS_TRANSITIONS, BuiltinMethod, EndReason, ProgramStatus
+from werkplek.lib.text import has_nul
 from werkplek.models import Organization
 
 MAX_DURATION_WEEKS = 104
@@ -646,6 +647,10 @@ class InvitationQuerySet(models.QuerySet):
         """Invitations to the groups the user manages."""
         return self.filter(cohort__in=Cohort.objects.managed_by(user))
 
+    def with_token(self, token: str):
+        """The invitation of a link's token; none for a token no link holds (a NUL)."""
+        return self.none() if has_nul(token) else self.filter(token=token)
+
 
 class Invitation(models.Model):
     """Someone new to the organisation asked to join a group. Until they accept, the
@@ -720,6 +725,10 @@ class LearnerImportQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Imports into the groups the user manages."""
         return self.filter(cohort__in=Cohort.objects.managed_by(user))
+
+    def with_token(self, token: str):
+        """The preview a confirm form names; none for a token no form holds (a NUL)."""
+        return self.none() if has_nul(token) else self.filter(token=token)
 
 
 class LearnerImport(models.Model):

@@ -44,6 +44,7 @@ from programs.models import (
     Program,
 )
 from werkplek.lib.forms import run_service
+from werkplek.lib.text import search_text
 from werkplek.models import Organization, User
 
 PROGRAMS_PER_PAGE = 25
@@ -368,7 +369,7 @@ def _database_id(value) -> int | None:
 def _coach_choices(cohort, *, search, chosen=None):
     """The coach picker's context: at most COACH_CHOICES coaches matching `search`, the chosen
     one kept in view, and whether more match than are shown."""
-    search = search.strip()
+    search = search_text(search)
     chosen = _database_id(chosen)
     coaches = list(
         selectors.coach_candidates(cohort.program.organization, search=search, chosen=chosen)[
@@ -529,7 +530,8 @@ def cohort_import_confirm(request, pk):
     """Import the previewed rows, checked once more: all of them, or none, and only once."""
     cohort = _cohort_for(request, pk)
     learner_import = (
-        LearnerImport.objects.filter(cohort=cohort, token=request.POST.get("token", ""))
+        LearnerImport.objects.with_token(request.POST.get("token", ""))
+        .filter(cohort=cohort)
         .exclude(pk__in=LearnerImport.objects.stale().values("pk"))
         .first()
     )
@@ -611,7 +613,7 @@ def reflection_prompts(request, pk):
 def invitation_accept(request, token):
     """The link in an invitation: join the group, with a new account if there is none."""
     invitation = get_object_or_404(
-        Invitation.objects.open().select_related("cohort__program__organization"), token=token
+        Invitation.objects.open().with_token(token).select_related("cohort__program__organization")
     )
     user = request.user
     if not user.is_authenticated and User.objects.filter(email=invitation.email).exists():

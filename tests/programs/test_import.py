@@ -653,3 +653,13 @@ def test_an_implausible_start_date_is_a_row_error(client, manager, cohort, date)
     client.force_login(manager)
     response = upload(client, cohort, xlsx([["nina@example.nl", "Nina", "", "", date]]))
     assert "is geen datum" in response.content.decode()
+
+
+def test_a_token_with_a_nul_character_asks_for_the_file_again(client, manager, cohort):
+    # PostgreSQL refuses a NUL in any string: a crafted token is no preview, not a 500.
+    client.force_login(manager)
+    upload(client, cohort, xlsx([["nina@example.nl", "Nina", "", "", ""]]))
+    token = LearnerImport.objects.get().token
+    response = confirm(client, cohort, token=token + "\x00")
+    assert "Upload het bestand opnieuw" in response.content.decode()
+    assert not Invitation.objects.exists()
