@@ -67,11 +67,17 @@ def _ensure_manager(actor: User, program: Program) -> None:
         raise ValidationError(_("Only an L&D manager of the organisation can do this."))
 
 
-def _check_end_date(enrolment: Enrolment, ended_on: datetime.date) -> None:
+def _end_date(enrolment: Enrolment, ended_on: datetime.date) -> datetime.date:
+    """The day an ending is recorded on: `ended_on`, checked. An enrolment that has not
+    started yet (a newcomer who never came, a group called off) ends on its first day: it
+    never ran, and no enrolment ends before it starts."""
     # An ending is recorded when it has happened: an enrolment runs until it is recorded,
     # so a date ahead would leave it running, and counting against capacity, past its end.
-    if ended_on > timezone.localdate():
+    today = timezone.localdate()
+    if ended_on > today:
         raise ValidationError({"ended_on": _("Choose today or an earlier day.")})
+    if enrolment.started_on > today:
+        return enrolment.started_on
     if ended_on < enrolment.started_on:
         raise ValidationError(
             {
@@ -79,6 +85,7 @@ def _check_end_date(enrolment: Enrolment, ended_on: datetime.date) -> None:
                 % {"name": enrolment.learner, "date": enrolment.started_on.strftime("%d-%m-%Y")}
             }
         )
+    return ended_on
 
 
 @transaction.atomic
@@ -94,7 +101,7 @@ def enrolment_finish(
     ensure_running(enrolment)
     if reason not in EndReason.values:
         raise ValidationError({"reason": _("Choose why the enrolment ends.")})
-    _check_end_date(enrolment, ended_on)
+    ended_on = _end_date(enrolment, ended_on)
     enrolment.ended_on, enrolment.end_reason, enrolment.ended_by = ended_on, reason, actor
     enrolment.full_clean()
     enrolment.save(update_fields=["ended_on", "end_reason", "ended_by"])
@@ -122,6 +129,7 @@ def cohort_close(*, actor: User, cohort: Cohort, reason: str, ended_on: datetime
     `reason`, and the group takes no new learners. Returns how many enrolments ended."""
     _ensure_manager(actor, cohort.program)
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    _ensure_editable(cohort.program)
     _ensure_open(cohort)
     if reason == EndReason.INDEPENDENT:
         raise ValidationError(

@@ -236,3 +236,39 @@ def test_a_group_without_running_enrolments_closes_neither_ahead_nor_in_another_
     with pytest.raises(ValidationError, match=message):
         services.cohort_close(actor=manager, cohort=cohort, reason=EndReason.STOPPED, ended_on=on)
     assert Cohort.objects.get(pk=cohort.pk).closed_on is None
+
+
+def test_an_enrolment_that_has_not_started_ends_on_its_first_day(cohort, manager, coach):
+    # A newcomer who never came: the manager ends it today, it never ran.
+    starts = timezone.localdate() + datetime.timedelta(days=7)
+    planned = EnrolmentFactory(cohort=cohort, started_on=starts)
+    services.enrolment_end(
+        actor=manager,
+        enrolment=planned,
+        reason=EndReason.LEFT_ORGANISATION,
+        ended_on=timezone.localdate(),
+    )
+    planned.refresh_from_db()
+    assert (planned.ended_on, planned.end_reason) == (starts, EndReason.LEFT_ORGANISATION)
+
+
+def test_a_group_that_has_not_started_can_be_closed_today(program, manager):
+    starts = timezone.localdate() + datetime.timedelta(days=14)
+    cancelled = Cohort.objects.create(program=program, name="Instroom later", starts_on=starts)
+    planned = EnrolmentFactory(cohort=cancelled)
+    today = timezone.localdate()
+    ended = services.cohort_close(
+        actor=manager, cohort=cancelled, reason=EndReason.STOPPED, ended_on=today
+    )
+    assert ended == 1
+    assert Cohort.objects.get(pk=cancelled.pk).closed_on == today
+    assert Enrolment.objects.get(pk=planned.pk).ended_on == starts
+
+
+def test_a_group_of_an_archived_program_stays_as_it_was(cohort, manager):
+    services.program_change_status(program=cohort.program, status="archived")
+    with pytest.raises(ValidationError, match="gearchiveerd"):
+        services.cohort_close(
+            actor=manager, cohort=cohort, reason=EndReason.STOPPED, ended_on=LAST_DAY
+        )
+    assert Cohort.objects.get(pk=cohort.pk).closed_on is None
