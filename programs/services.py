@@ -62,6 +62,13 @@ def _ensure_open(cohort: Cohort) -> None:
         raise ValidationError(_("This group is closed and takes no new learners."))
 
 
+def ensure_takes_learners(cohort: Cohort) -> None:
+    """Refuse new learners in a closed group or an archived program's: asked before an
+    import is previewed, so that a preview never promises what confirm refuses."""
+    _ensure_editable(cohort.program)
+    _ensure_open(cohort)
+
+
 def _ensure_manager(actor: User, program: Program) -> None:
     if not Program.objects.managed_by(actor).filter(pk=program.pk).exists():
         raise ValidationError(_("Only an L&D manager of the organisation can do this."))
@@ -601,6 +608,7 @@ def learner_import_create(*, cohort: Cohort, rows: list, actor: User) -> Learner
     """Keep a checked list until its preview is confirmed: only the rows to import, none
     with an error (what PostgreSQL could not store, such as a NUL, never gets this far).
     Previews left unconfirmed for a day are removed on the way."""
+    ensure_takes_learners(cohort)
     if any(row.errors for row in rows):
         raise ValidationError(_("Fix the rows with errors before importing."))
     LearnerImport.objects.stale().delete()

@@ -494,6 +494,12 @@ def _body_too_large(request) -> bool:
 def cohort_import(request, pk):
     """Upload a learner list and show every row with its errors; nothing is imported yet."""
     cohort = _cohort_for(request, pk)
+    try:
+        services.ensure_takes_learners(cohort)
+    except ValidationError as error:
+        # An old tab or a bookmark: the group page no longer offers the import.
+        messages.error(request, " ".join(error.messages))
+        return redirect("programs:cohort-detail", pk=cohort.pk)
     if request.method == "POST" and _body_too_large(request):
         return _import_page(request, cohort, refusal=imports.too_large_message(), status=413)
     return _cohort_import_checked(request, cohort)

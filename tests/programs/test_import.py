@@ -7,6 +7,7 @@ import tracemalloc
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.http.multipartparser import MultiPartParser
@@ -663,3 +664,25 @@ def test_a_token_with_a_nul_character_asks_for_the_file_again(client, manager, c
     response = confirm(client, cohort, token=token + "\x00")
     assert "Upload het bestand opnieuw" in response.content.decode()
     assert not Invitation.objects.exists()
+
+
+@pytest.mark.parametrize("ending", ["closed", "archived"])
+def test_a_group_that_takes_no_learners_refuses_the_upload_before_any_preview(
+    client, manager, cohort, ending
+):
+    # An old tab or a bookmark: the group page no longer offers the import.
+    if ending == "closed":
+        services.cohort_close(
+            actor=manager, cohort=cohort, reason="stopped", ended_on=cohort.starts_on
+        )
+        message = "Deze groep is afgesloten"
+    else:
+        services.program_change_status(program=cohort.program, status="archived")
+        message = "gearchiveerd"
+    client.force_login(manager)
+    response = upload(client, cohort, xlsx([["nina@example.nl", "Nina", "", "", ""]]))
+    assert response.url == reverse("programs:cohort-detail", args=[cohort.pk])
+    assert not LearnerImport.objects.exists()
+    assert message in client.get(response.url).content.decode()
+    with pytest.raises(ValidationError, match=message):
+        services.learner_import_create(cohort=cohort, rows=[], actor=manager)
