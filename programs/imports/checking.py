@@ -14,6 +14,7 @@ from programs.imports.reading import MAX_ROWS, MAX_TABLE_ROWS, ImportFileError, 
 from programs.imports.template import EXAMPLE_EMAIL
 from programs.models import EARLIEST_DATE, LATEST_DATE, Cohort, Enrolment, Invitation
 from werkplek.choices import Role
+from werkplek.lib.text import has_nul
 from werkplek.models import Membership
 
 HEADER_SEARCH_ROWS = 10
@@ -216,8 +217,10 @@ def check_rows(rows: list[ImportRow], cohort: Cohort) -> list[ImportRow]:
     queries. People already in this group are skipped with a warning, so the same growing
     list can be sent each month."""
     organization = cohort.program.organization
-    emails = {row.email for row in rows}
-    coach_emails = {row.coach_email for row in rows if row.coach_email}
+    # An address with a NUL is an error of its row (below) and is never looked up: PostgreSQL
+    # refuses a NUL in any string, also in a query.
+    emails = {row.email for row in rows if not has_nul(row.email)}
+    coach_emails = {row.coach_email for row in rows if not has_nul(row.coach_email)} - {""}
     # Only this organisation's own people count as known: whether an address has an
     # account elsewhere is not this manager's business, and is never shown.
     members = set(
@@ -280,7 +283,11 @@ def check_rows(rows: list[ImportRow], cohort: Cohort) -> list[ImportRow]:
 
 def capacity_warnings(rows: list[ImportRow], cohort: Cohort) -> list[str]:
     """One line per coach whom the import would take past their capacity (one query)."""
-    new = Counter(row.coach_email for row in rows if row.coach_email and not row.is_skipped)
+    new = Counter(
+        row.coach_email
+        for row in rows
+        if row.coach_email and not row.is_skipped and not has_nul(row.coach_email)
+    )
     warnings = []
     for load in selectors.coach_loads(cohort.program.organization).filter(user__email__in=new):
         if not load.has_room_for(new[load.user.email]):

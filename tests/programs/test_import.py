@@ -686,3 +686,20 @@ def test_a_group_that_takes_no_learners_refuses_the_upload_before_any_preview(
     assert message in client.get(response.url).content.decode()
     with pytest.raises(ValidationError, match=message):
         services.learner_import_create(cohort=cohort, rows=[], actor=manager)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["nina\x00@example.nl;Nina;;;", "nina@example.nl;Nina;;jan\x00@example.nl;"],
+    ids=["learner", "coach"],
+)
+def test_a_nul_character_in_an_address_is_a_row_error_not_a_server_error(
+    client, manager, cohort, line
+):
+    # PostgreSQL refuses a NUL even in a lookup: the address is never looked up.
+    client.force_login(manager)
+    file = spreadsheets.csv("E-mail;Naam;Team;E-mail coach;Startdatum\n" + line + "\n")
+    response = upload(client, cohort, file)
+    assert response.status_code == 200
+    assert "1 regel heeft een fout" in response.content.decode()
+    assert not LearnerImport.objects.exists()
