@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from programs import selectors
 from programs.imports.reading import MAX_ROWS, MAX_TABLE_ROWS, ImportFileError, read_table
 from programs.imports.template import EXAMPLE_EMAIL
-from programs.models import EARLIEST_DATE, LATEST_DATE, Cohort, Enrolment, Invitation
+from programs.models import Cohort, Enrolment, Invitation, validate_plausible_date
 from werkplek.choices import Role
 from werkplek.lib.text import has_nul
 from werkplek.models import Membership
@@ -203,11 +203,16 @@ def _check_date(row: ImportRow, cohort: Cohort) -> None:
         row.started_on = cohort.starts_on.isoformat()
         return
     parsed = parse_date(row.started_on)
-    if parsed is None or not EARLIEST_DATE <= parsed <= LATEST_DATE:
+    if parsed is None:
         row.errors.append(
             _("“%(date)s” is not a date; write it as 31-12-2026 or 2026-12-31.")
             % {"date": row.started_on}
         )
+        return
+    try:
+        validate_plausible_date(parsed)
+    except ValidationError as error:
+        row.errors += error.messages
     else:
         row.started_on = parsed.isoformat()
 
