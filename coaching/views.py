@@ -179,12 +179,18 @@ def feedback_addendum(request, pk):
     return redirect("coaching:progress", pk=moment.enrolment_id)
 
 
+# A page past any timeline's end (a hundred thousand pages of ten): a larger number asks
+# for the same empty page, and its offset still fits the database's integers.
+MAX_TIMELINE_PAGE = 100_000
+
+
 def _page_number(request) -> int:
     """The `?page=` asked for; anything that is not a positive number means the first."""
     try:
-        return max(int(request.GET.get("page", 1)), 1)
+        page = int(request.GET.get("page", 1))
     except ValueError:
         return 1
+    return min(max(page, 1), MAX_TIMELINE_PAGE)
 
 
 @login_required

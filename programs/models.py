@@ -20,6 +20,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from programs.choices import STATUS_TRANSITIONS, BuiltinMethod, EndReason, ProgramStatus
+from werkplek.lib.text import has_nul
 from werkplek.models import Organization
 
 MAX_DURATION_WEEKS = 104
@@ -380,14 +381,21 @@ class EnrolmentQuerySet(models.QuerySet):
             pk__in=Pairing.objects.current(on=on).filter(coach=user).values("enrolment")
         )
 
+    def coached_now_by(self, user):
+        """Enrolments the user is the current coach of, running or ended (the last coach of
+        an ended enrolment stays its coach): where a coach's second tap still finds it."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(pk__in=Pairing.objects.current().filter(coach=user).values("enrolment"))
+
     def managed_by(self, user):
         """Enrolments in the programs the user manages."""
         return self.filter(cohort__program__in=Program.objects.managed_by(user))
 
     def guided_by(self, user):
-        """Enrolments the user coaches now (running ones) or manages: whose learner they may
-        mark independent."""
-        return self.coached_by(user) | self.managed_by(user)
+        """Enrolments the user is the current coach of or manages: whose learner they may
+        mark independent (ended ones too, so a second tap is told it has ended)."""
+        return self.coached_now_by(user) | self.managed_by(user)
 
     def learning(self, user):
         """The user's own running enrolments: the ones they reflect and ask feedback in."""
@@ -648,6 +656,10 @@ class InvitationQuerySet(models.QuerySet):
         """Invitations to the groups the user manages."""
         return self.filter(cohort__in=Cohort.objects.managed_by(user))
 
+    def with_token(self, token: str):
+        """The invitation of a link's token; none for a token no link holds (a NUL)."""
+        return self.none() if has_nul(token) else self.filter(token=token)
+
 
 class Invitation(models.Model):
     """Someone new to the organisation asked to join a group. Until they accept, the
@@ -722,6 +734,10 @@ class LearnerImportQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Imports into the groups the user manages."""
         return self.filter(cohort__in=Cohort.objects.managed_by(user))
+
+    def with_token(self, token: str):
+        """The preview a confirm form names; none for a token no form holds (a NUL)."""
+        return self.none() if has_nul(token) else self.filter(token=token)
 
 
 class LearnerImport(models.Model):

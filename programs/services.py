@@ -24,6 +24,7 @@ from programs.models import (
     Pairing,
     Program,
     ReflectionPrompt,
+    validate_plausible_date,
 )
 from werkplek import services as werkplek_services
 from werkplek.choices import Role
@@ -61,16 +62,29 @@ def _ensure_open(cohort: Cohort) -> None:
         raise ValidationError(_("This group is closed and takes no new learners."))
 
 
+def ensure_takes_learners(cohort: Cohort) -> None:
+    """Refuse new learners in a closed group or an archived program's: asked before an
+    import is previewed, so that a preview never promises what confirm refuses."""
+    _ensure_editable(cohort.program)
+    _ensure_open(cohort)
+
+
 def _ensure_manager(actor: User, program: Program) -> None:
     if not Program.objects.managed_by(actor).filter(pk=program.pk).exists():
         raise ValidationError(_("Only an L&D manager of the organisation can do this."))
 
 
-def _check_end_date(enrolment: Enrolment, ended_on: datetime.date) -> None:
+def _end_date(enrolment: Enrolment, ended_on: datetime.date) -> datetime.date:
+    """The day an ending is recorded on: `ended_on`, checked. An enrolment that has not
+    started yet (a newcomer who never came, a group called off) ends on its first day: it
+    never ran, and no enrolment ends before it starts."""
     # An ending is recorded when it has happened: an enrolment runs until it is recorded,
     # so a date ahead would leave it running, and counting against capacity, past its end.
-    if ended_on > timezone.localdate():
+    today = timezone.localdate()
+    if ended_on > today:
         raise ValidationError({"ended_on": _("Choose today or an earlier day.")})
+    if enrolment.started_on > today:
+        return enrolment.started_on
     if ended_on < enrolment.started_on:
         raise ValidationError(
             {
@@ -78,6 +92,7 @@ def _check_end_date(enrolment: Enrolment, ended_on: datetime.date) -> None:
                 % {"name": enrolment.learner, "date": enrolment.started_on.strftime("%d-%m-%Y")}
             }
         )
+    return ended_on
 
 
 @transaction.atomic
@@ -93,7 +108,7 @@ def enrolment_record_end(
     ensure_running(enrolment)
     if reason not in EndReason.values:
         raise ValidationError({"reason": _("Choose why the enrolment ends.")})
-    _check_end_date(enrolment, ended_on)
+    ended_on = _end_date(enrolment, ended_on)
     enrolment.ended_on, enrolment.end_reason, enrolment.ended_by = ended_on, reason, actor
     enrolment.full_clean()
     enrolment.save(update_fields=["ended_on", "end_reason", "ended_by"])
@@ -121,11 +136,17 @@ def cohort_close(*, actor: User, cohort: Cohort, reason: str, ended_on: datetime
     `reason`, and the group takes no new learners. Returns how many enrolments ended."""
     _ensure_manager(actor, cohort.program)
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    _ensure_editable(cohort.program)
     _ensure_open(cohort)
     if reason == EndReason.INDEPENDENT:
         raise ValidationError(
             {"reason": _("Mark learners independent on their progress pages before closing.")}
         )
+    # Each running enrolment checks the day against its own start; a group with none left
+    # still closes on a day that has come, not in the future or another age.
+    if ended_on > timezone.localdate():
+        raise ValidationError({"ended_on": _("Choose today or an earlier day.")})
+    validate_plausible_date(ended_on)
     running = list(cohort.enrolments.filter(ended_on__isnull=True).select_related("learner"))
     for enrolment in running:
         enrolment_record_end(actor=actor, enrolment=enrolment, reason=reason, ended_on=ended_on)
@@ -591,8 +612,7 @@ def learner_import_create(*, cohort: Cohort, rows: list, actor: User) -> Learner
     learners (closed, or its program archived) is refused here, before the preview offers
     to import."""
     _ensure_manager(actor, cohort.program)
-    _ensure_editable(cohort.program)
-    _ensure_open(cohort)
+    ensure_takes_learners(cohort)
     if any(row.errors for row in rows):
         raise ValidationError(_("Fix the rows with errors before importing."))
     LearnerImport.objects.stale().delete()

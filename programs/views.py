@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -43,6 +44,7 @@ from programs.models import (
     Program,
 )
 from werkplek.lib.forms import run_service
+from werkplek.lib.text import search_text
 from werkplek.models import Organization, User
 
 PROGRAMS_PER_PAGE = 25
@@ -351,13 +353,24 @@ def cohort_detail(request, pk):
 
 
 COACH_CHOICES = 8
+# The largest id a BigAutoField holds: a longer number posted by hand matches no one.
+MAX_DATABASE_ID = 2**63 - 1
+
+
+def _database_id(value) -> int | None:
+    """The id in a raw form value, or None when it is none: only ASCII digits count ("²"
+    is a digit to Python, not to int()), and only as far as the database can store."""
+    value = str(value or "")
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_DATABASE_ID:
+        return None
+    return int(value)
 
 
 def _coach_choices(cohort, *, search, chosen=None):
     """The coach picker's context: at most COACH_CHOICES coaches matching `search`, the chosen
     one kept in view, and whether more match than are shown."""
-    search = search.strip()
-    chosen = int(chosen) if str(chosen or "").isdigit() else None
+    search = search_text(search)
+    chosen = _database_id(chosen)
     coaches = list(
         selectors.coach_candidates(cohort.program.organization, search=search, chosen=chosen)[
             : COACH_CHOICES + 1
@@ -388,6 +401,14 @@ def cohort_coaches(request, pk):
 def cohort_close(request, pk):
     """Close a group: every running enrolment in it ends for one reason on one day."""
     cohort = _cohort_for(request, pk)
+    if cohort.closed_on:
+        # A second tap, or an old tab: say what the first did.
+        message = _("%(group)s was already closed on %(date)s.")
+        messages.info(
+            request,
+            message % {"group": cohort.name, "date": date_format(cohort.closed_on, "DATE_FORMAT")},
+        )
+        return redirect("programs:cohort-detail", pk=cohort.pk)
     form = EndForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         ended = run_service(
@@ -408,8 +429,17 @@ def cohort_close(request, pk):
 @login_required
 def enrolment_end(request, pk):
     """End one learner's enrolment for a reason other than independence."""
-    enrolments = Enrolment.objects.running().managed_by(request.user)
+    enrolments = Enrolment.objects.managed_by(request.user)
     enrolment = get_object_or_404(enrolments.select_related("learner", "cohort__program"), pk=pk)
+    if enrolment.ended_on:
+        # A second tap, or an old tab: nothing left to end; the progress page shows the ending.
+        message = _("The enrolment of %(name)s already ended on %(date)s.")
+        messages.info(
+            request,
+            message
+            % {"name": enrolment.learner, "date": date_format(enrolment.ended_on, "DATE_FORMAT")},
+        )
+        return redirect("coaching:progress", pk=enrolment.pk)
     form = EndForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if run_service(
@@ -464,6 +494,12 @@ def _body_too_large(request) -> bool:
 def cohort_import(request, pk):
     """Upload a learner list and show every row with its errors; nothing is imported yet."""
     cohort = _cohort_for(request, pk)
+    try:
+        services.ensure_takes_learners(cohort)
+    except ValidationError as error:
+        # An old tab or a bookmark: the group page no longer offers the import.
+        messages.error(request, " ".join(error.messages))
+        return redirect("programs:cohort-detail", pk=cohort.pk)
     if request.method == "POST" and _body_too_large(request):
         return _import_page(request, cohort, refusal=imports.too_large_message(), status=413)
     return _cohort_import_checked(request, cohort)
@@ -504,7 +540,8 @@ def cohort_import_confirm(request, pk):
     cohort = _cohort_for(request, pk)
     learner_import = (
         LearnerImport.objects.visible_to(request.user)
-        .filter(cohort=cohort, token=request.POST.get("token", ""))
+        .with_token(request.POST.get("token", ""))
+        .filter(cohort=cohort)
         .exclude(pk__in=LearnerImport.objects.stale().values("pk"))
         .first()
     )
@@ -586,7 +623,7 @@ def reflection_prompts(request, pk):
 def invitation_accept(request, token):
     """The link in an invitation: join the group, with a new account if there is none."""
     invitation = get_object_or_404(
-        Invitation.objects.open().select_related("cohort__program__organization"), token=token
+        Invitation.objects.open().with_token(token).select_related("cohort__program__organization")
     )
     user = request.user
     if not user.is_authenticated and User.objects.filter(email=invitation.email).exists():

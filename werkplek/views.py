@@ -15,6 +15,7 @@ from werkplek import selectors, services
 from werkplek.celery import app as celery_app
 from werkplek.choices import Role
 from werkplek.forms import PreferencesForm
+from werkplek.lib.text import search_text
 from werkplek.models import Organization
 
 PEOPLE_PER_PAGE = 50
@@ -40,7 +41,7 @@ def organization_detail(request, slug):
     role = request.GET.get("role")
     if role not in Role.values:
         role = None
-    search = request.GET.get("q", "").strip()
+    search = search_text(request.GET.get("q", ""))
     members = selectors.organization_members(organization, role=role, search=search)
     page = Paginator(members, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     context = {

@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from programs import selectors
 from programs.imports.reading import MAX_ROWS, MAX_TABLE_ROWS, ImportFileError, read_table
 from programs.imports.template import EXAMPLE_EMAIL
-from programs.models import EARLIEST_DATE, LATEST_DATE, Cohort, Enrolment, Invitation
+from programs.models import Cohort, Enrolment, Invitation, validate_plausible_date
 from werkplek.choices import Role
+from werkplek.lib.text import has_nul
 from werkplek.models import Membership
 
 HEADER_SEARCH_ROWS = 10
@@ -202,11 +203,16 @@ def _check_date(row: ImportRow, cohort: Cohort) -> None:
         row.started_on = cohort.starts_on.isoformat()
         return
     parsed = parse_date(row.started_on)
-    if parsed is None or not EARLIEST_DATE <= parsed <= LATEST_DATE:
+    if parsed is None:
         row.errors.append(
             _("“%(date)s” is not a date; write it as 31-12-2026 or 2026-12-31.")
             % {"date": row.started_on}
         )
+        return
+    try:
+        validate_plausible_date(parsed)
+    except ValidationError as error:
+        row.errors += error.messages
     else:
         row.started_on = parsed.isoformat()
 
@@ -216,8 +222,10 @@ def check_rows(rows: list[ImportRow], cohort: Cohort) -> list[ImportRow]:
     queries. People already in this group are skipped with a warning, so the same growing
     list can be sent each month."""
     organization = cohort.program.organization
-    emails = {row.email for row in rows}
-    coach_emails = {row.coach_email for row in rows if row.coach_email}
+    # An address with a NUL is an error of its row (below) and is never looked up: PostgreSQL
+    # refuses a NUL in any string, also in a query.
+    emails = {row.email for row in rows if not has_nul(row.email)}
+    coach_emails = {row.coach_email for row in rows if not has_nul(row.coach_email)} - {""}
     # Only this organisation's own people count as known: whether an address has an
     # account elsewhere is not this manager's business, and is never shown.
     members = set(
@@ -280,7 +288,11 @@ def check_rows(rows: list[ImportRow], cohort: Cohort) -> list[ImportRow]:
 
 def capacity_warnings(rows: list[ImportRow], cohort: Cohort) -> list[str]:
     """One line per coach whom the import would take past their capacity (one query)."""
-    new = Counter(row.coach_email for row in rows if row.coach_email and not row.is_skipped)
+    new = Counter(
+        row.coach_email
+        for row in rows
+        if row.coach_email and not row.is_skipped and not has_nul(row.coach_email)
+    )
     warnings = []
     for load in selectors.coach_loads(cohort.program.organization).filter(user__email__in=new):
         if not load.has_room_for(new[load.user.email]):

@@ -316,3 +316,15 @@ def test_an_ended_enrolment_drops_out_of_every_attention_list(
     client.force_login(manager)
     page = client.get(reverse("programs:cohort-detail", args=[cohort.pk])).content.decode()
     assert "beëindigd 7 nov 2026 (gestopt)" in page
+
+
+def test_a_second_tap_on_mark_independent_says_it_is_done_not_page_not_found(
+    client, enrolment, coach, goal, task
+):
+    make_ready(enrolment, coach, goal, task)
+    client.force_login(coach)
+    url = reverse("coaching:mark-independent", args=[enrolment.pk])
+    client.post(url)
+    response = client.post(url, follow=True)
+    assert response.redirect_chain == [(reverse("coaching:progress", args=[enrolment.pk]), 302)]
+    assert Enrolment.objects.get(pk=enrolment.pk).ended_by == coach

@@ -204,3 +204,16 @@ def test_only_a_reflection_due_before_today_is_marked_overdue(client, learner, e
         day for text, day in overdue.items() for item in items if text in item and "te laat" in item
     ]
     assert marked == [yesterday]
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+@pytest.mark.parametrize("page", ["99999999999999999999999", "9" * 400])
+def test_a_page_number_beyond_any_timeline_answers_an_empty_page_not_an_error(
+    client, learner, enrolment, twelve_moments, page, htmx
+):
+    client.force_login(learner)
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    url = reverse("coaching:progress", args=[enrolment.pk])
+    response = client.get(url, {"page": page}, **headers)
+    assert response.status_code == 200
+    assert shifts(response.content.decode()) == []

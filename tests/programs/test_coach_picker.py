@@ -149,3 +149,27 @@ def test_a_coach_of_another_organisation_cannot_be_posted(
     data = {"enrolments": [enrolment.pk], "coach": stranger.user.pk, "starts_on": "2026-11-20"}
     client.post(url, data)
     assert not Pairing.objects.filter(coach=stranger.user).exists()
+
+
+@pytest.mark.parametrize("value", ["²", "99999999999999999999999"])
+def test_a_coach_value_that_is_no_database_id_asks_for_a_coach_again(
+    client, manager, cohort, enrolment, value
+):
+    client.force_login(manager)
+    url = reverse("programs:cohort-detail", args=[cohort.pk])
+    data = {"enrolments": [enrolment.pk], "coach": value, "starts_on": "2026-11-20"}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Selecteer een geldige keuze" in response.content.decode()
+
+
+def test_a_nul_character_in_the_coach_search_is_ignored_not_a_server_error(
+    client, manager, organization, cohort, enrolment, search_url
+):
+    coach_named(organization, "Wilma Zoekbaar")
+    client.force_login(manager)
+    response = client.get(search_url, {"q": "zoek\x00baar"}, headers={"HX-Request": "true"})
+    assert coach_radios(response.content.decode()) == ["Wilma Zoekbaar"]
+    group_page = reverse("programs:cohort-detail", args=[cohort.pk])
+    response = client.get(group_page, {"coach_q": "zoekbaar\x00"})
+    assert coach_radios(response.content.decode()) == ["Wilma Zoekbaar"]

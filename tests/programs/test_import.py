@@ -296,18 +296,6 @@ def test_a_second_confirm_says_already_imported_and_writes_nothing(client, manag
     assert (imported.invited_count, imported.created_by) == (1, manager)
 
 
-def test_a_closed_group_refuses_the_list_at_the_preview_not_after_it(client, manager, cohort):
-    cohort.closed_on = cohort.starts_on
-    cohort.save(update_fields=["closed_on"])
-    client.force_login(manager)
-    page = upload(client, cohort, xlsx([["nina@example.nl", "Nina Kok", "", "", ""]]))
-    content = page.content.decode()
-    assert "Deze groep is afgesloten; er kunnen geen lerenden meer bij." in content
-    assert reverse("programs:cohort-import-confirm", args=[cohort.pk]) not in content
-    assert "klaar om te importeren" not in content
-    assert not LearnerImport.objects.exists()
-
-
 def test_only_a_manager_of_the_group_keeps_or_confirms_an_import(manager, coach, cohort):
     rows = imports.check_rows(
         [imports.ImportRow(line=2, email="nina@example.nl", name="Nina Kok")], cohort
@@ -676,8 +664,63 @@ def test_an_account_outside_the_organisation_is_never_revealed(
     assert "al in je organisatie" not in outsider.content.decode()
 
 
-@pytest.mark.parametrize("date", ["31-12-9999", "1-1-1900"])
-def test_an_implausible_start_date_is_a_row_error(client, manager, cohort, date):
+def test_a_token_with_a_nul_character_asks_for_the_file_again(client, manager, cohort):
+    # PostgreSQL refuses a NUL in any string: a crafted token is no preview, not a 500.
     client.force_login(manager)
-    response = upload(client, cohort, xlsx([["nina@example.nl", "Nina", "", "", date]]))
-    assert "is geen datum" in response.content.decode()
+    upload(client, cohort, xlsx([["nina@example.nl", "Nina", "", "", ""]]))
+    token = LearnerImport.objects.get().token
+    response = confirm(client, cohort, token=token + "\x00")
+    assert "Upload het bestand opnieuw" in response.content.decode()
+    assert not Invitation.objects.exists()
+
+
+@pytest.mark.parametrize("ending", ["closed", "archived"])
+def test_a_group_that_takes_no_learners_refuses_the_upload_before_any_preview(
+    client, manager, cohort, ending
+):
+    # An old tab or a bookmark: the group page no longer offers the import.
+    if ending == "closed":
+        services.cohort_close(
+            actor=manager, cohort=cohort, reason="stopped", ended_on=cohort.starts_on
+        )
+        message = "Deze groep is afgesloten"
+    else:
+        services.program_change_status(program=cohort.program, status="archived")
+        message = "gearchiveerd"
+    client.force_login(manager)
+    response = upload(client, cohort, xlsx([["nina@example.nl", "Nina", "", "", ""]]))
+    assert response.url == reverse("programs:cohort-detail", args=[cohort.pk])
+    assert not LearnerImport.objects.exists()
+    assert message in client.get(response.url).content.decode()
+    with pytest.raises(ValidationError, match=message):
+        services.learner_import_create(cohort=cohort, rows=[], actor=manager)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["nina\x00@example.nl;Nina;;;", "nina@example.nl;Nina;;jan\x00@example.nl;"],
+    ids=["learner", "coach"],
+)
+def test_a_nul_character_in_an_address_is_a_row_error_not_a_server_error(
+    client, manager, cohort, line
+):
+    # PostgreSQL refuses a NUL even in a lookup: the address is never looked up.
+    client.force_login(manager)
+    file = spreadsheets.csv("E-mail;Naam;Team;E-mail coach;Startdatum\n" + line + "\n")
+    response = upload(client, cohort, file)
+    assert response.status_code == 200
+    assert "1 regel heeft een fout" in response.content.decode()
+    assert not LearnerImport.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["31-12-9999", "1-1-1900"])
+def test_an_implausible_start_date_is_a_row_error_that_names_the_years(
+    client, manager, cohort, typed
+):
+    client.force_login(manager)
+    response = upload(client, cohort, xlsx([["nina@example.nl", "Nina", "", "", typed]]))
+    content = response.content.decode()
+    # A real date, so not "is not a date": the years it may lie between.
+    assert "Vul een datum in tussen 2000 en 2099." in content
+    assert "is geen datum" not in content
+    assert "1 regel heeft een fout" in content

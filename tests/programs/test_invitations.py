@@ -92,3 +92,8 @@ def test_the_preview_names_coaches_going_over_capacity_and_confirm_needs_the_box
     assert not Enrolment.objects.exists()
     confirm(client, cohort, over_capacity_ok="on")
     assert Pairing.objects.filter(coach=coach).count() == 2
+
+
+def test_an_invitation_link_with_a_nul_character_is_not_found(client):
+    url = reverse("programs:invitation-accept", args=["abc\x00def"])
+    assert client.get(url).status_code == 404

@@ -163,7 +163,9 @@ def test_the_manager_ends_an_enrolment_from_its_page_and_it_stays_readable(
         page = client.get(reverse("coaching:progress", args=[enrolment.pk]))
         assert "Beëindigd op 20 november 2026 (uit dienst)." in page.content.decode()
     client.force_login(manager)
-    assert client.get(url).status_code == 404  # ended: nothing left to end
+    # Ended: nothing left to end; the page says so where the ending shows.
+    response = client.get(url)
+    assert response.url == reverse("coaching:progress", args=[enrolment.pk])
 
 
 def test_the_manager_closes_a_group_from_its_page(client, cohort, enrolment, manager):
@@ -184,3 +186,89 @@ def test_an_empty_end_form_says_what_is_missing(client, enrolment, manager):
     assert response.status_code == 200
     assert Enrolment.objects.get(pk=enrolment.pk).ended_on is None
     assert "Dit veld is verplicht." in response.content.decode()
+
+
+def test_a_second_tap_on_end_says_it_ended_instead_of_page_not_found(client, enrolment, manager):
+    client.force_login(manager)
+    url = reverse("programs:enrolment-end", args=[enrolment.pk])
+    data = {"reason": EndReason.LEFT_ORGANISATION, "ended_on": "2026-11-20"}
+    client.post(url, data)
+    response = client.post(url, {**data, "reason": EndReason.STOPPED}, follow=True)
+    assert response.redirect_chain == [(reverse("coaching:progress", args=[enrolment.pk]), 302)]
+    assert "is al beëindigd op 20 november 2026" in response.content.decode()
+    assert Enrolment.objects.get(pk=enrolment.pk).end_reason == EndReason.LEFT_ORGANISATION
+
+
+def test_an_ended_enrolment_of_another_organisation_stays_not_found(
+    client, enrolment, manager, other_manager
+):
+    services.enrolment_end(
+        actor=manager, enrolment=enrolment, reason=EndReason.STOPPED, ended_on=LAST_DAY
+    )
+    client.force_login(other_manager)
+    url = reverse("programs:enrolment-end", args=[enrolment.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"reason": "stopped", "ended_on": "2026-11-20"}).status_code == 404
+
+
+def test_a_second_tap_on_close_says_the_group_is_closed(client, cohort, enrolment, manager):
+    client.force_login(manager)
+    url = reverse("programs:cohort-close", args=[cohort.pk])
+    client.post(url, {"reason": EndReason.STOPPED, "ended_on": "2026-11-20"})
+    response = client.post(url, {"reason": EndReason.MOVED_PROGRAM, "ended_on": "2026-11-21"})
+    assert response.url == reverse("programs:cohort-detail", args=[cohort.pk])
+    assert Cohort.objects.get(pk=cohort.pk).closed_on == LAST_DAY
+    page = client.get(response.url).content.decode()
+    assert "Pilotgroep is al afgesloten op 20 november 2026." in page
+
+
+@pytest.mark.parametrize(
+    "on, message",
+    [
+        (timezone.localdate() + datetime.timedelta(days=1), "vandaag of een eerdere dag"),
+        (datetime.date(1999, 12, 31), "tussen 2000 en 2099"),
+    ],
+    ids=["tomorrow", "last-century"],
+)
+def test_a_group_without_running_enrolments_closes_neither_ahead_nor_in_another_age(
+    cohort, manager, on, message
+):
+    with pytest.raises(ValidationError, match=message):
+        services.cohort_close(actor=manager, cohort=cohort, reason=EndReason.STOPPED, ended_on=on)
+    assert Cohort.objects.get(pk=cohort.pk).closed_on is None
+
+
+def test_an_enrolment_that_has_not_started_ends_on_its_first_day(cohort, manager, coach):
+    # A newcomer who never came: the manager ends it today, it never ran.
+    starts = timezone.localdate() + datetime.timedelta(days=7)
+    planned = EnrolmentFactory(cohort=cohort, started_on=starts)
+    services.enrolment_end(
+        actor=manager,
+        enrolment=planned,
+        reason=EndReason.LEFT_ORGANISATION,
+        ended_on=timezone.localdate(),
+    )
+    planned.refresh_from_db()
+    assert (planned.ended_on, planned.end_reason) == (starts, EndReason.LEFT_ORGANISATION)
+
+
+def test_a_group_that_has_not_started_can_be_closed_today(program, manager):
+    starts = timezone.localdate() + datetime.timedelta(days=14)
+    cancelled = Cohort.objects.create(program=program, name="Instroom later", starts_on=starts)
+    planned = EnrolmentFactory(cohort=cancelled)
+    today = timezone.localdate()
+    ended = services.cohort_close(
+        actor=manager, cohort=cancelled, reason=EndReason.STOPPED, ended_on=today
+    )
+    assert ended == 1
+    assert Cohort.objects.get(pk=cancelled.pk).closed_on == today
+    assert Enrolment.objects.get(pk=planned.pk).ended_on == starts
+
+
+def test_a_group_of_an_archived_program_stays_as_it_was(cohort, manager):
+    services.program_change_status(program=cohort.program, status="archived")
+    with pytest.raises(ValidationError, match="gearchiveerd"):
+        services.cohort_close(
+            actor=manager, cohort=cohort, reason=EndReason.STOPPED, ended_on=LAST_DAY
+        )
+    assert Cohort.objects.get(pk=cohort.pk).closed_on is None

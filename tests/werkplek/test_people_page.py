@@ -107,3 +107,14 @@ def test_on_a_phone_rows_stack_and_email_addresses_wrap_only_between_their_parts
 
 def test_email_wrap_escapes_what_it_shows():
     assert email_wrap('a"<b>@x.nl') == "a&quot;&lt;b&gt;<wbr>@x.<wbr>nl"
+
+
+def test_a_nul_character_in_the_search_is_ignored_not_a_server_error(
+    client, manager, organization, people_url
+):
+    # PostgreSQL refuses a NUL in any string; nobody types one, a crafted link does.
+    MembershipFactory(organization=organization, user=UserFactory(name="Anouk Verbeek"))
+    client.force_login(manager)
+    response = client.get(people_url, {"q": "Verbeek\x00"})
+    assert names_on(response) == ["Anouk Verbeek"]
+    assert "\x00" not in response.content.decode()
