@@ -80,22 +80,7 @@ class KPIForm(forms.ModelForm):
 
     class Meta:
         model = KPI
-        fields = [
-            "organization",
-            "name",
-            "program",
-            "unit",
-            "direction",
-            "decimals",
-            "subject_level",
-            "cadence",
-            "baseline_value",
-            "baseline_on",
-            "target_value",
-            "target_on",
-            "min_value",
-            "max_value",
-        ]
+        fields = ["organization", *KPI.DEFINITION_FIELDS]
         field_classes = {
             "baseline_value": DecimalCommaField,
             "target_value": DecimalCommaField,

@@ -113,6 +113,23 @@ class KPI(models.Model):
 
     objects = KPIQuerySet.as_manager()
 
+    # What a manager defines, in the order the form asks it.
+    DEFINITION_FIELDS = (
+        "name",
+        "program",
+        "unit",
+        "direction",
+        "decimals",
+        "subject_level",
+        "cadence",
+        "baseline_value",
+        "baseline_on",
+        "target_value",
+        "target_on",
+        "min_value",
+        "max_value",
+    )
+
     class Meta:
         verbose_name = _("KPI")
         verbose_name_plural = _("KPIs")

@@ -13,21 +13,6 @@ from kpis.models import KPI, SUBJECT_FIELDS, Measurement
 from programs.models import Cohort, Program, validate_plausible_date
 from werkplek.models import Membership, Organization, User
 
-KPI_FIELDS = {
-    "program",
-    "name",
-    "unit",
-    "direction",
-    "decimals",
-    "subject_level",
-    "cadence",
-    "baseline_value",
-    "baseline_on",
-    "target_value",
-    "target_on",
-    "min_value",
-    "max_value",
-}
 # What each value means depends on these (what it is about, which period, the program its
 # groups belong to): once a KPI has values they stay as they are.
 FIXED_ONCE_MEASURED = ("subject_level", "cadence", "program")
@@ -39,7 +24,7 @@ def _ensure_manager(actor: User, organization: Organization) -> None:
 
 
 def _set_fields(kpi: KPI, fields: dict) -> list[str]:
-    unknown = set(fields) - KPI_FIELDS
+    unknown = set(fields) - set(KPI.DEFINITION_FIELDS)
     if unknown:
         raise ValueError(f"cannot set {sorted(unknown)}")
     for name, value in fields.items():
