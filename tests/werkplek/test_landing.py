@@ -78,6 +78,13 @@ def test_a_manager_finds_the_people_of_their_organisation_in_the_navigation(clie
     assert f'href="{reverse("organization-detail", args=["dc-noord"])}">Mensen</a>' in content
 
 
+def test_the_navigation_marks_the_page_the_person_is_on(client, manager):
+    client.force_login(manager)
+    content = client.get(reverse("programs:list")).content.decode()
+    assert f'active" aria-current="page" href="{reverse("programs:list")}"' in content
+    assert content.count('aria-current="page" href=') == 1
+
+
 def test_a_person_without_any_role_sees_what_to_do_next(client):
     user = UserFactory(email="nieuw@example.nl")
     client.force_login(user)
