@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from coaching import selectors
 from programs import services as program_services
+from programs.choices import EndReason
+from programs.models import Enrolment
 from tests.factories import (
     ChecklistItemFactory,
     FeedbackMomentFactory,
@@ -80,6 +82,15 @@ def test_the_summary_shows_levels_checklist_next_step_and_projection(
     # The newest moment agreed nothing; the step agreed before it is the one that counts.
     assert "Volgende stap (afgesproken op 13 nov):</strong> Afspraak 11" in content
     assert "Verwachte datum zelfstandig" in content
+
+
+def test_an_ended_enrolment_has_no_next_step_in_its_summary(
+    client, learner, enrolment, goals, twelve_moments
+):
+    Enrolment.objects.filter(pk=enrolment.pk).update(
+        ended_on=START + datetime.timedelta(days=20), end_reason=EndReason.LEFT_ORGANISATION
+    )
+    assert "Volgende stap" not in summary(get(client, learner, enrolment))
 
 
 def test_the_timeline_shows_the_newest_ten_and_a_link_to_more(
