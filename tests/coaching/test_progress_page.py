@@ -84,13 +84,15 @@ def test_the_summary_shows_levels_checklist_next_step_and_projection(
     assert "Verwachte datum zelfstandig" in content
 
 
-def test_an_ended_enrolment_has_no_next_step_in_its_summary(
+def test_an_ended_enrolment_shows_no_next_step_and_stays_the_learners_own_page(
     client, learner, enrolment, goals, twelve_moments
 ):
     Enrolment.objects.filter(pk=enrolment.pk).update(
         ended_on=START + datetime.timedelta(days=20), end_reason=EndReason.LEFT_ORGANISATION
     )
-    assert "Volgende stap" not in summary(get(client, learner, enrolment))
+    content = get(client, learner, enrolment)
+    assert "Volgende stap" not in summary(content)
+    assert "<h1" in content and ">Mijn voortgang</h1>" in content  # still her own page
 
 
 def test_the_timeline_shows_the_newest_ten_and_a_link_to_more(
