@@ -95,6 +95,20 @@ def test_an_ended_enrolment_shows_no_next_step_and_stays_the_learners_own_page(
     assert "<h1" in content and ">Mijn voortgang</h1>" in content  # still her own page
 
 
+def test_a_checklist_done_in_full_folds_away_and_one_with_open_tasks_stays_in_view(
+    client, learner, enrolment, coach, goals
+):
+    done = ChecklistItemFactory(goal=goals[0], title="Draagt veiligheidsschoenen")
+    enrolment.sign_offs.create(checklist_item=done, signed_by=coach, signed_on=START)
+    ChecklistItemFactory(goal=goals[1], title="Scant elke locatie")
+    content = get(client, learner, enrolment)
+    assert (
+        '<details class="small" data-print-open><summary class="fw-semibold">Aftekenlijst 1 van 1'
+        in content
+    )
+    assert '<p class="small mb-1 fw-semibold">Aftekenlijst 0 van 1</p>' in content
+
+
 def test_the_timeline_shows_the_newest_ten_and_a_link_to_more(
     client, learner, enrolment, twelve_moments
 ):
