@@ -11,8 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Max, Min, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -28,6 +27,7 @@ from coaching.progress import (
 from coaching.selectors import levels_by_enrolment
 from programs.choices import ProgramStatus
 from programs.models import ChecklistItem, Enrolment, LearningGoal, Pairing, Program
+from programs.selectors import active_learners
 from werkplek.models import Membership, User
 
 URGENCY = {reason: rank for rank, reason in enumerate(AttentionReason)}
@@ -127,30 +127,15 @@ def _coaches_over_capacity(pairings, enrolments) -> set[tuple[int, int]]:
     }
     if not wanted:
         return set()
-    active = (
-        Pairing.objects.filter(
-            coach=OuterRef("user"),
-            ended_on__isnull=True,
-            enrolment__in=Enrolment.objects.running(),
-            enrolment__cohort__program__organization=OuterRef("organization"),
-        )
-        .values("coach")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    memberships = (
-        Membership.objects.filter(
-            user__in={coach for coach, _org in wanted},
-            organization__in={org for _coach, org in wanted},
-            coach_capacity__isnull=False,
-        )
-        .annotate(active_learners=Coalesce(Subquery(active), 0))
-        .values_list("user", "organization", "coach_capacity", "active_learners")
-    )
+    memberships = Membership.objects.filter(
+        user__in={coach for coach, _org in wanted},
+        organization__in={org for _coach, org in wanted},
+        coach_capacity__isnull=False,
+    ).annotate(active_learners=active_learners(OuterRef("organization")))
     return {
-        (user, organization)
-        for user, organization, capacity, active_learners in memberships
-        if active_learners > capacity
+        (membership.user_id, membership.organization_id)
+        for membership in memberships
+        if membership.is_over_capacity
     }
 
 
@@ -202,7 +187,7 @@ def enrolment_statuses(
         for row in Reflection.objects.filter(enrolment__in=ids)
         .values("enrolment")
         .annotate(
-            overdue=Count("pk", filter=Q(submitted_at__isnull=True, due_on__lt=on), distinct=True),
+            overdue=Count("pk", filter=Reflection.overdue_q(on), distinct=True),
             unread=Count(
                 "pk", filter=Q(submitted_at__isnull=False, reactions__isnull=True), distinct=True
             ),

@@ -293,6 +293,14 @@ class Reflection(models.Model):
     def is_done(self) -> bool:
         return self.submitted_at is not None
 
+    @staticmethod
+    def overdue_q(on: datetime.date) -> models.Q:
+        """Not handed in and due before `on`: the one rule of an overdue reflection."""
+        return models.Q(submitted_at__isnull=True, due_on__lt=on)
+
+    def is_overdue_on(self, on: datetime.date) -> bool:
+        return not self.is_done and self.due_on < on
+
 
 class ReflectionReactionQuerySet(models.QuerySet):
     def visible_to(self, user):

@@ -19,8 +19,8 @@ from coaching.models import (
     SignOff,
 )
 from programs.choices import EndReason
-from programs.models import ChecklistItem, Enrolment, LearningGoal, Program
-from programs.services import enrolment_finish, ensure_running
+from programs.models import ChecklistItem, Enrolment, LearningGoal
+from programs.services import enrolment_record_end, ensure_running
 from werkplek.models import User
 
 # A learner reflects within two days of a feedback moment.
@@ -244,9 +244,7 @@ def enrolment_mark_independent(
     to the day the last of those was met; a later day (not ahead of today) may be chosen."""
     enrolment = Enrolment.objects.select_related("learner", "cohort__program").get(pk=enrolment.pk)
     ensure_running(enrolment)
-    is_coach = Enrolment.objects.coached_by(actor).filter(pk=enrolment.pk).exists()
-    is_manager = Program.objects.managed_by(actor).filter(pk=enrolment.cohort.program_id).exists()
-    if not (is_coach or is_manager):
+    if not Enrolment.objects.guided_by(actor).filter(pk=enrolment.pk).exists():
         raise ValidationError(_("Only the learner's coach or an L&D manager can do this."))
     today = timezone.localdate()
     reached = enrolment_statuses([enrolment], on=today)[enrolment.pk].independent_since
@@ -263,6 +261,6 @@ def enrolment_mark_independent(
                 % {"date": reached.strftime("%d-%m-%Y")}
             }
         )
-    return enrolment_finish(
+    return enrolment_record_end(
         actor=actor, enrolment=enrolment, reason=EndReason.INDEPENDENT, ended_on=on
     )

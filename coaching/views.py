@@ -226,10 +226,8 @@ def progress(request, pk):
 def mark_independent(request, pk):
     """One tap: the coach or manager says the learner is independent, dated the day the
     last condition was met."""
-    may_mark = Enrolment.objects.coached_by(request.user) | Enrolment.objects.filter(
-        cohort__in=Cohort.objects.managed_by(request.user)
-    )
-    enrolment = get_object_or_404(may_mark.select_related("learner"), pk=pk)
+    enrolments = Enrolment.objects.guided_by(request.user).select_related("learner")
+    enrolment = get_object_or_404(enrolments, pk=pk)
     try:
         services.enrolment_mark_independent(actor=request.user, enrolment=enrolment)
     except ValidationError as error:

@@ -380,6 +380,15 @@ class EnrolmentQuerySet(models.QuerySet):
             pk__in=Pairing.objects.current(on=on).filter(coach=user).values("enrolment")
         )
 
+    def managed_by(self, user):
+        """Enrolments in the programs the user manages."""
+        return self.filter(cohort__program__in=Program.objects.managed_by(user))
+
+    def guided_by(self, user):
+        """Enrolments the user coaches now (running ones) or manages: whose learner they may
+        mark independent."""
+        return self.coached_by(user) | self.managed_by(user)
+
     def learning(self, user):
         """The user's own running enrolments: the ones they reflect and ask feedback in."""
         if not user.is_authenticated:

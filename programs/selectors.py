@@ -96,9 +96,10 @@ def open_invitations(cohort):
     return cohort.invitations.open().select_related("coach").order_by("name")
 
 
-def coach_loads(organization: Organization):
-    """The organisation's coaches with their team, capacity and number of active learners."""
-    active_learners = (
+def active_learners(organization):
+    """For a membership query: how many running enrolments of `organization` (an organisation
+    or `OuterRef("organization")`) the member coaches now. The count that capacity is about."""
+    pairings = (
         Pairing.objects.filter(
             coach=OuterRef("user"),
             ended_on__isnull=True,
@@ -110,11 +111,16 @@ def coach_loads(organization: Organization):
         .annotate(n=Count("pk"))
         .values("n")
     )
+    return Coalesce(Subquery(pairings), 0)
+
+
+def coach_loads(organization: Organization):
+    """The organisation's coaches with their team, capacity and number of active learners."""
     return (
         Membership.objects.with_role(Role.COACH)
         .filter(organization=organization)
         .select_related("user")
-        .annotate(active_learners=Coalesce(Subquery(active_learners), 0))
+        .annotate(active_learners=active_learners(organization))
         .order_by("team", "user__name")
     )
 

@@ -81,7 +81,7 @@ def _check_end_date(enrolment: Enrolment, ended_on: datetime.date) -> None:
 
 
 @transaction.atomic
-def enrolment_finish(
+def enrolment_record_end(
     *, actor: User, enrolment: Enrolment, reason: str, ended_on: datetime.date
 ) -> Enrolment:
     """Record that an enrolment ended on `ended_on` (its last day) and why, by `actor`.
@@ -112,7 +112,7 @@ def enrolment_end(
         raise ValidationError(
             {"reason": _("Mark a learner independent on their progress page, once it is reached.")}
         )
-    return enrolment_finish(actor=actor, enrolment=enrolment, reason=reason, ended_on=ended_on)
+    return enrolment_record_end(actor=actor, enrolment=enrolment, reason=reason, ended_on=ended_on)
 
 
 @transaction.atomic
@@ -128,7 +128,7 @@ def cohort_close(*, actor: User, cohort: Cohort, reason: str, ended_on: datetime
         )
     running = list(cohort.enrolments.filter(ended_on__isnull=True).select_related("learner"))
     for enrolment in running:
-        enrolment_finish(actor=actor, enrolment=enrolment, reason=reason, ended_on=ended_on)
+        enrolment_record_end(actor=actor, enrolment=enrolment, reason=reason, ended_on=ended_on)
     cohort.closed_on = ended_on
     cohort.full_clean()
     cohort.save(update_fields=["closed_on"])
@@ -583,10 +583,16 @@ class AlreadyImported(Exception):
     """This previewed list was imported before: nothing is written twice."""
 
 
+@transaction.atomic
 def learner_import_create(*, cohort: Cohort, rows: list, actor: User) -> LearnerImport:
-    """Keep a checked list until its preview is confirmed: only the rows to import, none
-    with an error (what PostgreSQL could not store, such as a NUL, never gets this far).
-    Previews left unconfirmed for a day are removed on the way."""
+    """A manager's checked list, kept until its preview is confirmed: only the rows to import,
+    none with an error (what PostgreSQL could not store, such as a NUL, never gets this far).
+    Previews left unconfirmed for a day are removed on the way. A group that cannot take the
+    learners (closed, or its program archived) is refused here, before the preview offers
+    to import."""
+    _ensure_manager(actor, cohort.program)
+    _ensure_editable(cohort.program)
+    _ensure_open(cohort)
     if any(row.errors for row in rows):
         raise ValidationError(_("Fix the rows with errors before importing."))
     LearnerImport.objects.stale().delete()
@@ -609,8 +615,10 @@ def learner_import_confirm(
     """Import a previewed list once: the first confirm claims it, any later or simultaneous
     one raises AlreadyImported. If the import fails, the claim is rolled back with it.
 
-    `rows` are the preview's rows checked again by `programs.imports.check_rows`.
+    `rows` are the preview's rows checked again by `programs.imports.check_rows`; `actor`
+    manages the group.
     """
+    _ensure_manager(actor, learner_import.cohort.program)
     # A conditional UPDATE: a second confirm at the same moment waits for this row's lock,
     # then finds imported_at set and claims nothing.
     now = timezone.now()

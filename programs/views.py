@@ -408,9 +408,7 @@ def cohort_close(request, pk):
 @login_required
 def enrolment_end(request, pk):
     """End one learner's enrolment for a reason other than independence."""
-    enrolments = Enrolment.objects.running().filter(
-        cohort__in=Cohort.objects.managed_by(request.user)
-    )
+    enrolments = Enrolment.objects.running().managed_by(request.user)
     enrolment = get_object_or_404(enrolments.select_related("learner", "cohort__program"), pk=pk)
     form = EndForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -478,9 +476,12 @@ def _cohort_import_checked(request, cohort):
         rows = imports.check_rows(form.rows, cohort)
         learner_import = None
         if not any(row.errors for row in rows) and not all(row.is_skipped for row in rows):
-            learner_import = services.learner_import_create(
-                cohort=cohort, rows=rows, actor=request.user
-            )
+            try:
+                learner_import = services.learner_import_create(
+                    cohort=cohort, rows=rows, actor=request.user
+                )
+            except ValidationError as error:
+                return _import_page(request, cohort, rows=rows, refusal=" ".join(error.messages))
         return _import_page(request, cohort, rows=rows, learner_import=learner_import)
     return _import_page(request, cohort, form=form)
 
@@ -502,7 +503,8 @@ def cohort_import_confirm(request, pk):
     """Import the previewed rows, checked once more: all of them, or none, and only once."""
     cohort = _cohort_for(request, pk)
     learner_import = (
-        LearnerImport.objects.filter(cohort=cohort, token=request.POST.get("token", ""))
+        LearnerImport.objects.visible_to(request.user)
+        .filter(cohort=cohort, token=request.POST.get("token", ""))
         .exclude(pk__in=LearnerImport.objects.stale().values("pk"))
         .first()
     )

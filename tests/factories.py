@@ -1,9 +1,12 @@
 import datetime
+from decimal import Decimal
 
 import factory
 
 from coaching.choices import Shift
 from coaching.models import FeedbackMoment, GoalAssessment, Reflection
+from kpis.choices import Cadence, Direction, SubjectLevel
+from kpis.models import KPI, Measurement
 from programs.choices import ProgramStatus
 from programs.models import ChecklistItem, Cohort, Enrolment, LearningGoal, Pairing, Program
 from werkplek.models import Membership, Organization, User
@@ -181,3 +184,36 @@ def members_in_bulk(organization, count: int, *, coach_every: int = 4, start: in
         )
         for n, user in enumerate(users)
     )
+
+
+class KPIFactory(factory.django.DjangoModelFactory):
+    """An organisation-wide monthly KPI; pass `subject_level` and a program for others."""
+
+    class Meta:
+        model = KPI
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"KPI {n}")
+    unit = "orderregels per uur"
+    direction = Direction.HIGHER
+    decimals = 1
+    subject_level = SubjectLevel.ORGANIZATION
+    cadence = Cadence.MONTH
+    created_by = factory.LazyAttribute(
+        lambda o: (
+            MembershipFactory(organization=o.organization, is_manager=True, is_learner=False).user
+        )
+    )
+
+
+class MeasurementFactory(factory.django.DjangoModelFactory):
+    """A current value of an organisation-level KPI for the month of 1 October 2026."""
+
+    class Meta:
+        model = Measurement
+
+    kpi = factory.SubFactory(KPIFactory)
+    subject_level = factory.LazyAttribute(lambda o: o.kpi.subject_level)
+    period_start = datetime.date(2026, 10, 1)
+    value = Decimal("80.0")
+    recorded_by = factory.LazyAttribute(lambda o: o.kpi.created_by)

@@ -31,26 +31,30 @@ HTML_BOUND = {
     "program list": 40_000,
     "program detail": 25_000,
     "group": 45_000,  # 25 learners a page, each with coach, pace and status
+    "attention": 40_000,  # 25 rows a page
 }
 
 
 def organisation_of(size: int):
     """An organisation of `size` people (a quarter of them coaches), `size` / 8 programs and,
     in its first program, `size` / 8 groups; the first group has `size` / 8 + 3 learners with a
-    coach."""
+    coach; another group in its last program as many without one (each on the attention list)."""
     organization = OrganizationFactory(slug=f"org-{size}")
     manager = MembershipFactory(organization=organization, is_manager=True, is_learner=False).user
     members_in_bulk(organization, size)
     programs = ProgramFactory.create_batch(size // 8 + 1, organization=organization, owner=manager)
     cohorts = CohortFactory.create_batch(size // 8 + 1, program=programs[0])
     coach = MembershipFactory(organization=organization, is_coach=True, is_learner=False).user
+    unpaired = CohortFactory(program=programs[-1])
     for _ in range(size // 8 + 3):
         PairingFactory(enrolment=EnrolmentFactory(cohort=cohorts[0]), coach=coach)
+        EnrolmentFactory(cohort=unpaired)
     urls = {
         "people": reverse("organization-detail", args=[organization.slug]),
         "program list": reverse("programs:list"),
         "program detail": reverse("programs:detail", args=[programs[0].pk]),
         "group": reverse("programs:cohort-detail", args=[cohorts[0].pk]),
+        "attention": reverse("coaching:attention"),
     }
     return manager, urls
 

@@ -31,6 +31,7 @@ from tests.factories import (
     CohortFactory,
     EnrolmentFactory,
     FeedbackMomentFactory,
+    KPIFactory,
     LearningGoalFactory,
     MembershipFactory,
     OrganizationFactory,
@@ -177,6 +178,18 @@ MATRIX = {
     ("coaching:peer-request",           POST): (LOGIN, 200, 404, 404, 404, 404, 404, 404),
     ("coaching:peer-give",              GET):  (LOGIN, 404, 200, 404, 404, 404, 404, 404),
     ("coaching:peer-give",              POST): (LOGIN, 404, 200, 404, 404, 404, 404, 404),
+    # KPIs: defined, read and measured by the organisation's managers only (any manager may
+    # open the list and define one in their own organisation).
+    ("kpis:list",                       GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200),
+    ("kpis:list",                       POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200),
+    ("kpis:create",                     GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200),
+    ("kpis:create",                     POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200),
+    ("kpis:detail",                     GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("kpis:detail",                     POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("kpis:update",                     GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("kpis:update",                     POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("kpis:measurement-create",         GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("kpis:measurement-create",         POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     # Django's admin: staff only, and none of the eight actors is staff. Its own login and
     # logout are rows (logout sends a non-staff visitor to the admin's index, which sends
     # them on to its login); every other admin URL follows ADMIN_RULE.
@@ -223,6 +236,9 @@ URL_OBJECT = {
     "coaching:feedback-addendum": "feedback_then",  # the former coach's, locked long ago
     "coaching:reflection-react": "reflection",
     "coaching:peer-give": "peer_request",
+    "kpis:detail": "kpi",
+    "kpis:update": "kpi",
+    "kpis:measurement-create": "kpi",
 }
 # URL arguments that need no scenario object: a reset link that is not valid, and for the
 # admin (which sends non-staff away before it looks anything up) any existing app and id.
@@ -255,6 +271,7 @@ class Scenario:
     peer_request: object
     invitation: object
     people: dict
+    kpi: object
 
     def actor(self, name):
         return self.people.get(name)
@@ -343,6 +360,7 @@ def scenario(db):
         peer_request=peer_request,
         invitation=invitation,
         people=people,
+        kpi=KPIFactory(organization=organization, program=program, created_by=people["manager"]),
     )
 
 

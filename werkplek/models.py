@@ -254,6 +254,11 @@ class Membership(models.Model):
             return None
         return max(self.coach_capacity - self.active_learners, 0)
 
+    @property
+    def is_over_capacity(self) -> bool:
+        """More active learners than the capacity allows; needs `active_learners`."""
+        return self.coach_capacity is not None and self.active_learners > self.coach_capacity
+
     def has_room_for(self, new: int) -> bool:
         """The capacity rule: this coach can take `new` more learners; needs `active_learners`."""
         room = self.room_left()

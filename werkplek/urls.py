@@ -23,6 +23,7 @@ urlpatterns = [
     path("account/login/", auth_views.LoginView.as_view(form_class=LoginForm), name="login"),
     path("account/", include("django.contrib.auth.urls")),
     path("programmas/", include("programs.urls")),
+    path("kpis/", include("kpis.urls")),
     path("", include("coaching.urls")),
     path("admin/", admin.site.urls),
 ]

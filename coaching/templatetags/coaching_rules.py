@@ -9,3 +9,9 @@ register = template.Library()
 def can_be_edited_by(moment, user) -> bool:
     """`{% if moment|can_be_edited_by:user %}`: FeedbackMoment.can_be_edited_by."""
     return moment.can_be_edited_by(user)
+
+
+@register.filter
+def is_overdue_on(reflection, day) -> bool:
+    """`{% if reflection|is_overdue_on:today %}`: Reflection.is_overdue_on."""
+    return reflection.is_overdue_on(day)

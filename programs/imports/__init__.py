@@ -8,7 +8,6 @@ from programs.imports.checking import (
     check_rows,
     parse_date,
     read_rows,
-    rows_from_table,
 )
 from programs.imports.reading import (
     MAX_FILE_BYTES,
@@ -30,7 +29,6 @@ __all__ = [
     "parse_date",
     "read_rows",
     "read_table",
-    "rows_from_table",
     "template_xlsx",
     "too_large_message",
     "XLSX_CONTENT_TYPE",

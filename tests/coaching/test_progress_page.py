@@ -6,6 +6,8 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from coaching import selectors
 from programs import services as program_services
@@ -213,3 +215,19 @@ def test_reflections_are_folded_and_beyond_the_newest_five_folded_together(
     newest, older = section.split("2 oudere reflecties</summary>")
     assert re.findall(r"Reflectie (\d)", newest) == ["7", "6", "5", "4", "3"]
     assert re.findall(r"Reflectie (\d)", older) == ["2", "1"]
+
+
+def test_only_a_reflection_due_before_today_is_marked_overdue(client, learner, enrolment):
+    today = timezone.localdate()
+    yesterday, tomorrow = today - datetime.timedelta(days=1), today + datetime.timedelta(days=1)
+    ReflectionFactory(enrolment=enrolment, due_on=yesterday)
+    ReflectionFactory(enrolment=enrolment, due_on=tomorrow)
+    content = get(client, learner, enrolment)
+    due = content[content.index('id="due-heading"') :]
+    items = due[: due.index("</ul>")].split("<li>")[1:]
+    with translation.override("nl"):
+        overdue = {date_format(day, "MONTH_DAY_FORMAT"): day for day in (yesterday, tomorrow)}
+    marked = [
+        day for text, day in overdue.items() for item in items if text in item and "te laat" in item
+    ]
+    assert marked == [yesterday]

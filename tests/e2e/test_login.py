@@ -1,5 +1,4 @@
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -19,7 +18,7 @@ def test_demo_manager_logs_in_in_dutch_and_lands_on_her_work(demo, page, live_se
 
     log_in(MANAGER_EMAIL, DEMO_PASSWORD)
 
-    expect(page).to_have_url(f"{live_server.url}{reverse(settings.ROLE_HOME_PAGES['manager'])}")
+    expect(page).to_have_url(f"{live_server.url}{reverse('coaching:attention')}")
     expect(page.get_by_role("link", name="Mensen")).to_be_visible()
     axe(page)
 
@@ -38,4 +37,4 @@ def test_a_missing_page_keeps_the_layout_in_dutch(demo, page, live_server, log_i
     expect(page.get_by_role("heading", name="Pagina niet gevonden")).to_be_visible()
     axe(page)
     page.get_by_role("link", name="Naar mijn startpagina").click()
-    expect(page).to_have_url(f"{live_server.url}{reverse(settings.ROLE_HOME_PAGES['manager'])}")
+    expect(page).to_have_url(f"{live_server.url}{reverse('coaching:attention')}")

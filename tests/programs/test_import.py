@@ -7,6 +7,7 @@ import tracemalloc
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.http.multipartparser import MultiPartParser
@@ -293,6 +294,33 @@ def test_a_second_confirm_says_already_imported_and_writes_nothing(client, manag
     assert Invitation.objects.count() == 1
     imported = LearnerImport.objects.get()
     assert (imported.invited_count, imported.created_by) == (1, manager)
+
+
+def test_a_closed_group_refuses_the_list_at_the_preview_not_after_it(client, manager, cohort):
+    cohort.closed_on = cohort.starts_on
+    cohort.save(update_fields=["closed_on"])
+    client.force_login(manager)
+    page = upload(client, cohort, xlsx([["nina@example.nl", "Nina Kok", "", "", ""]]))
+    content = page.content.decode()
+    assert "Deze groep is afgesloten; er kunnen geen lerenden meer bij." in content
+    assert reverse("programs:cohort-import-confirm", args=[cohort.pk]) not in content
+    assert "klaar om te importeren" not in content
+    assert not LearnerImport.objects.exists()
+
+
+def test_only_a_manager_of_the_group_keeps_or_confirms_an_import(manager, coach, cohort):
+    rows = imports.check_rows(
+        [imports.ImportRow(line=2, email="nina@example.nl", name="Nina Kok")], cohort
+    )
+    with pytest.raises(ValidationError):
+        services.learner_import_create(cohort=cohort, rows=rows, actor=coach)
+    learner_import = services.learner_import_create(cohort=cohort, rows=rows, actor=manager)
+    with pytest.raises(ValidationError):
+        services.learner_import_confirm(
+            learner_import=learner_import, rows=rows, actor=coach, site_url="http://x"
+        )
+    assert not Invitation.objects.exists()
+    assert LearnerImport.objects.get().imported_at is None
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="two connections at once")

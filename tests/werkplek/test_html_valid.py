@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -21,12 +22,15 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from kpis.choices import SubjectLevel
 from programs.models import Invitation
 from tests.factories import (
     ChecklistItemFactory,
     FeedbackMomentFactory,
     GoalAssessmentFactory,
+    KPIFactory,
     LearningGoalFactory,
+    MeasurementFactory,
     MembershipFactory,
     ReflectionFactory,
     UserFactory,
@@ -67,6 +71,9 @@ def pages(organization, manager, coach, learner, program, cohort, enrolment):
     invitation = Invitation.objects.create(
         cohort=cohort, email="nieuw@dc-noord.nl", name="Nina Nieuw", started_on=cohort.starts_on
     )
+    kpi = KPIFactory(organization=organization, subject_level=SubjectLevel.TEAM, unit="‰")
+    corrected = MeasurementFactory(kpi=kpi, team="Orderpicking", is_current=False)
+    MeasurementFactory(kpi=kpi, team="Orderpicking", corrects=corrected, value=Decimal("3.0"))
     anonymous = _client()
     as_manager, as_coach, as_learner = _client(manager), _client(coach), _client(learner)
     newcomer = _client(UserFactory(email="nieuw-hier@example.nl"))
@@ -134,6 +141,14 @@ def pages(organization, manager, coach, learner, program, cohort, enrolment):
         "attention": as_manager.get(reverse("coaching:attention")),
         "enrolment-end": as_manager.get(reverse("programs:enrolment-end", args=[enrolment.pk])),
         "group-close": as_manager.get(reverse("programs:cohort-close", args=[cohort.pk])),
+        "kpi-list": as_manager.get(reverse("kpis:list")),
+        "kpi-form": as_manager.get(reverse("kpis:create")),
+        "kpi-form-error": as_manager.post(reverse("kpis:create"), {"baseline_value": "7,5"}),
+        "kpi-detail": as_manager.get(reverse("kpis:detail", args=[kpi.pk])),
+        "kpi-measurement-error": as_manager.post(
+            reverse("kpis:measurement-create", args=[kpi.pk]),
+            {"team": "Orderpicking", "period": corrected.period_start, "value": "3,1"},
+        ),
         "not-found": as_manager.get("/bestaat-niet/"),
         "csrf-refused": Client(enforce_csrf_checks=True).post(reverse("login")),
     }

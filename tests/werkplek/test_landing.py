@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("actor", "page"),
     [
-        ("manager", settings.ROLE_HOME_PAGES["manager"]),
+        ("manager", "coaching:attention"),
         ("coach", "coaching:home"),
         ("learner", "coaching:my-progress"),
     ],

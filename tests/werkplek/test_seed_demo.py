@@ -7,6 +7,7 @@ from django.utils import timezone
 from coaching import attention
 from coaching.choices import AttentionReason
 from coaching.models import GoalAssessment, SignOff
+from kpis.models import KPI, Measurement
 from programs.choices import EndReason
 from programs.models import Enrolment
 from werkplek.choices import Role
@@ -91,3 +92,16 @@ def test_the_demo_shows_every_attention_state():
         s.enrolment.learner.email.split("@")[0] for s in attention.coach_statuses(coach, on=today)
     ]
     assert own == ["emma.dejong", "bram.smit", "learner"]
+
+
+def test_the_demo_has_three_kpis_with_half_a_year_of_values_and_one_correction():
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert sorted(KPI.objects.values_list("name", flat=True)) == [
+        "inwerktijd in dagen",
+        "orderfouten per 1.000 orderregels",
+        "orderregels per uur",
+    ]
+    assert Measurement.objects.current().count() == 3 * 6
+    assert Measurement.objects.filter(is_current=False).count() == 1
+    assert KPI.objects.filter(baseline_value__isnull=False, target_value__isnull=False).count() == 3

@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from kpis.models import KPI, Measurement
+from werkplek.lib.admin import ReadOnlyAdminMixin
+
+
+@admin.register(KPI)
+class KPIAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "organization", "program", "subject_level", "cadence", "unit"]
+    list_filter = ["organization", "subject_level", "cadence"]
+    search_fields = ["name", "organization__name", "program__name"]
+    list_select_related = ["organization", "program"]
+
+
+@admin.register(Measurement)
+class MeasurementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["kpi", "period_start", "value", "subject_level", "is_current", "recorded_at"]
+    list_filter = ["is_current", "subject_level", "kpi__organization"]
+    search_fields = ["kpi__name", "team", "learner__name", "cohort__name", "program__name"]
+    list_select_related = ["kpi", "learner", "cohort", "program"]
+    date_hierarchy = "period_start"

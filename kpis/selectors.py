@@ -1,0 +1,56 @@
+"""Reads of KPIs and their measurements, each with what it loads."""
+
+from collections import defaultdict
+
+from django.db.models import Count, Max, Q
+
+from kpis.models import KPI, Measurement
+
+
+def kpi_list(user):
+    """The KPIs the user manages, with their organisation, program, and how many current
+    values they have up to which period (one query)."""
+    return (
+        KPI.objects.editable_by(user)
+        .select_related("organization", "program")
+        .annotate(
+            measurement_count=Count("measurements", filter=Q(measurements__is_current=True)),
+            last_period=Max("measurements__period_start"),
+        )
+        .order_by("organization__name", "name", "pk")
+    )
+
+
+def kpi_measurements(kpi: KPI):
+    """The KPI's current values, newest period first, with their subjects and recorders."""
+    return (
+        kpi.measurements.current()
+        .select_related("learner", "cohort", "program", "recorded_by")
+        .order_by("-period_start", "learner__name", "team", "cohort__name", "program__name", "pk")
+    )
+
+
+def _subject_key(measurement: Measurement) -> tuple:
+    return (
+        measurement.period_start,
+        measurement.learner_id,
+        measurement.team,
+        measurement.cohort_id,
+        measurement.program_id,
+    )
+
+
+def attach_history(kpi: KPI, measurements) -> None:
+    """Give each of `measurements` (current values of `kpi`) a `history`: the values it
+    replaced, newest first, with who recorded them (one query for the whole page)."""
+    periods = {measurement.period_start for measurement in measurements}
+    replaced = (
+        Measurement.objects.filter(kpi=kpi, is_current=False, period_start__in=periods)
+        .select_related("recorded_by")
+        .order_by("-recorded_at", "-pk")
+    )
+    history = defaultdict(list)
+    for old in replaced:
+        history[_subject_key(old)].append(old)
+    for measurement in measurements:
+        measurement.history = history[_subject_key(measurement)]

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from kpis import views
+
+app_name = "kpis"
+
+urlpatterns = [
+    path("", views.kpi_list, name="list"),
+    path("nieuw/", views.kpi_create, name="create"),
+    path("<int:pk>/", views.kpi_detail, name="detail"),
+    path("<int:pk>/bewerken/", views.kpi_update, name="update"),
+    path("<int:pk>/metingen/", views.measurement_create, name="measurement-create"),
+]
