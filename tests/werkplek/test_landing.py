@@ -66,6 +66,17 @@ def test_a_person_with_several_roles_gets_the_switcher_with_the_current_one_mark
     assert "?role=manager" not in content
 
 
+def test_with_the_role_switcher_the_navigation_folds_into_the_menu_below_a_wider_screen(
+    client, organization, coach
+):
+    # Unfolded from 768 px, links and switcher ran off a tablet screen and wrapped up to 1199 px.
+    several = MembershipFactory(organization=organization, is_manager=True, is_coach=True).user
+    client.force_login(several)
+    assert "navbar-expand-xl" in client.get(reverse("preferences")).content.decode()
+    client.force_login(coach)
+    assert "navbar-expand-lg" in client.get(reverse("preferences")).content.decode()
+
+
 def test_a_person_with_one_role_gets_no_switcher(client, coach):
     client.force_login(coach)
     content = client.get(reverse("preferences")).content.decode()
