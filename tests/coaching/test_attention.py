@@ -200,6 +200,15 @@ def test_the_attention_page_shows_25_a_page(client, cohort, manager):
     assert "27 lerenden in je programma" in first
 
 
+def test_an_empty_attention_page_says_nobody_needs_attention_and_counts_nobody(
+    client, cohort, manager
+):
+    client.force_login(manager)
+    page = client.get(reverse("coaching:attention")).content.decode()
+    assert "Niemand heeft nu aandacht nodig" in page
+    assert "0 lerenden" not in page
+
+
 @pytest.mark.parametrize("size", [2, 40])
 def test_the_attention_page_queries_do_not_grow_with_learners_or_programs(
     client, manager, organization, coach, django_assert_num_queries, size

@@ -3,11 +3,14 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import escape
 
 from coaching import services
 from coaching.models import PeerFeedback, ReflectionReaction
 from programs import services as program_services
+from programs.choices import EndReason
+from programs.models import Enrolment
 from tests.factories import (
     CohortFactory,
     EnrolmentFactory,
@@ -93,6 +96,20 @@ def test_my_progress_lists_several_enrolments(client, learner, enrolment, organi
     content = client.get(reverse("coaching:my-progress")).content.decode()
     assert enrolment.cohort.program.name in content
     assert second.cohort.program.name in content
+
+
+def test_my_progress_says_how_an_ended_enrolment_ended(client, learner, enrolment, organization):
+    EnrolmentFactory(
+        learner=learner, cohort=CohortFactory(program=ProgramFactory(organization=organization))
+    )
+    ended_on = enrolment.started_on + datetime.timedelta(days=30)
+    Enrolment.objects.filter(pk=enrolment.pk).update(
+        ended_on=ended_on, end_reason=EndReason.INDEPENDENT
+    )
+    client.force_login(learner)
+    content = client.get(reverse("coaching:my-progress")).content.decode()
+    assert f"beëindigd {date_format(ended_on, 'SHORT_DATE_FORMAT')} (zelfstandig)" in content
+    assert "gestopt" not in content
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,8 @@ from django.utils.formats import date_format
 
 from coaching import selectors
 from programs import services as program_services
+from programs.choices import EndReason
+from programs.models import Enrolment
 from tests.factories import (
     ChecklistItemFactory,
     FeedbackMomentFactory,
@@ -82,6 +84,31 @@ def test_the_summary_shows_levels_checklist_next_step_and_projection(
     # The newest moment agreed nothing; the step agreed before it is the one that counts.
     assert "Volgende stap (afgesproken op 13 nov):</strong> Afspraak 11" in content
     assert "Verwachte datum zelfstandig" in content
+
+
+def test_an_ended_enrolment_shows_no_next_step_and_stays_the_learners_own_page(
+    client, learner, enrolment, goals, twelve_moments
+):
+    Enrolment.objects.filter(pk=enrolment.pk).update(
+        ended_on=START + datetime.timedelta(days=20), end_reason=EndReason.LEFT_ORGANISATION
+    )
+    content = get(client, learner, enrolment)
+    assert "Volgende stap" not in summary(content)
+    assert "<h1" in content and ">Mijn voortgang</h1>" in content  # still her own page
+
+
+def test_a_checklist_done_in_full_folds_away_and_one_with_open_tasks_stays_in_view(
+    client, learner, enrolment, coach, goals
+):
+    done = ChecklistItemFactory(goal=goals[0], title="Draagt veiligheidsschoenen")
+    enrolment.sign_offs.create(checklist_item=done, signed_by=coach, signed_on=START)
+    ChecklistItemFactory(goal=goals[1], title="Scant elke locatie")
+    content = get(client, learner, enrolment)
+    assert (
+        '<details class="small" data-print-open><summary class="fw-semibold">Aftekenlijst 1 van 1'
+        in content
+    )
+    assert '<p class="small mb-1 fw-semibold">Aftekenlijst 0 van 1</p>' in content
 
 
 def test_the_timeline_shows_the_newest_ten_and_a_link_to_more(

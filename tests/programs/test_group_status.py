@@ -22,6 +22,14 @@ def test_the_group_page_shows_pace_last_feedback_coach_and_reasons(
     assert "Nog te weinig gegevens" in page  # the pace of a learner without feedback
 
 
+def test_the_group_page_selects_all_learners_on_a_phone_too(client, manager, cohort, enrolment):
+    client.force_login(manager)
+    page = client.get(reverse("programs:cohort-detail", args=[cohort.pk])).content.decode()
+    # One box in the table's header (hidden on a phone), one above the stacked rows.
+    assert page.count('data-select-all="enrolments"') == 2
+    assert 'for="select-all-phone">Alle lerenden kiezen</label>' in page
+
+
 def test_the_group_page_lists_25_learners_a_page_running_ones_first(client, manager, cohort):
     enrolments = EnrolmentFactory.create_batch(27, cohort=cohort)
     ended = enrolments[0]

@@ -66,6 +66,17 @@ def test_a_person_with_several_roles_gets_the_switcher_with_the_current_one_mark
     assert "?role=manager" not in content
 
 
+def test_with_the_role_switcher_the_navigation_folds_into_the_menu_below_a_wider_screen(
+    client, organization, coach
+):
+    # Unfolded from 768 px, links and switcher ran off a tablet screen and wrapped up to 1199 px.
+    several = MembershipFactory(organization=organization, is_manager=True, is_coach=True).user
+    client.force_login(several)
+    assert "navbar-expand-xl" in client.get(reverse("preferences")).content.decode()
+    client.force_login(coach)
+    assert "navbar-expand-lg" in client.get(reverse("preferences")).content.decode()
+
+
 def test_a_person_with_one_role_gets_no_switcher(client, coach):
     client.force_login(coach)
     content = client.get(reverse("preferences")).content.decode()
@@ -76,6 +87,13 @@ def test_a_manager_finds_the_people_of_their_organisation_in_the_navigation(clie
     client.force_login(manager)
     content = client.get(reverse("preferences")).content.decode()
     assert f'href="{reverse("organization-detail", args=["dc-noord"])}">Mensen</a>' in content
+
+
+def test_the_navigation_marks_the_page_the_person_is_on(client, manager):
+    client.force_login(manager)
+    content = client.get(reverse("programs:list")).content.decode()
+    assert f'active" aria-current="page" href="{reverse("programs:list")}"' in content
+    assert content.count('aria-current="page" href=') == 1
 
 
 def test_a_person_without_any_role_sees_what_to_do_next(client):
