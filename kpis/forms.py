@@ -198,3 +198,30 @@ class MeasurementForm(forms.Form):
     def service_fields(self) -> dict:
         """The cleaned values in the shape `measurement_record` takes."""
         return dict(self.cleaned_data)
+
+
+class MeasurementImportForm(forms.Form):
+    """The file of a KPI's values; reading it is the form's check, so an unreadable file is
+    this field's error."""
+
+    file = forms.FileField(
+        label=_("File with values (.xlsx, .ods, .xls or .csv)"),
+        help_text=_(
+            "A title above the header, blank rows and decimal commas are fine. At most 2 MB."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xlsm,.ods,.xls,.csv,.txt"}),
+    )
+
+    def __init__(self, *args, kpi: KPI, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kpi = kpi
+
+    def clean_file(self):
+        from kpis import imports  # noqa: PLC0415 - it reads numbers with this module's rules
+
+        uploaded = self.cleaned_data["file"]
+        try:
+            self.rows, self.from_cells = imports.read_rows(self.kpi, uploaded)
+        except imports.ImportFileError as error:
+            raise forms.ValidationError(str(error)) from error
+        return uploaded

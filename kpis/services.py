@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kpis.choices import SubjectLevel
-from kpis.models import KPI, SUBJECT_FIELDS, Measurement
+from kpis.models import KPI, SUBJECT_FIELDS, Measurement, MeasurementImport
 from programs.models import Cohort, Program, validate_plausible_date
 from werkplek.models import Membership, Organization, User
 
@@ -72,6 +72,25 @@ def kpi_update(*, actor: User, kpi: KPI, **fields) -> KPI:
     return kpi
 
 
+def subject_choices(kpi: KPI):
+    """The subjects a value of `kpi` may be about: the organisation's people (users), its
+    teams (names), the groups or programs of its program; None for the whole organisation.
+    Manual entry and the import both check against these."""
+    field = SUBJECT_FIELDS[SubjectLevel(kpi.subject_level)]
+    if field == "learner":
+        return User.objects.filter(memberships__organization=kpi.organization_id).distinct()
+    if field == "team":
+        members = Membership.objects.filter(organization=kpi.organization_id).exclude(team="")
+        return members.values_list("team", flat=True).distinct()
+    if field == "cohort":
+        groups = Cohort.objects.filter(program__organization=kpi.organization_id)
+        return groups.filter(program=kpi.program_id) if kpi.program_id else groups
+    if field == "program":
+        programs = Program.objects.filter(organization=kpi.organization_id)
+        return programs.filter(pk=kpi.program_id) if kpi.program_id else programs
+    return None
+
+
 def _check_subject(kpi: KPI, subject: dict) -> None:
     """The subject belongs to the KPI's organisation (and program, where it has one)."""
     field = SUBJECT_FIELDS[SubjectLevel(kpi.subject_level)]
@@ -81,27 +100,37 @@ def _check_subject(kpi: KPI, subject: dict) -> None:
     if field is None:
         return
     value = subject.get(field)
-    members = Membership.objects.filter(organization=kpi.organization_id)
-    if field == "learner":
-        valid = bool(value) and members.filter(user=value).exists()
-        message = _("Choose a person of your organisation.")
-    elif field == "team":
-        valid = bool(value) and members.filter(team=value).exists()
-        message = _("Choose a team of your organisation.")
-    elif field == "cohort":
-        groups = Cohort.objects.filter(program__organization=kpi.organization_id)
-        if kpi.program_id:
-            groups = groups.filter(program=kpi.program_id)
-        valid = bool(value) and groups.filter(pk=value.pk).exists()
-        message = _("Choose a group of this KPI's program.")
+    choices = subject_choices(kpi)
+    messages = {
+        "learner": _("Choose a person of your organisation."),
+        "team": _("Choose a team of your organisation."),
+        "cohort": _("Choose a group of this KPI's program."),
+        "program": _("Choose a program of your organisation."),
+    }
+    if field == "team":
+        valid = bool(value) and choices.filter(team=value).exists()
     else:
-        programs = Program.objects.filter(organization=kpi.organization_id)
-        if kpi.program_id:
-            programs = programs.filter(pk=kpi.program_id)
-        valid = bool(value) and programs.filter(pk=value.pk).exists()
-        message = _("Choose a program of your organisation.")
+        valid = bool(value) and choices.filter(pk=value.pk).exists()
     if not valid:
-        raise ValidationError({field: message})
+        raise ValidationError({field: messages[field]})
+
+
+def measurement_problems(kpi: KPI, period: datetime.date, value: Decimal) -> dict[str, str]:
+    """What is wrong with a value of `kpi` for the period holding `period`, by field: a date
+    out of the plausible range or in the future, a value out of range or too precise. Manual
+    entry and the import's preview both ask this, so they refuse the same values."""
+    problems = {}
+    try:
+        validate_plausible_date(period)
+    except ValidationError as error:
+        problems["period"] = " ".join(error.messages)
+    else:
+        if period > timezone.localdate():
+            problems["period"] = _("A measurement is about the past: choose today or earlier.")
+    problem = kpi.range_error(value)
+    if problem:
+        problems["value"] = problem
+    return problems
 
 
 @transaction.atomic
@@ -125,17 +154,9 @@ def measurement_record(
     _ensure_manager(actor, kpi.organization)
     subject = {"learner": learner, "team": team.strip(), "cohort": cohort, "program": program}
     _check_subject(kpi, subject)
-    try:
-        validate_plausible_date(period)
-    except ValidationError as error:
-        raise ValidationError({"period": error.messages}) from error
-    if period > timezone.localdate():
-        raise ValidationError(
-            {"period": _("A measurement is about the past: choose today or earlier.")}
-        )
-    problem = kpi.range_error(value)
-    if problem:
-        raise ValidationError({"value": problem})
+    problems = measurement_problems(kpi, period, value)
+    if problems:
+        raise ValidationError(problems)
     measurement = Measurement(
         kpi=kpi, period_start=kpi.period_for(period), value=value, recorded_by=actor, **subject
     )
@@ -156,3 +177,85 @@ def measurement_record(
     measurement.full_clean()
     measurement.save()
     return measurement
+
+
+class AlreadyImported(Exception):
+    """This previewed file was imported before: nothing is written twice."""
+
+
+@transaction.atomic
+def measurement_import_create(
+    *, actor: User, kpi: KPI, rows: list, is_spreadsheet: bool
+) -> MeasurementImport:
+    """A manager's checked file of `kpi`'s values, kept until its preview is confirmed: only
+    the rows to record, none with an error. Previews left for a day are removed on the way."""
+    _ensure_manager(actor, kpi.organization)
+    if any(row.errors for row in rows):
+        raise ValidationError(_("Fix the rows with errors before importing."))
+    MeasurementImport.objects.stale().delete()
+    return MeasurementImport.objects.create(
+        kpi=kpi,
+        rows=[row.as_dict() for row in rows if not row.is_skipped],
+        is_spreadsheet=is_spreadsheet,
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def measurement_import_confirm(
+    *, actor: User, measurement_import: MeasurementImport, rows: list, correct: bool
+) -> list[Measurement]:
+    """Record a previewed file once, all values or none: the first confirm claims it, a later
+    or simultaneous one raises AlreadyImported. `rows` are the preview's rows checked again by
+    `kpis.imports.check_rows`; a row that replaces a recorded value needs `correct`. Each value
+    goes through `measurement_record`, so the import keeps every rule of manual entry."""
+    kpi = measurement_import.kpi
+    _ensure_manager(actor, kpi.organization)
+    claimed = MeasurementImport.objects.filter(
+        pk=measurement_import.pk, imported_at__isnull=True
+    ).update(imported_at=timezone.now())
+    if not claimed:
+        raise AlreadyImported
+    if any(row.errors for row in rows):
+        raise ValidationError(_("Fix the rows with errors before importing."))
+    if not correct and any(row.is_correction for row in rows):
+        raise ValidationError(_("Confirm that the file corrects values already recorded."))
+    field = SUBJECT_FIELDS[SubjectLevel(kpi.subject_level)]
+    subjects = _import_subjects(kpi, field, rows)
+    recorded = []
+    for row in rows:
+        if row.is_skipped:
+            continue
+        subject = {field: subjects[row.line]} if field else {}
+        try:
+            recorded.append(
+                measurement_record(
+                    actor=actor,
+                    kpi=kpi,
+                    period=datetime.date.fromisoformat(row.period_on),
+                    value=row.decimal,
+                    correction=row.is_correction,
+                    **subject,
+                )
+            )
+        except ValidationError as error:
+            raise ValidationError(
+                _("Row %(line)s: %(error)s") % {"line": row.line, "error": " ".join(error.messages)}
+            ) from error
+    measurement_import.recorded_count = len(recorded)
+    measurement_import.rows = []
+    measurement_import.save(update_fields=["recorded_count", "rows"])
+    return recorded
+
+
+def _import_subjects(kpi: KPI, field: str | None, rows: list) -> dict:
+    """Each row's subject in the shape `measurement_record` takes, by row number (one query)."""
+    if field == "team":
+        return {row.line: row.subject for row in rows}
+    if field is None:
+        return {}
+    if field == "program" and kpi.program_id:
+        return {row.line: kpi.program for row in rows}
+    model = {"learner": User, "cohort": Cohort, "program": Program}[field]
+    found = model.objects.in_bulk({row.subject_id for row in rows})
+    return {row.line: found[row.subject_id] for row in rows}

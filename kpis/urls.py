@@ -10,4 +10,15 @@ urlpatterns = [
     path("<int:pk>/", views.kpi_detail, name="detail"),
     path("<int:pk>/bewerken/", views.kpi_update, name="update"),
     path("<int:pk>/metingen/", views.measurement_create, name="measurement-create"),
+    path("<int:pk>/metingen/importeren/", views.measurement_import, name="measurement-import"),
+    path(
+        "<int:pk>/metingen/importeren/sjabloon/",
+        views.measurement_import_template,
+        name="measurement-import-template",
+    ),
+    path(
+        "<int:pk>/metingen/importeren/bevestigen/",
+        views.measurement_import_confirm,
+        name="measurement-import-confirm",
+    ),
 ]

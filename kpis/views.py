@@ -1,14 +1,17 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST, require_safe
 
-from kpis import selectors, services
-from kpis.forms import KPIForm, MeasurementForm
-from kpis.models import KPI
+from kpis import imports, selectors, services
+from kpis.forms import KPIForm, MeasurementForm, MeasurementImportForm
+from kpis.models import KPI, MeasurementImport
 from werkplek.lib.forms import run_service
 from werkplek.models import Organization
 
@@ -102,3 +105,110 @@ def measurement_create(request, pk):
             messages.success(request, _("Measurement saved."))
             return redirect(kpi)
     return _detail(request, kpi, form)
+
+
+# An upload's body may be a little larger than the file: the multipart headers around it.
+MAX_IMPORT_REQUEST_BYTES = imports.MAX_FILE_BYTES + 64 * 1024
+
+
+def _import_page(request, kpi, *, rows=None, form=None, measurement_import=None, refusal=""):
+    """The upload form, with the preview of the checked rows once there are any."""
+    rows = rows or []
+    context = {
+        "kpi": kpi,
+        "form": form if form is not None else MeasurementImportForm(kpi=kpi),
+        "rows": rows,
+        "measurement_import": measurement_import,
+        "refusal": refusal,
+        "subject_column": imports.subject_column(kpi),
+        "error_count": sum(1 for row in rows if row.errors),
+        "new_count": sum(1 for row in rows if not row.is_skipped),
+        "skipped_count": sum(1 for row in rows if row.is_skipped),
+        "correction_count": sum(1 for row in rows if row.is_correction),
+    }
+    status = 413 if refusal and not rows else 200
+    return render(request, "kpis/measurement_import.html", context, status=status)
+
+
+def _body_too_large(request) -> bool:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_IMPORT_REQUEST_BYTES
+    except ValueError:
+        return True
+
+
+# As the learner import: the upload's size is checked before anything reads the body, so the
+# view is exempt from the CSRF middleware (which reads request.POST) and checks CSRF itself.
+@csrf_exempt
+@login_required
+def measurement_import(request, pk):
+    """Upload a file of values and show every row with its errors; nothing is recorded yet."""
+    kpi = _kpi_for(request, pk)
+    if request.method == "POST" and _body_too_large(request):
+        return _import_page(request, kpi, refusal=imports.too_large_message())
+    return _measurement_import_checked(request, kpi)
+
+
+@csrf_protect
+def _measurement_import_checked(request, kpi):
+    form = MeasurementImportForm(request.POST or None, request.FILES or None, kpi=kpi)
+    if request.method == "POST" and form.is_valid():
+        rows = imports.check_rows(kpi, form.rows, from_cells=form.from_cells)
+        measurement_import = None
+        if not any(row.errors for row in rows) and not all(row.is_skipped for row in rows):
+            measurement_import = services.measurement_import_create(
+                actor=request.user, kpi=kpi, rows=rows, is_spreadsheet=form.from_cells
+            )
+        return _import_page(request, kpi, rows=rows, measurement_import=measurement_import)
+    return _import_page(request, kpi, form=form)
+
+
+@login_required
+@require_safe
+def measurement_import_template(request, pk):
+    """The spreadsheet to fill in: this KPI's columns, and notes with an example row."""
+    kpi = _kpi_for(request, pk)
+    response = HttpResponse(imports.template_xlsx(kpi), content_type=imports.XLSX_CONTENT_TYPE)
+    filename = _("measurements") + ".xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_POST
+def measurement_import_confirm(request, pk):
+    """Record the previewed values, checked once more: all of them, or none, and only once."""
+    kpi = _kpi_for(request, pk)
+    measurement_import = (
+        MeasurementImport.objects.visible_to(request.user)
+        .with_token(request.POST.get("token", ""))
+        .filter(kpi=kpi)
+        .exclude(pk__in=MeasurementImport.objects.stale().values("pk"))
+        .first()
+    )
+    if measurement_import is None:
+        messages.error(request, _("Upload the file again; the preview has expired."))
+        return redirect("kpis:measurement-import", pk=kpi.pk)
+    stored = [imports.MeasurementRow.typed(row) for row in measurement_import.rows]
+    rows = imports.check_rows(kpi, stored, from_cells=measurement_import.is_spreadsheet)
+    try:
+        recorded = services.measurement_import_confirm(
+            actor=request.user,
+            measurement_import=measurement_import,
+            rows=rows,
+            correct=request.POST.get("correct") == "on",
+        )
+    except services.AlreadyImported:
+        measurement_import.refresh_from_db()
+        message = _(
+            "This file has already been imported (%(count)s values); nothing was added now."
+        )
+        messages.info(request, message % {"count": measurement_import.recorded_count})
+        return redirect(kpi)
+    except ValidationError as error:
+        # Something changed since the preview (say, a value was entered by hand): show it again.
+        messages.error(request, " ".join(error.messages))
+        return _import_page(request, kpi, rows=rows, measurement_import=measurement_import)
+    message = ngettext("%(count)s value recorded.", "%(count)s values recorded.", len(recorded))
+    messages.success(request, message % {"count": len(recorded)})
+    return redirect(kpi)

@@ -190,6 +190,12 @@ MATRIX = {
     ("kpis:update",                     POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("kpis:measurement-create",         GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
     ("kpis:measurement-create",         POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("kpis:measurement-import",         GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("kpis:measurement-import",         POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("kpis:measurement-import-template", GET): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("kpis:measurement-import-template", POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("kpis:measurement-import-confirm", GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("kpis:measurement-import-confirm", POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404),
     # Django's admin: staff only, and none of the eight actors is staff. Its own login and
     # logout are rows (logout sends a non-staff visitor to the admin's index, which sends
     # them on to its login); every other admin URL follows ADMIN_RULE.
@@ -239,6 +245,9 @@ URL_OBJECT = {
     "kpis:detail": "kpi",
     "kpis:update": "kpi",
     "kpis:measurement-create": "kpi",
+    "kpis:measurement-import": "kpi",
+    "kpis:measurement-import-template": "kpi",
+    "kpis:measurement-import-confirm": "kpi",
 }
 # URL arguments that need no scenario object: a reset link that is not valid, and for the
 # admin (which sends non-staff away before it looks anything up) any existing app and id.
