@@ -324,8 +324,8 @@ def _check_period(kpi: KPI, row: MeasurementRow) -> datetime.date | None:
     first, last = span
     if kpi.period_for(first) != kpi.period_for(last):
         row.errors.append(
-            _("“%(text)s” is longer than one period of this KPI (%(cadence)s): give a date.")
-            % {"text": row.period, "cadence": Cadence(kpi.cadence).label}
+            _("“%(text)s” is longer than one period of this KPI: give a date.")
+            % {"text": row.period}
         )
         return None
     return first
@@ -430,7 +430,7 @@ def template_xlsx(kpi: KPI) -> bytes:
         "   ".join(titles),
         "   ".join([*_example_subject(kpi), "31-10-2026", "112,5"]),
         _(
-            "Period: any day of the %(cadence)s measured, such as 31-10-2026; a month "
+            "Period: a day of the period measured (%(cadence)s), such as 31-10-2026; a month "
             "(2026-10), quarter (2026-Q4) or week (week 41 2026) within one period also reads."
         )
         % {"cadence": Cadence(kpi.cadence).label},
