@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kpis.models import KPI, Measurement
+from kpis.models import KPI, Measurement, MeasurementImport
 from werkplek.lib.admin import ReadOnlyAdminMixin
 
 
@@ -19,3 +19,11 @@ class MeasurementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["kpi__name", "team", "learner__name", "cohort__name", "program__name"]
     list_select_related = ["kpi", "learner", "cohort", "program"]
     date_hierarchy = "period_start"
+
+
+@admin.register(MeasurementImport)
+class MeasurementImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["kpi", "created_by", "created_at", "imported_at", "recorded_count"]
+    list_filter = ["kpi__organization", "imported_at"]
+    list_select_related = ["kpi", "created_by"]
+    exclude = ["token", "rows"]

@@ -437,6 +437,10 @@ def template_xlsx(kpi: KPI) -> bytes:
         _("Value%(unit)s: a number with at most %(decimals)s digits after the decimal comma.")
         % {"unit": unit, "decimals": kpi.decimals},
         _(
+            "Type a percentage as the number of percent, such as 4,2: a cell formatted as a "
+            "percentage holds the fraction, 0,042."
+        ),
+        _(
             "A value already recorded for the same period is skipped; a different one "
             "corrects it once you confirm that in the preview, and the old value stays in "
             "the history."

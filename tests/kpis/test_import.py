@@ -402,3 +402,29 @@ def test_the_previews_query_count_does_not_grow_with_the_rows(signed_in, kpi, or
 
 
 PREVIEW_QUERIES = 11
+
+
+def test_an_ods_with_text_cells_reads_like_the_csv(signed_in, kpi):
+    ods_file = spreadsheets.ods(
+        [
+            ["E-mailadres", "Periode", "Waarde"],
+            ["anna@example.nl", "3-8-2026", "112,5"],
+            [],
+            ["bram@example.nl", "2026-08", "4,2%"],
+        ],
+        name="metingen.ods",
+    )
+
+    response = upload(signed_in, kpi, ods_file)
+
+    assert errors_by_line(response) == {}
+    assert values_by_line(response) == {2: Decimal("112.5"), 4: Decimal("4.2")}
+
+
+def test_a_spreadsheet_bomb_is_refused_before_it_is_parsed(signed_in, kpi):
+    bomb = SimpleUploadedFile("metingen.xlsx", spreadsheets.xlsx_bomb())
+
+    response = upload(signed_in, kpi, bomb)
+
+    assert "pakt uit tot veel meer" in response.content.decode()
+    assert not MeasurementImport.objects.exists()
