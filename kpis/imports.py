@@ -337,7 +337,6 @@ def check_rows(kpi: KPI, rows: list[MeasurementRow], *, from_cells: bool) -> lis
     can be sent each month; a different one is marked as a correction."""
     column = subject_column(kpi)
     subjects = _subjects(kpi, rows)
-    read = []
     for row in rows:
         row.errors, row.previous, row.is_skipped = [], "", False
         row.subject_id, row.period_on, row.period_start, row.amount = None, "", "", ""
@@ -358,9 +357,8 @@ def check_rows(kpi: KPI, rows: list[MeasurementRow], *, from_cells: bool) -> lis
         if period is not None and value is not None:
             row.amount = str(value)
             row.errors += measurement_problems(kpi, period, value).values()
-        read.append(row)
-    _check_duplicates(kpi, read)
-    _check_existing(kpi, read)
+    _check_duplicates(kpi, rows)
+    _check_existing(kpi, rows)
     return rows
 
 

@@ -127,9 +127,15 @@ def measurement_problems(kpi: KPI, period: datetime.date, value: Decimal) -> dic
     else:
         if period > timezone.localdate():
             problems["period"] = _("A measurement is about the past: choose today or earlier.")
-    problem = kpi.range_error(value)
-    if problem:
-        problems["value"] = problem
+    try:
+        # What the column can hold (ten digits before the decimal mark), then the KPI's range.
+        Measurement._meta.get_field("value").run_validators(value)
+    except ValidationError as error:
+        problems["value"] = " ".join(error.messages)
+    else:
+        problem = kpi.range_error(value)
+        if problem:
+            problems["value"] = problem
     return problems
 
 

@@ -428,3 +428,14 @@ def test_a_spreadsheet_bomb_is_refused_before_it_is_parsed(signed_in, kpi):
 
     assert "pakt uit tot veel meer" in response.content.decode()
     assert not MeasurementImport.objects.exists()
+
+
+def test_a_value_too_large_for_the_database_is_an_error_of_its_row_not_of_the_confirm(
+    signed_in, organization, manager
+):
+    unbounded = KPIFactory(organization=organization, created_by=manager, decimals=0)
+
+    response = upload(signed_in, unbounded, cp1252_csv("Periode;Waarde\n2026-08;1e20\n"))
+
+    assert set(errors_by_line(response)) == {2}
+    assert not MeasurementImport.objects.exists()
