@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -16,7 +17,14 @@ from django.utils import timezone
 from kpis import imports
 from kpis.choices import Cadence, SubjectLevel
 from kpis.models import Measurement, MeasurementImport
-from tests.factories import CohortFactory, KPIFactory, MeasurementFactory, MembershipFactory
+from kpis.services import measurement_record
+from tests.factories import (
+    CohortFactory,
+    KPIFactory,
+    MeasurementFactory,
+    MembershipFactory,
+    UserFactory,
+)
 from tests.programs import spreadsheets
 
 pytestmark = pytest.mark.django_db
@@ -439,3 +447,38 @@ def test_a_value_too_large_for_the_database_is_an_error_of_its_row_not_of_the_co
 
     assert set(errors_by_line(response)) == {2}
     assert not MeasurementImport.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("subject", "period", "value"),
+    [
+        ("anna@example.nl", "2026-08-03", "112.5"),
+        ("onbekend@example.nl", "2026-08-03", "1"),
+        ("anna@example.nl", FUTURE.isoformat(), "1"),
+        ("anna@example.nl", "1899-01-01", "1"),
+        ("anna@example.nl", "2026-08-03", "-1"),
+        ("anna@example.nl", "2026-08-03", "6000"),
+        ("anna@example.nl", "2026-08-03", "1.25"),
+        ("anna@example.nl", "2026-08-03", "1e20"),
+    ],
+)
+def test_the_preview_refuses_exactly_what_the_service_refuses(
+    kpi, manager, people, subject, period, value
+):
+    row = imports.MeasurementRow(line=2, subject=subject, period=period, value=value)
+    [checked] = imports.check_rows(kpi, [row], from_cells=False)
+    learner = next((p for p in people.values() if p.email == subject), None)
+    try:
+        measurement_record(
+            actor=manager,
+            kpi=kpi,
+            learner=learner or UserFactory(email=subject),
+            period=datetime.date.fromisoformat(period),
+            value=Decimal(value),
+        )
+    except ValidationError:
+        refused = True
+    else:
+        refused = False
+
+    assert bool(checked.errors) == refused
