@@ -1,15 +1,23 @@
 """On a phone, a manager imports a Dutch CSV of a KPI's values, sees the flagged row, uploads
 the fixed file, confirms, and finds the values on the KPI's page."""
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from kpis.choices import Cadence, SubjectLevel
 from kpis.models import Measurement
-from tests.factories import PASSWORD, KPIFactory, MembershipFactory, OrganizationFactory
+from tests.factories import (
+    PASSWORD,
+    KPIFactory,
+    MeasurementFactory,
+    MembershipFactory,
+    OrganizationFactory,
+)
 
 SHOTS = Path("/work/shots/kimport")
 
@@ -103,3 +111,27 @@ def test_manager_imports_a_dutch_csv_after_fixing_a_flagged_row_on_a_phone(
     axe(page)
     fits_the_phone(page)
     shoot(page, "kpi-after-import")
+
+
+def test_a_file_that_changes_a_recorded_value_asks_to_correct_it(
+    kpi, page, live_server, log_in, axe
+):
+    anna = kpi.organization.memberships.get(user__email="anna@example.nl").user
+    MeasurementFactory(kpi=kpi, learner=anna, period_start=date(2026, 8, 1), value=100)
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(kpi.created_by.email, PASSWORD)
+    page.goto(f"{live_server.url}{reverse('kpis:measurement-import', args=[kpi.pk])}")
+
+    page.get_by_label("Bestand met waarden").set_input_files(csv_file(FIXED))
+    page.get_by_role("button", name="Bestand controleren").click()
+    expect(page.get_by_text("corrigeert de vastgelegde 100,0")).to_be_visible()
+    axe(page)
+    fits_the_phone(page)
+    shoot(page, "import-correction")
+    page.get_by_label("Corrigeer de vastgelegde waarden").check()
+    page.get_by_role("button", name="2 waarden importeren").click()
+
+    expect(page.get_by_text("2 waarden vastgelegd.")).to_be_visible()
+    page.get_by_text("gecorrigeerd (1 eerdere waarde)").click()
+    expect(page.get_by_text("100,0 orderregels per uur")).to_be_visible()
+    assert Measurement.objects.current().get(learner=anna).value == Decimal("112.5")
