@@ -482,3 +482,12 @@ def test_the_preview_refuses_exactly_what_the_service_refuses(
         refused = False
 
     assert bool(checked.errors) == refused
+
+
+def test_a_file_over_two_megabytes_is_refused_before_it_is_read(signed_in, kpi):
+    big = cp1252_csv("Periode;Waarde\n" + "2026-08;1\n" * 300_000)
+
+    response = upload(signed_in, kpi, big)
+
+    assert response.status_code == 413
+    assert "groter dan 2 MB" in response.content.decode()
