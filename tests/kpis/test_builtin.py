@@ -273,12 +273,15 @@ def program_with(size: int, program):
 
 
 @pytest.mark.parametrize("size", [1, 30])
-def test_the_programs_kpis_take_nine_queries_for_one_learner_or_thirty(size, program):
+def test_program_and_group_kpis_take_as_many_queries_for_one_learner_as_thirty(size, program):
     program_with(size, program)
     with CaptureQueriesContext(connection) as queries:
         result = builtin.program_kpis(program, on=day(30))
     assert len(queries) == 9
     assert result.groups[0].sign_off_coverage.enough == (size >= 5)
+    with CaptureQueriesContext(connection) as queries:
+        builtin.cohort_kpis(result.groups[0].cohort, on=day(30))
+    assert len(queries) == 8
 
 
 # --- Properties -----------------------------------------------------------------------
