@@ -89,7 +89,7 @@ def survival(
     n = len(event_days) + len(censored_days)
     if too_little := _too_little(n):
         return too_little
-    if not event_days:
+    if not len(event_days):
         # Nobody had the event: the curve stays at 1 and no quantile is reached.
         last = float(max(censored_days))
         curve = (SurvivalPoint(0.0, 1.0), SurvivalPoint(last, 1.0))

@@ -79,6 +79,11 @@ def test_quantiles_lie_between_the_first_and_last_event_and_in_order(events, cen
     assert all(0 <= share <= 1 for share in remaining)
 
 
+def test_days_may_come_as_numpy_arrays():
+    result = statistics.survival(event_days=np.array([]), censored_days=np.arange(1.0, 6.0))
+    assert (result.n, result.median) == (5, None)
+
+
 # --- The minimum group size -----------------------------------------------------------
 
 
