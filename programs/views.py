@@ -50,6 +50,7 @@ from werkplek.models import Organization, User
 PROGRAMS_PER_PAGE = 25
 COHORTS_PER_PAGE = 20
 LEARNERS_PER_PAGE = 25
+INVITATIONS_PER_PAGE = 25
 
 
 def _program_for(request, pk, *, write=False):
@@ -345,7 +346,9 @@ def cohort_detail(request, pk):
         "program": cohort.program,
         "enrolments": page.object_list,
         "page": page,
-        "invitations": selectors.open_invitations(cohort),
+        "invitations": Paginator(selectors.open_invitations(cohort), INVITATIONS_PER_PAGE).get_page(
+            request.GET.get("uitgenodigd")
+        ),
         "form": form,
         **_coach_choices(cohort, search=request.GET.get("coach_q", ""), chosen=chosen),
     }

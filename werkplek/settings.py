@@ -218,3 +218,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# KPIs: an aggregate over fewer people than this says "too little data" and shows no number,
+# so that no value can be traced back to one person.
+KPI_MIN_GROUP_SIZE = env.int("KPI_MIN_GROUP_SIZE", default=5)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from programs.choices import ProgramStatus
+from programs.models import Invitation
 from tests.factories import CohortFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +73,22 @@ def test_a_program_shows_its_newest_20_groups_first(client, manager, program):
         "Instroom week 01",
         "Instroom week 00",
     ]
+
+
+def test_the_group_page_shows_25_invited_people_a_page_and_keeps_the_learners_page(
+    client, manager, cohort
+):
+    for number in range(30):
+        Invitation.objects.create(
+            cohort=cohort,
+            email=f"nieuw{number:02}@example.nl",
+            name=f"Uitgenodigd {number:02}",
+            started_on=cohort.starts_on,
+        )
+    client.force_login(manager)
+    url = reverse("programs:cohort-detail", args=[cohort.pk])
+    first = client.get(url, {"page": 1}).content.decode()
+    assert re.findall(r"Uitgenodigd (\d\d)", first) == [f"{n:02}" for n in range(25)]
+    assert escape("?page=1&uitgenodigd=2") in first
+    second = client.get(url, {"page": 1, "uitgenodigd": 2}).content.decode()
+    assert re.findall(r"Uitgenodigd (\d\d)", second) == [f"{n:02}" for n in range(25, 30)]

@@ -338,9 +338,9 @@ def test_cohort_page_queries_do_not_grow_with_learners(
     client.force_login(manager)
     # session, user, roles, cohort, count, a page of enrolments, their current pairings;
     # their status (coaching.attention): current pairings, coaches' loads, last feedback,
-    # goals, tasks, sign-offs, levels, reflections; invitations with their coach; the coach
-    # picker's few coaches with their load
-    with django_assert_num_queries(17):
+    # goals, tasks, sign-offs, levels, reflections; count and a page of invitations with their
+    # coach; the coach picker's few coaches with their load
+    with django_assert_num_queries(18):
         client.get(reverse("programs:cohort-detail", args=[cohort.pk]))
 
 

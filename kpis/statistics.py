@@ -1,0 +1,187 @@
+"""Honest aggregates of KPI values: pure functions on plain numbers, no database.
+
+The estimators are scipy's (maintained and tested there), not written here: Kaplan–Meier
+through `scipy.stats.ecdf` on `CensoredData`, intervals through Welch's and Student's t.
+Every aggregate carries its n; below the minimum group size (setting `KPI_MIN_GROUP_SIZE`)
+an aggregate is `TooLittleData` and holds no number at all, so nothing in it can point at a
+person.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from scipy import stats
+
+CONFIDENCE = 0.95
+# Cumulative shares are sums of floats: 0.5 may come out as 0.49999999999999994.
+TOLERANCE = 1e-9
+
+
+def min_group_size() -> int:
+    """The fewest people an aggregate may be computed over (default 5)."""
+    return getattr(settings, "KPI_MIN_GROUP_SIZE", 5)
+
+
+@dataclass(frozen=True)
+class TooLittleData:
+    """An aggregate over fewer people than the minimum: shown as "te weinig gegevens"."""
+
+    minimum: int
+    enough = False
+
+
+def _too_little(n: int) -> TooLittleData | None:
+    minimum = min_group_size()
+    return TooLittleData(minimum=minimum) if n < minimum else None
+
+
+@dataclass(frozen=True)
+class Mean:
+    """The average of one value per person, over n people."""
+
+    value: float
+    n: int
+    enough = True
+
+
+def mean_of(values: Sequence[float]) -> Mean | TooLittleData:
+    """The mean of one value per person, or too little data."""
+    return _too_little(len(values)) or Mean(value=float(np.mean(values)), n=len(values))
+
+
+@dataclass(frozen=True)
+class SurvivalPoint:
+    day: float
+    # The share of the group not (yet) independent after `day` days.
+    remaining: float
+
+
+@dataclass(frozen=True)
+class Survival:
+    """A Kaplan–Meier estimate of time to an event, over n people of whom `events` had it.
+
+    The quantiles are days by which that share of the group had the event; None where the
+    curve does not come down that far (too many are still on their way or left).
+    """
+
+    n: int
+    events: int
+    curve: tuple[SurvivalPoint, ...]
+    median: float | None
+    quartile_low: float | None
+    quartile_high: float | None
+    enough = True
+
+
+def _quantile(cdf, share: float) -> float | None:
+    """The first time at which the estimated share with the event reaches `share`."""
+    reached = np.nonzero(cdf.probabilities >= share - TOLERANCE)[0]
+    return float(cdf.quantiles[reached[0]]) if reached.size else None
+
+
+def survival(
+    *, event_days: Sequence[float], censored_days: Sequence[float]
+) -> Survival | TooLittleData:
+    """Kaplan–Meier from the days to the event (independent) and the days each censored
+    person was followed (still on their way, or ended for another reason)."""
+    n = len(event_days) + len(censored_days)
+    if too_little := _too_little(n):
+        return too_little
+    if not len(event_days):
+        # Nobody had the event: the curve stays at 1 and no quantile is reached.
+        last = float(max(censored_days))
+        curve = (SurvivalPoint(0.0, 1.0), SurvivalPoint(last, 1.0))
+        return Survival(n, 0, curve, None, None, None)
+    result = stats.ecdf(stats.CensoredData(uncensored=list(event_days), right=list(censored_days)))
+    curve = (SurvivalPoint(0.0, 1.0),) + tuple(
+        SurvivalPoint(float(day), float(remaining))
+        for day, remaining in zip(result.sf.quantiles, result.sf.probabilities, strict=True)
+    )
+    return Survival(
+        n=n,
+        events=len(event_days),
+        curve=curve,
+        median=_quantile(result.cdf, 0.5),
+        quartile_low=_quantile(result.cdf, 0.25),
+        quartile_high=_quantile(result.cdf, 0.75),
+    )
+
+
+@dataclass(frozen=True)
+class Effect:
+    """An estimated change with its 95% interval, over n values (and n of the comparison).
+
+    `low`/`high` are None when the values do not vary: there is no spread to build an
+    interval from.
+    """
+
+    estimate: float
+    low: float | None
+    high: float | None
+    n: int
+    n_comparison: int | None = None
+    enough = True
+
+    @property
+    def is_significant(self) -> bool:
+        """Whether the 95% interval leaves out zero: the change is more than chance."""
+        if self.low is None or self.high is None:
+            return False
+        return self.low > 0 or self.high < 0
+
+
+def change_from_baseline(values: Sequence[float], baseline: float) -> Effect | TooLittleData:
+    """How far the group's mean lies from the baseline, with Student's t interval."""
+    if too_little := _too_little(len(values)):
+        return too_little
+    values = np.asarray(values, dtype=float)
+    baseline = float(baseline)
+    estimate = float(values.mean()) - baseline
+    if not np.ptp(values):
+        return Effect(estimate=estimate, low=None, high=None, n=len(values))
+    interval = stats.ttest_1samp(values, baseline).confidence_interval(CONFIDENCE)
+    return Effect(
+        estimate=estimate,
+        low=float(interval.low) - baseline,
+        high=float(interval.high) - baseline,
+        n=len(values),
+    )
+
+
+def difference_between(
+    values: Sequence[float], comparison: Sequence[float]
+) -> Effect | TooLittleData:
+    """The group's mean minus the comparison group's, with Welch's interval (no assumption
+    that both groups vary as much). Both groups must be large enough."""
+    if too_little := _too_little(min(len(values), len(comparison))):
+        return too_little
+    values = np.asarray(values, dtype=float)
+    comparison = np.asarray(comparison, dtype=float)
+    estimate = float(values.mean() - comparison.mean())
+    n = {"n": len(values), "n_comparison": len(comparison)}
+    if not (np.ptp(values) or np.ptp(comparison)):
+        return Effect(estimate=estimate, low=None, high=None, **n)
+    interval = stats.ttest_ind(values, comparison, equal_var=False).confidence_interval(CONFIDENCE)
+    return Effect(estimate=estimate, low=float(interval.low), high=float(interval.high), **n)
+
+
+@dataclass(frozen=True)
+class Impact:
+    """A group's change against the KPI's baseline, and against a comparison where there is
+    one (earlier groups, or people not in the program)."""
+
+    change: Effect | TooLittleData
+    against_comparison: Effect | TooLittleData | None
+
+
+def impact(
+    values: Sequence[float], *, baseline: float, comparison: Sequence[float] | None = None
+) -> Impact:
+    """The impact of a KPI on one group: change from baseline, and difference against
+    `comparison` when given."""
+    return Impact(
+        change=change_from_baseline(values, baseline),
+        against_comparison=None if comparison is None else difference_between(values, comparison),
+    )
