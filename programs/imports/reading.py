@@ -152,8 +152,8 @@ def _check_zip(content: bytes) -> None:
         raise unreadable from error
     too_big = ImportFileError(
         _(
-            "This spreadsheet unpacks to far more than a list of learners can be. "
-            "Copy the learners into a new, empty sheet and upload that."
+            "This spreadsheet unpacks to far more than a list for import can be. "
+            "Copy the rows into a new, empty sheet and upload that."
         )
     )
     if len(parts) > MAX_PARTS:
@@ -199,7 +199,7 @@ def _read_spreadsheet(content: bytes) -> list[list[str]]:
 def _too_heavy() -> ImportFileError:
     return ImportFileError(
         _(
-            "Reading this spreadsheet takes more memory or time than a list of learners can. "
-            "Copy the learners into a new, empty sheet and upload that."
+            "Reading this spreadsheet takes more memory or time than a list for import can. "
+            "Copy the rows into a new, empty sheet and upload that."
         )
     )
