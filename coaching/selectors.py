@@ -334,3 +334,25 @@ def feedback_form_data(enrolment, *, moment=None):
         .order_by("goal__position", "goal", "position", "pk")
     )
     return goals, current_levels, open_items
+
+
+# Higher apps (kpis) add a panel to the progress page without coaching importing them:
+# each registers a template and a function (enrolment, viewer) -> its context, or None for
+# nothing to show.
+_progress_panels: list[tuple[str, object]] = []
+
+
+def register_progress_panel(template_name: str, function) -> None:
+    """Called once from a higher app's AppConfig.ready."""
+    _progress_panels.append((template_name, function))
+
+
+def progress_panels(enrolment: Enrolment, *, viewer) -> list[dict]:
+    """The registered panels with something to show to `viewer`, each as its template and
+    context (each function in a fixed number of queries)."""
+    panels = []
+    for template_name, function in _progress_panels:
+        context = function(enrolment, viewer=viewer)
+        if context:
+            panels.append({"template": template_name, "context": context})
+    return panels

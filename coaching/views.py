@@ -222,6 +222,7 @@ def progress(request, pk):
         and data.independent_since is not None
         and (is_current_coach or is_manager),
         "peer_requests": selectors.peer_requests_for(request.user) if is_learner else [],
+        "panels": selectors.progress_panels(enrolment, viewer=request.user),
         "today": timezone.localdate(),
     }
     return render(request, "coaching/progress.html", context)

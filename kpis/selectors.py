@@ -2,8 +2,9 @@
 
 from collections import defaultdict
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 
+from kpis.choices import SubjectLevel
 from kpis.models import KPI, Measurement
 
 
@@ -54,3 +55,30 @@ def attach_history(kpi: KPI, measurements) -> None:
         history[_subject_key(old)].append(old)
     for measurement in measurements:
         measurement.history = history[_subject_key(measurement)]
+
+
+LEARNER_KPIS_SHOWN = 10
+
+
+def learner_kpis(enrolment, *, viewer):
+    """For the progress page: the learner-level KPIs of the enrolment's program (and those of
+    the whole organisation) with the learner's latest value, as far as `viewer` may read it;
+    one query, at most LEARNER_KPIS_SHOWN KPIs. None when there is nothing to show."""
+    program = enrolment.cohort.program
+    latest = (
+        Measurement.objects.visible_to(viewer)
+        .current()
+        .filter(kpi=OuterRef("pk"), learner=enrolment.learner_id)
+        .order_by("-period_start")
+    )
+    kpis = list(
+        KPI.objects.filter(organization=program.organization_id, subject_level=SubjectLevel.LEARNER)
+        .filter(Q(program=program) | Q(program__isnull=True))
+        .annotate(
+            latest_value=Subquery(latest.values("value")[:1]),
+            latest_period=Subquery(latest.values("period_start")[:1]),
+        )
+        .filter(latest_value__isnull=False)
+        .order_by("name", "pk")[:LEARNER_KPIS_SHOWN]
+    )
+    return {"kpis": kpis} if kpis else None
