@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class KpisConfig(AppConfig):
     name = "kpis"
     verbose_name = _("KPIs")
+
+    def ready(self):
+        # Saving feedback, a reflection or an ending rolls up what it touched (on commit).
+        from coaching.signals import feedback_recorded, reflection_submitted
+        from kpis.tasks import enqueue_rollup
+        from programs.signals import enrolment_ended
+
+        feedback_recorded.connect(enqueue_rollup, dispatch_uid="kpis_rollup_feedback")
+        reflection_submitted.connect(enqueue_rollup, dispatch_uid="kpis_rollup_reflection")
+        enrolment_ended.connect(enqueue_rollup, dispatch_uid="kpis_rollup_ending")
