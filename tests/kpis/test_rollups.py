@@ -30,6 +30,7 @@ from tests.factories import (
     PairingFactory,
     ProgramFactory,
     ReflectionFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -364,3 +365,16 @@ def test_feedback_is_saved_when_the_broker_is_unreachable(
     assert response.status_code == 302
     assert FeedbackMoment.objects.filter(enrolment=enrolment).exists()
     assert "Could not enqueue the roll-up" in caplog.text
+
+
+@pytest.mark.parametrize("model", ["enrolmentsnapshot", "cohortsnapshot", "programsnapshot"])
+def test_snapshots_are_read_only_in_the_admin(client, model):
+    World(learners_per_group=(1, 1))
+    rollups.rollup_all(on=ON)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert client.get(reverse(f"admin:kpis_{model}_changelist")).status_code == 200
+    assert client.get(reverse(f"admin:kpis_{model}_add")).status_code == 403
+    row = {"enrolmentsnapshot": EnrolmentSnapshot, "cohortsnapshot": CohortSnapshot}.get(
+        model, ProgramSnapshot
+    ).objects.first()
+    assert client.get(reverse(f"admin:kpis_{model}_delete", args=[row.pk])).status_code == 403
