@@ -134,7 +134,7 @@ class _Tally:
         }
 
 
-def _program_kpis_json(program, cohorts, tallies) -> dict:
+def _program_kpis_json(cohorts, tallies) -> dict:
     """The program's KPIs over all its groups, with the pilot against the later groups as
     `kpis.builtin.program_kpis` compares them."""
     facts = [f for c in cohorts for f in tallies[c.pk].facts]
@@ -152,11 +152,16 @@ def _program_kpis_json(program, cohorts, tallies) -> dict:
 
 
 def _rollup_programs(program_ids: Iterable[int], *, on: datetime.date, only=None) -> int:
-    """Recompute the snapshots of day `on` of the given (not archived) programs: the
-    enrolment rows of `only` (a set of enrolment pks; all when None) and every group and
-    program row. Returns the number of rows written."""
+    """Recompute the snapshots of day `on` of the given (not archived) programs, inside
+    the caller's transaction: the enrolment rows of `only` (a set of enrolment pks; all
+    when None) and every group and program row. Returns the number of rows written."""
+    # Locked, so that roll-ups of one program take turns: one that read before a later
+    # change committed cannot overwrite the group rows of one that read after it.
     programs = list(
-        Program.objects.filter(pk__in=list(program_ids)).exclude(status=ProgramStatus.ARCHIVED)
+        Program.objects.select_for_update()
+        .filter(pk__in=list(program_ids))
+        .exclude(status=ProgramStatus.ARCHIVED)
+        .order_by("pk")
     )
     if not programs:
         return 0
@@ -246,7 +251,7 @@ def _rollup_programs(program_ids: Iterable[int], *, on: datetime.date, only=None
             total.independent += tally.independent
             for goal, counter in tally.levels.items():
                 total.levels[goal].update(counter)
-        kpis = _program_kpis_json(program, cohorts[program.pk], tallies)
+        kpis = _program_kpis_json(cohorts[program.pk], tallies)
         program_rows.append(ProgramSnapshot(day=on, program=program, **total.fields(kpis)))
     ProgramSnapshot.objects.bulk_create(
         program_rows,
