@@ -32,6 +32,7 @@ from tests.factories import (
     ReflectionFactory,
     UserFactory,
 )
+from werkplek.celery import app
 
 pytestmark = pytest.mark.django_db
 
@@ -378,3 +379,22 @@ def test_snapshots_are_read_only_in_the_admin(client, model):
         model, ProgramSnapshot
     ).objects.first()
     assert client.get(reverse(f"admin:kpis_{model}_delete", args=[row.pk])).status_code == 403
+
+
+# --- Tasks ----------------------------------------------------------------------------------
+
+
+def test_the_tasks_take_ids_and_an_iso_day_and_write_the_rows():
+    world = World(learners_per_group=(1, 1))
+    first = world.enrolments[0]
+    tasks.rollup_enrolments_task.apply(args=[[first.pk], ON.isoformat()]).get()
+    assert list(EnrolmentSnapshot.objects.values_list("enrolment", "day")) == [(first.pk, ON)]
+    tasks.rollup_all_task.apply().get()
+    assert EnrolmentSnapshot.objects.filter(day=timezone.localdate()).count() == 2
+
+
+def test_the_nightly_rebuild_is_scheduled_by_the_tasks_name():
+    entry = app.conf.beat_schedule["kpis-rollup-all"]
+    assert entry["task"] == tasks.rollup_all_task.name
+    assert entry["task"] in app.tasks
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({2}, {30})
