@@ -18,6 +18,7 @@ from coaching.models import (
     ReflectionReaction,
     SignOff,
 )
+from coaching.signals import feedback_recorded, reflection_submitted
 from programs.choices import EndReason
 from programs.models import ChecklistItem, Enrolment, LearningGoal
 from programs.services import enrolment_record_end, ensure_running
@@ -119,6 +120,7 @@ def feedback_moment_create(
     Reflection.objects.create(
         enrolment=enrolment, feedback_moment=moment, due_on=occurred_on + REFLECTION_DUE_AFTER
     )
+    feedback_recorded.send(sender=FeedbackMoment, enrolment_ids=[enrolment.pk])
     return moment
 
 
@@ -155,6 +157,7 @@ def feedback_moment_update(
     moment.reflections.filter(submitted_at__isnull=True).update(
         due_on=moment.occurred_on + REFLECTION_DUE_AFTER
     )
+    feedback_recorded.send(sender=FeedbackMoment, enrolment_ids=[moment.enrolment_id])
     return moment
 
 
@@ -186,6 +189,7 @@ def reflection_submit(
     reflection.submitted_at = now
     reflection.full_clean()
     reflection.save()
+    reflection_submitted.send(sender=Reflection, enrolment_ids=[enrolment.pk])
     return reflection
 
 

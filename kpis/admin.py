@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from kpis.models import KPI, Measurement, MeasurementImport
+from kpis.models import (
+    KPI,
+    CohortSnapshot,
+    EnrolmentSnapshot,
+    Measurement,
+    MeasurementImport,
+    ProgramSnapshot,
+)
 from werkplek.lib.admin import ReadOnlyAdminMixin
 
 
@@ -27,3 +34,30 @@ class MeasurementImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["kpi__organization", "imported_at"]
     list_select_related = ["kpi", "created_by"]
     exclude = ["token", "rows"]
+
+
+@admin.register(EnrolmentSnapshot)
+class EnrolmentSnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["day", "enrolment", "cohort", "goals_independent", "goals", "pace"]
+    list_filter = ["day", "pace", "cohort__program__organization"]
+    search_fields = ["enrolment__learner__name", "cohort__name"]
+    list_select_related = ["enrolment__learner", "enrolment__cohort", "cohort"]
+    date_hierarchy = "day"
+
+
+@admin.register(CohortSnapshot)
+class CohortSnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["day", "cohort", "enrolments", "running", "ended", "independent"]
+    list_filter = ["day", "cohort__program__organization"]
+    search_fields = ["cohort__name", "cohort__program__name"]
+    list_select_related = ["cohort"]
+    date_hierarchy = "day"
+
+
+@admin.register(ProgramSnapshot)
+class ProgramSnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["day", "program", "enrolments", "running", "ended", "independent"]
+    list_filter = ["day", "program__organization"]
+    search_fields = ["program__name"]
+    list_select_related = ["program"]
+    date_hierarchy = "day"

@@ -12,3 +12,12 @@ class KpisConfig(AppConfig):
         from kpis.selectors import learner_kpis
 
         selectors.register_progress_panel("kpis/_learner_kpis.html", learner_kpis)
+
+        # Saving feedback, a reflection or an ending rolls up what it touched (on commit).
+        from coaching.signals import feedback_recorded, reflection_submitted
+        from kpis.tasks import enqueue_rollup
+        from programs.signals import enrolment_ended
+
+        feedback_recorded.connect(enqueue_rollup, dispatch_uid="kpis_rollup_feedback")
+        reflection_submitted.connect(enqueue_rollup, dispatch_uid="kpis_rollup_reflection")
+        enrolment_ended.connect(enqueue_rollup, dispatch_uid="kpis_rollup_ending")

@@ -14,7 +14,13 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from kpis.choices import Cadence, Direction, SubjectLevel
-from programs.models import Cohort, Program, new_invitation_token, validate_plausible_date
+from programs.models import (
+    Cohort,
+    Enrolment,
+    Program,
+    new_invitation_token,
+    validate_plausible_date,
+)
 from werkplek.lib.text import has_nul
 from werkplek.models import Organization
 
@@ -414,3 +420,120 @@ class MeasurementImport(models.Model):
 
     def __str__(self):
         return f"{self.kpi} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SnapshotQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Snapshots of the organisations the user manages: the dashboards' readers."""
+        return self.filter(
+            **{f"{self.model.ORGANIZATION_PATH}__in": Organization.objects.managed_by(user)}
+        )
+
+
+class EnrolmentSnapshot(models.Model):
+    """Where one enrolment stood on a day, as the roll-up computed it from coaching data:
+    what dashboards read instead of scanning raw feedback. Derived data, rewritten freely."""
+
+    ORGANIZATION_PATH = "cohort__program__organization"
+
+    day = models.DateField(_("day"))
+    enrolment = models.ForeignKey(
+        Enrolment,
+        on_delete=models.CASCADE,
+        related_name="snapshots",
+        verbose_name=_("enrolment"),
+    )
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="+", verbose_name=_("group")
+    )
+    # {goal pk: level} for the goals that have a level (JSON keys are strings).
+    levels = models.JSONField(_("level per goal"), default=dict)
+    goals_independent = models.PositiveIntegerField(_("goals at level 3 or higher"))
+    goals = models.PositiveIntegerField(_("goals"))
+    sign_offs_done = models.PositiveIntegerField(_("required sign-offs done"))
+    sign_offs_required = models.PositiveIntegerField(_("required sign-offs"))
+    feedback_moments = models.PositiveIntegerField(_("feedback moments"))
+    last_feedback_on = models.DateField(_("last feedback"), null=True)
+    reflections_done = models.PositiveIntegerField(_("reflections done"))
+    reflections_overdue = models.PositiveIntegerField(_("reflections overdue"))
+    independent_since = models.DateField(_("independent since"), null=True)
+    ended_on = models.DateField(_("end date"), null=True)
+    end_reason = models.CharField(_("reason for ending"), max_length=20, blank=True)
+    pace = models.CharField(_("pace"), max_length=20)
+    attention_reasons = models.JSONField(_("needs attention because"), default=list)
+
+    objects = SnapshotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("learner snapshot")
+        verbose_name_plural = _("learner snapshots")
+        ordering = ["-day", "enrolment"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "day"], name="one_snapshot_per_enrolment_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment} {self.day}"
+
+
+class GroupSnapshot(models.Model):
+    """What a group or program snapshot counts over its enrolments that had started."""
+
+    day = models.DateField(_("day"))
+    # {goal pk: {level: learners}}; level "0" counts learners without a level for it yet.
+    levels = models.JSONField(_("learners per level per goal"), default=dict)
+    enrolments = models.PositiveIntegerField(_("learners started"))
+    running = models.PositiveIntegerField(_("running"))
+    ended = models.PositiveIntegerField(_("ended"))
+    independent = models.PositiveIntegerField(_("ended as independent"))
+    # {kpi name: {"enough": bool, "n": ..., "value"/"median"...}}, see kpis.rollups.
+    kpis = models.JSONField(_("built-in KPIs"), default=dict)
+
+    objects = SnapshotQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["-day"]
+
+
+class CohortSnapshot(GroupSnapshot):
+    """A group's counts and built-in KPIs on a day."""
+
+    ORGANIZATION_PATH = "cohort__program__organization"
+
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("group")
+    )
+
+    class Meta(GroupSnapshot.Meta):
+        verbose_name = _("group snapshot")
+        verbose_name_plural = _("group snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "day"], name="one_snapshot_per_cohort_day")
+        ]
+
+    def __str__(self):
+        return f"{self.cohort} {self.day}"
+
+
+class ProgramSnapshot(GroupSnapshot):
+    """A program's counts and built-in KPIs on a day, over all its groups (with the pilot
+    group's time to independence against the later groups')."""
+
+    ORGANIZATION_PATH = "program__organization"
+
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("program")
+    )
+
+    class Meta(GroupSnapshot.Meta):
+        verbose_name = _("program snapshot")
+        verbose_name_plural = _("program snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["program", "day"], name="one_snapshot_per_program_day")
+        ]
+
+    def __str__(self):
+        return f"{self.program} {self.day}"

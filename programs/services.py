@@ -26,6 +26,7 @@ from programs.models import (
     ReflectionPrompt,
     validate_plausible_date,
 )
+from programs.signals import enrolment_ended
 from werkplek import services as werkplek_services
 from werkplek.choices import Role
 from werkplek.models import Membership, Organization, User
@@ -112,6 +113,7 @@ def enrolment_record_end(
     enrolment.ended_on, enrolment.end_reason, enrolment.ended_by = ended_on, reason, actor
     enrolment.full_clean()
     enrolment.save(update_fields=["ended_on", "end_reason", "ended_by"])
+    enrolment_ended.send(sender=Enrolment, enrolment_ids=[enrolment.pk])
     return enrolment
 
 

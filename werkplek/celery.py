@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "werkplek.settings")
 
@@ -10,6 +11,12 @@ app = Celery("werkplek")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Every periodic job lives here, each with a comment saying when it runs. None yet: the
-# reminders and roll-up issues add theirs.
-app.conf.beat_schedule = {}
+# Every periodic job lives here, each with a comment saying when it runs (in CELERY_TIMEZONE,
+# Europe/Amsterdam). Tasks are named by string: werkplek imports no domain app.
+app.conf.beat_schedule = {
+    # Every night at 02:30: rebuild today's KPI snapshots of every program (kpis.rollups).
+    "kpis-rollup-all": {
+        "task": "kpis.tasks.rollup_all_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}

@@ -1,0 +1,290 @@
+"""Roll-ups: the daily snapshots per enrolment, group and program that dashboards read.
+
+Every number comes from the one definition it has elsewhere: `coaching.attention
+.enrolment_statuses` for where a learner stands, `kpis.builtin` for the built-in KPIs. A
+roll-up of some enrolments rewrites their rows for the day and those of their groups and
+programs (which count every enrolment of the program); `rollup_all` does every program in
+bounded batches and writes the same rows. Rows are upserted on (subject, day), so running
+either twice changes nothing. Archived programs keep the snapshots they had.
+"""
+
+import datetime
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Count
+
+from coaching.attention import enrolment_statuses
+from coaching.models import FeedbackMoment
+from coaching.selectors import levels_by_enrolment
+from kpis import builtin, statistics
+from kpis.models import CohortSnapshot, EnrolmentSnapshot, ProgramSnapshot
+from programs.choices import ProgramStatus
+from programs.models import Cohort, Enrolment, LearningGoal, Program
+
+ENROLMENT_BATCH = 500  # enrolments computed and written at once
+PROGRAM_BATCH = 20  # programs rebuilt in one transaction by `rollup_all`
+
+ENROLMENT_FIELDS = [
+    "cohort",
+    "levels",
+    "goals_independent",
+    "goals",
+    "sign_offs_done",
+    "sign_offs_required",
+    "feedback_moments",
+    "last_feedback_on",
+    "reflections_done",
+    "reflections_overdue",
+    "independent_since",
+    "ended_on",
+    "end_reason",
+    "pace",
+    "attention_reasons",
+]
+GROUP_FIELDS = ["levels", "enrolments", "running", "ended", "independent", "kpis"]
+
+
+def kpi_json(result) -> dict:
+    """A built-in KPI's result as stored: its value(s) with n, or only that there is too
+    little data (with the minimum, never a number)."""
+    if isinstance(result, statistics.TooLittleData):
+        return {"enough": False, "minimum": result.minimum}
+    if isinstance(result, statistics.Mean):
+        return {"enough": True, "value": result.value, "n": result.n}
+    return {
+        "enough": True,
+        "n": result.n,
+        "events": result.events,
+        "median": result.median,
+        "quartile_low": result.quartile_low,
+        "quartile_high": result.quartile_high,
+        "curve": [[point.day, point.remaining] for point in result.curve],
+    }
+
+
+def group_kpis_json(kpis: builtin.GroupKPIs) -> dict:
+    return {
+        name: kpi_json(getattr(kpis, name))
+        for name in [
+            "time_to_independence",
+            "feedback_rhythm_kept",
+            "reflection_completion",
+            "goals_at_level_by_target_week",
+            "sign_off_coverage",
+        ]
+    }
+
+
+def _batches(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _enrolment_row(enrolment, status, facts, levels, feedback_moments, goal_ids, on):
+    return EnrolmentSnapshot(
+        day=on,
+        enrolment=enrolment,
+        cohort_id=enrolment.cohort_id,
+        levels={str(g): levels[g].current for g in goal_ids if levels[g].current is not None},
+        goals_independent=sum(1 for g in goal_ids if levels[g].is_independent),
+        goals=len(goal_ids),
+        sign_offs_done=len(facts.sign_offs.signed_on),
+        sign_offs_required=facts.sign_offs.required,
+        feedback_moments=feedback_moments,
+        last_feedback_on=status.last_feedback_on,
+        reflections_done=facts.reflections_done,
+        reflections_overdue=facts.reflections_overdue,
+        independent_since=status.independent_since,
+        ended_on=enrolment.ended_on,
+        end_reason=enrolment.end_reason,
+        pace=status.projection.pace,
+        attention_reasons=[str(reason) for reason in status.reasons],
+    )
+
+
+class _Tally:
+    """What a group or program snapshot counts, gathered enrolment by enrolment."""
+
+    def __init__(self, goal_ids):
+        self.levels = {str(g): Counter() for g in goal_ids}
+        self.facts = []
+        self.running = self.ended = self.independent = 0
+
+    def add(self, facts, levels, on):
+        self.facts.append(facts)
+        for goal_id, counter in self.levels.items():
+            counter[str(levels[int(goal_id)].current or 0)] += 1
+        enrolment = facts.enrolment
+        if enrolment.ended_on is None or enrolment.ended_on > on:
+            self.running += 1
+        else:
+            self.ended += 1
+            self.independent += facts.is_independent
+
+    def fields(self, kpis: dict) -> dict:
+        return {
+            "levels": {goal: dict(sorted(c.items())) for goal, c in self.levels.items()},
+            "enrolments": len(self.facts),
+            "running": self.running,
+            "ended": self.ended,
+            "independent": self.independent,
+            "kpis": kpis,
+        }
+
+
+def _program_kpis_json(cohorts, tallies) -> dict:
+    """The program's KPIs over all its groups, with the pilot against the later groups as
+    `kpis.builtin.program_kpis` compares them."""
+    facts = [f for c in cohorts for f in tallies[c.pk].facts]
+    kpis = group_kpis_json(builtin.group_kpis(facts))
+    pilots = [c for c in cohorts if c.is_pilot]
+    if pilots:
+        first_pilot_start = min(c.starts_on for c in pilots)
+        later = [c for c in cohorts if not c.is_pilot and c.starts_on >= first_pilot_start]
+        for name, group in [("pilot", pilots), ("later", later)]:
+            group_facts = [f for c in group for f in tallies[c.pk].facts]
+            kpis[f"time_to_independence_{name}"] = kpi_json(
+                builtin.time_to_independence(group_facts)
+            )
+    return kpis
+
+
+def _rollup_programs(program_ids: Iterable[int], *, on: datetime.date, only=None) -> int:
+    """Recompute the snapshots of day `on` of the given (not archived) programs, inside
+    the caller's transaction: the enrolment rows of `only` (a set of enrolment pks; all
+    when None) and every group and program row. Returns the number of rows written."""
+    # Locked, so that roll-ups of one program take turns: one that read before a later
+    # change committed cannot overwrite the group rows of one that read after it.
+    programs = list(
+        Program.objects.select_for_update()
+        .filter(pk__in=list(program_ids))
+        .exclude(status=ProgramStatus.ARCHIVED)
+        .order_by("pk")
+    )
+    if not programs:
+        return 0
+    cohorts = defaultdict(list)
+    for cohort in Cohort.objects.filter(program__in=programs).order_by("starts_on", "name", "pk"):
+        cohorts[cohort.program_id].append(cohort)
+    goal_ids = defaultdict(list)
+    for goal_id, program_id in LearningGoal.objects.filter(program__in=programs).values_list(
+        "pk", "program"
+    ):
+        goal_ids[program_id].append(goal_id)
+    tallies = {c.pk: _Tally(goal_ids[c.program_id]) for cs in cohorts.values() for c in cs}
+    enrolments = list(
+        Enrolment.objects.filter(cohort__program__in=programs, started_on__lte=on)
+        .select_related("learner", "cohort__program")
+        .order_by("pk")
+    )
+    written = 0
+    for batch in _batches(enrolments, ENROLMENT_BATCH):
+        ids = [e.pk for e in batch]
+        facts = builtin.enrolment_facts(batch, on=on)
+        levels = levels_by_enrolment(ids)
+        for enrolment in batch:
+            tallies[enrolment.cohort_id].add(facts[enrolment.pk], levels[enrolment.pk], on)
+        to_write = [e for e in batch if only is None or e.pk in only]
+        if not to_write:
+            continue
+        statuses = enrolment_statuses(to_write, on=on)
+        moments = dict(
+            FeedbackMoment.objects.filter(enrolment__in=[e.pk for e in to_write])
+            .values("enrolment")
+            .annotate(n=Count("pk"))
+            .values_list("enrolment", "n")
+        )
+        rows = [
+            _enrolment_row(
+                e,
+                statuses[e.pk],
+                facts[e.pk],
+                levels[e.pk],
+                moments.get(e.pk, 0),
+                goal_ids[e.cohort.program_id],
+                on,
+            )
+            for e in to_write
+        ]
+        EnrolmentSnapshot.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["enrolment", "day"],
+            update_fields=ENROLMENT_FIELDS,
+        )
+        written += len(rows)
+    # An enrolment whose start moved past `on` has no row for that day.
+    stale = EnrolmentSnapshot.objects.filter(day=on, cohort__program__in=programs).exclude(
+        enrolment__in=[e.pk for e in enrolments]
+    )
+    if only is not None:
+        stale = stale.filter(enrolment__in=only)
+    stale.delete()
+
+    cohort_rows = [
+        CohortSnapshot(
+            day=on,
+            cohort=cohort,
+            **tallies[cohort.pk].fields(
+                group_kpis_json(builtin.group_kpis(tallies[cohort.pk].facts))
+            ),
+        )
+        for cs in cohorts.values()
+        for cohort in cs
+    ]
+    CohortSnapshot.objects.bulk_create(
+        cohort_rows,
+        update_conflicts=True,
+        unique_fields=["cohort", "day"],
+        update_fields=GROUP_FIELDS,
+    )
+    program_rows = []
+    for program in programs:
+        total = _Tally(goal_ids[program.pk])
+        for cohort in cohorts[program.pk]:
+            tally = tallies[cohort.pk]
+            total.facts += tally.facts
+            total.running += tally.running
+            total.ended += tally.ended
+            total.independent += tally.independent
+            for goal, counter in tally.levels.items():
+                total.levels[goal].update(counter)
+        kpis = _program_kpis_json(cohorts[program.pk], tallies)
+        program_rows.append(ProgramSnapshot(day=on, program=program, **total.fields(kpis)))
+    ProgramSnapshot.objects.bulk_create(
+        program_rows,
+        update_conflicts=True,
+        unique_fields=["program", "day"],
+        update_fields=GROUP_FIELDS,
+    )
+    return written + len(cohort_rows) + len(program_rows)
+
+
+@transaction.atomic
+def rollup_enrolments(*, enrolment_ids: Iterable[int], on: datetime.date) -> int:
+    """Rewrite day `on`'s snapshots of just these enrolments and of their groups and
+    programs, in a number of queries that does not grow with them (per batch of
+    `ENROLMENT_BATCH`). Returns the number of rows written."""
+    only = set(enrolment_ids)
+    program_ids = set(
+        Enrolment.objects.filter(pk__in=only).values_list("cohort__program", flat=True)
+    )
+    return _rollup_programs(program_ids, on=on, only=only)
+
+
+def rollup_all(*, on: datetime.date) -> int:
+    """Rebuild day `on`'s snapshots of every program that is not archived, `PROGRAM_BATCH`
+    programs per transaction: the same rows as incremental roll-ups of everything.
+    Returns the number of rows written."""
+    program_ids = list(
+        Program.objects.exclude(status=ProgramStatus.ARCHIVED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    written = 0
+    for batch in _batches(program_ids, PROGRAM_BATCH):
+        with transaction.atomic():
+            written += _rollup_programs(batch, on=on)
+    return written

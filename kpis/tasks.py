@@ -1,0 +1,53 @@
+"""Background roll-ups: thin adapters that take ids and call `kpis.rollups`."""
+
+import datetime
+import logging
+
+import kombu.exceptions
+from celery import shared_task
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from kpis import rollups
+
+logger = logging.getLogger(__name__)
+
+# The nightly rebuild may take minutes on a large organisation; an incremental one seconds.
+FULL_REBUILD_SOFT_LIMIT = 30 * 60
+
+
+@shared_task(bind=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
+def rollup_enrolments_task(self, enrolment_ids: list[int], day: str) -> None:
+    """Rewrite day `day`'s (ISO date) snapshots of these enrolments and their groups and
+    programs. A database hiccup (a deadlock with a parallel roll-up) is retried."""
+    rollups.rollup_enrolments(enrolment_ids=enrolment_ids, on=datetime.date.fromisoformat(day))
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=FULL_REBUILD_SOFT_LIMIT,
+    time_limit=FULL_REBUILD_SOFT_LIMIT + 60,
+)
+def rollup_all_task(self) -> None:
+    """Rebuild today's snapshots of everything: what the incremental roll-ups missed
+    (reflections falling overdue with time, a broker that was down) comes back each night."""
+    rollups.rollup_all(on=timezone.localdate())
+
+
+def _send(enrolment_ids: list[int], day: str) -> None:
+    try:
+        # No publish retries: a page must not wait for a broker that is down.
+        rollup_enrolments_task.apply_async(args=[enrolment_ids, day], retry=False)
+    except (kombu.exceptions.OperationalError, OSError):
+        # The nightly rebuild writes these rows too; the page the user saved must not fail.
+        logger.exception("Could not enqueue the roll-up of enrolments %s", enrolment_ids)
+
+
+def enqueue_rollup(sender, *, enrolment_ids, **kwargs) -> None:
+    """Receiver of coaching's and programs' signals: roll up what a change touched, once
+    its transaction has committed (a task started earlier would read the old rows)."""
+    ids, day = list(enrolment_ids), timezone.localdate().isoformat()
+    transaction.on_commit(lambda: _send(ids, day))

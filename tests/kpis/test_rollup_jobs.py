@@ -1,0 +1,62 @@
+"""Roll-ups run on a real worker (Redis when REDIS_URL is set): feedback saved through the
+coach's form reaches the snapshots with no manual step."""
+
+import datetime
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.urls import reverse
+from django.utils import timezone
+
+from kpis.models import CohortSnapshot, EnrolmentSnapshot, ProgramSnapshot
+from tests.factories import EnrolmentFactory, LearningGoalFactory, PairingFactory
+from werkplek.celery import app
+
+
+@pytest.fixture
+def celery_worker():
+    app.control.purge()  # tasks left by earlier tests are not this test's business
+    with start_worker(app, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
+        yield
+
+
+def wait_for(condition, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_feedback_saved_in_the_form_appears_in_the_snapshots(
+    client, coach, learner, cohort, celery_worker
+):
+    today = timezone.localdate()
+    cohort.starts_on = today - datetime.timedelta(days=7)
+    cohort.save(update_fields=["starts_on"])
+    enrolment = EnrolmentFactory(cohort=cohort, learner=learner)
+    PairingFactory(enrolment=enrolment, coach=coach)
+    goal = LearningGoalFactory(program=cohort.program)
+    client.force_login(coach)
+
+    response = client.post(
+        reverse("coaching:feedback-create", args=[enrolment.pk]),
+        {
+            "occurred_on": today.isoformat(),
+            "shift": "morning",
+            "went_well": "Rustig en netjes gewerkt.",
+            f"practised_{goal.pk}": "on",
+            f"level_{goal.pk}": "3",
+        },
+    )
+    assert response.status_code == 302
+
+    snapshot = EnrolmentSnapshot.objects.filter(enrolment=enrolment, day=today)
+    assert wait_for(snapshot.exists), "the worker wrote no snapshot"
+    row = snapshot.get()
+    assert (row.feedback_moments, row.last_feedback_on, row.levels) == (1, today, {str(goal.pk): 3})
+    assert CohortSnapshot.objects.get(cohort=cohort, day=today).levels == {str(goal.pk): {"3": 1}}
+    assert ProgramSnapshot.objects.get(program=cohort.program, day=today).enrolments == 1
