@@ -10,18 +10,18 @@ from django.core.validators import MaxValueValidator, ProhibitNullCharactersVali
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from kpis.choices import Cadence, Direction, SubjectLevel
 from programs.models import (
     Cohort,
     Enrolment,
+    PreviewedImport,
+    PreviewedImportQuerySet,
     Program,
-    new_invitation_token,
     validate_plausible_date,
 )
-from werkplek.lib.text import has_nul
 from werkplek.models import Organization
 
 MAX_DECIMALS = 4
@@ -372,51 +372,27 @@ class Measurement(models.Model):
         return getattr(self, field) if field else None
 
 
-class MeasurementImportQuerySet(models.QuerySet):
-    def stale(self):
-        """Previews nobody confirmed within a day: the file may be out of date."""
-        cutoff = timezone.now() - MeasurementImport.PREVIEW_LIFETIME
-        return self.filter(imported_at__isnull=True, created_at__lt=cutoff)
-
+class MeasurementImportQuerySet(PreviewedImportQuerySet):
     def visible_to(self, user):
         """Imports into the KPIs the user manages."""
         return self.filter(kpi__in=KPI.objects.editable_by(user))
 
-    def with_token(self, token: str):
-        """The preview a confirm form names; none for a token no form holds (a NUL)."""
-        return self.none() if has_nul(token) else self.filter(token=token)
 
-
-class MeasurementImport(models.Model):
-    """A checked file of a KPI's values waiting for the manager's confirmation, then the record
-    that it was imported: its token makes a second confirm answer "already imported"."""
+class MeasurementImport(PreviewedImport):
+    """A file of a KPI's values previewed for import (see programs' PreviewedImport)."""
 
     kpi = models.ForeignKey(
         KPI, on_delete=models.CASCADE, related_name="imports", verbose_name=_("KPI")
     )
-    token = models.CharField(max_length=64, unique=True, default=new_invitation_token)
-    rows = models.JSONField(_("rows"), default=list)
     # A spreadsheet's numbers are its cells' own ("1.234" is 1.234); a CSV's are text as typed.
     is_spreadsheet = models.BooleanField(_("spreadsheet"), default=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("uploaded by"),
-    )
-    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
     recorded_count = models.PositiveIntegerField(_("values recorded"), default=0)
-
-    PREVIEW_LIFETIME = datetime.timedelta(days=1)
 
     objects = MeasurementImportQuerySet.as_manager()
 
-    class Meta:
+    class Meta(PreviewedImport.Meta):
         verbose_name = _("measurement import")
         verbose_name_plural = _("measurement imports")
-        ordering = ["-created_at"]
 
     def __str__(self):
         return f"{self.kpi} {self.created_at:%Y-%m-%d %H:%M}"

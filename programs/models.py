@@ -725,28 +725,22 @@ class Invitation(models.Model):
         return reverse("programs:invitation-accept", args=[self.token])
 
 
-class LearnerImportQuerySet(models.QuerySet):
+class PreviewedImportQuerySet(models.QuerySet):
     def stale(self):
-        """Previews nobody confirmed within a day: their list may be out of date."""
-        cutoff = timezone.now() - LearnerImport.PREVIEW_LIFETIME
+        """Previews nobody confirmed within a day: their file may be out of date."""
+        cutoff = timezone.now() - self.model.PREVIEW_LIFETIME
         return self.filter(imported_at__isnull=True, created_at__lt=cutoff)
-
-    def visible_to(self, user):
-        """Imports into the groups the user manages."""
-        return self.filter(cohort__in=Cohort.objects.managed_by(user))
 
     def with_token(self, token: str):
         """The preview a confirm form names; none for a token no form holds (a NUL)."""
         return self.none() if has_nul(token) else self.filter(token=token)
 
 
-class LearnerImport(models.Model):
-    """A checked learner list waiting for the manager's confirmation, then the record that
-    it was imported: its token makes a second confirm answer "already imported"."""
+class PreviewedImport(models.Model):
+    """A checked file waiting for the manager's confirmation, then the record that it was
+    imported: its one-time token makes a second confirm answer "already imported". The
+    learner import and the KPI import (kpis) are both one."""
 
-    cohort = models.ForeignKey(
-        Cohort, on_delete=models.CASCADE, related_name="imports", verbose_name=_("group")
-    )
     token = models.CharField(max_length=64, unique=True, default=new_invitation_token)
     rows = models.JSONField(_("rows"), default=list)
     created_by = models.ForeignKey(
@@ -758,17 +752,34 @@ class LearnerImport(models.Model):
     )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
-    enrolled_count = models.PositiveIntegerField(_("learners enrolled"), default=0)
-    invited_count = models.PositiveIntegerField(_("people invited"), default=0)
 
     PREVIEW_LIFETIME = datetime.timedelta(days=1)
 
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+
+class LearnerImportQuerySet(PreviewedImportQuerySet):
+    def visible_to(self, user):
+        """Imports into the groups the user manages."""
+        return self.filter(cohort__in=Cohort.objects.managed_by(user))
+
+
+class LearnerImport(PreviewedImport):
+    """A learner list previewed for a group (see PreviewedImport)."""
+
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="imports", verbose_name=_("group")
+    )
+    enrolled_count = models.PositiveIntegerField(_("learners enrolled"), default=0)
+    invited_count = models.PositiveIntegerField(_("people invited"), default=0)
+
     objects = LearnerImportQuerySet.as_manager()
 
-    class Meta:
+    class Meta(PreviewedImport.Meta):
         verbose_name = _("learner import")
         verbose_name_plural = _("learner imports")
-        ordering = ["-created_at"]
 
     def __str__(self):
         return f"{self.cohort} {self.created_at:%Y-%m-%d %H:%M}"
