@@ -181,9 +181,8 @@ def measurement_import_confirm(request, pk):
     kpi = _kpi_for(request, pk)
     measurement_import = (
         MeasurementImport.objects.visible_to(request.user)
-        .with_token(request.POST.get("token", ""))
+        .confirmable(request.POST.get("token", ""))
         .filter(kpi=kpi)
-        .exclude(pk__in=MeasurementImport.objects.stale().values("pk"))
         .first()
     )
     if measurement_import is None:

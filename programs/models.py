@@ -735,6 +735,11 @@ class PreviewedImportQuerySet(models.QuerySet):
         """The preview a confirm form names; none for a token no form holds (a NUL)."""
         return self.none() if has_nul(token) else self.filter(token=token)
 
+    def confirmable(self, token: str):
+        """The preview a confirm form names, unless it expired unconfirmed (an imported one
+        stays, so a second confirm can say what the first did)."""
+        return self.with_token(token).exclude(pk__in=self.model.objects.stale().values("pk"))
+
 
 class PreviewedImport(models.Model):
     """A checked file waiting for the manager's confirmation, then the record that it was

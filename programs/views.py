@@ -543,9 +543,8 @@ def cohort_import_confirm(request, pk):
     cohort = _cohort_for(request, pk)
     learner_import = (
         LearnerImport.objects.visible_to(request.user)
-        .with_token(request.POST.get("token", ""))
+        .confirmable(request.POST.get("token", ""))
         .filter(cohort=cohort)
-        .exclude(pk__in=LearnerImport.objects.stale().values("pk"))
         .first()
     )
     if learner_import is None:
