@@ -8,7 +8,7 @@
   var colours = ["#adb5bd", "#f0ad4e", "#5bc0de", "#198754", "#0d6efd"];
   var common = { responsive: true, maintainAspectRatio: false, animation: false };
 
-  // Dated program changes as vertical lines on a time-ordered (ISO date) category axis.
+  // Dated program changes as dashed vertical lines on a KPI's axis of periods (ISO dates).
   var markerPlugin = {
     id: "programChanges",
     afterDatasetsDraw: function (chart) {
@@ -16,8 +16,10 @@
       if (!labels.length) { return; }
       var x = chart.scales.x, area = chart.chartArea, ctx = chart.ctx;
       (data.markers || []).forEach(function (marker) {
-        var index = labels.findIndex(function (label) { return label >= marker.day; });
-        if (index < 0 || marker.day < labels[0]) { return; }
+        // At the period the change falls in; none before the first or after the last.
+        if (marker.day < labels[0] || marker.day > labels[labels.length - 1]) { return; }
+        var index = labels.length - 1;
+        while (labels[index] > marker.day) { index -= 1; }
         var position = x.getPixelForValue(index);
         ctx.save();
         ctx.strokeStyle = "#6c757d";
