@@ -36,8 +36,11 @@ def test_the_dashboard_draws_its_charts_and_tables_at_phone_and_desktop_width(
     canvases = page.locator("canvas")
     assert canvases.count() >= 3
     expect(page.locator("#chart-levels")).to_be_visible()
-    assert page.evaluate(
-        "[...document.querySelectorAll('canvas')].every(c => window.Chart.getChart(c))"
+    # The scripts are deferred: wait (up to 5 s) until every canvas has its chart.
+    page.wait_for_function(
+        "window.Chart && [...document.querySelectorAll('canvas')]"
+        ".every(c => window.Chart.getChart(c))",
+        timeout=5000,
     )
     snapshot = ProgramSnapshot.objects.filter(program=program).latest("day")
     expect(page.get_by_role("status").first).to_contain_text(str(snapshot.enrolments))
