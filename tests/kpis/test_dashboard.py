@@ -41,7 +41,7 @@ def stored_kpis():
     return {
         "time_to_independence": SURVIVAL,
         "time_to_independence_pilot": {"enough": False, "minimum": 5},
-        "time_to_independence_later": {**SURVIVAL, "n": 7, "median": 28},
+        "time_to_independence_later": {**SURVIVAL, "n": 7, "median": 28, "quartile_high": None},
         "feedback_rhythm_kept": {"enough": True, "value": 0.83, "n": 11},
         "reflection_completion": {"enough": False, "minimum": 5},
         "goals_at_level_by_target_week": {"enough": True, "value": 0.5, "n": 10},
@@ -92,7 +92,9 @@ def test_the_manager_sees_the_built_in_kpis_with_n_and_too_little_data_below_5(
 ):
     text = " ".join(page(signed_in, program).text.split())
     assert "<td>83</td><td>11</td>" in text  # feedback rhythm 83 % over 11 learners
-    assert "<td>31</td><td>24–40</td><td>12</td>" in text  # median, quartiles, n
+    assert "<td>31</td><td>24 – 40</td><td>12</td>" in text  # median, quartiles, n
+    # Fewer than a quarter still in the program: the upper quartile is not reached yet.
+    assert "<td>28</td><td>24 – nog niet bereikt</td><td>7</td>" in text
     assert text.count("te weinig gegevens (minder dan 5)") == 2  # pilot curve, reflections
 
 
