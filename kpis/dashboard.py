@@ -164,7 +164,7 @@ def chart_data(dashboard: Dashboard) -> dict:
             "target": dashboard.target_days,
             "targetLabel": _("target"),
             "curves": [
-                {"label": str(SURVIVAL_LABELS[name]), "points": data["curve"]}
+                {"label": f"{SURVIVAL_LABELS[name]} (n = {data['n']})", "points": data["curve"]}
                 for name, data in dashboard.survival.items()
                 if data.get("enough")
             ],

@@ -114,8 +114,8 @@ def test_the_charts_read_the_same_numbers_from_json_not_inline_script(signed_in,
     assert [series["data"] for series in data["levels"]["series"]] == [[1], [2], [3], [4], [2]]
     assert data["survival"]["target"] == program.duration_weeks * 7
     assert [curve["label"] for curve in data["survival"]["curves"]] == [
-        "alle groepen",
-        "latere groepen",
+        "alle groepen (n = 12)",
+        "latere groepen (n = 7)",
     ]
     assert json.loads(
         response.text.split('id="dashboard-data" type="application/json">')[1].split("</script>")[0]
