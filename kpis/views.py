@@ -1,3 +1,5 @@
+import csv
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -9,9 +11,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
+from kpis import dashboard as dashboard_module
 from kpis import imports, selectors, services
 from kpis.forms import KPIForm, MeasurementForm, MeasurementImportForm
 from kpis.models import KPI, MeasurementImport
+from programs.choices import Level
+from programs.models import Program
 from werkplek.lib.forms import run_service
 from werkplek.models import Organization
 
@@ -211,3 +216,68 @@ def measurement_import_confirm(request, pk):
     message = ngettext("%(count)s value recorded.", "%(count)s values recorded.", len(recorded))
     messages.success(request, message % {"count": len(recorded)})
     return redirect(kpi)
+
+
+CSV_SECTIONS = ("levels", "survival", "builtin", "kpis")
+
+
+def _csv_rows(dashboard, section):
+    if section == "levels":
+        yield [_("Goal"), _("no level yet"), *[str(label) for label in Level.labels], "n"]
+        for goal in dashboard.goals:
+            yield [goal["title"], *goal["counts"], goal["n"]]
+    elif section == "survival":
+        yield [_("Curve"), _("Day"), _("Still in the program (share)"), "n"]
+        for name, data in dashboard.survival.items():
+            for day, remaining in data.get("curve", []) if data.get("enough") else []:
+                yield [str(dashboard_module.SURVIVAL_LABELS[name]), day, remaining, data["n"]]
+    elif section == "builtin":
+        yield [_("KPI"), _("Value"), "n"]
+        for row in dashboard.builtin:
+            value = row["value"] if row["enough"] else _("too little data")
+            yield [str(row["name"]), value, row["n"] if row["enough"] else ""]
+    else:
+        yield [_("KPI"), _("Period"), _("Value"), "n", _("Baseline"), _("Target")]
+        for trend in dashboard.kpis:
+            kpi = trend["kpi"]
+            for period in trend["periods"]:
+                value = period["value"] if period["enough"] else _("too little data")
+                yield [
+                    kpi.name,
+                    period["period"].isoformat(),
+                    value,
+                    period["n"],
+                    kpi.baseline_value if kpi.baseline_value is not None else "",
+                    kpi.target_value if kpi.target_value is not None else "",
+                ]
+
+
+@login_required
+@require_safe
+def dashboard(request, pk):
+    """The program's dashboard for its organisation's managers, from the nightly snapshots
+    and the KPIs' measurements; `?format=csv&section=…` exports one section's table."""
+    try:
+        program = Program.objects.managed_by(request.user).get(pk=pk)
+    except Program.DoesNotExist as error:
+        raise Http404 from error
+    data = dashboard_module.program_dashboard(program)
+    section = request.GET.get("section")
+    if request.GET.get("format") == "csv":
+        if section not in CSV_SECTIONS:
+            raise Http404
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="dashboard-{section}.csv"'
+        writer = csv.writer(response)
+        writer.writerows(_csv_rows(data, section))
+        return response
+    context = {
+        "dashboard": data,
+        "chart_data": dashboard_module.chart_data(data),
+        "level_labels": Level.labels,
+        "survival_rows": [
+            {"label": dashboard_module.SURVIVAL_LABELS[name], "data": survival}
+            for name, survival in data.survival.items()
+        ],
+    }
+    return render(request, "kpis/dashboard.html", context)

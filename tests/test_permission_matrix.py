@@ -182,6 +182,8 @@ MATRIX = {
     # open the list and define one in their own organisation).
     ("kpis:list",                       GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200),
     ("kpis:list",                       POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200),
+    ("kpis:dashboard",                  GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("kpis:dashboard",                  POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
     ("kpis:create",                     GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200),
     ("kpis:create",                     POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200),
     ("kpis:detail",                     GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
@@ -242,6 +244,7 @@ URL_OBJECT = {
     "coaching:feedback-addendum": "feedback_then",  # the former coach's, locked long ago
     "coaching:reflection-react": "reflection",
     "coaching:peer-give": "peer_request",
+    "kpis:dashboard": "program",
     "kpis:detail": "kpi",
     "kpis:update": "kpi",
     "kpis:measurement-create": "kpi",

@@ -19,10 +19,12 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from kpis.choices import SubjectLevel
+from kpis.rollups import rollup_all
 from programs.models import Invitation
 from tests.factories import (
     ChecklistItemFactory,
@@ -74,6 +76,7 @@ def pages(organization, manager, coach, learner, program, cohort, enrolment):
     kpi = KPIFactory(organization=organization, subject_level=SubjectLevel.TEAM, unit="‰")
     corrected = MeasurementFactory(kpi=kpi, team="Orderpicking", is_current=False)
     MeasurementFactory(kpi=kpi, team="Orderpicking", corrects=corrected, value=Decimal("3.0"))
+    rollup_all(on=timezone.localdate())  # the snapshots the dashboard reads
     anonymous = _client()
     as_manager, as_coach, as_learner = _client(manager), _client(coach), _client(learner)
     newcomer = _client(UserFactory(email="nieuw-hier@example.nl"))
@@ -145,6 +148,7 @@ def pages(organization, manager, coach, learner, program, cohort, enrolment):
         "kpi-form": as_manager.get(reverse("kpis:create")),
         "kpi-form-error": as_manager.post(reverse("kpis:create"), {"baseline_value": "7,5"}),
         "kpi-detail": as_manager.get(reverse("kpis:detail", args=[kpi.pk])),
+        "dashboard": as_manager.get(reverse("kpis:dashboard", args=[program.pk])),
         "kpi-measurement-error": as_manager.post(
             reverse("kpis:measurement-create", args=[kpi.pk]),
             {"team": "Orderpicking", "period": corrected.period_start, "value": "3,1"},

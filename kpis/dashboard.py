@@ -1,0 +1,203 @@
+"""The program dashboard's read: the latest snapshots and the KPIs' measurements, never raw
+feedback. A constant number of queries however many groups, goals or KPIs the program has."""
+
+import dataclasses
+from collections import defaultdict
+
+from django.db.models import Avg, Count, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kpis.models import KPI, CohortSnapshot, Measurement, ProgramSnapshot
+from kpis.statistics import min_group_size
+from programs.choices import Level
+from programs.models import Cohort, LearningGoal, Program
+
+# The newest periods a KPI's trend shows: enough for two years of monthly values.
+TREND_PERIODS = 24
+# The most groups and goals the page lists: bounded HTML for a program that grew large.
+MAX_ROWS = 50
+
+BUILTIN_NAMES = {
+    "time_to_independence": gettext_lazy("Time to independence (median days)"),
+    "feedback_rhythm_kept": gettext_lazy("Feedback rhythm kept (%)"),
+    "reflection_completion": gettext_lazy("Reflections completed (%)"),
+    "goals_at_level_by_target_week": gettext_lazy("Goals at level 3 by their target week (%)"),
+    "sign_off_coverage": gettext_lazy("Required sign-offs done (%)"),
+}
+PERCENTAGES = {
+    "feedback_rhythm_kept",
+    "reflection_completion",
+    "goals_at_level_by_target_week",
+    "sign_off_coverage",
+}
+
+
+@dataclasses.dataclass
+class Dashboard:
+    program: Program
+    snapshot: ProgramSnapshot | None
+    goals: list  # [{"title", "counts": [no level, 1, 2, 3, 4], "n"}]
+    builtin: list  # [{"key", "name", "enough", "value", "n", "minimum"}]
+    survival: dict  # {"all"/"pilot"/"later": stored survival json}
+    target_days: int
+    groups: list  # [(cohort, CohortSnapshot | None)]
+    kpis: list  # [{"kpi", "periods": [{"period", "value", "n", "enough"}]}]
+    markers: list  # [{"day", "label"}], oldest first
+
+
+def _builtin_rows(kpis: dict) -> list:
+    rows = []
+    for key, name in BUILTIN_NAMES.items():
+        stored = kpis.get(key) or {"enough": False, "minimum": min_group_size()}
+        row = {"key": key, "name": name, "enough": stored["enough"], "n": stored.get("n")}
+        row["minimum"] = stored.get("minimum", min_group_size())
+        if stored["enough"]:
+            if key == "time_to_independence":
+                row["value"] = stored.get("median")
+            elif key in PERCENTAGES:
+                row["value"] = round(stored["value"] * 100)
+            else:
+                row["value"] = stored["value"]
+        rows.append(row)
+    return rows
+
+
+def _goal_rows(goals, levels: dict) -> list:
+    rows = []
+    for goal in goals:
+        counts = levels.get(str(goal.pk), {})
+        row = [counts.get(str(level), 0) for level in [0, *Level.values]]
+        rows.append({"title": goal.title, "counts": row, "n": sum(row)})
+    return rows
+
+
+def _kpi_trends(program: Program) -> list:
+    """The program's KPIs and the organisation-wide ones, each with its newest periods'
+    mean and n (an aggregate over fewer learners than the minimum shows no value)."""
+    kpis = list(
+        KPI.objects.filter(
+            Q(program=program) | Q(program__isnull=True, organization_id=program.organization_id)
+        ).order_by("program", "name", "pk")[:MAX_ROWS]
+    )
+    by_kpi = defaultdict(list)
+    rows = (
+        Measurement.objects.filter(kpi__in=kpis, is_current=True)
+        .values("kpi", "period_start")
+        .annotate(value=Avg("value"), n=Count("pk"))
+        .order_by("kpi", "-period_start")
+    )
+    for row in rows:
+        if len(by_kpi[row["kpi"]]) < TREND_PERIODS:
+            by_kpi[row["kpi"]].append(row)
+    minimum = min_group_size()
+    trends = []
+    for kpi in kpis:
+        periods = []
+        for row in reversed(by_kpi[kpi.pk]):
+            # A learner-level value averaged over too few people could identify them.
+            enough = kpi.subject_level != "learner" or row["n"] >= minimum
+            value = round(row["value"], kpi.decimals) if enough else None
+            periods.append(
+                {"period": row["period_start"], "value": value, "n": row["n"], "enough": enough}
+            )
+        trends.append({"kpi": kpi, "periods": periods})
+    return trends
+
+
+def _markers(cohorts) -> list:
+    """The program changes with a date today: each group's start. (Goals carry no creation
+    date and the rhythm no history yet; both come with the audit trail.)"""
+    return [
+        {"day": cohort.starts_on, "label": _("Group %(name)s started") % {"name": cohort.name}}
+        for cohort in cohorts
+    ]
+
+
+def program_dashboard(program: Program) -> Dashboard:
+    """The program's latest snapshot with its groups' snapshots of that day, its goals, its
+    KPIs' trends and the dated program changes (six queries)."""
+    snapshot = ProgramSnapshot.objects.filter(program=program).order_by("-day").first()
+    goals = list(LearningGoal.objects.filter(program=program).order_by("position", "pk"))
+    cohorts = list(Cohort.objects.filter(program=program).order_by("starts_on", "pk")[:MAX_ROWS])
+    group_snapshots = {}
+    if snapshot:
+        group_snapshots = {
+            row.cohort_id: row
+            for row in CohortSnapshot.objects.filter(cohort__in=cohorts, day=snapshot.day)
+        }
+    stored = snapshot.kpis if snapshot else {}
+    survival = {
+        name: stored.get(key)
+        for name, key in [
+            ("all", "time_to_independence"),
+            ("pilot", "time_to_independence_pilot"),
+            ("later", "time_to_independence_later"),
+        ]
+        if stored.get(key)
+    }
+    return Dashboard(
+        program=program,
+        snapshot=snapshot,
+        goals=_goal_rows(goals[:MAX_ROWS], snapshot.levels if snapshot else {}),
+        builtin=_builtin_rows(stored),
+        survival=survival,
+        target_days=program.duration_weeks * 7,
+        groups=[(cohort, group_snapshots.get(cohort.pk)) for cohort in cohorts],
+        kpis=_kpi_trends(program),
+        markers=_markers(cohorts),
+    )
+
+
+def chart_data(dashboard: Dashboard) -> dict:
+    """What static/js/dashboard.js draws: the same numbers as the page's tables."""
+    levels = [_("no level yet"), *[str(label) for label in Level.labels]]
+    return {
+        "levels": {
+            "labels": [goal["title"] for goal in dashboard.goals],
+            "series": [
+                {"label": label, "data": [goal["counts"][index] for goal in dashboard.goals]}
+                for index, label in enumerate(levels)
+            ],
+        },
+        "survival": {
+            "target": dashboard.target_days,
+            "targetLabel": _("target"),
+            "curves": [
+                {"label": f"{SURVIVAL_LABELS[name]} (n = {data['n']})", "points": data["curve"]}
+                for name, data in dashboard.survival.items()
+                if data.get("enough")
+            ],
+        },
+        "markers": [
+            {"day": marker["day"].isoformat(), "label": marker["label"]}
+            for marker in dashboard.markers
+        ],
+        "kpis": [
+            {
+                "id": trend["kpi"].pk,
+                "labels": [period["period"].isoformat() for period in trend["periods"]],
+                "values": [
+                    float(period["value"]) if period["value"] is not None else None
+                    for period in trend["periods"]
+                ],
+                "baseline": _float(trend["kpi"].baseline_value),
+                "target": _float(trend["kpi"].target_value),
+                "valueLabel": trend["kpi"].name,
+                "baselineLabel": _("baseline"),
+                "targetLabel": _("target"),
+            }
+            for trend in dashboard.kpis
+        ],
+    }
+
+
+def _float(value):
+    return float(value) if value is not None else None
+
+
+SURVIVAL_LABELS = {
+    "all": gettext_lazy("all groups"),
+    "pilot": gettext_lazy("pilot group"),
+    "later": gettext_lazy("later groups"),
+}

@@ -1,0 +1,103 @@
+// Draws the program dashboard's charts from the JSON the page holds (#dashboard-data);
+// every chart's numbers are also in a table on the page.
+(function () {
+  "use strict";
+  var source = document.getElementById("dashboard-data");
+  if (!source || !window.Chart) { return; }
+  var data = JSON.parse(source.textContent);
+  var colours = ["#adb5bd", "#f0ad4e", "#5bc0de", "#198754", "#0d6efd"];
+  var common = { responsive: true, maintainAspectRatio: false, animation: false };
+
+  // Dated program changes as dashed vertical lines on a KPI's axis of periods (ISO dates).
+  var markerPlugin = {
+    id: "programChanges",
+    afterDatasetsDraw: function (chart) {
+      var labels = chart.data.labels || [];
+      if (!labels.length) { return; }
+      var x = chart.scales.x, area = chart.chartArea, ctx = chart.ctx;
+      (data.markers || []).forEach(function (marker) {
+        // At the period the change falls in; none before the first or after the last.
+        if (marker.day < labels[0] || marker.day > labels[labels.length - 1]) { return; }
+        var index = labels.length - 1;
+        while (labels[index] > marker.day) { index -= 1; }
+        var position = x.getPixelForValue(index);
+        ctx.save();
+        ctx.strokeStyle = "#6c757d";
+        ctx.setLineDash([4, 4]);
+        ctx.beginPath();
+        ctx.moveTo(position, area.top);
+        ctx.lineTo(position, area.bottom);
+        ctx.stroke();
+        ctx.restore();
+      });
+    }
+  };
+
+  var levels = document.getElementById("chart-levels");
+  if (levels) {
+    new window.Chart(levels, {
+      type: "bar",
+      data: {
+        labels: data.levels.labels,
+        datasets: data.levels.series.map(function (series, index) {
+          return { label: series.label, data: series.data, backgroundColor: colours[index] };
+        })
+      },
+      options: Object.assign({ indexAxis: "y", scales: { x: { stacked: true }, y: { stacked: true } } }, common)
+    });
+  }
+
+  var survival = document.getElementById("chart-survival");
+  if (survival) {
+    var longest = data.survival.target;
+    data.survival.curves.forEach(function (curve) {
+      curve.points.forEach(function (point) { longest = Math.max(longest, point[0]); });
+    });
+    var datasets = data.survival.curves.map(function (curve, index) {
+      return {
+        label: curve.label,
+        data: curve.points.map(function (point) { return { x: point[0], y: point[1] }; }),
+        stepped: true,
+        borderColor: colours[(index + 2) % colours.length],
+        pointRadius: 0
+      };
+    });
+    datasets.push({
+      label: data.survival.targetLabel,
+      data: [{ x: data.survival.target, y: 0 }, { x: data.survival.target, y: 1 }],
+      borderColor: "#dc3545",
+      borderDash: [6, 4],
+      pointRadius: 0
+    });
+    new window.Chart(survival, {
+      type: "line",
+      data: { datasets: datasets },
+      options: Object.assign({
+        scales: { x: { type: "linear", min: 0, max: longest }, y: { min: 0, max: 1 } }
+      }, common)
+    });
+  }
+
+  data.kpis.forEach(function (kpi) {
+    var canvas = document.getElementById("chart-kpi-" + kpi.id);
+    if (!canvas) { return; }
+    var flat = function (value, label, colour) {
+      return {
+        label: label,
+        data: kpi.labels.map(function () { return value; }),
+        borderColor: colour,
+        borderDash: [6, 4],
+        pointRadius: 0
+      };
+    };
+    var sets = [{ label: kpi.valueLabel, data: kpi.values, borderColor: "#0d6efd", spanGaps: false }];
+    if (kpi.baseline !== null) { sets.push(flat(kpi.baseline, kpi.baselineLabel, "#6c757d")); }
+    if (kpi.target !== null) { sets.push(flat(kpi.target, kpi.targetLabel, "#198754")); }
+    new window.Chart(canvas, {
+      type: "line",
+      data: { labels: kpi.labels, datasets: sets },
+      options: common,
+      plugins: [markerPlugin]
+    });
+  });
+})();
