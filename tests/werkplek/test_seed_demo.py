@@ -7,7 +7,7 @@ from django.utils import timezone
 from coaching import attention
 from coaching.choices import AttentionReason
 from coaching.models import GoalAssessment, SignOff
-from kpis.models import KPI, Measurement
+from kpis.models import KPI, Measurement, ProgramSnapshot
 from programs.choices import EndReason
 from programs.models import Enrolment
 from werkplek.choices import Role
@@ -105,3 +105,9 @@ def test_the_demo_has_three_kpis_with_half_a_year_of_values_and_one_correction()
     assert Measurement.objects.current().count() == 3 * 6
     assert Measurement.objects.filter(is_current=False).count() == 1
     assert KPI.objects.filter(baseline_value__isnull=False, target_value__isnull=False).count() == 3
+
+
+def test_the_demo_dashboard_has_todays_snapshot_from_the_start():
+    call_command("seed_demo")
+    program = KPI.objects.first().program
+    assert ProgramSnapshot.objects.filter(program=program, day=timezone.localdate()).exists()
