@@ -24,14 +24,15 @@ from programs.imports import (
     parse_date,
     read_table,
     too_large_message,
+    upload_too_large,
 )
-from programs.imports.checking import HEADER_SEARCH_ROWS
-from programs.imports.checking import _key as column_key
+from programs.imports.checking import HEADER_SEARCH_ROWS, column_key
 from programs.imports.reading import MAX_TABLE_ROWS, OLE_MAGIC, ZIP_MAGIC
 from werkplek.lib.text import has_nul
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "upload_too_large",
     "XLSX_CONTENT_TYPE",
     "ImportFileError",
     "MeasurementRow",

@@ -112,10 +112,6 @@ def measurement_create(request, pk):
     return _detail(request, kpi, form)
 
 
-# An upload's body may be a little larger than the file: the multipart headers around it.
-MAX_IMPORT_REQUEST_BYTES = imports.MAX_FILE_BYTES + 64 * 1024
-
-
 def _import_page(request, kpi, *, rows=None, form=None, measurement_import=None, refusal=""):
     """The upload form, with the preview of the checked rows once there are any."""
     rows = rows or []
@@ -135,13 +131,6 @@ def _import_page(request, kpi, *, rows=None, form=None, measurement_import=None,
     return render(request, "kpis/measurement_import.html", context, status=status)
 
 
-def _body_too_large(request) -> bool:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_IMPORT_REQUEST_BYTES
-    except ValueError:
-        return True
-
-
 # As the learner import: the upload's size is checked before anything reads the body, so the
 # view is exempt from the CSRF middleware (which reads request.POST) and checks CSRF itself.
 @csrf_exempt
@@ -149,7 +138,7 @@ def _body_too_large(request) -> bool:
 def measurement_import(request, pk):
     """Upload a file of values and show every row with its errors; nothing is recorded yet."""
     kpi = _kpi_for(request, pk)
-    if request.method == "POST" and _body_too_large(request):
+    if request.method == "POST" and imports.upload_too_large(request):
         return _import_page(request, kpi, refusal=imports.too_large_message())
     return _measurement_import_checked(request, kpi)
 

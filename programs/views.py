@@ -459,10 +459,6 @@ def enrolment_end(request, pk):
     return render(request, "programs/enrolment_end.html", {"form": form, "enrolment": enrolment})
 
 
-# An upload's body may be a little larger than the file: the multipart headers around it.
-MAX_IMPORT_REQUEST_BYTES = imports.MAX_FILE_BYTES + 64 * 1024
-
-
 def _import_page(
     request, cohort, *, rows=None, form=None, learner_import=None, refusal="", status=200
 ):
@@ -482,13 +478,6 @@ def _import_page(
     return render(request, "programs/cohort_import.html", context, status=status)
 
 
-def _body_too_large(request) -> bool:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_IMPORT_REQUEST_BYTES
-    except ValueError:
-        return True
-
-
 # The upload's size is checked before anything reads the body: CsrfViewMiddleware reads
 # request.POST (and so writes the upload to memory or disk) before the view runs, so the view
 # is exempt from the middleware and applies the same CSRF check itself, right after the size.
@@ -503,7 +492,7 @@ def cohort_import(request, pk):
         # An old tab or a bookmark: the group page no longer offers the import.
         messages.error(request, " ".join(error.messages))
         return redirect("programs:cohort-detail", pk=cohort.pk)
-    if request.method == "POST" and _body_too_large(request):
+    if request.method == "POST" and imports.upload_too_large(request):
         return _import_page(request, cohort, refusal=imports.too_large_message(), status=413)
     return _cohort_import_checked(request, cohort)
 

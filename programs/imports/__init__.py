@@ -15,6 +15,7 @@ from programs.imports.reading import (
     ImportFileError,
     read_table,
     too_large_message,
+    upload_too_large,
 )
 from programs.imports.template import EXAMPLE_EMAIL, XLSX_CONTENT_TYPE, template_xlsx
 
@@ -31,5 +32,6 @@ __all__ = [
     "read_table",
     "template_xlsx",
     "too_large_message",
+    "upload_too_large",
     "XLSX_CONTENT_TYPE",
 ]

@@ -24,7 +24,7 @@ EXCEL_EPOCH = datetime.date(1899, 12, 30)
 EXCEL_SERIALS = range(36526, 73415)
 
 # Column titles people actually type, in Dutch and English, mapped to one key each. Titles
-# are compared as `_key` makes them: "E-mailadres" is "emailadres".
+# are compared as `column_key` makes them: "E-mailadres" is "emailadres".
 COLUMNS = {
     "email": {"email", "emailadres", "emailaddress", "mail", "mailadres"},
     "name": {"name", "naam", "fullname", "volledigenaam", "naamlerende", "learner", "lerende"},
@@ -63,7 +63,7 @@ class ImportRow:
             return None
 
 
-def _key(title) -> str:
+def column_key(title) -> str:
     """A title as compared: "Startdatum (dd-mm-jjjj)" and "E-mailadres*" are "startdatum"
     and "emailadres"."""
     title = re.sub(r"\(.*?\)", "", str(title or ""))
@@ -74,7 +74,7 @@ def _column_map(header: list[str]) -> dict[str, int]:
     mapping = {}
     for index, title in enumerate(header):
         for column, names in COLUMNS.items():
-            if _key(title) in names and column not in mapping:
+            if column_key(title) in names and column not in mapping:
                 mapping[column] = index
     return mapping
 

@@ -49,6 +49,19 @@ def too_large_message() -> str:
     return _("The file is larger than 2 MB. Split it into smaller files.")
 
 
+# An upload's body may be a little larger than the file: the multipart headers around it.
+MAX_UPLOAD_REQUEST_BYTES = MAX_FILE_BYTES + 64 * 1024
+
+
+def upload_too_large(request) -> bool:
+    """Whether an upload's declared body is larger than any file we accept: asked before
+    anything reads the body, so an oversized upload is never written to memory or disk."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_UPLOAD_REQUEST_BYTES
+    except ValueError:
+        return True
+
+
 def read_table(uploaded_file) -> list[list[str]]:
     """The first sheet's rows as text, blank rows kept, so index + 1 is the row number."""
     if uploaded_file.size > MAX_FILE_BYTES:
