@@ -115,6 +115,8 @@ def measurement_create(request, pk):
 def _import_page(request, kpi, *, rows=None, form=None, measurement_import=None, refusal=""):
     """The upload form, with the preview of the checked rows once there are any."""
     rows = rows or []
+    error_count = sum(1 for row in rows if row.errors)
+    new_count = sum(1 for row in rows if not row.is_skipped)
     context = {
         "kpi": kpi,
         "form": form if form is not None else MeasurementImportForm(kpi=kpi),
@@ -122,10 +124,11 @@ def _import_page(request, kpi, *, rows=None, form=None, measurement_import=None,
         "measurement_import": measurement_import,
         "refusal": refusal,
         "subject_column": imports.subject_column(kpi),
-        "error_count": sum(1 for row in rows if row.errors),
-        "new_count": sum(1 for row in rows if not row.is_skipped),
-        "skipped_count": sum(1 for row in rows if row.is_skipped),
+        "error_count": error_count,
+        "new_count": new_count,
+        "skipped_count": len(rows) - new_count,
         "correction_count": sum(1 for row in rows if row.is_correction),
+        "preview_ready": bool(measurement_import and not error_count and new_count),
     }
     status = 413 if refusal and not rows else 200
     return render(request, "kpis/measurement_import.html", context, status=status)

@@ -463,6 +463,8 @@ def _import_page(
     request, cohort, *, rows=None, form=None, learner_import=None, refusal="", status=200
 ):
     """The upload form, with the preview of the checked rows once there are any."""
+    error_count = sum(1 for row in rows or [] if row.errors)
+    new_count = sum(1 for row in rows or [] if not row.is_skipped)
     context = {
         "cohort": cohort,
         "program": cohort.program,
@@ -470,10 +472,11 @@ def _import_page(
         "rows": rows,
         "learner_import": learner_import,
         "refusal": refusal,
-        "error_count": sum(1 for row in rows or [] if row.errors),
-        "new_count": sum(1 for row in rows or [] if not row.is_skipped),
+        "error_count": error_count,
+        "new_count": new_count,
         "skipped_count": sum(1 for row in rows or [] if row.is_skipped),
         "capacity_warnings": imports.capacity_warnings(rows, cohort) if rows else [],
+        "preview_ready": bool(rows and not error_count and new_count),
     }
     return render(request, "programs/cohort_import.html", context, status=status)
 
