@@ -2,10 +2,13 @@
 
 from collections import defaultdict
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Avg, Count, Max, OuterRef, Q, Subquery
+from django.utils.translation import gettext as _
 
 from kpis.choices import SubjectLevel
+from kpis.dashboard import TREND_PERIODS
 from kpis.models import KPI, Measurement
+from kpis.statistics import min_group_size
 
 
 def kpi_list(user):
@@ -29,6 +32,52 @@ def kpi_measurements(kpi: KPI):
         .select_related("learner", "cohort", "program", "recorded_by")
         .order_by("-period_start", "learner__name", "team", "cohort__name", "program__name", "pk")
     )
+
+
+def kpi_trend(kpi: KPI) -> list[dict]:
+    """The KPI's newest TREND_PERIODS periods, oldest first: each period's mean of the current
+    values and their n, the mean rounded to the KPI's decimals. A learner-level mean over fewer
+    than `min_group_size()` learners has no value, only its n (one query)."""
+    rows = (
+        kpi.measurements.current()
+        .values("period_start")
+        .annotate(mean=Avg("value"), n=Count("pk"))
+        .order_by("-period_start")[:TREND_PERIODS]
+    )
+    minimum = min_group_size()
+    periods = []
+    for row in reversed(rows):
+        # A mean of too few learners' values could tell who had which value.
+        enough = kpi.subject_level != SubjectLevel.LEARNER or row["n"] >= minimum
+        periods.append(
+            {
+                "period": row["period_start"],
+                "label": kpi.period_label(row["period_start"]),
+                "value": round(row["mean"], kpi.decimals) if enough else None,
+                "n": row["n"],
+                "enough": enough,
+                "minimum": minimum,
+            }
+        )
+    return periods
+
+
+def kpi_trend_chart(kpi: KPI, periods: list[dict]) -> dict:
+    """What static/js/kpi-trend.js draws of `kpi_trend`: the same numbers as the page's table,
+    each value with its n, and the baseline and target lines."""
+    return {
+        "id": kpi.pk,
+        "labels": [period["label"] for period in periods],
+        "values": [
+            float(period["value"]) if period["value"] is not None else None for period in periods
+        ],
+        "n": [period["n"] for period in periods],
+        "baseline": float(kpi.baseline_value) if kpi.baseline_value is not None else None,
+        "target": float(kpi.target_value) if kpi.target_value is not None else None,
+        "valueLabel": kpi.name,
+        "baselineLabel": _("baseline"),
+        "targetLabel": _("target"),
+    }
 
 
 def _subject_key(measurement: Measurement) -> tuple:

@@ -87,7 +87,15 @@ def _detail(request, kpi, form):
         request.GET.get("page")
     )
     selectors.attach_history(kpi, page.object_list)
-    context = {"kpi": kpi, "page_obj": page, "measurements": page.object_list, "form": form}
+    trend = selectors.kpi_trend(kpi)
+    context = {
+        "kpi": kpi,
+        "page_obj": page,
+        "measurements": page.object_list,
+        "form": form,
+        "trend": trend,
+        "trend_chart": selectors.kpi_trend_chart(kpi, trend),
+    }
     return render(request, "kpis/kpi_detail.html", context)
 
 

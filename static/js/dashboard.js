@@ -80,24 +80,6 @@
 
   data.kpis.forEach(function (kpi) {
     var canvas = document.getElementById("chart-kpi-" + kpi.id);
-    if (!canvas) { return; }
-    var flat = function (value, label, colour) {
-      return {
-        label: label,
-        data: kpi.labels.map(function () { return value; }),
-        borderColor: colour,
-        borderDash: [6, 4],
-        pointRadius: 0
-      };
-    };
-    var sets = [{ label: kpi.valueLabel, data: kpi.values, borderColor: "#0d6efd", spanGaps: false }];
-    if (kpi.baseline !== null) { sets.push(flat(kpi.baseline, kpi.baselineLabel, "#6c757d")); }
-    if (kpi.target !== null) { sets.push(flat(kpi.target, kpi.targetLabel, "#198754")); }
-    new window.Chart(canvas, {
-      type: "line",
-      data: { labels: kpi.labels, datasets: sets },
-      options: common,
-      plugins: [markerPlugin]
-    });
+    if (canvas) { window.werkplek.drawKpiTrend(canvas, kpi, [markerPlugin]); }
   });
 })();
