@@ -22,6 +22,8 @@ from werkplek.models import Organization
 
 KPIS_PER_PAGE = 25
 MEASUREMENTS_PER_PAGE = 20
+# The rows with an error that the import's message names by number; the table shows them all.
+ERROR_LINES_NAMED = 10
 
 
 def _kpi_for(request, pk) -> KPI:
@@ -133,6 +135,7 @@ def _import_page(request, kpi, *, rows=None, form=None, measurement_import=None,
         "refusal": refusal,
         "subject_column": imports.subject_column(kpi),
         "error_count": error_count,
+        "error_lines": [row.line for row in rows if row.errors][:ERROR_LINES_NAMED],
         "new_count": new_count,
         "skipped_count": len(rows) - new_count,
         "correction_count": sum(1 for row in rows if row.is_correction),

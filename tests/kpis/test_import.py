@@ -142,8 +142,17 @@ def test_errors_name_the_spreadsheet_rows(signed_in, kpi):
     assert "rij 4" in errors[9][0]
     assert "verleden" in errors[10][0]
     assert "3 regels hebben een fout" in response.content.decode()
+    assert "<strong>Rijen 8, 9, 10.</strong>" in response.content.decode()
     assert response.context["measurement_import"] is None
     assert not MeasurementImport.objects.exists(), "a file with errors cannot be confirmed"
+
+
+def test_the_message_names_the_first_ten_rows_with_an_error(signed_in, kpi):
+    unknown = "".join(f"onbekend{n}@example.nl;2026-08;10\n" for n in range(12))
+
+    response = upload(signed_in, kpi, cp1252_csv("E-mailadres;Periode;Waarde\n" + unknown))
+
+    assert "<strong>Rijen 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, …</strong>" in response.content.decode()
 
 
 def test_the_fixed_file_is_stored_completely_and_a_second_confirm_writes_nothing(
