@@ -79,6 +79,9 @@ def chart_drawn(page):
         return {
             values: chart.data.datasets[0].data,
             lines: chart.data.datasets.map(set => set.label),
+            tooltip: chart.options.plugins.tooltip.callbacks.afterLabel(
+                { datasetIndex: 0, dataIndex: 0 }
+            ),
             painted: pixels.data.filter((value, index) => index % 4 === 3 && value > 0).length,
         };
     }"""
@@ -149,6 +152,7 @@ def test_a_manager_defines_measures_imports_and_reads_a_kpi(
     drawn = chart_drawn(page)
     assert drawn["values"] == [103.4, None]
     assert drawn["lines"] == ["Productiviteit t.o.v. norm", "nulmeting", "streefwaarde"]
+    assert drawn["tooltip"] == "n = 6"
     assert drawn["painted"] > 1000
     page.get_by_text("Tabel", exact=True).click()
     table = page.get_by_role("region", name="Gemiddelde per periode")
