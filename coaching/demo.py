@@ -63,6 +63,12 @@ def _working_days(start: datetime.date, end: datetime.date, every: int):
         day += datetime.timedelta(days=1)
 
 
+def _working_day_on_or_before(day: datetime.date) -> datetime.date:
+    while day.weekday() >= 5:
+        day -= datetime.timedelta(days=1)
+    return day
+
+
 def _level(goal, day_number: int, pace: float) -> int:
     planned_days = goal.target_week * 7
     return min(Level.CAN_TEACH, Level.BEGINNER + int(2 * day_number * pace / planned_days))
@@ -71,14 +77,15 @@ def _level(goal, day_number: int, pace: float) -> int:
 def _history(enrolment, coach, pace: float, quiet_days: int, rng: random.Random) -> None:
     program = enrolment.cohort.program
     goals = list(program.goals.prefetch_related("checklist_items"))
-    today = timezone.localdate()
-    last_day = today - datetime.timedelta(days=1)
+    # The newest shift is today's (or the last working day's): its reflection is due, not
+    # yet overdue, on whatever weekday the demo is seeded.
+    last_day = _working_day_on_or_before(timezone.localdate())
     for _ in range(quiet_days):
-        last_day -= datetime.timedelta(days=1)
-        while last_day.weekday() >= 5:
-            last_day -= datetime.timedelta(days=1)
+        last_day = _working_day_on_or_before(last_day - datetime.timedelta(days=1))
     signed = set()
     days = list(_working_days(enrolment.started_on, last_day, every=2))
+    if days and days[-1] != last_day:
+        days.append(last_day)
     # The latest reflection is still due; a learner who is behind also skipped the one before.
     reflected = len(days) - (2 if pace < 1 else 1)
     for number, day in enumerate(days):
@@ -111,7 +118,10 @@ def _history(enrolment, coach, pace: float, quiet_days: int, rng: random.Random)
             sign_off_items=items,
         )
         # Demo history is recorded "after the shift it describes", so older ones are locked.
-        recorded = timezone.make_aware(datetime.datetime.combine(day, datetime.time(17, 30)))
+        recorded = min(
+            timezone.now(),
+            timezone.make_aware(datetime.datetime.combine(day, datetime.time(17, 30))),
+        )
         FeedbackMoment.objects.filter(pk=moment.pk).update(created_at=recorded)
         if number < reflected:
             reflection = services.reflection_submit(

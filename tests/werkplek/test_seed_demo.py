@@ -1,4 +1,7 @@
+import datetime
+
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db.models import Min
 from django.urls import reverse
@@ -75,7 +78,14 @@ def test_priya_ended_independent_on_the_day_her_last_goal_and_task_were_reached(
     assert priya.ended_by.email == "coach@demo.werkplek.nl"
 
 
-def test_the_demo_shows_every_attention_state():
+# A week starting on a Monday: the demo's states must not depend on the day it is seeded.
+@pytest.mark.parametrize("day", range(7, 14))
+def test_the_demo_shows_every_attention_state_on_each_weekday(day):
+    with time_machine.travel(datetime.datetime(2026, 12, day, 9, 0, tzinfo=datetime.UTC)):
+        _check_attention_states()
+
+
+def _check_attention_states():
     call_command("seed_demo")
     today = timezone.localdate()
     manager = User.objects.get(email="manager@demo.werkplek.nl")
