@@ -2,9 +2,11 @@
 feedback. A constant number of queries however many groups, goals or KPIs the program has."""
 
 import dataclasses
+import datetime
 from collections import defaultdict
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, F, OuterRef, Q, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -17,6 +19,8 @@ from programs.models import Cohort, LearningGoal, Program
 TREND_PERIODS = 24
 # The most groups and goals the page lists: bounded HTML for a program that grew large.
 MAX_ROWS = 50
+# The newest program changes the page lists and marks on the charts.
+MAX_MARKERS = 50
 
 BUILTIN_NAMES = {
     "time_to_independence": gettext_lazy("Time to independence (median days)"),
@@ -105,18 +109,61 @@ def _kpi_trends(program: Program) -> list:
     return trends
 
 
-def _markers(cohorts) -> list:
-    """The program changes with a date today: each group's start. (Goals carry no creation
-    date and the rhythm no history yet; both come with the audit trail.)"""
-    return [
+def _markers(program: Program, first_start: datetime.date | None) -> list:
+    """The newest program changes, oldest first: each group's start and, from the program's
+    history, each goal added or removed and each change of the feedback rhythm after the
+    first group started (before that the program was still being designed). Three queries."""
+    starts = Cohort.objects.filter(program=program).order_by("-starts_on", "-pk")
+    markers = [
         {"day": cohort.starts_on, "label": _("Group %(name)s started") % {"name": cohort.name}}
-        for cohort in cohorts
+        for cohort in starts.only("name", "starts_on")[:MAX_MARKERS]
     ]
+    if first_start is None:
+        return markers
+    since = timezone.make_aware(
+        datetime.datetime.combine(first_start + datetime.timedelta(days=1), datetime.time.min)
+    )
+    goals = LearningGoal.history.filter(
+        program_id=program.pk, history_type__in=["+", "-"], history_date__gte=since
+    ).order_by("-history_date", "-history_id")
+    labels = {"+": _("Goal «%(title)s» added"), "-": _("Goal «%(title)s» removed")}
+    markers += [
+        {
+            "day": timezone.localdate(row["history_date"]),
+            "label": labels[row["history_type"]] % {"title": row["title"]},
+        }
+        for row in goals.values("history_type", "history_date", "title")[:MAX_MARKERS]
+    ]
+    # Each version of the program beside the one before it: a change of rhythm is a version
+    # whose rhythm differs from its predecessor's.
+    before = (
+        Program.history.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date"))
+        .order_by("-history_date", "-history_id")
+        .values("feedback_every_days")[:1]
+    )
+    rhythms = (
+        Program.history.filter(id=program.pk, history_date__gte=since)
+        .annotate(before=Subquery(before))
+        .exclude(before=F("feedback_every_days"))
+        .filter(before__isnull=False)
+        .order_by("-history_date", "-history_id")
+    )
+    markers += [
+        {
+            "day": timezone.localdate(row["history_date"]),
+            "label": _("Feedback rhythm changed: every %(before)s → %(after)s working days")
+            % {"before": row["before"], "after": row["feedback_every_days"]},
+        }
+        for row in rhythms.values("history_date", "before", "feedback_every_days")[:MAX_MARKERS]
+    ]
+    # A stable sort: on one day, a group's start comes before the changes made that day.
+    markers.sort(key=lambda marker: marker["day"])
+    return markers[-MAX_MARKERS:]
 
 
 def program_dashboard(program: Program) -> Dashboard:
     """The program's latest snapshot with its groups' snapshots of that day, its goals, its
-    KPIs' trends and the dated program changes (six queries)."""
+    KPIs' trends and the dated program changes (nine queries)."""
     snapshot = ProgramSnapshot.objects.filter(program=program).order_by("-day").first()
     goals = list(LearningGoal.objects.filter(program=program).order_by("position", "pk"))
     cohorts = list(Cohort.objects.filter(program=program).order_by("starts_on", "pk")[:MAX_ROWS])
@@ -145,7 +192,7 @@ def program_dashboard(program: Program) -> Dashboard:
         target_days=program.duration_weeks * 7,
         groups=[(cohort, group_snapshots.get(cohort.pk)) for cohort in cohorts],
         kpis=_kpi_trends(program),
-        markers=_markers(cohorts),
+        markers=_markers(program, cohorts[0].starts_on if cohorts else None),
     )
 
 
