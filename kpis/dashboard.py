@@ -109,56 +109,69 @@ def _kpi_trends(program: Program) -> list:
     return trends
 
 
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 def _markers(program: Program, first_start: datetime.date | None) -> list:
     """The newest program changes, oldest first: each group's start and, from the program's
     history, each goal added or removed and each change of the feedback rhythm after the
     first group started (before that the program was still being designed). Three queries."""
     starts = Cohort.objects.filter(program=program).order_by("-starts_on", "-pk")
-    markers = [
-        {"day": cohort.starts_on, "label": _("Group %(name)s started") % {"name": cohort.name}}
+    changes = [
+        (
+            _start_of(cohort.starts_on),
+            _("Group %(name)s started") % {"name": cohort.name},
+        )
         for cohort in starts.only("name", "starts_on")[:MAX_MARKERS]
     ]
-    if first_start is None:
-        return markers
-    since = timezone.make_aware(
-        datetime.datetime.combine(first_start + datetime.timedelta(days=1), datetime.time.min)
-    )
-    goals = LearningGoal.history.filter(
-        program_id=program.pk, history_type__in=["+", "-"], history_date__gte=since
-    ).order_by("-history_date", "-history_id")
+    if first_start is not None:
+        since = _start_of(first_start + datetime.timedelta(days=1))
+        changes += _goal_changes(program, since) + _rhythm_changes(program, since)
+    # On one day a group's start (at midnight) comes before the changes made that day.
+    changes.sort(key=lambda change: change[0])
+    return [{"day": timezone.localdate(at), "label": label} for at, label in changes[-MAX_MARKERS:]]
+
+
+def _goal_changes(program: Program, since: datetime.datetime) -> list:
+    """The newest goals added to or removed from the program since `since`."""
     labels = {"+": _("Goal «%(title)s» added"), "-": _("Goal «%(title)s» removed")}
-    markers += [
-        {
-            "day": timezone.localdate(row["history_date"]),
-            "label": labels[row["history_type"]] % {"title": row["title"]},
-        }
-        for row in goals.values("history_type", "history_date", "title")[:MAX_MARKERS]
+    rows = (
+        LearningGoal.history.filter(
+            program_id=program.pk, history_type__in=["+", "-"], history_date__gte=since
+        )
+        .order_by("-history_date", "-history_id")
+        .values("history_type", "history_date", "title")[:MAX_MARKERS]
+    )
+    return [
+        (row["history_date"], labels[row["history_type"]] % {"title": row["title"]}) for row in rows
     ]
-    # Each version of the program beside the one before it: a change of rhythm is a version
-    # whose rhythm differs from its predecessor's.
+
+
+def _rhythm_changes(program: Program, since: datetime.datetime) -> list:
+    """The newest versions of the program since `since` whose feedback rhythm differs from
+    the version before."""
     before = (
         Program.history.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date"))
         .order_by("-history_date", "-history_id")
         .values("feedback_every_days")[:1]
     )
-    rhythms = (
+    rows = (
         Program.history.filter(id=program.pk, history_date__gte=since)
         .annotate(before=Subquery(before))
-        .exclude(before=F("feedback_every_days"))
         .filter(before__isnull=False)
+        .exclude(before=F("feedback_every_days"))
         .order_by("-history_date", "-history_id")
+        .values("history_date", "before", "feedback_every_days")[:MAX_MARKERS]
     )
-    markers += [
-        {
-            "day": timezone.localdate(row["history_date"]),
-            "label": _("Feedback rhythm changed: every %(before)s → %(after)s working days")
+    return [
+        (
+            row["history_date"],
+            _("Feedback rhythm changed: every %(before)s → %(after)s working days")
             % {"before": row["before"], "after": row["feedback_every_days"]},
-        }
-        for row in rhythms.values("history_date", "before", "feedback_every_days")[:MAX_MARKERS]
+        )
+        for row in rows
     ]
-    # A stable sort: on one day, a group's start comes before the changes made that day.
-    markers.sort(key=lambda marker: marker["day"])
-    return markers[-MAX_MARKERS:]
 
 
 def program_dashboard(program: Program) -> Dashboard:
