@@ -2,9 +2,11 @@
 feedback. A constant number of queries however many groups, goals or KPIs the program has."""
 
 import dataclasses
+import datetime
 from collections import defaultdict
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, F, OuterRef, Q, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -17,6 +19,8 @@ from programs.models import Cohort, LearningGoal, Program
 TREND_PERIODS = 24
 # The most groups and goals the page lists: bounded HTML for a program that grew large.
 MAX_ROWS = 50
+# The newest program changes the page lists and marks on the charts.
+MAX_MARKERS = 50
 
 BUILTIN_NAMES = {
     "time_to_independence": gettext_lazy("Time to independence (median days)"),
@@ -105,18 +109,74 @@ def _kpi_trends(program: Program) -> list:
     return trends
 
 
-def _markers(cohorts) -> list:
-    """The program changes with a date today: each group's start. (Goals carry no creation
-    date and the rhythm no history yet; both come with the audit trail.)"""
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _markers(program: Program, first_start: datetime.date | None) -> list:
+    """The newest program changes, oldest first: each group's start and, from the program's
+    history, each goal added or removed and each change of the feedback rhythm after the
+    first group started (before that the program was still being designed). Three queries."""
+    starts = Cohort.objects.filter(program=program).order_by("-starts_on", "-pk")
+    changes = [
+        (
+            _start_of(cohort.starts_on),
+            _("Group %(name)s started") % {"name": cohort.name},
+        )
+        for cohort in starts.only("name", "starts_on")[:MAX_MARKERS]
+    ]
+    if first_start is not None:
+        since = _start_of(first_start + datetime.timedelta(days=1))
+        changes += _goal_changes(program, since) + _rhythm_changes(program, since)
+    # On one day a group's start (at midnight) comes before the changes made that day.
+    changes.sort(key=lambda change: change[0])
+    return [{"day": timezone.localdate(at), "label": label} for at, label in changes[-MAX_MARKERS:]]
+
+
+def _goal_changes(program: Program, since: datetime.datetime) -> list:
+    """The newest goals added to or removed from the program since `since`."""
+    labels = {"+": _("Goal «%(title)s» added"), "-": _("Goal «%(title)s» removed")}
+    rows = (
+        LearningGoal.history.filter(
+            program_id=program.pk, history_type__in=["+", "-"], history_date__gte=since
+        )
+        .order_by("-history_date", "-history_id")
+        .values("history_type", "history_date", "title")[:MAX_MARKERS]
+    )
     return [
-        {"day": cohort.starts_on, "label": _("Group %(name)s started") % {"name": cohort.name}}
-        for cohort in cohorts
+        (row["history_date"], labels[row["history_type"]] % {"title": row["title"]}) for row in rows
+    ]
+
+
+def _rhythm_changes(program: Program, since: datetime.datetime) -> list:
+    """The newest versions of the program since `since` whose feedback rhythm differs from
+    the version before."""
+    before = (
+        Program.history.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date"))
+        .order_by("-history_date", "-history_id")
+        .values("feedback_every_days")[:1]
+    )
+    rows = (
+        Program.history.filter(id=program.pk, history_date__gte=since)
+        .annotate(before=Subquery(before))
+        .filter(before__isnull=False)
+        .exclude(before=F("feedback_every_days"))
+        .order_by("-history_date", "-history_id")
+        .values("history_date", "before", "feedback_every_days")[:MAX_MARKERS]
+    )
+    return [
+        (
+            row["history_date"],
+            _("Feedback rhythm changed: every %(before)s → %(after)s working days")
+            % {"before": row["before"], "after": row["feedback_every_days"]},
+        )
+        for row in rows
     ]
 
 
 def program_dashboard(program: Program) -> Dashboard:
     """The program's latest snapshot with its groups' snapshots of that day, its goals, its
-    KPIs' trends and the dated program changes (six queries)."""
+    KPIs' trends and the dated program changes (nine queries)."""
     snapshot = ProgramSnapshot.objects.filter(program=program).order_by("-day").first()
     goals = list(LearningGoal.objects.filter(program=program).order_by("position", "pk"))
     cohorts = list(Cohort.objects.filter(program=program).order_by("starts_on", "pk")[:MAX_ROWS])
@@ -145,7 +205,7 @@ def program_dashboard(program: Program) -> Dashboard:
         target_days=program.duration_weeks * 7,
         groups=[(cohort, group_snapshots.get(cohort.pk)) for cohort in cohorts],
         kpis=_kpi_trends(program),
-        markers=_markers(cohorts),
+        markers=_markers(program, cohorts[0].starts_on if cohorts else None),
     )
 
 

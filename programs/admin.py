@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from programs.models import (
     ChecklistItem,
@@ -33,7 +34,7 @@ class ReflectionPromptInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Program)
-class ProgramAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ProgramAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "organization", "status", "owner", "duration_weeks", "updated_at"]
     list_filter = ["organization", "status", "methods"]
     search_fields = ["name", "description", "business_objective"]
@@ -49,7 +50,7 @@ class ChecklistItemInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(LearningGoal)
-class LearningGoalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class LearningGoalAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "program", "position", "target_week"]
     list_filter = ["program__organization", "program"]
     search_fields = ["title", "description", "program__name"]

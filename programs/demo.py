@@ -1,4 +1,9 @@
-"""Demo programs: onboarding order pickers, with a pilot group and a second group."""
+"""Demo programs: onboarding order pickers, with a pilot group and a second group.
+
+The order picker program was adjusted in the pilot's first weeks: feedback every 3 working
+days instead of 5, and a goal on finishing orders without errors added. Their history rows
+are dated then, so the dashboard marks them between the KPI values before and after.
+"""
 
 import datetime
 from types import SimpleNamespace
@@ -7,7 +12,7 @@ from django.utils import timezone
 
 from programs import services
 from programs.choices import BuiltinMethod, ProgramStatus
-from programs.models import Cohort, Enrolment, Method, Program
+from programs.models import Cohort, Enrolment, LearningGoal, Method, Program
 
 ORDER_PICKER_GOALS = [
     (
@@ -67,6 +72,10 @@ ORDER_PICKER_GOALS = [
     ),
 ]
 
+# Added in the pilot's second week (see _adjust_during_pilot).
+ADDED_DURING_PILOT = ORDER_PICKER_GOALS[-1]
+BEFORE_THE_PILOT_RHYTHM = 5
+
 DISPATCH_GOALS = [
     (
         "Laden volgens de laadvolgorde",
@@ -90,25 +99,75 @@ def _monday(weeks_ago: int) -> datetime.date:
     return today - datetime.timedelta(days=today.weekday(), weeks=weeks_ago)
 
 
+def _at(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+
+
+def _dated(history_rows, day: datetime.date) -> None:
+    """Date the history rows just written on the demo day they describe."""
+    history_rows.update(history_date=_at(day))
+
+
+def _last_change_dated(program: Program, day: datetime.date) -> None:
+    latest = Program.history.filter(id=program.pk).latest("history_id")
+    _dated(Program.history.filter(history_id=latest.history_id), day)
+
+
+def _goal(demo, program, goal) -> LearningGoal:
+    title, description, criteria, week, items = goal
+    goal = services.goal_create(
+        actor=demo.managers[0],
+        program=program,
+        title=title,
+        description=description,
+        success_criteria=criteria,
+        target_week=week,
+    )
+    for item_title, signed in items:
+        services.checklist_item_create(goal=goal, title=item_title, requires_sign_off=signed)
+    return goal
+
+
 def _program(demo, name, goals, **fields) -> Program:
     program = Program.objects.filter(organization=demo.organization, name=name).first()
     if program:
         return program
     methods = Method.objects.filter(builtin__in=fields.pop("methods"))
     program = services.program_create(
-        organization=demo.organization, owner=demo.managers[0], methods=methods, name=name, **fields
+        actor=demo.managers[0],
+        organization=demo.organization,
+        owner=demo.managers[0],
+        methods=methods,
+        name=name,
+        **fields,
     )
-    for title, description, criteria, week, items in goals:
-        goal = services.goal_create(
-            program=program,
-            title=title,
-            description=description,
-            success_criteria=criteria,
-            target_week=week,
-        )
-        for item_title, signed in items:
-            services.checklist_item_create(goal=goal, title=item_title, requires_sign_off=signed)
+    for goal in goals:
+        _goal(demo, program, goal)
+    # Designed a month before the pilot started.
+    _dated(Program.history.filter(id=program.pk), _monday(weeks_ago=14))
+    _dated(LearningGoal.history.filter(program_id=program.pk), _monday(weeks_ago=14))
     return program
+
+
+def _adjust_during_pilot(demo, program, pilot_starts_on: datetime.date) -> None:
+    """The pilot's first days showed feedback every 5 working days was too sparse, and its
+    pick errors showed a goal missing: adjusted then (both dated well within the KPIs'
+    months, whatever the day of the month the demo is seeded)."""
+    manager = demo.managers[0]
+    if program.status == ProgramStatus.DRAFT:
+        services.program_change_status(actor=manager, program=program, status=ProgramStatus.PILOT)
+        _last_change_dated(program, pilot_starts_on - datetime.timedelta(days=3))
+    if program.feedback_every_days == BEFORE_THE_PILOT_RHYTHM:
+        services.program_update(actor=manager, program=program, feedback_every_days=3)
+        _last_change_dated(program, pilot_starts_on + datetime.timedelta(days=3))
+    if not program.goals.filter(title=ADDED_DURING_PILOT[0]).exists():
+        goal = _goal(demo, program, ADDED_DURING_PILOT)
+        _dated(
+            LearningGoal.history.filter(id=goal.pk), pilot_starts_on + datetime.timedelta(days=8)
+        )
+    if program.status == ProgramStatus.PILOT:
+        services.program_change_status(actor=manager, program=program, status=ProgramStatus.ACTIVE)
+        _last_change_dated(program, pilot_starts_on + datetime.timedelta(weeks=6))
 
 
 def _cohort(program, name, starts_on, *, is_pilot, members) -> Cohort:
@@ -128,12 +187,12 @@ def seed(demo: SimpleNamespace) -> None:
     order_pickers = _program(
         demo,
         "Inwerken orderpicker",
-        ORDER_PICKER_GOALS,
+        ORDER_PICKER_GOALS[:-1],
         description="Nieuwe orderpickers leren het vak op de vloer, naast een ervaren collega.",
         business_objective="Nieuwe orderpickers werken binnen 6 weken zelfstandig "
         "(nu gemiddeld 10 weken) en maken 20% minder pakfouten.",
         duration_weeks=6,
-        feedback_every_days=3,
+        feedback_every_days=BEFORE_THE_PILOT_RHYTHM,
         methods=[
             BuiltinMethod.ON_THE_JOB_COACHING,
             BuiltinMethod.MICRO_LEARNING,
@@ -175,7 +234,5 @@ def seed(demo: SimpleNamespace) -> None:
             (learners["youssef.haddou"], None),
         ],
     )
-    if order_pickers.status == ProgramStatus.DRAFT:
-        services.program_change_status(program=order_pickers, status=ProgramStatus.PILOT)
-        services.program_change_status(program=order_pickers, status=ProgramStatus.ACTIVE)
+    _adjust_during_pilot(demo, order_pickers, demo.pilot_cohort.starts_on)
     demo.program = order_pickers

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from programs.choices import STATUS_TRANSITIONS, BuiltinMethod, EndReason, ProgramStatus
 from werkplek.lib.text import has_nul
@@ -191,6 +192,9 @@ class Program(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ProgramQuerySet.as_manager()
+    # Every version with who saved it and when: the rhythm's changes on the dashboard, and
+    # the audit trail's storage. The services set the acting user on each write.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("learning program")
@@ -255,6 +259,8 @@ class LearningGoal(models.Model):
     )
 
     objects = LearningGoalQuerySet.as_manager()
+    # Goals added and removed after a group started are program changes on the dashboard.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("learning goal")

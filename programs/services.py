@@ -10,6 +10,7 @@ from django.db.models import Max, ProtectedError
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from programs import imports, selectors
 from programs.choices import EndReason, ProgramStatus
@@ -163,6 +164,13 @@ def _check_owner(program: Program) -> None:
         raise ValidationError({"owner": _("The owner must be an L&D manager of the organisation.")})
 
 
+def _acted_by(instance, actor: User):
+    """Name `actor` as the one who saved: the history row the next save or delete of
+    `instance` writes (in the same transaction) records them."""
+    instance._history_user = actor
+    return instance
+
+
 def _set_fields(instance, fields: dict, allowed: set) -> list[str]:
     unknown = set(fields) - allowed
     if unknown:
@@ -183,10 +191,10 @@ def method_create(*, organization: Organization, name: str) -> Method:
 
 @transaction.atomic
 def program_create(
-    *, organization: Organization, methods: Iterable[Method] = (), **fields
+    *, actor: User, organization: Organization, methods: Iterable[Method] = (), **fields
 ) -> Program:
     """Create a program as a draft in the organisation."""
-    program = Program(organization=organization, status=ProgramStatus.DRAFT)
+    program = _acted_by(Program(organization=organization, status=ProgramStatus.DRAFT), actor)
     _set_fields(program, fields, PROGRAM_FIELDS)
     program.full_clean()
     _check_owner(program)
@@ -196,9 +204,12 @@ def program_create(
 
 
 @transaction.atomic
-def program_update(*, program: Program, methods: Iterable[Method] | None = None, **fields):
+def program_update(
+    *, actor: User, program: Program, methods: Iterable[Method] | None = None, **fields
+):
     """Change a program's settings; archived programs are read-only."""
     _ensure_editable(program)
+    _acted_by(program, actor)
     changed = _set_fields(program, fields, PROGRAM_FIELDS)
     program.full_clean()
     _check_owner(program)
@@ -219,7 +230,7 @@ def program_update(*, program: Program, methods: Iterable[Method] | None = None,
 
 
 @transaction.atomic
-def program_change_status(*, program: Program, status: str) -> Program:
+def program_change_status(*, actor: User, program: Program, status: str) -> Program:
     """Move a program along draft → pilot → active → archived."""
     if status not in program.next_statuses():
         raise ValidationError(
@@ -230,14 +241,15 @@ def program_change_status(*, program: Program, status: str) -> Program:
             }
         )
     program.status = status
-    program.save(update_fields=["status", "updated_at"])
+    _acted_by(program, actor).save(update_fields=["status", "updated_at"])
     return program
 
 
 @transaction.atomic
-def program_duplicate(*, program: Program, name: str, owner: User) -> Program:
+def program_duplicate(*, actor: User, program: Program, name: str, owner: User) -> Program:
     """Copy a program's goals, checklists, methods, questions and settings; never its learners."""
     copy = program_create(
+        actor=actor,
         organization=program.organization,
         methods=program.methods.all(),
         name=name,
@@ -250,16 +262,20 @@ def program_duplicate(*, program: Program, name: str, owner: User) -> Program:
     copy.duplicated_from = program
     copy.save(update_fields=["duplicated_from"])
     goals = list(program.goals.prefetch_related("checklist_items"))
-    new_goals = LearningGoal.objects.bulk_create(
-        LearningGoal(
-            program=copy,
-            position=goal.position,
-            title=goal.title,
-            description=goal.description,
-            success_criteria=goal.success_criteria,
-            target_week=goal.target_week,
-        )
-        for goal in goals
+    new_goals = bulk_create_with_history(
+        [
+            LearningGoal(
+                program=copy,
+                position=goal.position,
+                title=goal.title,
+                description=goal.description,
+                success_criteria=goal.success_criteria,
+                target_week=goal.target_week,
+            )
+            for goal in goals
+        ],
+        LearningGoal,
+        default_user=actor,
     )
     ChecklistItem.objects.bulk_create(
         ChecklistItem(
@@ -282,8 +298,9 @@ def _next_position(queryset) -> int:
     return (queryset.aggregate(last=Max("position"))["last"] or 0) + 1
 
 
-def _move(item, siblings, direction: int) -> None:
-    """Swap an item with its neighbour (direction -1 up, +1 down) and renumber all siblings."""
+def _reorder(item, siblings, direction: int) -> list:
+    """Swap an item with its neighbour (direction -1 up, +1 down) and renumber all siblings;
+    returns them, for the caller to save."""
     ordered = list(siblings)
     index = ordered.index(item)
     target = index + direction
@@ -291,14 +308,15 @@ def _move(item, siblings, direction: int) -> None:
         ordered[index], ordered[target] = ordered[target], ordered[index]
     for position, sibling in enumerate(ordered, start=1):
         sibling.position = position
-    type(item).objects.bulk_update(ordered, ["position"])
+    return ordered
 
 
 @transaction.atomic
-def goal_create(*, program: Program, **fields) -> LearningGoal:
+def goal_create(*, actor: User, program: Program, **fields) -> LearningGoal:
     """Add a learning goal at the end of the program."""
     _ensure_editable(program)
     goal = LearningGoal(program=program, position=_next_position(program.goals))
+    _acted_by(goal, actor)
     _set_fields(goal, fields, GOAL_FIELDS)
     goal.full_clean()
     goal.save()
@@ -306,9 +324,10 @@ def goal_create(*, program: Program, **fields) -> LearningGoal:
 
 
 @transaction.atomic
-def goal_update(*, goal: LearningGoal, **fields) -> LearningGoal:
+def goal_update(*, actor: User, goal: LearningGoal, **fields) -> LearningGoal:
     """Change a goal's title, description, success criteria or target week."""
     _ensure_editable(goal.program)
+    _acted_by(goal, actor)
     changed = _set_fields(goal, fields, GOAL_FIELDS)
     goal.full_clean()
     goal.save(update_fields=changed)
@@ -316,11 +335,11 @@ def goal_update(*, goal: LearningGoal, **fields) -> LearningGoal:
 
 
 @transaction.atomic
-def goal_delete(*, goal: LearningGoal) -> None:
+def goal_delete(*, actor: User, goal: LearningGoal) -> None:
     """Remove a goal with its checklist, unless feedback already refers to it."""
     _ensure_editable(goal.program)
     try:
-        goal.delete()
+        _acted_by(goal, actor).delete()
     except ProtectedError as error:
         raise ValidationError(
             _("Feedback was already given on this goal, so it stays part of the history.")
@@ -328,10 +347,11 @@ def goal_delete(*, goal: LearningGoal) -> None:
 
 
 @transaction.atomic
-def goal_move(*, goal: LearningGoal, direction: int) -> None:
+def goal_move(*, actor: User, goal: LearningGoal, direction: int) -> None:
     """Move a goal one place up (-1) or down (+1)."""
     _ensure_editable(goal.program)
-    _move(goal, goal.program.goals.select_for_update(), direction)
+    goals = _reorder(goal, goal.program.goals.select_for_update(), direction)
+    bulk_update_with_history(goals, LearningGoal, ["position"], default_user=actor)
 
 
 @transaction.atomic
@@ -371,7 +391,8 @@ def checklist_item_delete(*, item: ChecklistItem) -> None:
 def checklist_item_move(*, item: ChecklistItem, direction: int) -> None:
     """Move a task one place up (-1) or down (+1) in its checklist."""
     _ensure_editable(item.goal.program)
-    _move(item, item.goal.checklist_items.select_for_update(), direction)
+    items = _reorder(item, item.goal.checklist_items.select_for_update(), direction)
+    ChecklistItem.objects.bulk_update(items, ["position"])
 
 
 @transaction.atomic

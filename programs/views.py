@@ -89,6 +89,7 @@ def program_create(request):
         program = run_service(
             form,
             services.program_create,
+            actor=request.user,
             organization=form.cleaned_data["organization"],
             **form.service_fields(),
         )
@@ -119,7 +120,9 @@ def program_edit(request, pk):
     form = ProgramForm(request.POST or None, instance=program, user=request.user)
     if request.method == "POST" and form.is_valid():
         fields = form.service_fields()
-        if run_service(form, services.program_update, program=program, **fields):
+        if run_service(
+            form, services.program_update, actor=request.user, program=program, **fields
+        ):
             messages.success(request, _("Program saved."))
             return redirect(program)
     return render(request, "programs/program_form.html", {"form": form, "program": program})
@@ -130,7 +133,9 @@ def program_edit(request, pk):
 def program_status(request, pk):
     program = _program_for(request, pk, write=True)
     try:
-        services.program_change_status(program=program, status=request.POST.get("status", ""))
+        services.program_change_status(
+            actor=request.user, program=program, status=request.POST.get("status", "")
+        )
         messages.success(
             request, _("The program is now %(status)s.") % {"status": program.get_status_display()}
         )
@@ -148,6 +153,7 @@ def program_duplicate(request, pk):
         copy = run_service(
             form,
             services.program_duplicate,
+            actor=request.user,
             program=program,
             name=form.cleaned_data["name"],
             owner=request.user,
@@ -197,7 +203,9 @@ def goal_create(request, pk):
     program = _program_for(request, pk, write=True)
     form = GoalForm(request.POST or None, prefix="new-goal", instance=LearningGoal(program=program))
     if request.method == "POST" and form.is_valid():
-        if run_service(form, services.goal_create, program=program, **form.cleaned_data):
+        if run_service(
+            form, services.goal_create, actor=request.user, program=program, **form.cleaned_data
+        ):
             return _after_builder_change(request, program)
     if request.htmx:
         return _goals_response(request, pk, goal_form=form)
@@ -215,7 +223,9 @@ def goal_edit(request, pk):
     goal = _goal_for(request, pk)
     form = GoalForm(request.POST or None, instance=goal, prefix=f"goal-{goal.pk}")
     if request.method == "POST" and form.is_valid():
-        if run_service(form, services.goal_update, goal=goal, **form.cleaned_data):
+        if run_service(
+            form, services.goal_update, actor=request.user, goal=goal, **form.cleaned_data
+        ):
             return _after_builder_change(request, goal.program)
     context = {"form": form, "program": goal.program, "goal": goal, "heading": _("Edit goal")}
     template = "programs/_goal_form.html" if request.htmx else "programs/goal_form.html"
@@ -226,7 +236,9 @@ def goal_edit(request, pk):
 @require_POST
 def goal_delete(request, pk):
     goal = _goal_for(request, pk)
-    return _builder_action(request, goal.program, services.goal_delete, goal=goal)
+    return _builder_action(
+        request, goal.program, services.goal_delete, actor=request.user, goal=goal
+    )
 
 
 @login_required
@@ -234,7 +246,12 @@ def goal_delete(request, pk):
 def goal_move(request, pk):
     goal = _goal_for(request, pk)
     return _builder_action(
-        request, goal.program, services.goal_move, goal=goal, direction=_direction(request)
+        request,
+        goal.program,
+        services.goal_move,
+        actor=request.user,
+        goal=goal,
+        direction=_direction(request),
     )
 
 

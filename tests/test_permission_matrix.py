@@ -254,6 +254,7 @@ URL_OBJECT = {
 }
 # URL arguments that need no scenario object: a reset link that is not valid, and for the
 # admin (which sends non-staff away before it looks anything up) any existing app and id.
+POSITIONAL = "<by position>"
 FIXED_KWARGS = {
     "uidb64": "MQ",
     "token": "geen-geldige-code",
@@ -380,7 +381,9 @@ def scenario(db):
 
 
 def _kwarg_names(pattern) -> tuple[str, ...]:
-    return tuple(pattern.regex.groupindex)  # a route's <converter:name>s are named groups too
+    named = tuple(pattern.regex.groupindex)  # a route's <converter:name>s are named groups too
+    # Unnamed groups (django-simple-history's admin version page) are taken by position.
+    return named + (POSITIONAL,) * (pattern.regex.groups - len(named))
 
 
 def url_names(urlconf=None) -> tuple[dict[str, tuple[str, ...]], list[str]]:
@@ -454,9 +457,11 @@ URL_KWARGS = url_names()[0]
 
 def url_for(url_name: str, scenario: Scenario) -> str:
     target = getattr(scenario, URL_OBJECT[url_name]) if url_name in URL_OBJECT else None
-    kwargs = {}
+    kwargs, args = {}, []
     for kwarg in URL_KWARGS[url_name]:
-        if kwarg == "pk" and target is not None:
+        if kwarg == POSITIONAL:
+            args.append("1")
+        elif kwarg == "pk" and target is not None:
             kwargs[kwarg] = target.pk
         elif kwarg in ("slug", "token") and target is not None:
             kwargs[kwarg] = getattr(target, kwarg)
@@ -464,7 +469,7 @@ def url_for(url_name: str, scenario: Scenario) -> str:
             kwargs[kwarg] = FIXED_KWARGS[kwarg]
         else:
             pytest.fail(f"{url_name} takes {kwarg!r}: say which scenario object in URL_OBJECT")
-    return reverse(url_name, kwargs=kwargs)
+    return reverse(url_name, args=args) if args else reverse(url_name, kwargs=kwargs)
 
 
 def answer_of(response, url: str):

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "csp",
+    "simple_history",
     "werkplek",
     "programs",
     "coaching",
@@ -146,6 +147,9 @@ vars().update(EMAIL_CONFIG)
 # Links in e-mails that are sent outside a request (invitations, reminders) start with this.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="werkplek <noreply@werkplek.local>")
+
+# History rows are the audit trail: the admin shows them and never rolls a row back to one.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

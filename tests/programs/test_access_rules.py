@@ -86,6 +86,7 @@ def test_enrolling_with_a_coach_at_capacity_is_refused(cohort, organization, lea
 def test_the_program_service_refuses_an_owner_who_is_not_a_manager(organization, coach, program):
     with pytest.raises(ValidationError, match="L&D-manager"):
         services.program_create(
+            actor=program.owner,
             organization=organization,
             name="Inwerken reachtruck",
             business_objective="Zelfstandig",
@@ -93,7 +94,7 @@ def test_the_program_service_refuses_an_owner_who_is_not_a_manager(organization,
             duration_weeks=4,
         )
     with pytest.raises(ValidationError, match="L&D-manager"):
-        services.program_update(program=program, owner=coach)
+        services.program_update(actor=program.owner, program=program, owner=coach)
 
 
 @pytest.fixture

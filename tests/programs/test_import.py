@@ -685,7 +685,9 @@ def test_a_group_that_takes_no_learners_refuses_the_upload_before_any_preview(
         )
         message = "Deze groep is afgesloten"
     else:
-        services.program_change_status(program=cohort.program, status="archived")
+        services.program_change_status(
+            actor=cohort.program.owner, program=cohort.program, status="archived"
+        )
         message = "gearchiveerd"
     client.force_login(manager)
     response = upload(client, cohort, xlsx([["nina@example.nl", "Nina", "", "", ""]]))

@@ -266,7 +266,9 @@ def test_a_group_that_has_not_started_can_be_closed_today(program, manager):
 
 
 def test_a_group_of_an_archived_program_stays_as_it_was(cohort, manager):
-    services.program_change_status(program=cohort.program, status="archived")
+    services.program_change_status(
+        actor=cohort.program.owner, program=cohort.program, status="archived"
+    )
     with pytest.raises(ValidationError, match="gearchiveerd"):
         services.cohort_close(
             actor=manager, cohort=cohort, reason=EndReason.STOPPED, ended_on=LAST_DAY

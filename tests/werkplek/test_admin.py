@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from programs import services
 from programs.choices import ProgramStatus
 from tests.factories import UserFactory
 from werkplek.models import Membership
@@ -45,6 +46,18 @@ def test_an_archived_programs_goal_cannot_be_changed_in_the_admin(admin_client, 
     assert response.status_code == 403
     goal.refresh_from_db()
     assert goal.title == "Scannen"
+
+
+def test_the_admin_shows_who_changed_a_program_and_never_reverts_it(admin_client, program, manager):
+    services.program_update(actor=manager, program=program, feedback_every_days=3)
+    response = admin_client.get(reverse("admin:programs_program_history", args=[program.pk]))
+    assert response.status_code == 200
+    assert manager.name in response.text
+    version = program.history.latest()
+    url = reverse("admin:programs_program_simple_history", args=[program.pk, version.pk])
+    admin_client.post(url, {"name": "Teruggezet"})
+    program.refresh_from_db()
+    assert program.name != "Teruggezet"
 
 
 def test_a_membership_is_ended_in_the_admin_not_deleted(admin_client, coach, organization):

@@ -10,9 +10,10 @@ from django.utils import timezone
 from coaching import attention
 from coaching.choices import AttentionReason
 from coaching.models import GoalAssessment, SignOff
+from kpis.dashboard import program_dashboard
 from kpis.models import KPI, Measurement, ProgramSnapshot
 from programs.choices import EndReason
-from programs.models import Enrolment
+from programs.models import Enrolment, Program
 from werkplek.choices import Role
 from werkplek.demo import DEMO_PASSWORD
 from werkplek.models import Membership, User
@@ -121,3 +122,21 @@ def test_the_demo_dashboard_has_todays_snapshot_from_the_start():
     call_command("seed_demo")
     program = KPI.objects.first().program
     assert ProgramSnapshot.objects.filter(program=program, day=timezone.localdate()).exists()
+
+
+def test_the_demo_dashboard_marks_the_pilots_adjustments_between_its_kpi_values():
+    call_command("seed_demo")
+    call_command("seed_demo")
+    program = Program.objects.get(name="Inwerken orderpicker")
+    dashboard = program_dashboard(program)
+    labels = [marker["label"] for marker in dashboard.markers]
+    assert labels == [
+        "Groep Pilotgroep gestart",
+        "Feedbackritme gewijzigd: elke 5 → 3 werkdagen",
+        "Leerdoel «Orders foutloos afronden en overdragen» toegevoegd",
+        "Groep Groep 2 gestart",
+    ]
+    periods = [period["period"] for period in dashboard.kpis[0]["periods"]]
+    for adjustment in dashboard.markers[1:3]:
+        assert periods[0] < adjustment["day"] <= periods[-1]
+    assert program.history.latest().history_user.email == "manager@demo.werkplek.nl"
