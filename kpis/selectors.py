@@ -6,6 +6,8 @@ from django.db.models import Count, Max, OuterRef, Q, Subquery
 
 from kpis.choices import SubjectLevel
 from kpis.models import KPI, Measurement
+from programs.choices import ProgramStatus
+from programs.models import Program
 
 
 def kpi_list(user):
@@ -82,3 +84,13 @@ def learner_kpis(enrolment, *, viewer):
         .order_by("name", "pk")[:LEARNER_KPIS_SHOWN]
     )
     return {"kpis": kpis} if kpis else None
+
+
+def dashboard_programs(organization):
+    """The programs the organisation dashboard compares: every one that is not archived (an
+    archived program's snapshots are no longer kept up to date), by name."""
+    return (
+        Program.objects.filter(organization=organization)
+        .exclude(status=ProgramStatus.ARCHIVED)
+        .order_by("name", "pk")
+    )
