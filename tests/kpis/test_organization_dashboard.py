@@ -3,10 +3,12 @@ snapshot, every number with its n, "te weinig gegevens" below the minimum, how m
 need attention, and the organisation's own KPIs with their trend."""
 
 import datetime
+import io
 import json
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -26,6 +28,7 @@ from tests.factories import (
     OrganizationFactory,
     ProgramFactory,
 )
+from werkplek.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +110,8 @@ def test_each_program_shows_its_newest_snapshot_with_n_and_its_target(
     assert f'<a href="{dashboard_url}">Inwerken orderpicker</a>' in text
     assert "lopend 3<br>beëindigd 9<br>zelfstandig 8" in text
     # Median 31 days with quartiles and n, against 6 weeks planned (42 days).
-    assert '<span class="fw-semibold">31</span> (24 – 40), n = 12' in text
+    assert '<span class="fw-semibold">31</span> <span class="text-body-secondary">n = 12' in text
+    assert "Kwartielen (dagen): 24 – 40" in text
     assert "streefwaarde 42 ·" in text and "binnen de streefwaarde" in text
     assert "83%<span" in text and "n = 11" in text
     assert "te weinig gegevens (minder dan 5)" in text  # reflections: too few learners
@@ -124,7 +128,7 @@ def test_below_the_minimum_time_to_independence_shows_no_number(signed_in, organ
     text = flat(response)
     assert text.count("te weinig gegevens (minder dan 5)") == 3
     assert '<span class="fw-semibold">' not in text  # no median
-    assert "24 – 40" not in text and "n = 11" not in text
+    assert "Kwartielen" not in text and "n = 11" not in text
     labels = response.context["chart_data"]["programs"]["labels"]
     assert labels == ["Inwerken orderpicker (te weinig gegevens)"]
     assert response.context["chart_data"]["programs"]["median"] == [None]
@@ -283,3 +287,20 @@ def test_the_page_lists_25_programs_and_pages_on(signed_in, organization, manage
     assert "60 programma's" in response.text
     assert "Pagina 1 van 3" in response.text
     assert len(response.content) < 120_000
+
+
+def test_the_demo_organisation_dashboard_compares_its_programs_and_shows_its_own_kpi(client):
+    call_command("seed_demo", stdout=io.StringIO())
+    manager = User.objects.get(email="manager@demo.werkplek.nl")
+    client.force_login(manager)
+    response = page(client, manager.managed_organizations[0])
+    dashboard = response.context["dashboard"]
+    assert [row.program.name for row in dashboard.programs] == [
+        "Inwerken expeditiemedewerker",
+        "Inwerken orderpicker",
+    ]
+    picker = dashboard.programs[1]
+    assert picker.snapshot is not None and picker.time_to_independence["enough"]
+    assert picker.attention == len(attention_list(manager, on=timezone.localdate()))
+    assert [trend["kpi"].name for trend in dashboard.kpis] == ["orderregels per uur"]
+    assert len(dashboard.kpis[0]["periods"]) == 6
