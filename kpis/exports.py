@@ -158,8 +158,6 @@ def _write_rows(sheet, rows: Iterable[list], styles: dict) -> None:
                 sheet.write_string(row_index, column, str(cell), styles["header"])
             elif cell is None or cell == "":
                 continue
-            elif isinstance(cell, bool):
-                sheet.write_string(row_index, column, str(cell))
             elif isinstance(cell, int | float | Decimal):
                 sheet.write_number(row_index, column, float(cell))
             elif isinstance(cell, datetime.date):
