@@ -243,3 +243,14 @@ def test_sheet_names_are_valid_for_excel():
     assert exports._sheet_name("Doel [1/2]: *wat?*", used) == "Doel  1 2    wat"
     assert exports._sheet_name("'citaat'", used) == "citaat"
     assert all(len(name) <= 31 for name in used)
+
+
+def test_the_program_dashboard_offers_each_table_as_csv_and_xlsx(
+    signed_in, program, snapshot, organization, manager
+):
+    KPIFactory(organization=organization, program=program, created_by=manager)
+    text = download(signed_in, program_url(program)).text
+    for section in ("levels", "survival", "builtin", "kpis"):
+        assert f'href="?format=csv&amp;section={section}"' in text
+        assert f'href="?format=xlsx&amp;section={section}"' in text
+    assert '<a href="?format=xlsx">' in text

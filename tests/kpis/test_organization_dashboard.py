@@ -118,6 +118,22 @@ def test_each_program_shows_its_newest_snapshot_with_n_and_its_target(
     assert "de nachtelijke berekening van 20 nov 2026" in text
 
 
+def test_a_program_calculated_on_an_earlier_day_says_which(signed_in, organization, program):
+    program_snapshot(program, day=EARLIER)
+    program_snapshot(ProgramFactory(organization=organization, name="Inwerken expeditie"))
+    text = flat(page(signed_in, organization))
+    assert "de nachtelijke berekening van 20 nov 2026" in text
+    assert text.count("berekend op 19 nov 2026") == 1
+
+
+def test_each_table_offers_csv_and_xlsx_and_the_page_one_workbook(signed_in, organization, program):
+    program_snapshot(program)
+    text = page(signed_in, organization).text
+    assert '<a href="?format=csv&amp;section=programs">Downloaden als CSV</a>' in text
+    assert '<a href="?format=xlsx&amp;section=programs">Downloaden als XLSX</a>' in text
+    assert '<a href="?format=xlsx">Alle tabellen downloaden als één XLSX-werkmap</a>' in text
+
+
 def test_below_the_minimum_time_to_independence_shows_no_number(signed_in, organization, program):
     program_snapshot(
         program,
