@@ -17,6 +17,21 @@ from werkplek.demo import DEMO_PASSWORD, MANAGER_EMAIL
 SHOTS = Path("/work/shots/dash")
 
 
+def wait_for_charts(page):
+    """Wait (up to 5 s) until every canvas has its chart: the scripts are deferred. Polled
+    with page.evaluate, which the page's CSP allows; wait_for_function evaluates a string in
+    the page, which the CSP (no unsafe-eval) refuses whenever the first check is too early."""
+    drawn = (
+        "() => !!window.Chart && [...document.querySelectorAll('canvas')]"
+        ".every(c => window.Chart.getChart(c))"
+    )
+    for _attempt in range(50):
+        if page.evaluate(drawn):
+            return
+        page.wait_for_timeout(100)
+    pytest.fail("the charts were not drawn within 5 seconds")
+
+
 @pytest.fixture
 def program(transactional_db):
     call_command("seed_demo")
@@ -37,12 +52,7 @@ def test_the_dashboard_draws_its_charts_and_tables_at_phone_and_desktop_width(
     canvases = page.locator("canvas")
     assert canvases.count() >= 3
     expect(page.locator("#chart-levels")).to_be_visible()
-    # The scripts are deferred: wait (up to 5 s) until every canvas has its chart.
-    page.wait_for_function(
-        "window.Chart && [...document.querySelectorAll('canvas')]"
-        ".every(c => window.Chart.getChart(c))",
-        timeout=5000,
-    )
+    wait_for_charts(page)
     snapshot = ProgramSnapshot.objects.filter(program=program).latest("day")
     expect(page.get_by_role("status").first).to_contain_text(str(snapshot.enrolments))
     page.get_by_text("Tabel").first.click()
@@ -66,11 +76,7 @@ def test_the_organisation_dashboard_compares_the_programs_at_phone_and_desktop_w
     navigation.get_by_role("link", name="Dashboard").click()
     organization = program.organization
     expect(page.get_by_role("heading", name=f"Dashboard: {organization.name}")).to_be_visible()
-    page.wait_for_function(
-        "window.Chart && [...document.querySelectorAll('canvas')]"
-        ".every(c => window.Chart.getChart(c))",
-        timeout=5000,
-    )
+    wait_for_charts(page)
     expect(page.locator("#chart-programs")).to_be_visible()
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=program.name))
     snapshot = ProgramSnapshot.objects.filter(program=program).latest("day")
