@@ -1,8 +1,10 @@
-"""The program dashboard's read: the latest snapshots and the KPIs' measurements, never raw
-feedback. A constant number of queries however many groups, goals or KPIs the program has."""
+"""The dashboards' reads: the latest snapshots and the KPIs' measurements, never raw
+feedback. The program dashboard takes a constant number of queries however many groups,
+goals or KPIs the program has; the organisation dashboard however many programs it lists."""
 
 import dataclasses
 import datetime
+import functools
 from collections import defaultdict
 
 from django.db.models import Avg, Count, F, OuterRef, Q, Subquery
@@ -10,10 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kpis.models import KPI, CohortSnapshot, Measurement, ProgramSnapshot
+from kpis.choices import SubjectLevel
+from kpis.models import KPI, CohortSnapshot, EnrolmentSnapshot, Measurement, ProgramSnapshot
 from kpis.statistics import min_group_size
 from programs.choices import Level
-from programs.models import Cohort, LearningGoal, Program
+from programs.models import Cohort, Enrolment, LearningGoal, Program
+from werkplek.models import Organization
 
 # The newest periods a KPI's trend shows: enough for two years of monthly values.
 TREND_PERIODS = 24
@@ -76,14 +80,18 @@ def _goal_rows(goals, levels: dict) -> list:
     return rows
 
 
-def _kpi_trends(program: Program) -> list:
-    """The program's KPIs and the organisation-wide ones, each with its newest periods'
-    mean and n (an aggregate over fewer learners than the minimum shows no value)."""
-    kpis = list(
+def _program_kpis(program: Program) -> list:
+    """The program's KPIs and the organisation-wide ones."""
+    return list(
         KPI.objects.filter(
             Q(program=program) | Q(program__isnull=True, organization_id=program.organization_id)
         ).order_by("program", "name", "pk")[:MAX_ROWS]
     )
+
+
+def _kpi_trends(kpis: list) -> list:
+    """Each of `kpis` with its newest periods' mean and n (an aggregate over fewer learners
+    than the minimum shows no value)."""
     by_kpi = defaultdict(list)
     rows = (
         Measurement.objects.filter(kpi__in=kpis, is_current=True)
@@ -204,7 +212,7 @@ def program_dashboard(program: Program) -> Dashboard:
         survival=survival,
         target_days=program.duration_weeks * 7,
         groups=[(cohort, group_snapshots.get(cohort.pk)) for cohort in cohorts],
-        kpis=_kpi_trends(program),
+        kpis=_kpi_trends(_program_kpis(program)),
         markers=_markers(program, cohorts[0].starts_on if cohorts else None),
     )
 
@@ -233,23 +241,28 @@ def chart_data(dashboard: Dashboard) -> dict:
             {"day": marker["day"].isoformat(), "label": marker["label"]}
             for marker in dashboard.markers
         ],
-        "kpis": [
-            {
-                "id": trend["kpi"].pk,
-                "labels": [period["period"].isoformat() for period in trend["periods"]],
-                "values": [
-                    float(period["value"]) if period["value"] is not None else None
-                    for period in trend["periods"]
-                ],
-                "baseline": _float(trend["kpi"].baseline_value),
-                "target": _float(trend["kpi"].target_value),
-                "valueLabel": trend["kpi"].name,
-                "baselineLabel": _("baseline"),
-                "targetLabel": _("target"),
-            }
-            for trend in dashboard.kpis
-        ],
+        "kpis": _kpi_charts(dashboard.kpis),
     }
+
+
+def _kpi_charts(trends: list) -> list:
+    """The KPI trend charts static/js/dashboard.js draws, one per trend."""
+    return [
+        {
+            "id": trend["kpi"].pk,
+            "labels": [period["period"].isoformat() for period in trend["periods"]],
+            "values": [
+                float(period["value"]) if period["value"] is not None else None
+                for period in trend["periods"]
+            ],
+            "baseline": _float(trend["kpi"].baseline_value),
+            "target": _float(trend["kpi"].target_value),
+            "valueLabel": trend["kpi"].name,
+            "baselineLabel": _("baseline"),
+            "targetLabel": _("target"),
+        }
+        for trend in trends
+    ]
 
 
 def _float(value):
@@ -261,3 +274,144 @@ SURVIVAL_LABELS = {
     "pilot": gettext_lazy("pilot group"),
     "later": gettext_lazy("later groups"),
 }
+
+
+# --- The organisation dashboard: which of the organisation's programs deliver? -------------
+
+# What the organisation dashboard's KPIs are about: the organisation as a whole or its teams
+# (learner-level ones belong to a program's learners and show on the program dashboards).
+ORGANIZATION_KPI_LEVELS = (SubjectLevel.ORGANIZATION, SubjectLevel.TEAM)
+
+
+@dataclasses.dataclass
+class ProgramRow:
+    """One program on the organisation dashboard, as its newest snapshot has it."""
+
+    program: Program
+    snapshot: ProgramSnapshot | None
+    # Running learners whose newest snapshot says they need attention (None: no snapshot).
+    attention: int | None
+
+    @property
+    def target_days(self) -> int:
+        return self.program.duration_weeks * 7
+
+    @property
+    def time_to_independence(self) -> dict:
+        """The stored Kaplan–Meier summary: median, quartiles and n, or too little data."""
+        stored = self.snapshot.kpis if self.snapshot else {}
+        return stored.get("time_to_independence") or {
+            "enough": False,
+            "minimum": min_group_size(),
+        }
+
+    @property
+    def within_target(self) -> bool | None:
+        """Whether half of the learners were independent within the planned duration; None
+        while the median is not known."""
+        median = self.time_to_independence.get("median")
+        return None if median is None else median <= self.target_days
+
+    @functools.cached_property
+    def shares(self) -> list:
+        """The built-in KPIs that are shares (%), each with its n or too little data."""
+        rows = _builtin_rows(self.snapshot.kpis if self.snapshot else {})
+        return [row for row in rows if row["key"] in PERCENTAGES]
+
+
+@dataclasses.dataclass
+class OrganizationDashboard:
+    organization: Organization
+    programs: list  # [ProgramRow], in the order given
+    kpis: list  # as Dashboard.kpis: the organisation's and its teams' KPIs
+
+    @property
+    def day(self):
+        """The newest day any program was calculated on (None before the first run)."""
+        return max((row.snapshot.day for row in self.programs if row.snapshot), default=None)
+
+    @property
+    def share_names(self) -> list:
+        return [name for key, name in BUILTIN_NAMES.items() if key in PERCENTAGES]
+
+
+def _attention_counts(programs: list) -> dict:
+    """{program pk: running learners whose newest snapshot lists a reason for attention}:
+    the attention list's count without computing every enrolment again (one query)."""
+    newest = (
+        EnrolmentSnapshot.objects.filter(enrolment=OuterRef("enrolment"))
+        .order_by("-day")
+        .values("day")[:1]
+    )
+    return dict(
+        EnrolmentSnapshot.objects.filter(
+            cohort__program__in=programs,
+            enrolment__in=Enrolment.objects.running(),
+            day=Subquery(newest),
+        )
+        .exclude(attention_reasons=[])
+        .values("cohort__program")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("cohort__program", "n")
+    )
+
+
+def organization_dashboard(organization: Organization, *, programs) -> OrganizationDashboard:
+    """`programs` (of `organization`) each with its newest snapshot and how many of its
+    learners need attention, and the organisation-level KPIs' trends (four queries, plus
+    those that fetch `programs`)."""
+    programs = list(programs)
+    newest_day = (
+        ProgramSnapshot.objects.filter(program=OuterRef("program")).order_by("-day").values("day")
+    )
+    snapshots = {
+        snapshot.program_id: snapshot
+        for snapshot in ProgramSnapshot.objects.filter(
+            program__in=programs, day=Subquery(newest_day[:1])
+        )
+    }
+    attention = _attention_counts(programs)
+    kpis = list(
+        KPI.objects.filter(
+            organization=organization,
+            program__isnull=True,
+            subject_level__in=ORGANIZATION_KPI_LEVELS,
+        ).order_by("name", "pk")[:MAX_ROWS]
+    )
+    rows = [
+        ProgramRow(
+            program=program,
+            snapshot=snapshots.get(program.pk),
+            attention=attention.get(program.pk, 0) if program.pk in snapshots else None,
+        )
+        for program in programs
+    ]
+    return OrganizationDashboard(organization=organization, programs=rows, kpis=_kpi_trends(kpis))
+
+
+def organization_chart_data(dashboard: OrganizationDashboard) -> dict:
+    """What static/js/dashboard.js and organization-dashboard.js draw: each program's median
+    days to independence against its target, and the KPIs' trends; the same numbers as the
+    page's tables."""
+    labels = []
+    for row in dashboard.programs:
+        stored = row.time_to_independence
+        if not stored["enough"]:
+            note = _("too little data")
+        elif stored.get("median") is None:
+            note = _("median not reached yet") + f", n = {stored['n']}"
+        else:
+            note = f"n = {stored['n']}"
+        labels.append(f"{row.program.name} ({note})")
+    return {
+        "programs": {
+            "labels": labels,
+            "median": [row.time_to_independence.get("median") for row in dashboard.programs],
+            "target": [row.target_days for row in dashboard.programs],
+            "medianLabel": _("median days to independence"),
+            "targetLabel": _("target (planned duration in days)"),
+        },
+        "markers": [],
+        "kpis": _kpi_charts(dashboard.kpis),
+    }

@@ -77,7 +77,9 @@ def _kpi(demo, name: str, fields: dict, today: datetime.date) -> KPI:
     return services.kpi_create(
         actor=demo.managers[0],
         organization=demo.organization,
-        program=demo.program,
+        # A value of the whole organisation is no one program's: the organisation dashboard
+        # shows it, and so does every program's.
+        program=None if fields["subject_level"] == SubjectLevel.ORGANIZATION else demo.program,
         name=name,
         cadence=Cadence.MONTH,
         baseline_on=_month(today, MONTHS + 1),

@@ -9,6 +9,8 @@ from kpis.choices import SubjectLevel
 from kpis.dashboard import TREND_PERIODS
 from kpis.models import KPI, Measurement
 from kpis.statistics import min_group_size
+from programs.choices import ProgramStatus
+from programs.models import Program
 
 
 def kpi_list(user):
@@ -131,3 +133,13 @@ def learner_kpis(enrolment, *, viewer):
         .order_by("name", "pk")[:LEARNER_KPIS_SHOWN]
     )
     return {"kpis": kpis} if kpis else None
+
+
+def dashboard_programs(organization):
+    """The programs the organisation dashboard compares: every one that is not archived (an
+    archived program's snapshots are no longer kept up to date), by name."""
+    return (
+        Program.objects.filter(organization=organization)
+        .exclude(status=ProgramStatus.ARCHIVED)
+        .order_by("name", "pk")
+    )

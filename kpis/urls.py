@@ -7,6 +7,11 @@ app_name = "kpis"
 urlpatterns = [
     path("", views.kpi_list, name="list"),
     path("dashboard/<int:pk>/", views.dashboard, name="dashboard"),
+    path(
+        "dashboard/organisatie/<slug:slug>/",
+        views.organization_dashboard,
+        name="organization-dashboard",
+    ),
     path("nieuw/", views.kpi_create, name="create"),
     path("<int:pk>/", views.kpi_detail, name="detail"),
     path("<int:pk>/bewerken/", views.kpi_update, name="update"),

@@ -1,18 +1,16 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
 from kpis import dashboard as dashboard_module
-from kpis import imports, selectors, services
+from kpis import exports, imports, selectors, services
 from kpis.forms import KPIForm, MeasurementForm, MeasurementImportForm
 from kpis.models import KPI, MeasurementImport
 from programs.choices import Level
@@ -221,59 +219,19 @@ def measurement_import_confirm(request, pk):
     return redirect(kpi)
 
 
-CSV_SECTIONS = ("levels", "survival", "builtin", "kpis")
-
-
-def _csv_rows(dashboard, section):
-    if section == "levels":
-        yield [_("Goal"), _("no level yet"), *[str(label) for label in Level.labels], "n"]
-        for goal in dashboard.goals:
-            yield [goal["title"], *goal["counts"], goal["n"]]
-    elif section == "survival":
-        yield [_("Curve"), _("Day"), _("Still in the program (share)"), "n"]
-        for name, data in dashboard.survival.items():
-            for day, remaining in data.get("curve", []) if data.get("enough") else []:
-                yield [str(dashboard_module.SURVIVAL_LABELS[name]), day, remaining, data["n"]]
-    elif section == "builtin":
-        yield [_("KPI"), _("Value"), "n"]
-        for row in dashboard.builtin:
-            value = row["value"] if row["enough"] else _("too little data")
-            yield [str(row["name"]), value, row["n"] if row["enough"] else ""]
-    else:
-        yield [_("KPI"), _("Period"), _("Value"), "n", _("Baseline"), _("Target")]
-        for trend in dashboard.kpis:
-            kpi = trend["kpi"]
-            for period in trend["periods"]:
-                value = period["value"] if period["enough"] else _("too little data")
-                yield [
-                    kpi.name,
-                    period["period"].isoformat(),
-                    value,
-                    period["n"],
-                    kpi.baseline_value if kpi.baseline_value is not None else "",
-                    kpi.target_value if kpi.target_value is not None else "",
-                ]
-
-
 @login_required
 @require_safe
 def dashboard(request, pk):
     """The program's dashboard for its organisation's managers, from the nightly snapshots
-    and the KPIs' measurements; `?format=csv&section=…` exports one section's table."""
+    and the KPIs' measurements; `?format=csv|xlsx&section=…` exports its tables (see
+    kpis.exports)."""
     try:
-        program = Program.objects.managed_by(request.user).get(pk=pk)
+        program = Program.objects.managed_by(request.user).select_related("organization").get(pk=pk)
     except Program.DoesNotExist as error:
         raise Http404 from error
     data = dashboard_module.program_dashboard(program)
-    section = request.GET.get("section")
-    if request.GET.get("format") == "csv":
-        if section not in CSV_SECTIONS:
-            raise Http404
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="dashboard-{section}.csv"'
-        writer = csv.writer(response)
-        writer.writerows(_csv_rows(data, section))
-        return response
+    if exports.is_requested(request):
+        return exports.response(request, exports.PROGRAM_SECTIONS, data, filename="dashboard")
     context = {
         "dashboard": data,
         "chart_data": dashboard_module.chart_data(data),
@@ -284,3 +242,32 @@ def dashboard(request, pk):
         ],
     }
     return render(request, "kpis/dashboard.html", context)
+
+
+PROGRAMS_PER_PAGE = 25
+
+
+@login_required
+@require_safe
+def organization_dashboard(request, slug):
+    """Which of the organisation's programs deliver: each program's newest snapshot next to
+    the others', and the organisation's own KPIs; for its managers only. An export holds
+    every program, the page a page of them."""
+    organization = get_object_or_404(Organization.objects.managed_by(request.user), slug=slug)
+    programs = selectors.dashboard_programs(organization)
+    if exports.is_requested(request):
+        data = dashboard_module.organization_dashboard(organization, programs=programs)
+        return exports.response(
+            request,
+            exports.ORGANIZATION_SECTIONS,
+            data,
+            filename=f"dashboard-{organization.slug}",
+        )
+    page = Paginator(programs, PROGRAMS_PER_PAGE).get_page(request.GET.get("page"))
+    data = dashboard_module.organization_dashboard(organization, programs=page.object_list)
+    context = {
+        "dashboard": data,
+        "page_obj": page,
+        "chart_data": dashboard_module.organization_chart_data(data),
+    }
+    return render(request, "kpis/organization_dashboard.html", context)

@@ -184,6 +184,9 @@ MATRIX = {
     ("kpis:list",                       POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200),
     ("kpis:dashboard",                  GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("kpis:dashboard",                  POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    # The organisation dashboard: its own managers; another organisation's get 404.
+    ("kpis:organization-dashboard",     GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("kpis:organization-dashboard",     POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
     ("kpis:create",                     GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200),
     ("kpis:create",                     POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200),
     ("kpis:detail",                     GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
@@ -245,6 +248,7 @@ URL_OBJECT = {
     "coaching:reflection-react": "reflection",
     "coaching:peer-give": "peer_request",
     "kpis:dashboard": "program",
+    "kpis:organization-dashboard": "organization",
     "kpis:detail": "kpi",
     "kpis:update": "kpi",
     "kpis:measurement-create": "kpi",

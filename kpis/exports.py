@@ -1,0 +1,276 @@
+"""The dashboards' tables as files: each section's rows are defined once, here, and written as
+CSV (`?format=csv&section=…`) or XLSX (`?format=xlsx&section=…`, or without a section one
+workbook with a sheet per section).
+
+A section is a function from the dashboard's data to rows, the header first, whose cells are
+text, numbers (int, float, Decimal), dates or None. Adding a table to the exports is one such
+function registered with `@PROGRAM_SECTIONS.section(key, title)`.
+
+Program, goal and KPI names are typed by users: a text cell is never a formula. CSV cells
+starting with a formula character get a leading quote (a spreadsheet opening the file would
+otherwise evaluate them); XLSX cells are written as strings, with XlsxWriter's guessing of
+formulas and links switched off, and numbers as numbers so that they can be summed.
+"""
+
+import csv
+import datetime
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import xlsxwriter
+from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kpis.dashboard import SURVIVAL_LABELS
+from programs.choices import Level
+from programs.imports import XLSX_CONTENT_TYPE
+
+FORMATS = ("csv", "xlsx")
+# What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SHEET_NAME_LENGTH = 31  # Excel's limit
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+COLUMN_WIDTH = (8, 60)  # characters: the narrowest and widest a column is made
+
+
+@dataclass(frozen=True)
+class Section:
+    """One exportable table of a dashboard: its key in the URL, its title (the sheet's
+    name) and the function that gives its rows."""
+
+    key: str
+    title: str
+    rows: Callable[[object], Iterable[list]]
+
+
+class Sections:
+    """The exportable tables of one dashboard, in the order the page shows them."""
+
+    def __init__(self):
+        self._sections: dict[str, Section] = {}
+
+    def section(self, key: str, title):
+        """Register the decorated function as the rows of table `key`."""
+
+        def register(rows):
+            self._sections[key] = Section(key=key, title=title, rows=rows)
+            return rows
+
+        return register
+
+    def __iter__(self):
+        return iter(self._sections.values())
+
+    def __getitem__(self, key) -> Section:
+        return self._sections[key]
+
+    def __contains__(self, key) -> bool:
+        return key in self._sections
+
+
+PROGRAM_SECTIONS = Sections()
+ORGANIZATION_SECTIONS = Sections()
+
+
+def is_requested(request) -> bool:
+    """Whether the request asks for a file rather than the page."""
+    return "format" in request.GET
+
+
+def response(request, sections: Sections, data, *, filename: str) -> HttpResponse:
+    """The file the request asks for: one section as CSV or XLSX, or every section as one
+    workbook. An unknown format or section is not found."""
+    file_format = request.GET.get("format")
+    key = request.GET.get("section")
+    if file_format not in FORMATS or (key is not None and key not in sections):
+        raise Http404
+    if file_format == "csv":
+        if key is None:
+            raise Http404  # a CSV file holds one table
+        answer = HttpResponse(content_type="text/csv; charset=utf-8")
+        csv.writer(answer).writerows(
+            [_csv_cell(cell) for cell in row] for row in sections[key].rows(data)
+        )
+        name = f"{filename}-{key}.csv"
+    else:
+        chosen = [sections[key]] if key else list(sections)
+        answer = HttpResponse(workbook(chosen, data), content_type=XLSX_CONTENT_TYPE)
+        name = f"{filename}-{key}.xlsx" if key else f"{filename}.xlsx"
+    answer["Content-Disposition"] = f'attachment; filename="{name}"'
+    return answer
+
+
+def _csv_cell(cell):
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    if isinstance(cell, datetime.date):
+        return cell.isoformat()
+    return "" if cell is None else cell
+
+
+def workbook(sections: Iterable[Section], data) -> bytes:
+    """An XLSX workbook with a sheet per section: bold, frozen header, columns as wide as
+    their contents (within limits)."""
+    output = io.BytesIO()
+    book = xlsxwriter.Workbook(
+        output,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    styles = {
+        "header": book.add_format({"bold": True}),
+        "date": book.add_format({"num_format": "yyyy-mm-dd"}),
+    }
+    used = set()
+    for section in sections:
+        sheet = book.add_worksheet(_sheet_name(str(section.title), used))
+        _write_rows(sheet, section.rows(data), styles)
+    book.close()
+    return output.getvalue()
+
+
+def _sheet_name(title: str, used: set) -> str:
+    """`title` as Excel allows a sheet's name: without []:*?/\\, no quote at either end,
+    at most 31 characters, and not the same as another sheet's."""
+    name = SHEET_NAME_FORBIDDEN.sub(" ", title).strip("' ")[:SHEET_NAME_LENGTH] or "Sheet"
+    candidate, number = name, 2
+    while candidate.lower() in used:
+        suffix = f" ({number})"
+        candidate = name[: SHEET_NAME_LENGTH - len(suffix)] + suffix
+        number += 1
+    used.add(candidate.lower())
+    return candidate
+
+
+def _write_rows(sheet, rows: Iterable[list], styles: dict) -> None:
+    widths = []
+    for row_index, row in enumerate(rows):
+        for column, cell in enumerate(row):
+            if row_index == 0:
+                sheet.write_string(row_index, column, str(cell), styles["header"])
+            elif cell is None or cell == "":
+                continue
+            elif isinstance(cell, int | float | Decimal):
+                sheet.write_number(row_index, column, float(cell))
+            elif isinstance(cell, datetime.date):
+                sheet.write_datetime(row_index, column, cell, styles["date"])
+            else:
+                sheet.write_string(row_index, column, str(cell))
+            text = cell.isoformat() if isinstance(cell, datetime.date) else str(cell)
+            if column >= len(widths):
+                widths.append(0)
+            widths[column] = max(widths[column], len(text))
+    sheet.freeze_panes(1, 0)
+    low, high = COLUMN_WIDTH
+    for column, width in enumerate(widths):
+        sheet.set_column(column, column, min(max(width + 2, low), high))
+
+
+def _too_little() -> str:
+    return _("too little data")
+
+
+# --- The program dashboard (kpis.dashboard.Dashboard) ------------------------------------
+
+
+@PROGRAM_SECTIONS.section("levels", gettext_lazy("Levels per goal"))
+def program_levels(dashboard):
+    yield [_("Goal"), _("no level yet"), *[str(label) for label in Level.labels], "n"]
+    for goal in dashboard.goals:
+        yield [goal["title"], *goal["counts"], goal["n"]]
+
+
+@PROGRAM_SECTIONS.section("survival", gettext_lazy("Time to independence"))
+def program_survival(dashboard):
+    yield [_("Curve"), _("Day"), _("Still in the program (share)"), "n"]
+    for name, data in dashboard.survival.items():
+        for day, remaining in data.get("curve", []) if data.get("enough") else []:
+            yield [str(SURVIVAL_LABELS[name]), day, remaining, data["n"]]
+
+
+@PROGRAM_SECTIONS.section("builtin", gettext_lazy("Built-in KPIs"))
+def program_builtin(dashboard):
+    yield [_("KPI"), _("Value"), "n"]
+    for row in dashboard.builtin:
+        if row["enough"]:
+            yield [str(row["name"]), row["value"], row["n"]]
+        else:
+            yield [str(row["name"]), _too_little(), None]
+
+
+# --- The organisation dashboard (kpis.dashboard.OrganizationDashboard) ----------------------
+
+
+@ORGANIZATION_SECTIONS.section("programs", gettext_lazy("Programs"))
+def organization_programs(dashboard):
+    yield [
+        _("Program"),
+        _("Status"),
+        _("Calculated on"),
+        _("Learners started"),
+        _("Running"),
+        _("Ended"),
+        _("Ended as independent"),
+        _("Median days to independence"),
+        _("Lower quartile (days)"),
+        _("Upper quartile (days)"),
+        "n",
+        _("Target (days)"),
+        *[cell for name in dashboard.share_names for cell in (str(name), "n")],
+        _("Needs attention"),
+    ]
+    for row in dashboard.programs:
+        snapshot = row.snapshot
+        cells = [row.program.name, row.program.get_status_display()]
+        if snapshot is None:
+            cells += [_("no data yet"), *[None] * 8, row.target_days]
+            cells += [None] * (2 * len(dashboard.share_names) + 1)
+            yield cells
+            continue
+        cells += [snapshot.day, snapshot.enrolments]
+        cells += [snapshot.running, snapshot.ended, snapshot.independent]
+        survival = row.time_to_independence
+        if survival["enough"]:
+            cells += [
+                _not_reached(survival["median"]),
+                _not_reached(survival["quartile_low"]),
+                _not_reached(survival["quartile_high"]),
+                survival["n"],
+            ]
+        else:
+            cells += [_too_little(), None, None, None]
+        cells.append(row.target_days)
+        for share in row.shares:
+            cells += [share["value"], share["n"]] if share["enough"] else [_too_little(), None]
+        cells.append(row.attention)
+        yield cells
+
+
+def _not_reached(days):
+    return _("not reached yet") if days is None else days
+
+
+@PROGRAM_SECTIONS.section("kpis", gettext_lazy("KPIs"))
+@ORGANIZATION_SECTIONS.section("kpis", gettext_lazy("KPIs"))
+def kpi_trends(dashboard):
+    yield [_("KPI"), _("Period"), _("Value"), "n", _("Baseline"), _("Target")]
+    for trend in dashboard.kpis:
+        kpi = trend["kpi"]
+        for period in trend["periods"]:
+            value = period["value"] if period["enough"] else _too_little()
+            yield [
+                kpi.name,
+                period["period"],
+                value,
+                period["n"],
+                kpi.baseline_value,
+                kpi.target_value,
+            ]
