@@ -1,4 +1,4 @@
-"""Roll-ups: the daily snapshots per enrolment, group and program that dashboards read.
+"""Roll-ups: the daily snapshots per enrolment, group, program and KPI that dashboards read.
 
 Every number comes from the one definition it has elsewhere: `coaching.attention
 .enrolment_statuses` for where a learner stands, `kpis.builtin` for the built-in KPIs. A
@@ -11,20 +11,33 @@ either twice changes nothing. Archived programs keep the snapshots they had.
 import datetime
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from coaching.attention import enrolment_statuses
 from coaching.models import FeedbackMoment
 from coaching.selectors import levels_by_enrolment
 from kpis import builtin, statistics
-from kpis.models import CohortSnapshot, EnrolmentSnapshot, ProgramSnapshot
+from kpis.choices import SubjectLevel
+from kpis.models import (
+    KPI,
+    SUBJECT_FIELDS,
+    CohortSnapshot,
+    EnrolmentSnapshot,
+    KPISnapshot,
+    Measurement,
+    ProgramSnapshot,
+)
 from programs.choices import ProgramStatus
 from programs.models import Cohort, Enrolment, LearningGoal, Program
 
 ENROLMENT_BATCH = 500  # enrolments computed and written at once
 PROGRAM_BATCH = 20  # programs rebuilt in one transaction by `rollup_all`
+KPI_BATCH = 20  # KPIs rolled up in one transaction
+# The newest periods a KPI's trend keeps: enough for two years of monthly values.
+TREND_PERIODS = 24
 
 ENROLMENT_FIELDS = [
     "cohort",
@@ -262,6 +275,203 @@ def _rollup_programs(program_ids: Iterable[int], *, on: datetime.date, only=None
     return written + len(cohort_rows) + len(program_rows)
 
 
+# --- KPIs: trend and impact -------------------------------------------------------------
+
+
+def effect_json(result) -> dict:
+    """An impact estimate as stored: the estimate with its interval, its n (and the
+    comparison's) and whether it is more than chance; or only that there is too little data,
+    with the minimum and never a number."""
+    if isinstance(result, statistics.TooLittleData):
+        return {"enough": False, "minimum": result.minimum}
+    return {
+        "enough": True,
+        "estimate": result.estimate,
+        "low": result.low,
+        "high": result.high,
+        "n": result.n,
+        "n_comparison": result.n_comparison,
+        "significant": result.is_significant,
+    }
+
+
+def _mean(values: list[Decimal]) -> Decimal:
+    return sum(values, Decimal(0)) / len(values)
+
+
+def kpi_trend(kpi: KPI, values_by_period: dict) -> list:
+    """The newest `TREND_PERIODS` periods' mean and n, oldest first. A learner-level mean
+    over fewer people than the minimum could identify them: it is not stored."""
+    minimum = statistics.min_group_size()
+    periods = []
+    for period in sorted(values_by_period)[-TREND_PERIODS:]:
+        values = values_by_period[period]
+        enough = kpi.subject_level != SubjectLevel.LEARNER or len(values) >= minimum
+        mean = str(round(_mean(values), kpi.decimals)) if enough else None
+        periods.append(
+            {"period": period.isoformat(), "value": mean, "n": len(values), "enough": enough}
+        )
+    return periods
+
+
+def _group_impact(kpi: KPI, cohorts: list, enrolments: list, measurements: list) -> dict:
+    """Per group of a program: its learners' newest values measured on or after their start
+    against the baseline, and against the earlier groups' learners and the organisation's
+    people not in the program (where they have values)."""
+    by_learner = defaultdict(list)
+    for row in measurements:
+        by_learner[row.learner_id].append(row)
+    in_program = set()
+    values = defaultdict(list)
+    for enrolment in enrolments:
+        in_program.add(enrolment.learner_id)
+        since = [
+            r
+            for r in by_learner.get(enrolment.learner_id, [])
+            if r.period_start >= enrolment.started_on
+        ]
+        if since:
+            values[enrolment.cohort_id].append(float(max(since, key=_newest).value))
+    outside = sorted(
+        float(max(rows, key=_newest).value)
+        for learner, rows in by_learner.items()
+        if learner not in in_program
+    )
+    baseline = float(kpi.baseline_value)
+    rows = []
+    for index, cohort in enumerate(cohorts):
+        own = sorted(values[cohort.pk])
+        comparisons = []
+        earlier = [c for c in cohorts[:index] if c.starts_on < cohort.starts_on]
+        if earlier:
+            earlier_values = sorted(v for c in earlier for v in values[c.pk])
+            effect = statistics.difference_between(own, earlier_values)
+            comparisons.append({"against": "earlier", "effect": effect_json(effect)})
+        if outside:
+            effect = statistics.difference_between(own, outside)
+            comparisons.append({"against": "outside", "effect": effect_json(effect)})
+        rows.append(
+            {
+                "group": cohort.name,
+                "pilot": cohort.is_pilot,
+                "change": effect_json(statistics.change_from_baseline(own, baseline)),
+                "comparisons": comparisons,
+            }
+        )
+    return {"kind": "groups", "rows": rows}
+
+
+def _newest(row):
+    return (row.period_start, row.pk)
+
+
+def _period_impact(kpi: KPI, program, cohorts: list, measurements: list) -> dict | None:
+    """Before against after, for a KPI with one value per period: the periods from the one
+    in which the program's first group started, against the baseline and against the
+    periods before (n is the number of periods)."""
+    if not cohorts:
+        return None
+    field = SUBJECT_FIELDS[SubjectLevel(kpi.subject_level)]
+    if field == "cohort":
+        cohort_ids = {c.pk for c in cohorts}
+        measurements = [r for r in measurements if r.cohort_id in cohort_ids]
+    elif field == "program":
+        measurements = [r for r in measurements if r.program_id == program.pk]
+    by_period = defaultdict(list)
+    for row in measurements:
+        by_period[row.period_start].append(row.value)
+    boundary = kpi.period_for(min(c.starts_on for c in cohorts))
+    before = [float(_mean(by_period[p])) for p in sorted(by_period) if p < boundary]
+    after = [float(_mean(by_period[p])) for p in sorted(by_period) if p >= boundary]
+    comparisons = []
+    if before:
+        effect = statistics.difference_between(after, before)
+        comparisons.append({"against": "before", "effect": effect_json(effect)})
+    change = statistics.change_from_baseline(after, float(kpi.baseline_value))
+    row = {"group": None, "pilot": False, "change": effect_json(change)}
+    return {"kind": "periods", "rows": [{**row, "comparisons": comparisons}]}
+
+
+def _kpi_impact(kpi, programs, cohorts, enrolments, measurements) -> dict:
+    """{program pk: impact} for each program the KPI is about (its own, or every program of
+    its organisation); nothing without a baseline to measure change against."""
+    if kpi.baseline_value is None:
+        return {}
+    impact = {}
+    for program in programs:
+        if kpi.subject_level == SubjectLevel.LEARNER:
+            result = _group_impact(kpi, cohorts[program.pk], enrolments[program.pk], measurements)
+        else:
+            result = _period_impact(kpi, program, cohorts[program.pk], measurements)
+        if result is not None:
+            impact[str(program.pk)] = result
+    return impact
+
+
+@transaction.atomic
+def rollup_kpis(*, kpi_ids: Iterable[int], on: datetime.date) -> int:
+    """Rewrite day `on`'s snapshots of these KPIs from their current measurements: the
+    trend and, for a KPI with a baseline, the impact per program, in a number of queries that
+    does not grow with them. Returns the number of rows written."""
+    # Locked, so that roll-ups of one KPI take turns (see `_rollup_programs`).
+    kpis = list(KPI.objects.select_for_update().filter(pk__in=list(kpi_ids)).order_by("pk"))
+    if not kpis:
+        return 0
+    measurements = defaultdict(list)
+    for row in (
+        Measurement.objects.current()
+        .filter(kpi__in=kpis, period_start__lte=on)
+        .only("kpi", "period_start", "value", "learner", "cohort", "program")
+        .order_by("period_start", "pk")
+    ):
+        measurements[row.kpi_id].append(row)
+    organisation_wide = {k.organization_id for k in kpis if k.program_id is None}
+    programs = list(
+        Program.objects.filter(
+            Q(pk__in={k.program_id for k in kpis if k.program_id})
+            | Q(organization__in=organisation_wide)
+        ).order_by("pk")
+    )
+    cohorts = defaultdict(list)
+    for cohort in Cohort.objects.filter(program__in=programs, starts_on__lte=on).order_by(
+        "starts_on", "pk"
+    ):
+        cohorts[cohort.program_id].append(cohort)
+    enrolments = defaultdict(list)
+    for enrolment in (
+        Enrolment.objects.filter(cohort__program__in=programs, started_on__lte=on)
+        .select_related("cohort")
+        .order_by("pk")
+    ):
+        enrolments[enrolment.cohort.program_id].append(enrolment)
+    rows = []
+    for kpi in kpis:
+        own = measurements[kpi.pk]
+        by_period = defaultdict(list)
+        for row in own:
+            by_period[row.period_start].append(row.value)
+        about = (
+            [p for p in programs if p.pk == kpi.program_id]
+            if kpi.program_id
+            else [p for p in programs if p.organization_id == kpi.organization_id]
+        )
+        rows.append(
+            KPISnapshot(
+                day=on,
+                kpi=kpi,
+                periods=kpi_trend(kpi, by_period),
+                impact=_kpi_impact(kpi, about, cohorts, enrolments, own),
+            )
+        )
+    KPISnapshot.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["kpi", "day"],
+        update_fields=["periods", "impact"],
+    )
+    return len(rows)
+
+
 @transaction.atomic
 def rollup_enrolments(*, enrolment_ids: Iterable[int], on: datetime.date) -> int:
     """Rewrite day `on`'s snapshots of just these enrolments and of their groups and
@@ -276,8 +486,8 @@ def rollup_enrolments(*, enrolment_ids: Iterable[int], on: datetime.date) -> int
 
 def rollup_all(*, on: datetime.date) -> int:
     """Rebuild day `on`'s snapshots of every program that is not archived, `PROGRAM_BATCH`
-    programs per transaction: the same rows as incremental roll-ups of everything.
-    Returns the number of rows written."""
+    programs per transaction, and of every KPI, `KPI_BATCH` per transaction: the same rows
+    as incremental roll-ups of everything. Returns the number of rows written."""
     program_ids = list(
         Program.objects.exclude(status=ProgramStatus.ARCHIVED)
         .order_by("pk")
@@ -287,4 +497,7 @@ def rollup_all(*, on: datetime.date) -> int:
     for batch in _batches(program_ids, PROGRAM_BATCH):
         with transaction.atomic():
             written += _rollup_programs(batch, on=on)
+    kpi_ids = list(KPI.objects.order_by("pk").values_list("pk", flat=True))
+    for batch in _batches(kpi_ids, KPI_BATCH):
+        written += rollup_kpis(kpi_ids=batch, on=on)
     return written
