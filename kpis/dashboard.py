@@ -1,26 +1,25 @@
-"""The dashboards' reads: the latest snapshots and the KPIs' measurements, never raw
-feedback. The program dashboard takes a constant number of queries however many groups,
-goals or KPIs the program has; the organisation dashboard however many programs it lists."""
+"""The dashboards' reads: the latest snapshots of programs, groups and KPIs, never raw
+feedback or measurements. The program dashboard takes a constant number of queries however
+many groups, goals, KPIs or measurements the program has; the organisation dashboard however
+many programs it lists."""
 
 import dataclasses
 import datetime
 import functools
-from collections import defaultdict
+from decimal import Decimal
 
-from django.db.models import Avg, Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kpis.choices import SubjectLevel
-from kpis.models import KPI, CohortSnapshot, EnrolmentSnapshot, Measurement, ProgramSnapshot
+from kpis.models import KPI, CohortSnapshot, EnrolmentSnapshot, KPISnapshot, ProgramSnapshot
 from kpis.statistics import min_group_size
 from programs.choices import Level
 from programs.models import Cohort, Enrolment, LearningGoal, Program
 from werkplek.models import Organization
 
-# The newest periods a KPI's trend shows: enough for two years of monthly values.
-TREND_PERIODS = 24
 # The most groups and goals the page lists: bounded HTML for a program that grew large.
 MAX_ROWS = 50
 # The newest program changes the page lists and marks on the charts.
@@ -50,7 +49,8 @@ class Dashboard:
     survival: dict  # {"all"/"pilot"/"later": stored survival json}
     target_days: int
     groups: list  # [(cohort, CohortSnapshot | None)]
-    kpis: list  # [{"kpi", "periods": [{"period", "value", "n", "enough"}]}]
+    # [{"kpi", "periods": [{"period", "value", "n", "enough"}], "impact": {"kind", "rows"} or None}]
+    kpis: list
     markers: list  # [{"day", "label"}], oldest first
 
 
@@ -89,32 +89,51 @@ def _program_kpis(program: Program) -> list:
     )
 
 
-def _kpi_trends(kpis: list) -> list:
-    """Each of `kpis` with its newest periods' mean and n (an aggregate over fewer learners
-    than the minimum shows no value)."""
-    by_kpi = defaultdict(list)
-    rows = (
-        Measurement.objects.filter(kpi__in=kpis, is_current=True)
-        .values("kpi", "period_start")
-        .annotate(value=Avg("value"), n=Count("pk"))
-        .order_by("kpi", "-period_start")
-    )
-    for row in rows:
-        if len(by_kpi[row["kpi"]]) < TREND_PERIODS:
-            by_kpi[row["kpi"]].append(row)
-    minimum = min_group_size()
+def _kpi_trends(kpis: list, program: Program | None = None) -> list:
+    """Each of `kpis` with its newest snapshot's periods (mean and n; an aggregate over fewer
+    learners than the minimum has no value) and, given a program, its impact on that
+    program's groups (one query)."""
+    newest = KPISnapshot.objects.filter(kpi=OuterRef("kpi")).order_by("-day").values("day")[:1]
+    snapshots = {
+        row.kpi_id: row for row in KPISnapshot.objects.filter(kpi__in=kpis, day=Subquery(newest))
+    }
     trends = []
     for kpi in kpis:
-        periods = []
-        for row in reversed(by_kpi[kpi.pk]):
-            # A learner-level value averaged over too few people could identify them.
-            enough = kpi.subject_level != "learner" or row["n"] >= minimum
-            value = round(row["value"], kpi.decimals) if enough else None
-            periods.append(
-                {"period": row["period_start"], "value": value, "n": row["n"], "enough": enough}
-            )
-        trends.append({"kpi": kpi, "periods": periods})
+        snapshot = snapshots.get(kpi.pk)
+        periods = [
+            {
+                "period": datetime.date.fromisoformat(period["period"]),
+                "value": Decimal(period["value"]) if period["value"] is not None else None,
+                "n": period["n"],
+                "enough": period["enough"],
+            }
+            for period in (snapshot.periods if snapshot else [])
+        ]
+        impact = snapshot.impact.get(str(program.pk)) if snapshot and program else None
+        trends.append({"kpi": kpi, "periods": periods, "impact": _impact_rows(impact)})
     return trends
+
+
+COMPARISONS = {
+    "earlier": gettext_lazy("earlier groups"),
+    "outside": gettext_lazy("people not in the program"),
+    "before": gettext_lazy("periods before the program"),
+}
+
+
+def _impact_rows(impact: dict | None) -> dict | None:
+    """The stored impact with each comparison named, the groups bounded like the page's."""
+    if not impact:
+        return None
+    rows = []
+    for row in impact["rows"][-MAX_ROWS:]:
+        comparisons = [
+            {**comparison, "label": COMPARISONS[comparison["against"]]}
+            for comparison in row["comparisons"]
+        ]
+        # One table row per comparison; a group without one still has its own.
+        rows.append({**row, "comparisons": comparisons, "lines": comparisons or [None]})
+    return {"kind": impact["kind"], "rows": rows}
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:
@@ -212,7 +231,7 @@ def program_dashboard(program: Program) -> Dashboard:
         survival=survival,
         target_days=program.duration_weeks * 7,
         groups=[(cohort, group_snapshots.get(cohort.pk)) for cohort in cohorts],
-        kpis=_kpi_trends(_program_kpis(program)),
+        kpis=_kpi_trends(_program_kpis(program), program),
         markers=_markers(program, cohorts[0].starts_on if cohorts else None),
     )
 

@@ -9,6 +9,7 @@ either twice changes nothing. Archived programs keep the snapshots they had.
 """
 
 import datetime
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -287,12 +288,17 @@ def effect_json(result) -> dict:
     return {
         "enough": True,
         "estimate": result.estimate,
-        "low": result.low,
-        "high": result.high,
+        # A group of one (a minimum set to 1) has no spread: scipy's NaN is no interval.
+        "low": _finite(result.low),
+        "high": _finite(result.high),
         "n": result.n,
         "n_comparison": result.n_comparison,
         "significant": result.is_significant,
     }
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _mean(values: list[Decimal]) -> Decimal:

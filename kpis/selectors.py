@@ -6,8 +6,8 @@ from django.db.models import Avg, Count, Max, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from kpis.choices import SubjectLevel
-from kpis.dashboard import TREND_PERIODS
 from kpis.models import KPI, Measurement
+from kpis.rollups import TREND_PERIODS
 from kpis.statistics import min_group_size
 from programs.choices import ProgramStatus
 from programs.models import Program

@@ -236,6 +236,7 @@ def dashboard(request, pk):
         "dashboard": data,
         "chart_data": dashboard_module.chart_data(data),
         "level_labels": Level.labels,
+        "impact_trends": [trend for trend in data.kpis if trend["impact"]],
         "survival_rows": [
             {"label": dashboard_module.SURVIVAL_LABELS[name], "data": survival}
             for name, survival in data.survival.items()

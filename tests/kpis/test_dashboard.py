@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from kpis import rollups
 from kpis.choices import SubjectLevel
 from kpis.models import CohortSnapshot, ProgramSnapshot
 from tests.factories import (
@@ -152,6 +153,7 @@ def test_a_learner_level_kpi_shows_no_value_for_a_period_with_fewer_than_5_peopl
             period_start=datetime.date(2026, 10, 1),
             value=Decimal(60 + index),
         )
+    rollups.rollup_kpis(kpi_ids=[kpi.pk], on=DAY)
     rows = export(signed_in, program, "kpis")
     assert rows[1] == ["Orderregels per uur", "2026-09-01", "42.0", "5", "40.0000", "55.0000"]
     assert rows[2][:4] == ["Orderregels per uur", "2026-10-01", "te weinig gegevens", "2"]
