@@ -1,16 +1,18 @@
 """Roll-ups run on a real worker (Redis when REDIS_URL is set): feedback saved through the
-coach's form reaches the snapshots with no manual step."""
+coach's form, and a measurement saved through the manager's, reach the snapshots with no
+manual step."""
 
 import datetime
 import time
+from decimal import Decimal
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.urls import reverse
 from django.utils import timezone
 
-from kpis.models import CohortSnapshot, EnrolmentSnapshot, ProgramSnapshot
-from tests.factories import EnrolmentFactory, LearningGoalFactory, PairingFactory
+from kpis.models import CohortSnapshot, EnrolmentSnapshot, KPISnapshot, ProgramSnapshot
+from tests.factories import EnrolmentFactory, KPIFactory, LearningGoalFactory, PairingFactory
 from werkplek.celery import app
 
 
@@ -60,3 +62,29 @@ def test_feedback_saved_in_the_form_appears_in_the_snapshots(
     assert (row.feedback_moments, row.last_feedback_on, row.levels) == (1, today, {str(goal.pk): 3})
     assert CohortSnapshot.objects.get(cohort=cohort, day=today).levels == {str(goal.pk): {"3": 1}}
     assert ProgramSnapshot.objects.get(program=cohort.program, day=today).enrolments == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_measurement_saved_in_the_form_appears_on_the_dashboard(
+    client, manager, program, celery_worker
+):
+    kpi = KPIFactory(
+        organization=program.organization,
+        program=program,
+        created_by=manager,
+        name="Orderregels per uur",
+    )
+    client.force_login(manager)
+    period = timezone.localdate().replace(day=1)
+    response = client.post(
+        reverse("kpis:measurement-create", args=[kpi.pk]),
+        {"period": period.isoformat(), "value": "81,5"},
+    )
+    assert response.status_code == 302
+
+    snapshot = KPISnapshot.objects.filter(kpi=kpi, day=timezone.localdate())
+    assert wait_for(snapshot.exists), "the worker wrote no KPI snapshot"
+    dashboard = client.get(reverse("kpis:dashboard", args=[program.pk]))
+    assert dashboard.context["dashboard"].kpis[0]["periods"] == [
+        {"period": period, "value": Decimal("81.5"), "n": 1, "enough": True}
+    ]
