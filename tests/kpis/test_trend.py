@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from kpis.choices import SubjectLevel
-from kpis.dashboard import TREND_PERIODS
 from kpis.models import Measurement
+from kpis.rollups import TREND_PERIODS
 from tests.factories import KPIFactory, MeasurementFactory, members_in_bulk
 
 pytestmark = pytest.mark.django_db
