@@ -7,6 +7,7 @@ import io
 import json
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -363,3 +364,15 @@ def test_the_query_count_is_the_same_for_few_and_many_kpis_with_snapshots(
     response = page(signed_in, program)
     assert len(response.context["impact_trends"]) == 32
     assert _queries(signed_in, program) == few
+
+
+def test_the_impact_sheet_holds_numbers_that_can_be_summed(
+    signed_in, program, organization, manager
+):
+    impact_world(program, organization, manager, later_size=5)
+    response = page(signed_in, program, format="xlsx", section="impact")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert ["Orderregels per uur", "Eerste pilot", "nulmeting", 6.0, 4.0, 8.0, 5, None] in [
+        row[:8] for row in rows
+    ]
