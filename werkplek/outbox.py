@@ -13,13 +13,20 @@ Apps register the kinds they send in their `AppConfig.ready` with `register_kind
 itself imports no domain app.
 """
 
+import datetime
 import logging
 import queue
 import threading
+import traceback
 from collections.abc import Callable
+from email.utils import parseaddr
 from typing import NamedTuple
 
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone, translation
 
 from werkplek.models import OutboxMessage, User
 
@@ -137,3 +144,114 @@ def send_to_worker(message_id: int) -> None:
     from werkplek.celery import app
 
     app.send_task(DELIVER_TASK, args=[message_id], retry=False)
+
+
+def deliver(message_id: int) -> None:
+    """Send one queued, due message if this call wins its claim; safe to call any number of
+    times, from any number of workers: only the caller whose UPDATE changed the row sends."""
+    now = timezone.now()
+    claimed = (
+        OutboxMessage.objects.due(now)
+        .filter(pk=message_id)
+        .update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return  # sent, cancelled, failed, not due yet, or another worker has it
+    message = OutboxMessage.objects.select_related("recipient").get(pk=message_id)
+    mine = OutboxMessage.objects.filter(pk=message_id, status=Status.SENDING, claimed_at=now)
+    try:
+        mail = _render(message)
+        if mail is None:
+            mine.update(status=Status.CANCELLED)
+            return
+        mail.send()
+        # The one window that cannot be closed: a worker killed after the SMTP server took
+        # the mail and before this UPDATE leaves the row in 'sending'; the sweep then queues
+        # it again and it goes out twice. Marking it sent right after send() returns, with
+        # nothing in between, keeps that window to one round trip to the database.
+        mine.update(status=Status.SENT, sent_at=timezone.now(), last_error="")
+    except Exception:
+        _retry_or_fail(mine, message.attempts, traceback.format_exc(limit=3))
+        logger.warning("outbox message %s not sent (attempt %s)", message_id, message.attempts)
+
+
+def _render(message: OutboxMessage) -> EmailMultiAlternatives | None:
+    """The mail of a claimed row, rendered now in the recipient's language; None to cancel."""
+    if message.recipient_id and not message.recipient.is_active:
+        return None
+    language = message.recipient.language if message.recipient_id else None
+    with translation.override(language or translation.get_language()):
+        rendered = _renderers[message.kind](message)
+    if rendered is None:
+        return None
+    mail = EmailMultiAlternatives(
+        subject=one_line(rendered.subject),
+        body=rendered.text,
+        to=[message.to],
+        headers={"Message-ID": message_id_header(message)},
+    )
+    if rendered.html:
+        mail.attach_alternative(rendered.html, "text/html")
+    return mail
+
+
+def one_line(subject: str) -> str:
+    """A subject on one line: a name typed with a line break must not make the mail fail."""
+    return " ".join(str(subject).split())
+
+
+def message_id_header(message: OutboxMessage) -> str:
+    """The same Message-ID for every attempt of a row, so the rare double delivery after a
+    killed worker is recognisable (mail clients fold messages with one id together)."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "werkplek.local"
+    return f"<outbox.{message.pk}@{domain}>"
+
+
+def _retry_or_fail(rows, attempts: int, error: str) -> None:
+    """After a failed attempt: back to the queue with exponential backoff, or failed (visible
+    in `manage.py outbox`) after the last try."""
+    if attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        rows.update(status=Status.FAILED, last_error=error)
+        return
+    delay = settings.OUTBOX_RETRY_DELAY * 2 ** (attempts - 1)
+    rows.update(
+        status=Status.QUEUED,
+        next_attempt_at=timezone.now() + datetime.timedelta(seconds=delay),
+        last_error=error,
+    )
+
+
+def sweep(*, batch: int = 500) -> dict[str, int]:
+    """Return rows whose worker died while sending to the queue (or fail them after their
+    last try), then hand every due row to the workers: what the broker lost, what a down
+    broker never took, and retries that have come due."""
+    now = timezone.now()
+    stuck = OutboxMessage.objects.filter(
+        status=Status.SENDING,
+        claimed_at__lt=now - datetime.timedelta(seconds=settings.OUTBOX_LEASE),
+    )
+    lost = "The worker stopped while sending; it may have gone out."
+    failed = stuck.filter(attempts__gte=settings.OUTBOX_MAX_ATTEMPTS).update(
+        status=Status.FAILED, last_error=lost
+    )
+    requeued = stuck.update(status=Status.QUEUED, next_attempt_at=now, last_error=lost)
+    due = list(
+        OutboxMessage.objects.due(now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    for message_id in due:
+        send_to_worker(message_id)
+    return {"requeued": requeued, "failed": failed, "handed_over": len(due)}
+
+
+@transaction.atomic
+def resend(*, messages) -> int:
+    """Put failed messages back in the queue for a fresh series of attempts. Only failed
+    ones: a sent message is never sent again, a cancelled one has nothing left to say."""
+    rows = OutboxMessage.objects.filter(pk__in=[m.pk for m in messages], status=Status.FAILED)
+    ids = list(rows.values_list("pk", flat=True))
+    rows.update(status=Status.QUEUED, attempts=0, next_attempt_at=timezone.now())
+    for message_id in ids:
+        transaction.on_commit(lambda message_id=message_id: _dispatcher.hand_over(message_id))
+    return len(ids)
