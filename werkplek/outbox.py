@@ -246,10 +246,10 @@ def sweep(*, batch: int = 500) -> dict[str, int]:
 
 
 @transaction.atomic
-def resend(*, messages) -> int:
+def resend(*, message_ids) -> int:
     """Put failed messages back in the queue for a fresh series of attempts. Only failed
     ones: a sent message is never sent again, a cancelled one has nothing left to say."""
-    rows = OutboxMessage.objects.filter(pk__in=[m.pk for m in messages], status=Status.FAILED)
+    rows = OutboxMessage.objects.filter(pk__in=message_ids, status=Status.FAILED)
     ids = list(rows.values_list("pk", flat=True))
     rows.update(status=Status.QUEUED, attempts=0, next_attempt_at=timezone.now())
     for message_id in ids:
