@@ -2,6 +2,7 @@
 
 import datetime
 import smtplib
+import socket
 import threading
 import time
 
@@ -276,3 +277,25 @@ def test_people_see_their_own_messages_and_managers_those_of_their_organisation(
     assert own in OutboxMessage.objects.visible_to(manager)
     assert other not in OutboxMessage.objects.visible_to(manager)
     assert set(OutboxMessage.objects.visible_to(admin_user)) == {own, other}
+
+
+def test_a_silent_smtp_server_costs_one_timeout_and_the_message_waits_for_a_retry(
+    learner, settings
+):
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # takes the connection, never greets
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = silent.getsockname()
+    settings.EMAIL_TIMEOUT = 1
+    message = queued(learner)
+    started = time.monotonic()
+    try:
+        outbox.deliver(message.pk)
+    finally:
+        silent.close()
+    assert time.monotonic() - started < 3
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("queued", 1)
+    assert "timed out" in message.last_error
+    assert message.next_attempt_at > timezone.now()
