@@ -161,18 +161,21 @@ def deliver(message_id: int) -> None:
     mine = OutboxMessage.objects.filter(pk=message_id, status=Status.SENDING, claimed_at=now)
     try:
         mail = _render(message)
-        if mail is None:
-            mine.update(status=Status.CANCELLED)
-            return
-        mail.send()
-        # The one window that cannot be closed: a worker killed after the SMTP server took
-        # the mail and before this UPDATE leaves the row in 'sending'; the sweep then queues
-        # it again and it goes out twice. Marking it sent right after send() returns, with
-        # nothing in between, keeps that window to one round trip to the database.
-        mine.update(status=Status.SENT, sent_at=timezone.now(), last_error="")
+        if mail is not None:
+            mail.send()
     except Exception:
         _retry_or_fail(mine, message.attempts, traceback.format_exc(limit=3))
         logger.warning("outbox message %s not sent (attempt %s)", message_id, message.attempts)
+        return
+    if mail is None:
+        mine.update(status=Status.CANCELLED)
+        return
+    # The one window that cannot be closed: a worker killed after the SMTP server took the
+    # mail and before this UPDATE leaves the row in 'sending'; after its lease the sweep
+    # queues it again and it goes out twice (with the same Message-ID). Marking it sent right
+    # after send() returns, with nothing in between, keeps that window to one round trip to
+    # the database.
+    mine.update(status=Status.SENT, sent_at=timezone.now(), last_error="")
 
 
 def _render(message: OutboxMessage) -> EmailMultiAlternatives | None:

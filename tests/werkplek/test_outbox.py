@@ -10,6 +10,7 @@ import pytest
 from django.core import mail, management
 from django.core.mail.backends import locmem
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -299,3 +300,27 @@ def test_a_silent_smtp_server_costs_one_timeout_and_the_message_waits_for_a_retr
     assert (message.status, message.attempts) == ("queued", 1)
     assert "timed out" in message.last_error
     assert message.next_attempt_at > timezone.now()
+
+
+def test_staff_see_the_outbox_in_the_admin_and_queue_failed_rows_again(
+    client, learner, coach, handed_over, django_capture_on_commit_callbacks
+):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    failed = queued(learner)
+    sent = queued(coach)
+    OutboxMessage.objects.filter(pk=failed.pk).update(status="failed", attempts=5)
+    OutboxMessage.objects.filter(pk=sent.pk).update(status="sent")
+    url = reverse("admin:werkplek_outboxmessage_changelist")
+    assert client.get(url).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url,
+            {"action": "resend", "_selected_action": [failed.pk, sent.pk]},
+            follow=True,
+        )
+    assert "1 bericht opnieuw in de wachtrij gezet." in response.content.decode()
+    assert dict(OutboxMessage.objects.values_list("pk", "status")) == {
+        failed.pk: "queued",
+        sent.pk: "sent",
+    }
+    assert handed_over == [failed.pk]
