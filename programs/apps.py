@@ -21,4 +21,8 @@ class ProgramsConfig(AppConfig):
     verbose_name = _("Learning programs")
 
     def ready(self):
+        from programs import mails
+        from werkplek import outbox
+
         post_migrate.connect(create_builtin_methods, sender=self)
+        outbox.register_kind(mails.INVITATION, mails.render_invitation)

@@ -7,12 +7,11 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, ProtectedError
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from programs import imports, selectors
+from programs import imports, mails, selectors
 from programs.choices import EndReason, ProgramStatus
 from programs.models import (
     ChecklistItem,
@@ -28,6 +27,7 @@ from programs.models import (
     validate_plausible_date,
 )
 from programs.signals import enrolment_ended
+from werkplek import outbox
 from werkplek import services as werkplek_services
 from werkplek.choices import Role
 from werkplek.models import Membership, Organization, User
@@ -554,21 +554,16 @@ def enrolment_create(
 
 
 def invitation_send(*, invitation: Invitation, site_url: str) -> None:
-    """E-mail the invitation's link once the transaction commits, in the organisation's
-    language (the person's own account, if any, is not looked at before they accept)."""
-    program = invitation.cohort.program
-    context = {
-        "invitation": invitation,
-        "program": program,
-        "link": site_url.rstrip("/") + invitation.get_absolute_url(),
-    }
-    with translation.override(program.organization.language):
-        werkplek_services.email_enqueue(
-            to=[invitation.email],
-            subject=_("You are invited to %(program)s") % {"program": program.name},
-            body=render_to_string("programs/email/invitation.txt", context),
-            html_body=render_to_string("programs/email/invitation.html", context),
-        )
+    """Queue the invitation's e-mail in the outbox, in this transaction: once per invitation,
+    sent after the commit even when the broker is down now (the sweep), rendered when it is
+    delivered (programs.mails)."""
+    outbox.enqueue(
+        recipient=None,
+        address=invitation.email,
+        kind=mails.INVITATION,
+        due_slot=str(invitation.pk),
+        context={"invitation": invitation.pk, "site_url": site_url},
+    )
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@ import shutil
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.utils import translation
 
 from tests.factories import (
@@ -13,6 +14,8 @@ from tests.factories import (
     PairingFactory,
     ProgramFactory,
 )
+from werkplek import outbox
+from werkplek.models import OutboxMessage
 
 
 def pytest_configure(config):
@@ -127,3 +130,16 @@ def other_enrolment(cohort, other_learner, other_coach):
     enrolment = EnrolmentFactory(cohort=cohort, learner=other_learner)
     PairingFactory(enrolment=enrolment, coach=other_coach)
     return enrolment
+
+
+@pytest.fixture
+def deliver_outbox():
+    """Deliver every due outbox row now, in this process, as a worker would; answers the
+    mails sent so far (django.core.mail.outbox)."""
+
+    def deliver():
+        for message_id in OutboxMessage.objects.due().values_list("pk", flat=True):
+            outbox.deliver(message_id)
+        return mail.outbox
+
+    return deliver

@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from werkplek import services
+from werkplek import outbox, services
 from werkplek.lib.admin import ReadOnlyAdminMixin
-from werkplek.models import Membership, Organization, User
+from werkplek.models import Membership, Organization, OutboxMessage, User
 
 
 class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -95,3 +96,23 @@ class MembershipAdmin(admin.ModelAdmin):
     def end_memberships(self, request, queryset):
         for membership in queryset.current():
             services.membership_end(membership=membership)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The outbox as staff see it; rows change only through werkplek.outbox."""
+
+    list_display = ["pk", "kind", "recipient", "address", "due_slot", "status", "attempts"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["recipient"]
+    search_fields = ["recipient__email", "address", "due_slot"]
+    date_hierarchy = "created_at"
+    actions = ["resend"]
+
+    @admin.action(description=_("Queue failed messages again"))
+    def resend(self, request, queryset):
+        count = outbox.resend(message_ids=list(queryset.values_list("pk", flat=True)))
+        text = ngettext(
+            "%(count)s message queued again.", "%(count)s messages queued again.", count
+        )
+        self.message_user(request, text % {"count": count})

@@ -14,6 +14,14 @@ app.autodiscover_tasks()
 # Every periodic job lives here, each with a comment saying when it runs (in CELERY_TIMEZONE,
 # Europe/Amsterdam). Tasks are named by string: werkplek imports no domain app.
 app.conf.beat_schedule = {
+    # Every minute: hand due outbox rows to workers (what a down broker never took, retries
+    # that came due) and requeue rows whose worker was killed while sending (werkplek.outbox).
+    # This is what makes a down broker harmless: saved pages wait at most a minute for it.
+    "outbox-sweep": {
+        "task": "werkplek.tasks.outbox_sweep",
+        "schedule": crontab(),
+        "options": {"expires": 55},  # a sweep not run within its minute makes way for the next
+    },
     # Every night at 02:30: rebuild today's KPI snapshots of every program (kpis.rollups).
     "kpis-rollup-all": {
         "task": "kpis.tasks.rollup_all_task",

@@ -2,10 +2,10 @@ import unicodedata
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
-from django.template import loader
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from werkplek import services
+from werkplek import mails, outbox
 from werkplek.choices import time_zone_choices
 from werkplek.models import User
 
@@ -21,9 +21,9 @@ class LoginForm(auth_forms.AuthenticationForm):
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's reset form, with the e-mail sent by a worker instead of the request, and also
-    for people who never set a password (an account made without one, an invitation that
-    ran out): "forgot password" is how they choose their first."""
+    """Django's reset form, with the e-mail written to the outbox instead of sent by the
+    request, and also for people who never set a password (an account made without one, an
+    invitation that ran out): "forgot password" is how they choose their first."""
 
     def get_users(self, email):
         # Django leaves out accounts without a usable password, for sites where such people
@@ -32,21 +32,15 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         users = User.objects.filter(email__iexact=email, is_active=True)
         return (u for u in users if unicodedata.normalize("NFKC", u.email).casefold() == wanted)
 
-    def send_mail(
-        self,
-        subject_template_name,
-        email_template_name,
-        context,
-        from_email,
-        to_email,
-        html_email_template_name=None,
-    ):
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        body = loader.render_to_string(email_template_name, context)
-        html_body = ""
-        if html_email_template_name:
-            html_body = loader.render_to_string(html_email_template_name, context)
-        services.email_enqueue(to=[to_email], subject=subject, body=body, html_body=html_body)
+    def save(self, **kwargs):
+        """Queue one mail per matching account; the token is made when it is delivered.
+
+        The answer is the same redirect, as fast, for a known and an unknown address: the
+        broker is reached after the response, from another thread (werkplek.outbox). A second
+        request within the same minute adds no second mail."""
+        minute = timezone.now().strftime("%Y-%m-%dT%H:%M")
+        for user in self.get_users(self.cleaned_data["email"]):
+            outbox.enqueue(recipient=user, kind=mails.PASSWORD_RESET, due_slot=minute)
 
 
 class PreferencesForm(forms.ModelForm):

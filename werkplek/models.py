@@ -268,3 +268,95 @@ class Membership(models.Model):
     def roles(self) -> list[Role]:
         """The roles held here, in the order the product lists them."""
         return [role for role, field in self.ROLE_FIELDS.items() if getattr(self, field)]
+
+
+class OutboxMessageQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Messages to the user themself, to the people of organisations they manage, and
+        all of them for staff (who run the outbox)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        managed = Membership.objects.filter(organization__in=Organization.objects.managed_by(user))
+        return self.filter(Q(recipient=user) | Q(recipient__in=managed.values("user")))
+
+    def due(self, now=None):
+        """Queued messages whose (next) attempt is due: what the sweep hands to workers."""
+        return self.filter(
+            status=OutboxMessage.Status.QUEUED, next_attempt_at__lte=now or timezone.now()
+        )
+
+
+class OutboxMessage(models.Model):
+    """One e-mail to one person for one occasion, written in the transaction that caused it;
+    the unique key (recipient, kind, due slot) makes it exist, and so go out, at most once.
+
+    It holds ids and small values only: the mail is rendered, and any token made, when it is
+    delivered."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    recipient = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbox_messages",
+        verbose_name=_("recipient"),
+    )
+    # Only for someone without an account yet (an invitation); otherwise the recipient's own
+    # address at the time of delivery.
+    address = models.EmailField(_("e-mail address"), blank=True)
+    kind = models.CharField(_("kind"), max_length=64)
+    due_slot = models.CharField(_("due slot"), max_length=64)
+    context = models.JSONField(_("context"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = OutboxMessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "due_slot"], name="outbox_once_per_due_slot"
+            ),
+            models.UniqueConstraint(
+                fields=["address", "kind", "due_slot"],
+                condition=Q(recipient__isnull=True),
+                name="outbox_once_per_address_due_slot",
+            ),
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False, address="")
+                | Q(recipient__isnull=True) & ~Q(address=""),
+                name="outbox_recipient_or_address",
+            ),
+        ]
+        indexes = [
+            # The sweep: due queued rows, and rows stuck in 'sending'.
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_sweep"),
+            models.Index(fields=["status", "claimed_at"], name="outbox_stuck"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} · {self.recipient or self.address} · {self.due_slot}"
+
+    @property
+    def to(self) -> str:
+        """The address the message goes to now."""
+        return self.recipient.email if self.recipient_id else self.address

@@ -1,28 +1,12 @@
-"""Writes on people and organisations, and outgoing e-mail."""
+"""Writes on people and organisations."""
 
 import datetime
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
-from werkplek import tasks
 from werkplek.choices import Role
 from werkplek.models import Membership, Organization, User
-
-
-def email_send(*, to: list[str], subject: str, body: str, html_body: str = "") -> None:
-    """Send one e-mail now; called by the Celery task, never from a request."""
-    message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, to)
-    if html_body:
-        message.attach_alternative(html_body, "text/html")
-    message.send()
-
-
-def email_enqueue(*, to: list[str], subject: str, body: str, html_body: str = "") -> None:
-    """Have a worker send the e-mail once the current transaction commits."""
-    tasks.send_email.delay_on_commit(to=to, subject=subject, body=body, html_body=html_body)
 
 
 @transaction.atomic

@@ -147,6 +147,14 @@ vars().update(EMAIL_CONFIG)
 # Links in e-mails that are sent outside a request (invitations, reminders) start with this.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="werkplek <noreply@werkplek.local>")
+# An SMTP server that hangs must not hold a worker: the attempt fails and the outbox retries.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The outbox (werkplek.outbox): tries per message, the first retry delay in seconds (doubling
+# each time: 1, 2, 4, 8 minutes), and how long a row may stay 'sending' before the sweep takes
+# its worker for dead. The lease outlasts CELERY_TASK_TIME_LIMIT, so a live worker keeps it.
+OUTBOX_MAX_ATTEMPTS = 5
+OUTBOX_RETRY_DELAY = 60
+OUTBOX_LEASE = 600
 
 # History rows are the audit trail: the admin shows them and never rolls a row back to one.
 SIMPLE_HISTORY_REVERT_DISABLED = True
@@ -192,7 +200,13 @@ REDIS_URL = env("REDIS_URL", default="")
 CELERY_QUEUE_DIR = VAR_DIR / "celery" / "queue"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A dead or silent broker costs a caller seconds, never a hang: the outbox's rows wait
+    # for the sweep (the probe found /healthz/ and the reset form hanging without these).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": 1,
+        "socket_timeout": 2,
+    }
 else:
     CELERY_QUEUE_DIR.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"

@@ -1,9 +1,17 @@
+"""Thin adapters from the broker to the outbox: they take ids and do the rest in werkplek.outbox."""
+
 from celery import shared_task
 
-from werkplek import services
+from werkplek import outbox
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_email(*, to, subject, body, html_body=""):
-    """Deliver an e-mail rendered by the request; SMTP hiccups are retried with backoff."""
-    services.email_send(to=to, subject=subject, body=body, html_body=html_body)
+@shared_task
+def outbox_deliver(message_id: int) -> None:
+    """Deliver one outbox row, if it is still queued and due (see outbox.deliver)."""
+    outbox.deliver(message_id)
+
+
+@shared_task
+def outbox_sweep() -> dict[str, int]:
+    """Hand due outbox rows to workers and requeue those of killed workers (beat, every minute)."""
+    return outbox.sweep()

@@ -13,11 +13,7 @@ urlpatterns = [
     path("organisaties/<slug:slug>/", views.organization_detail, name="organization-detail"),
     path(
         "account/password_reset/",
-        auth_views.PasswordResetView.as_view(
-            form_class=PasswordResetForm,
-            email_template_name="registration/password_reset_email.txt",
-            html_email_template_name="registration/password_reset_email.html",
-        ),
+        auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
         name="password_reset",
     ),
     path("account/login/", auth_views.LoginView.as_view(form_class=LoginForm), name="login"),

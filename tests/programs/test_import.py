@@ -560,10 +560,8 @@ def test_a_clean_file_enrols_members_and_invites_newcomers(
 
 
 def test_the_invitation_mail_links_to_accepting_with_a_new_password(
-    client, cohort, manager, monkeypatch
+    client, cohort, manager, deliver_outbox
 ):
-    sent = []
-    monkeypatch.setattr(services.werkplek_services, "email_enqueue", lambda **m: sent.append(m))
     services.invitation_create(
         cohort=cohort,
         email="nina@example.nl",
@@ -572,9 +570,10 @@ def test_the_invitation_mail_links_to_accepting_with_a_new_password(
         invited_by=manager,
         site_url="http://testserver",
     )
-    [message] = sent
-    assert message["subject"] == "Je bent uitgenodigd voor Inwerken orderpicker"
-    link = next(word for word in message["body"].split() if word.startswith("http://"))
+    [message] = deliver_outbox()
+    assert message.to == ["nina@example.nl"]
+    assert message.subject == "Je bent uitgenodigd voor Inwerken orderpicker"
+    link = next(word for word in message.body.split() if word.startswith("http://"))
     page = client.get(link.removeprefix("http://testserver"))
     assert 'name="password1"' in page.content.decode()
 

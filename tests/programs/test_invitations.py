@@ -7,6 +7,7 @@ from programs import services
 from programs.models import Enrolment, Invitation, Pairing
 from tests.factories import PASSWORD, EnrolmentFactory, MembershipFactory
 from tests.programs.test_import import confirm, upload, xlsx
+from werkplek.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +98,36 @@ def test_the_preview_names_coaches_going_over_capacity_and_confirm_needs_the_box
 def test_an_invitation_link_with_a_nul_character_is_not_found(client):
     url = reverse("programs:invitation-accept", args=["abc\x00def"])
     assert client.get(url).status_code == 404
+
+
+def invite_nina(cohort, manager):
+    return services.invitation_create(
+        cohort=cohort,
+        email="nina@example.nl",
+        name="Nina Kok",
+        started_on=cohort.starts_on,
+        invited_by=manager,
+        site_url="http://testserver",
+    )
+
+
+def test_a_program_name_with_a_line_break_still_sends_the_invitation(
+    cohort, manager, deliver_outbox
+):
+    cohort.program.name = "Inwerken\r\norderpicker"
+    cohort.program.save(update_fields=["name"])
+    invite_nina(cohort, manager)
+    [message] = deliver_outbox()
+    assert message.subject == "Je bent uitgenodigd voor Inwerken orderpicker"
+    assert OutboxMessage.objects.get().status == "sent"
+
+
+def test_an_invitation_accepted_before_its_mail_went_out_is_not_mailed(
+    cohort, manager, deliver_outbox
+):
+    invitation = invite_nina(cohort, manager)
+    services.invitation_accept_as_new(
+        invitation=invitation, name="Nina Kok", password="een-lang-wachtwoord"
+    )
+    assert deliver_outbox() == []
+    assert OutboxMessage.objects.get().status == "cancelled"

@@ -1,0 +1,326 @@
+"""The outbox: one row per (recipient, kind, due slot), handed to a worker after the commit."""
+
+import datetime
+import smtplib
+import socket
+import threading
+import time
+
+import pytest
+from django.core import mail, management
+from django.core.mail.backends import locmem
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tests.factories import MembershipFactory, UserFactory
+from werkplek import outbox
+from werkplek.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def render_test_message(message):
+    if message.context.get("done"):
+        return None  # what it reminds of is done already
+    subject = message.context.get("subject", _("Choose a new password for werkplek"))
+    return outbox.Rendered(subject, "tekst", "<p>tekst</p>")
+
+
+outbox.register_kind("tests.hello", render_test_message)
+
+
+def queued(recipient, due_slot="2027-03-29", **context):
+    return OutboxMessage.objects.create(
+        recipient=recipient, kind="tests.hello", due_slot=due_slot, context=context
+    )
+
+
+@pytest.fixture
+def smtp_down(monkeypatch):
+    def refuse(self, messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", refuse)
+
+
+@pytest.fixture
+def handed_over(monkeypatch):
+    """The ids handed to the broker, in this process (no thread, no broker)."""
+    ids = []
+    monkeypatch.setattr(outbox._dispatcher, "hand_over", ids.append)
+    return ids
+
+
+def test_a_message_is_one_row_handed_to_a_worker_after_the_commit(
+    learner, handed_over, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = outbox.enqueue(
+            recipient=learner, kind="tests.hello", due_slot="2027-03-29", context={"n": 1}
+        )
+        assert handed_over == []  # not before the commit: the worker would not find the row
+    assert handed_over == [message.pk]
+    row = OutboxMessage.objects.get()
+    assert (row.recipient, row.status, row.context, row.attempts) == (
+        learner,
+        "queued",
+        {"n": 1},
+        0,
+    )
+
+
+def test_the_same_key_twice_writes_one_row_and_answers_none(
+    learner, handed_over, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = outbox.enqueue(recipient=learner, kind="tests.hello", due_slot="2027-03-29")
+        second = outbox.enqueue(recipient=learner, kind="tests.hello", due_slot="2027-03-29")
+        other_day = outbox.enqueue(recipient=learner, kind="tests.hello", due_slot="2027-03-30")
+    assert second is None
+    assert handed_over == [first.pk, other_day.pk]
+    assert OutboxMessage.objects.count() == 2
+
+
+def test_a_clash_leaves_the_callers_transaction_usable(learner, coach, handed_over):
+    with transaction.atomic():
+        outbox.enqueue(recipient=learner, kind="tests.hello", due_slot="x")
+        assert outbox.enqueue(recipient=learner, kind="tests.hello", due_slot="x") is None
+        outbox.enqueue(recipient=coach, kind="tests.hello", due_slot="x")
+    assert OutboxMessage.objects.count() == 2
+
+
+def test_an_address_without_an_account_has_its_own_once_per_slot_key(handed_over):
+    first = outbox.enqueue(
+        recipient=None, address="Nieuw@Example.nl", kind="tests.hello", due_slot="7"
+    )
+    again = outbox.enqueue(
+        recipient=None, address="nieuw@example.nl", kind="tests.hello", due_slot="7"
+    )
+    assert first.to == "nieuw@example.nl"
+    assert again is None
+
+
+def test_an_unregistered_kind_is_refused(learner):
+    with pytest.raises(ValueError, match="not registered"):
+        outbox.enqueue(recipient=learner, kind="tests.unknown", due_slot="x")
+    assert not OutboxMessage.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_connections_enqueueing_the_same_key_at_once_write_one_row(learner, handed_over):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time; the race needs PostgreSQL")
+    start = threading.Barrier(2)
+    results = []
+
+    def enqueue():
+        try:
+            with transaction.atomic():
+                start.wait()
+                results.append(outbox.enqueue(recipient=learner, kind="tests.hello", due_slot="d"))
+                time.sleep(0.3)  # keep the transaction open: the other insert waits on it
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=enqueue) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(result is None for result in results) == [False, True]
+    assert OutboxMessage.objects.count() == 1
+    assert len(handed_over) == 1
+
+
+def test_a_delivered_message_is_sent_once_however_often_its_task_runs(learner):
+    message = queued(learner)
+    outbox.deliver(message.pk)
+    outbox.deliver(message.pk)  # the sweep's copy, a redelivered task
+    [sent] = mail.outbox
+    assert sent.to == [learner.email]
+    assert sent.extra_headers["Message-ID"] == f"<outbox.{message.pk}@werkplek.local>"
+    assert sent.alternatives[0][1] == "text/html"
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.last_error) == ("sent", 1, "")
+    assert message.sent_at is not None
+
+
+def test_a_message_claimed_by_another_worker_is_left_alone(learner):
+    message = queued(learner)
+    OutboxMessage.objects.filter(pk=message.pk).update(status="sending", claimed_at=timezone.now())
+    outbox.deliver(message.pk)
+    assert mail.outbox == []
+
+
+def test_a_retry_that_is_not_due_yet_waits(learner):
+    message = queued(learner)
+    later = timezone.now() + datetime.timedelta(minutes=5)
+    OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=later)
+    outbox.deliver(message.pk)
+    assert mail.outbox == []
+
+
+def test_an_smtp_failure_retries_with_growing_delays_and_then_fails_visibly(
+    learner, smtp_down, settings
+):
+    message = queued(learner)
+    delays = []
+    for _attempt in range(settings.OUTBOX_MAX_ATTEMPTS):
+        before = timezone.now()
+        outbox.deliver(message.pk)
+        message.refresh_from_db()
+        delays.append(round((message.next_attempt_at - before).total_seconds() / 60))
+        OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+    assert delays[:4] == [1, 2, 4, 8]
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("failed", 5)
+    assert "Connection unexpectedly closed" in message.last_error
+
+
+def test_a_renderer_that_answers_none_cancels_the_message(learner):
+    message = queued(learner, done=True)
+    outbox.deliver(message.pk)
+    assert mail.outbox == []
+    message.refresh_from_db()
+    assert message.status == "cancelled"
+
+
+def test_a_deactivated_recipient_gets_nothing(learner):
+    message = queued(learner)
+    learner.is_active = False
+    learner.save(update_fields=["is_active"])
+    outbox.deliver(message.pk)
+    assert mail.outbox == []
+    assert OutboxMessage.objects.get().status == "cancelled"
+
+
+def test_a_subject_with_a_line_break_is_sent_on_one_line(learner):
+    queued(learner, subject="Uitnodiging voor\r\nInwerken  orderpicker\n")
+    outbox.deliver(OutboxMessage.objects.get().pk)
+    assert mail.outbox[0].subject == "Uitnodiging voor Inwerken orderpicker"
+
+
+def test_the_mail_is_rendered_in_the_recipients_language(learner, coach):
+    learner.language, coach.language = "en", "nl"
+    learner.save(update_fields=["language"])
+    coach.save(update_fields=["language"])
+    for person in (learner, coach):
+        outbox.deliver(queued(person).pk)
+    assert [m.subject for m in mail.outbox] == [
+        "Choose a new password for werkplek",
+        "Kies een nieuw wachtwoord voor werkplek",
+    ]
+
+
+def test_the_sweep_requeues_a_killed_workers_rows_and_hands_due_rows_over(
+    learner, coach, manager, monkeypatch, settings
+):
+    handed = []
+    monkeypatch.setattr(outbox, "send_to_worker", handed.append)
+    long_ago = timezone.now() - datetime.timedelta(seconds=settings.OUTBOX_LEASE + 1)
+    killed = queued(learner)
+    worn_out = queued(coach)
+    busy = queued(manager)
+    OutboxMessage.objects.filter(pk=killed.pk).update(
+        status="sending", claimed_at=long_ago, attempts=1
+    )
+    OutboxMessage.objects.filter(pk=worn_out.pk).update(
+        status="sending", claimed_at=long_ago, attempts=settings.OUTBOX_MAX_ATTEMPTS
+    )
+    OutboxMessage.objects.filter(pk=busy.pk).update(status="sending", claimed_at=timezone.now())
+    waiting = queued(learner, due_slot="waiting")
+
+    assert outbox.sweep() == {"requeued": 1, "failed": 1, "handed_over": 2}
+    assert sorted(handed) == sorted([killed.pk, waiting.pk])
+    statuses = dict(OutboxMessage.objects.values_list("pk", "status"))
+    assert statuses == {
+        killed.pk: "queued",
+        worn_out.pk: "failed",
+        busy.pk: "sending",
+        waiting.pk: "queued",
+    }
+
+
+def test_the_command_shows_counts_and_failures_and_resends_failed_rows(
+    learner, coach, handed_over, capsys, django_capture_on_commit_callbacks
+):
+    failed = queued(learner)
+    OutboxMessage.objects.filter(pk=failed.pk).update(
+        status="failed", attempts=5, last_error="Traceback\nSMTPServerDisconnected: gone"
+    )
+    sent = queued(coach)
+    OutboxMessage.objects.filter(pk=sent.pk).update(status="sent")
+
+    management.call_command("outbox")
+    out = capsys.readouterr().out
+    assert "queued     0" in out and "sent       1" in out and "failed     1" in out
+    assert f"{failed.pk:>8}  tests.hello" in out and "SMTPServerDisconnected: gone" in out
+
+    with pytest.raises(management.CommandError, match=f"not failed, so not sent again: {sent.pk}"):
+        management.call_command("outbox", "--resend", str(sent.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        management.call_command("outbox", "--resend-failed")
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts) == ("queued", 0)
+    assert handed_over == [failed.pk]
+    assert OutboxMessage.objects.get(pk=sent.pk).status == "sent"
+
+
+def test_people_see_their_own_messages_and_managers_those_of_their_organisation(
+    learner, other_organization, manager
+):
+    admin_user = UserFactory(is_staff=True)
+    own = queued(learner)
+    other = queued(MembershipFactory(organization=other_organization, is_learner=True).user)
+    assert list(OutboxMessage.objects.visible_to(learner)) == [own]
+    assert own in OutboxMessage.objects.visible_to(manager)
+    assert other not in OutboxMessage.objects.visible_to(manager)
+    assert set(OutboxMessage.objects.visible_to(admin_user)) == {own, other}
+
+
+def test_a_silent_smtp_server_costs_one_timeout_and_the_message_waits_for_a_retry(
+    learner, settings
+):
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # takes the connection, never greets
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = silent.getsockname()
+    settings.EMAIL_TIMEOUT = 1
+    message = queued(learner)
+    started = time.monotonic()
+    try:
+        outbox.deliver(message.pk)
+    finally:
+        silent.close()
+    assert time.monotonic() - started < 3
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("queued", 1)
+    assert "timed out" in message.last_error
+    assert message.next_attempt_at > timezone.now()
+
+
+def test_staff_see_the_outbox_in_the_admin_and_queue_failed_rows_again(
+    client, learner, coach, handed_over, django_capture_on_commit_callbacks
+):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    failed = queued(learner)
+    sent = queued(coach)
+    OutboxMessage.objects.filter(pk=failed.pk).update(status="failed", attempts=5)
+    OutboxMessage.objects.filter(pk=sent.pk).update(status="sent")
+    url = reverse("admin:werkplek_outboxmessage_changelist")
+    assert client.get(url).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url,
+            {"action": "resend", "_selected_action": [failed.pk, sent.pk]},
+            follow=True,
+        )
+    assert "1 bericht opnieuw in de wachtrij gezet." in response.content.decode()
+    assert dict(OutboxMessage.objects.values_list("pk", "status")) == {
+        failed.pk: "queued",
+        sent.pk: "sent",
+    }
+    assert handed_over == [failed.pk]

@@ -1,0 +1,240 @@
+"""The outbox against real services: a `celery worker` process on Redis, PostgreSQL, and a
+local SMTP server (aiosmtpd) that counts what it accepts by Message-ID.
+
+They need PostgreSQL and Redis (the worker is another process and must share the test
+database); CI has both, and tests/conftest.py fails the run there when one is missing.
+"""
+
+import asyncio
+import collections
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from urllib.parse import quote
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.conf import settings
+from django.db import connection, transaction
+from django.urls import reverse
+
+from tests.factories import UserFactory
+from tests.programs.test_import import confirm, upload, xlsx
+from werkplek import mails, outbox
+from werkplek.celery import app
+from werkplek.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HOLD = 0.2  # seconds the SMTP server keeps each message before it accepts it
+
+
+@pytest.fixture(autouse=True)
+def _real_services():
+    if connection.vendor != "postgresql" or not settings.REDIS_URL:
+        pytest.skip("needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL); CI has both")
+
+
+class CountingHandler:
+    """Accepts each message after HOLD seconds, and counts it only if the sender is still
+    connected then (a killed worker's half-sent message is not delivered)."""
+
+    def __init__(self):
+        self.accepted = collections.Counter()
+        self.holding = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.holding += 1
+        try:
+            await asyncio.sleep(HOLD)
+        finally:
+            self.holding -= 1
+        if server.transport is None or server.transport.is_closing():
+            return "451 sender went away"
+        message_id = next(
+            line.split(b":", 1)[1].strip().decode()
+            for line in envelope.original_content.splitlines()
+            if line.lower().startswith(b"message-id:")
+        )
+        self.accepted[message_id] += 1
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp():
+    handler = CountingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url() -> str:
+    """The pytest-django test database, for the worker process."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "postgres") + (
+        ":" + quote(db["PASSWORD"]) if db["PASSWORD"] else ""
+    )
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def start_worker(smtp):
+    """Start `celery -A werkplek worker` processes (each in its own process group, so SIGKILL
+    takes the pool's children along); all are killed at the end."""
+    started = []
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "EMAIL_URL": f"smtp://{smtp.hostname}:{smtp.port}",
+    }
+    command = [sys.executable, "-m", "celery", "-A", "werkplek", "worker"]
+    command += ["--pool=prefork", "--concurrency=2", "--loglevel=WARNING", "--without-gossip"]
+    command += ["--without-mingle", "--without-heartbeat"]
+
+    def start():
+        worker = subprocess.Popen(command, env=env, start_new_session=True)  # noqa: S603
+        started.append(worker)
+        return worker
+
+    app.control.purge()  # tasks left by earlier tests are not this test's business
+    yield start
+    for worker in started:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+
+
+def kill(worker) -> None:
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait(timeout=10)
+
+
+def wait_for(condition, seconds=60, step=0.02):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return False
+
+
+@pytest.fixture
+def broker_at():
+    """Point this process's Celery client at another broker URL for the test."""
+    original = app.conf.broker_url
+
+    def point(url):
+        app.conf.broker_url = url
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    yield point
+    point(original)
+
+
+def test_a_batch_survives_a_killed_worker_and_every_message_arrives_exactly_once(
+    smtp, start_worker, settings
+):
+    people = UserFactory.create_batch(40)
+    with transaction.atomic():
+        rows = [
+            outbox.enqueue(recipient=person, kind=mails.PASSWORD_RESET, due_slot="batch")
+            for person in people
+        ]
+    expected = {outbox.message_id_header(row) for row in rows}
+    sink = smtp.handler
+
+    worker = start_worker()
+    # Kill the worker in the middle of the batch, at a moment when both of its processes hold
+    # a message in the SMTP server's DATA phase: outside the one window the outbox cannot
+    # close (after the server accepted, before the row is marked sent; see outbox.deliver).
+    assert wait_for(lambda: sum(sink.accepted.values()) >= 10), "the worker delivered nothing"
+    assert wait_for(lambda: sink.holding == 2, step=0.001)
+    kill(worker)
+    delivered_before_kill = sum(sink.accepted.values())
+    assert 10 <= delivered_before_kill < 40
+    stuck = OutboxMessage.objects.filter(status="sending")
+    assert wait_for(stuck.exists, seconds=5), "the killed worker left no row in 'sending'"
+
+    start_worker()
+    settings.OUTBOX_LEASE = 1  # the lease of the killed worker's rows runs out quickly
+    time.sleep(settings.OUTBOX_LEASE + 0.5)
+    result = outbox.sweep()
+    assert result["requeued"] >= 1
+
+    assert wait_for(lambda: set(sink.accepted) == expected), (
+        f"{len(expected - set(sink.accepted))} of 40 messages never arrived"
+    )
+    time.sleep(2 * HOLD)  # time enough for a double to arrive too
+    assert {count for count in sink.accepted.values()} == {1}, "a message arrived twice"
+    assert wait_for(lambda: not OutboxMessage.objects.exclude(status="sent").exists())
+
+
+def test_with_the_broker_at_a_dead_port_the_reset_form_answers_alike_and_mails_later(
+    client, smtp, start_worker, broker_at
+):
+    person = UserFactory(email="nina@example.nl")
+    broker_at(f"redis://127.0.0.1:{free_port()}/9")
+
+    client.get(reverse("password_reset"))  # the first request of a process warms up
+    timings = collections.defaultdict(float)
+    for address in ("nina@example.nl", "niemand@example.nl") * 3:
+        started = time.monotonic()
+        response = client.post(reverse("password_reset"), {"email": address})
+        timings[address] += time.monotonic() - started
+        assert response.status_code == 302
+        assert response.url == reverse("password_reset_done")
+    assert max(timings.values()) < 0.5, timings
+    row = OutboxMessage.objects.get()
+    assert (row.recipient, row.status) == (person, "queued")
+
+    # The broker is back: the next sweep hands the waiting row to a worker.
+    broker_at(settings.CELERY_BROKER_URL)
+    start_worker()
+    outbox.sweep()
+    expected = outbox.message_id_header(row)
+    assert wait_for(lambda: smtp.handler.accepted[expected] == 1)
+    assert wait_for(OutboxMessage.objects.filter(pk=row.pk, status="sent").exists)
+
+
+def test_healthz_answers_within_seconds_when_the_broker_accepts_but_never_answers(
+    client, broker_at
+):
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # accepts connections (the kernel does), never says a word
+    broker_at(f"redis://127.0.0.1:{silent.getsockname()[1]}/9")
+    try:
+        started = time.monotonic()
+        response = client.get(reverse("healthz"))
+        took = time.monotonic() - started
+    finally:
+        silent.close()
+    assert response.json() == {"database": "ok", "broker": "error"}
+    assert took < 5, took
+
+
+def test_the_import_confirm_with_the_broker_down_stores_and_redirects(
+    client, manager, cohort, broker_at
+):
+    broker_at(f"redis://127.0.0.1:{free_port()}/9")
+    client.force_login(manager)
+    upload(client, cohort, xlsx([["nieuw@example.nl", "Nieuw", "", "", ""]]))
+    started = time.monotonic()
+    response = confirm(client, cohort)
+    assert time.monotonic() - started < 1
+    assert response.redirect_chain[-1][1] == 302
+    assert "1 persoon uitgenodigd." in response.content.decode()
+    row = OutboxMessage.objects.get()
+    assert (row.address, row.kind, row.status) == ("nieuw@example.nl", "invitation", "queued")
