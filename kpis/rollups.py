@@ -305,17 +305,24 @@ def _mean(values: list[Decimal]) -> Decimal:
     return sum(values, Decimal(0)) / len(values)
 
 
+def trend_period(kpi: KPI, period: datetime.date, mean: Decimal, n: int) -> dict:
+    """One period of a KPI's trend, the one rule for the roll-up and the KPI's page alike:
+    the mean rounded to the KPI's decimals, with its n. A learner-level mean over fewer
+    people than the minimum could tell who had which value: it has no value, only its n."""
+    enough = kpi.subject_level != SubjectLevel.LEARNER or n >= statistics.min_group_size()
+    value = round(mean, kpi.decimals) if enough else None
+    return {"period": period, "value": value, "n": n, "enough": enough}
+
+
 def kpi_trend(kpi: KPI, values_by_period: dict) -> list:
-    """The newest `TREND_PERIODS` periods' mean and n, oldest first. A learner-level mean
-    over fewer people than the minimum could identify them: it is not stored."""
-    minimum = statistics.min_group_size()
+    """The newest `TREND_PERIODS` periods of `trend_period`, oldest first, as stored."""
     periods = []
     for period in sorted(values_by_period)[-TREND_PERIODS:]:
         values = values_by_period[period]
-        enough = kpi.subject_level != SubjectLevel.LEARNER or len(values) >= minimum
-        mean = str(round(_mean(values), kpi.decimals)) if enough else None
+        row = trend_period(kpi, period, _mean(values), len(values))
+        value = row["value"]
         periods.append(
-            {"period": period.isoformat(), "value": mean, "n": len(values), "enough": enough}
+            {**row, "period": period.isoformat(), "value": None if value is None else str(value)}
         )
     return periods
 
