@@ -149,15 +149,12 @@ class _Tally:
 
 
 def _program_kpis_json(cohorts, tallies) -> dict:
-    """The program's KPIs over all its groups, with the pilot against the later groups as
-    `kpis.builtin.program_kpis` compares them."""
+    """The program's KPIs over all its groups, with the pilot against the later groups
+    (`kpis.builtin.pilot_and_later`)."""
     facts = [f for c in cohorts for f in tallies[c.pk].facts]
     kpis = group_kpis_json(builtin.group_kpis(facts))
-    pilots = [c for c in cohorts if c.is_pilot]
-    if pilots:
-        first_pilot_start = min(c.starts_on for c in pilots)
-        later = [c for c in cohorts if not c.is_pilot and c.starts_on >= first_pilot_start]
-        for name, group in [("pilot", pilots), ("later", later)]:
+    if compared := builtin.pilot_and_later(cohorts):
+        for name, group in zip(["pilot", "later"], compared, strict=True):
             group_facts = [f for c in group for f in tallies[c.pk].facts]
             kpis[f"time_to_independence_{name}"] = kpi_json(
                 builtin.time_to_independence(group_facts)
