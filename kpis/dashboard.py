@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kpis.choices import SubjectLevel
-from kpis.models import KPI, CohortSnapshot, EnrolmentSnapshot, KPISnapshot, ProgramSnapshot
+from kpis.models import KPI, EnrolmentSnapshot, KPISnapshot, ProgramSnapshot
 from kpis.statistics import min_group_size
 from programs.choices import Level
 from programs.models import Cohort, Enrolment, LearningGoal, Program
 from werkplek.models import Organization
 
-# The most groups and goals the page lists: bounded HTML for a program that grew large.
+# The most goals, KPIs and groups' impact rows the page lists: bounded HTML for a program
+# that grew large.
 MAX_ROWS = 50
 # The newest program changes the page lists and marks on the charts.
 MAX_MARKERS = 50
@@ -48,7 +49,6 @@ class Dashboard:
     builtin: list  # [{"key", "name", "enough", "value", "n", "minimum"}]
     survival: dict  # {"all"/"pilot"/"later": stored survival json}
     target_days: int
-    groups: list  # [(cohort, CohortSnapshot | None)]
     # [{"kpi", "periods": [{"period", "value", "n", "enough"}], "impact": {"kind", "rows"} or None}]
     kpis: list
     markers: list  # [{"day", "label"}], oldest first
@@ -202,17 +202,11 @@ def _rhythm_changes(program: Program, since: datetime.datetime) -> list:
 
 
 def program_dashboard(program: Program) -> Dashboard:
-    """The program's latest snapshot with its groups' snapshots of that day, its goals, its
-    KPIs' trends and the dated program changes (nine queries)."""
+    """The program's latest snapshot, its goals, its KPIs' trends and the dated program
+    changes (eight queries)."""
     snapshot = ProgramSnapshot.objects.filter(program=program).order_by("-day").first()
     goals = list(LearningGoal.objects.filter(program=program).order_by("position", "pk"))
-    cohorts = list(Cohort.objects.filter(program=program).order_by("starts_on", "pk")[:MAX_ROWS])
-    group_snapshots = {}
-    if snapshot:
-        group_snapshots = {
-            row.cohort_id: row
-            for row in CohortSnapshot.objects.filter(cohort__in=cohorts, day=snapshot.day)
-        }
+    first_group = Cohort.objects.filter(program=program).order_by("starts_on", "pk").first()
     stored = snapshot.kpis if snapshot else {}
     survival = {
         name: stored.get(key)
@@ -230,9 +224,8 @@ def program_dashboard(program: Program) -> Dashboard:
         builtin=_builtin_rows(stored),
         survival=survival,
         target_days=program.duration_weeks * 7,
-        groups=[(cohort, group_snapshots.get(cohort.pk)) for cohort in cohorts],
         kpis=_kpi_trends(_program_kpis(program), program),
-        markers=_markers(program, cohorts[0].starts_on if cohorts else None),
+        markers=_markers(program, first_group.starts_on if first_group else None),
     )
 
 
