@@ -116,7 +116,7 @@ def _kpi_trends(kpis: list, program: Program | None = None) -> list:
 
 COMPARISONS = {
     "earlier": gettext_lazy("earlier groups"),
-    "outside": gettext_lazy("people not in the program"),
+    "outside": gettext_lazy("people in none of the programs"),
     "before": gettext_lazy("periods before the program"),
 }
 

@@ -324,17 +324,22 @@ def kpi_trend(kpi: KPI, values_by_period: dict) -> list:
     return periods
 
 
-def _group_impact(kpi: KPI, cohorts: list, enrolments: list, measurements: list) -> dict:
+def _group_impact(
+    kpi: KPI, cohorts: list, enrolments: list, measurements: list, enrolled: set
+) -> dict:
     """Per group of a program: its learners' newest values measured on or after their start
     against the baseline, and against the earlier groups' learners and the organisation's
-    people not in the program (where they have values)."""
+    people in none of its programs (`enrolled` are those in one), where they have values.
+
+    A comparison pools only groups that are shown on their own (at least the minimum): with
+    a smaller group in the pool, the difference of two pools would give away its learners'
+    values. For the same reason "not in the program" leaves out the learners of the
+    organisation's other programs, whose own groups are shown on their dashboards."""
     by_learner = defaultdict(list)
     for row in measurements:
         by_learner[row.learner_id].append(row)
-    in_program = set()
     values = defaultdict(list)
     for enrolment in enrolments:
-        in_program.add(enrolment.learner_id)
         since = [
             r
             for r in by_learner.get(enrolment.learner_id, [])
@@ -345,8 +350,9 @@ def _group_impact(kpi: KPI, cohorts: list, enrolments: list, measurements: list)
     outside = sorted(
         float(max(rows, key=_newest).value)
         for learner, rows in by_learner.items()
-        if learner not in in_program
+        if learner not in enrolled
     )
+    minimum = statistics.min_group_size()
     baseline = float(kpi.baseline_value)
     rows = []
     for index, cohort in enumerate(cohorts):
@@ -354,8 +360,8 @@ def _group_impact(kpi: KPI, cohorts: list, enrolments: list, measurements: list)
         comparisons = []
         earlier = [c for c in cohorts[:index] if c.starts_on < cohort.starts_on]
         if earlier:
-            earlier_values = sorted(v for c in earlier for v in values[c.pk])
-            effect = statistics.difference_between(own, earlier_values)
+            pooled = [values[c.pk] for c in earlier if len(values[c.pk]) >= minimum]
+            effect = statistics.difference_between(own, sorted(v for vs in pooled for v in vs))
             comparisons.append({"against": "earlier", "effect": effect_json(effect)})
         if outside:
             effect = statistics.difference_between(own, outside)
@@ -402,15 +408,18 @@ def _period_impact(kpi: KPI, program, cohorts: list, measurements: list) -> dict
     return {"kind": "periods", "rows": [{**row, "comparisons": comparisons}]}
 
 
-def _kpi_impact(kpi, programs, cohorts, enrolments, measurements) -> dict:
+def _kpi_impact(kpi, programs, cohorts, enrolments, measurements, enrolled) -> dict:
     """{program pk: impact} for each program the KPI is about (its own, or every program of
-    its organisation); nothing without a baseline to measure change against."""
+    its organisation); nothing without a baseline to measure change against. `enrolled`: the
+    learners in any program of the KPI's organisation."""
     if kpi.baseline_value is None:
         return {}
     impact = {}
     for program in programs:
         if kpi.subject_level == SubjectLevel.LEARNER:
-            result = _group_impact(kpi, cohorts[program.pk], enrolments[program.pk], measurements)
+            result = _group_impact(
+                kpi, cohorts[program.pk], enrolments[program.pk], measurements, enrolled
+            )
         else:
             result = _period_impact(kpi, program, cohorts[program.pk], measurements)
         if result is not None:
@@ -454,6 +463,16 @@ def rollup_kpis(*, kpi_ids: Iterable[int], on: datetime.date) -> int:
         .order_by("pk")
     ):
         enrolments[enrolment.cohort.program_id].append(enrolment)
+    enrolled = defaultdict(set)
+    for organization_id, learner_id in (
+        Enrolment.objects.filter(
+            cohort__program__organization__in={k.organization_id for k in kpis},
+            started_on__lte=on,
+        )
+        .values_list("cohort__program__organization", "learner")
+        .distinct()
+    ):
+        enrolled[organization_id].add(learner_id)
     rows = []
     for kpi in kpis:
         own = measurements[kpi.pk]
@@ -470,7 +489,9 @@ def rollup_kpis(*, kpi_ids: Iterable[int], on: datetime.date) -> int:
                 day=on,
                 kpi=kpi,
                 periods=kpi_trend(kpi, by_period),
-                impact=_kpi_impact(kpi, about, cohorts, enrolments, own),
+                impact=_kpi_impact(
+                    kpi, about, cohorts, enrolments, own, enrolled[kpi.organization_id]
+                ),
             )
         )
     KPISnapshot.objects.bulk_create(
