@@ -45,7 +45,7 @@ PERCENTAGES = {
 class Dashboard:
     program: Program
     snapshot: ProgramSnapshot | None
-    goals: list  # [{"title", "counts": [no level, 1, 2, 3, 4], "n"}]
+    goals: list  # [{"title", "counts": [no level, 1, 2, 3, 4] or None, "n", "enough", "minimum"}]
     builtin: list  # [{"key", "name", "enough", "value", "n", "minimum"}]
     survival: dict  # {"all"/"pilot"/"later": stored survival json}
     target_days: int
@@ -72,11 +72,24 @@ def _builtin_rows(kpis: dict) -> list:
 
 
 def _goal_rows(goals, levels: dict) -> list:
+    """Per goal the learners at each level, with n. Over fewer learners than the minimum the
+    counts would tell where each one stands: then only n and "too little data"."""
+    minimum = min_group_size()
     rows = []
     for goal in goals:
-        counts = levels.get(str(goal.pk), {})
-        row = [counts.get(str(level), 0) for level in [0, *Level.values]]
-        rows.append({"title": goal.title, "counts": row, "n": sum(row)})
+        stored = levels.get(str(goal.pk), {})
+        counts = [stored.get(str(level), 0) for level in [0, *Level.values]]
+        n = sum(counts)
+        enough = n >= minimum
+        rows.append(
+            {
+                "title": goal.title,
+                "counts": counts if enough else None,
+                "n": n,
+                "enough": enough,
+                "minimum": minimum,
+            }
+        )
     return rows
 
 
@@ -234,9 +247,18 @@ def chart_data(dashboard: Dashboard) -> dict:
     levels = [_("no level yet"), *[str(label) for label in Level.labels]]
     return {
         "levels": {
-            "labels": [goal["title"] for goal in dashboard.goals],
+            "labels": [
+                goal["title"] if goal["enough"] else f"{goal['title']} ({_('too little data')})"
+                for goal in dashboard.goals
+            ],
             "series": [
-                {"label": label, "data": [goal["counts"][index] for goal in dashboard.goals]}
+                {
+                    "label": label,
+                    "data": [
+                        goal["counts"][index] if goal["enough"] else None
+                        for goal in dashboard.goals
+                    ],
+                }
                 for index, label in enumerate(levels)
             ],
         },
