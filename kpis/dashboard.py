@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kpis import selectors
 from kpis.choices import SubjectLevel
 from kpis.models import KPI, EnrolmentSnapshot, KPISnapshot, ProgramSnapshot
 from kpis.statistics import min_group_size
@@ -280,27 +281,16 @@ def chart_data(dashboard: Dashboard) -> dict:
 
 
 def _kpi_charts(trends: list) -> list:
-    """The KPI trend charts static/js/dashboard.js draws, one per trend."""
+    """The KPI trend charts static/js/dashboard.js draws, one per trend, each value with its
+    n; the periods on the axis are ISO dates, where the program changes are placed."""
     return [
-        {
-            "id": trend["kpi"].pk,
-            "labels": [period["period"].isoformat() for period in trend["periods"]],
-            "values": [
-                float(period["value"]) if period["value"] is not None else None
-                for period in trend["periods"]
-            ],
-            "baseline": _float(trend["kpi"].baseline_value),
-            "target": _float(trend["kpi"].target_value),
-            "valueLabel": trend["kpi"].name,
-            "baselineLabel": _("baseline"),
-            "targetLabel": _("target"),
-        }
+        selectors.kpi_trend_chart(
+            trend["kpi"],
+            trend["periods"],
+            labels=[period["period"].isoformat() for period in trend["periods"]],
+        )
         for trend in trends
     ]
-
-
-def _float(value):
-    return float(value) if value is not None else None
 
 
 SURVIVAL_LABELS = {

@@ -56,12 +56,13 @@ def kpi_trend(kpi: KPI) -> list[dict]:
     ]
 
 
-def kpi_trend_chart(kpi: KPI, periods: list[dict]) -> dict:
-    """What static/js/kpi-trend.js draws of `kpi_trend`: the same numbers as the page's table,
-    each value with its n, and the baseline and target lines."""
+def kpi_trend_chart(kpi: KPI, periods: list[dict], *, labels: list[str]) -> dict:
+    """What static/js/kpi-trend.js draws of a KPI's trend (the KPI page's `kpi_trend` or a
+    dashboard's snapshot): the same numbers as the page's table, each value with its n, and
+    the baseline and target lines. `labels` name the periods on the axis."""
     return {
         "id": kpi.pk,
-        "labels": [period["label"] for period in periods],
+        "labels": labels,
         "values": [
             float(period["value"]) if period["value"] is not None else None for period in periods
         ],
