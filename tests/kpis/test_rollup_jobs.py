@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -26,8 +27,11 @@ def celery_worker():
 def wait_for(condition, seconds=30):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if condition():
-            return True
+        try:
+            if condition():
+                return True
+        except OperationalError:
+            pass  # SQLite's shared test database: the worker's write holds the table; ask again
         time.sleep(0.2)
     return False
 
