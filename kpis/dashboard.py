@@ -13,14 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kpis import selectors
 from kpis.choices import SubjectLevel
-from kpis.models import KPI, CohortSnapshot, EnrolmentSnapshot, KPISnapshot, ProgramSnapshot
+from kpis.models import KPI, EnrolmentSnapshot, KPISnapshot, ProgramSnapshot
 from kpis.statistics import min_group_size
 from programs.choices import Level
 from programs.models import Cohort, Enrolment, LearningGoal, Program
 from werkplek.models import Organization
 
-# The most groups and goals the page lists: bounded HTML for a program that grew large.
+# The most goals, KPIs and groups' impact rows the page lists: bounded HTML for a program
+# that grew large.
 MAX_ROWS = 50
 # The newest program changes the page lists and marks on the charts.
 MAX_MARKERS = 50
@@ -44,11 +46,10 @@ PERCENTAGES = {
 class Dashboard:
     program: Program
     snapshot: ProgramSnapshot | None
-    goals: list  # [{"title", "counts": [no level, 1, 2, 3, 4], "n"}]
+    goals: list  # [{"title", "counts": [no level, 1, 2, 3, 4] or None, "n", "enough", "minimum"}]
     builtin: list  # [{"key", "name", "enough", "value", "n", "minimum"}]
     survival: dict  # {"all"/"pilot"/"later": stored survival json}
     target_days: int
-    groups: list  # [(cohort, CohortSnapshot | None)]
     # [{"kpi", "periods": [{"period", "value", "n", "enough"}], "impact": {"kind", "rows"} or None}]
     kpis: list
     markers: list  # [{"day", "label"}], oldest first
@@ -72,11 +73,24 @@ def _builtin_rows(kpis: dict) -> list:
 
 
 def _goal_rows(goals, levels: dict) -> list:
+    """Per goal the learners at each level, with n. Over fewer learners than the minimum the
+    counts would tell where each one stands: then only n and "too little data"."""
+    minimum = min_group_size()
     rows = []
     for goal in goals:
-        counts = levels.get(str(goal.pk), {})
-        row = [counts.get(str(level), 0) for level in [0, *Level.values]]
-        rows.append({"title": goal.title, "counts": row, "n": sum(row)})
+        stored = levels.get(str(goal.pk), {})
+        counts = [stored.get(str(level), 0) for level in [0, *Level.values]]
+        n = sum(counts)
+        enough = n >= minimum
+        rows.append(
+            {
+                "title": goal.title,
+                "counts": counts if enough else None,
+                "n": n,
+                "enough": enough,
+                "minimum": minimum,
+            }
+        )
     return rows
 
 
@@ -116,7 +130,7 @@ def _kpi_trends(kpis: list, program: Program | None = None) -> list:
 
 COMPARISONS = {
     "earlier": gettext_lazy("earlier groups"),
-    "outside": gettext_lazy("people not in the program"),
+    "outside": gettext_lazy("people in none of the programs"),
     "before": gettext_lazy("periods before the program"),
 }
 
@@ -202,17 +216,11 @@ def _rhythm_changes(program: Program, since: datetime.datetime) -> list:
 
 
 def program_dashboard(program: Program) -> Dashboard:
-    """The program's latest snapshot with its groups' snapshots of that day, its goals, its
-    KPIs' trends and the dated program changes (nine queries)."""
+    """The program's latest snapshot, its goals, its KPIs' trends and the dated program
+    changes (eight queries)."""
     snapshot = ProgramSnapshot.objects.filter(program=program).order_by("-day").first()
     goals = list(LearningGoal.objects.filter(program=program).order_by("position", "pk"))
-    cohorts = list(Cohort.objects.filter(program=program).order_by("starts_on", "pk")[:MAX_ROWS])
-    group_snapshots = {}
-    if snapshot:
-        group_snapshots = {
-            row.cohort_id: row
-            for row in CohortSnapshot.objects.filter(cohort__in=cohorts, day=snapshot.day)
-        }
+    first_group = Cohort.objects.filter(program=program).order_by("starts_on", "pk").first()
     stored = snapshot.kpis if snapshot else {}
     survival = {
         name: stored.get(key)
@@ -230,9 +238,8 @@ def program_dashboard(program: Program) -> Dashboard:
         builtin=_builtin_rows(stored),
         survival=survival,
         target_days=program.duration_weeks * 7,
-        groups=[(cohort, group_snapshots.get(cohort.pk)) for cohort in cohorts],
         kpis=_kpi_trends(_program_kpis(program), program),
-        markers=_markers(program, cohorts[0].starts_on if cohorts else None),
+        markers=_markers(program, first_group.starts_on if first_group else None),
     )
 
 
@@ -241,9 +248,18 @@ def chart_data(dashboard: Dashboard) -> dict:
     levels = [_("no level yet"), *[str(label) for label in Level.labels]]
     return {
         "levels": {
-            "labels": [goal["title"] for goal in dashboard.goals],
+            "labels": [
+                goal["title"] if goal["enough"] else f"{goal['title']} ({_('too little data')})"
+                for goal in dashboard.goals
+            ],
             "series": [
-                {"label": label, "data": [goal["counts"][index] for goal in dashboard.goals]}
+                {
+                    "label": label,
+                    "data": [
+                        goal["counts"][index] if goal["enough"] else None
+                        for goal in dashboard.goals
+                    ],
+                }
                 for index, label in enumerate(levels)
             ],
         },
@@ -265,27 +281,16 @@ def chart_data(dashboard: Dashboard) -> dict:
 
 
 def _kpi_charts(trends: list) -> list:
-    """The KPI trend charts static/js/dashboard.js draws, one per trend."""
+    """The KPI trend charts static/js/dashboard.js draws, one per trend, each value with its
+    n; the periods on the axis are ISO dates, where the program changes are placed."""
     return [
-        {
-            "id": trend["kpi"].pk,
-            "labels": [period["period"].isoformat() for period in trend["periods"]],
-            "values": [
-                float(period["value"]) if period["value"] is not None else None
-                for period in trend["periods"]
-            ],
-            "baseline": _float(trend["kpi"].baseline_value),
-            "target": _float(trend["kpi"].target_value),
-            "valueLabel": trend["kpi"].name,
-            "baselineLabel": _("baseline"),
-            "targetLabel": _("target"),
-        }
+        selectors.kpi_trend_chart(
+            trend["kpi"],
+            trend["periods"],
+            labels=[period["period"].isoformat() for period in trend["periods"]],
+        )
         for trend in trends
     ]
-
-
-def _float(value):
-    return float(value) if value is not None else None
 
 
 SURVIVAL_LABELS = {

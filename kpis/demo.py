@@ -22,7 +22,7 @@ from kpis.models import KPI, Measurement
 
 MONTHS = 6  # of monthly values, ending last month
 WEEKS = 26  # of the weekly organisation values, ending last week
-OUTSIDE_WEEKS = 8  # of the learner values of people not in the program
+OUTSIDE_WEEKS = 8  # of the learner values of people in none of the programs
 
 # name → definition, and the monthly values of the last MONTHS months, oldest first.
 KPIS = {
@@ -142,7 +142,7 @@ def _organisation_values(demo, kpi: KPI, this_week: datetime.date) -> None:
 
 def _learner_values(demo, kpi: KPI, this_week: datetime.date) -> None:
     """Each learner's errors every full week since their start, falling along their group's
-    curve; the people not in the program stay around the baseline."""
+    curve; the people in none of the programs stay around the baseline."""
     enrolled = set()
     for key, cohort in [("pilot", demo.pilot_cohort), ("later", demo.second_cohort)]:
         first, drop = ERROR_CURVES[key]

@@ -186,7 +186,8 @@ def _too_little() -> str:
 def program_levels(dashboard):
     yield [_("Goal"), _("no level yet"), *[str(label) for label in Level.labels], "n"]
     for goal in dashboard.goals:
-        yield [goal["title"], *goal["counts"], goal["n"]]
+        counts = goal["counts"] or [_too_little(), *[None] * len(Level.values)]
+        yield [goal["title"], *counts, goal["n"]]
 
 
 @PROGRAM_SECTIONS.section("survival", gettext_lazy("Time to independence"))

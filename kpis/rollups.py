@@ -149,15 +149,12 @@ class _Tally:
 
 
 def _program_kpis_json(cohorts, tallies) -> dict:
-    """The program's KPIs over all its groups, with the pilot against the later groups as
-    `kpis.builtin.program_kpis` compares them."""
+    """The program's KPIs over all its groups, with the pilot against the later groups
+    (`kpis.builtin.pilot_and_later`)."""
     facts = [f for c in cohorts for f in tallies[c.pk].facts]
     kpis = group_kpis_json(builtin.group_kpis(facts))
-    pilots = [c for c in cohorts if c.is_pilot]
-    if pilots:
-        first_pilot_start = min(c.starts_on for c in pilots)
-        later = [c for c in cohorts if not c.is_pilot and c.starts_on >= first_pilot_start]
-        for name, group in [("pilot", pilots), ("later", later)]:
+    if compared := builtin.pilot_and_later(cohorts):
+        for name, group in zip(["pilot", "later"], compared, strict=True):
             group_facts = [f for c in group for f in tallies[c.pk].facts]
             kpis[f"time_to_independence_{name}"] = kpi_json(
                 builtin.time_to_independence(group_facts)
@@ -305,32 +302,44 @@ def _mean(values: list[Decimal]) -> Decimal:
     return sum(values, Decimal(0)) / len(values)
 
 
+def trend_period(kpi: KPI, period: datetime.date, mean: Decimal, n: int) -> dict:
+    """One period of a KPI's trend, the one rule for the roll-up and the KPI's page alike:
+    the mean rounded to the KPI's decimals, with its n. A learner-level mean over fewer
+    people than the minimum could tell who had which value: it has no value, only its n."""
+    enough = kpi.subject_level != SubjectLevel.LEARNER or n >= statistics.min_group_size()
+    value = round(mean, kpi.decimals) if enough else None
+    return {"period": period, "value": value, "n": n, "enough": enough}
+
+
 def kpi_trend(kpi: KPI, values_by_period: dict) -> list:
-    """The newest `TREND_PERIODS` periods' mean and n, oldest first. A learner-level mean
-    over fewer people than the minimum could identify them: it is not stored."""
-    minimum = statistics.min_group_size()
+    """The newest `TREND_PERIODS` periods of `trend_period`, oldest first, as stored."""
     periods = []
     for period in sorted(values_by_period)[-TREND_PERIODS:]:
         values = values_by_period[period]
-        enough = kpi.subject_level != SubjectLevel.LEARNER or len(values) >= minimum
-        mean = str(round(_mean(values), kpi.decimals)) if enough else None
+        row = trend_period(kpi, period, _mean(values), len(values))
+        value = row["value"]
         periods.append(
-            {"period": period.isoformat(), "value": mean, "n": len(values), "enough": enough}
+            {**row, "period": period.isoformat(), "value": None if value is None else str(value)}
         )
     return periods
 
 
-def _group_impact(kpi: KPI, cohorts: list, enrolments: list, measurements: list) -> dict:
+def _group_impact(
+    kpi: KPI, cohorts: list, enrolments: list, measurements: list, enrolled: set
+) -> dict:
     """Per group of a program: its learners' newest values measured on or after their start
     against the baseline, and against the earlier groups' learners and the organisation's
-    people not in the program (where they have values)."""
+    people in none of its programs (`enrolled` are those in one), where they have values.
+
+    A comparison pools only groups that are shown on their own (at least the minimum): with
+    a smaller group in the pool, the difference of two pools would give away its learners'
+    values. For the same reason "not in the program" leaves out the learners of the
+    organisation's other programs, whose own groups are shown on their dashboards."""
     by_learner = defaultdict(list)
     for row in measurements:
         by_learner[row.learner_id].append(row)
-    in_program = set()
     values = defaultdict(list)
     for enrolment in enrolments:
-        in_program.add(enrolment.learner_id)
         since = [
             r
             for r in by_learner.get(enrolment.learner_id, [])
@@ -341,8 +350,9 @@ def _group_impact(kpi: KPI, cohorts: list, enrolments: list, measurements: list)
     outside = sorted(
         float(max(rows, key=_newest).value)
         for learner, rows in by_learner.items()
-        if learner not in in_program
+        if learner not in enrolled
     )
+    minimum = statistics.min_group_size()
     baseline = float(kpi.baseline_value)
     rows = []
     for index, cohort in enumerate(cohorts):
@@ -350,8 +360,8 @@ def _group_impact(kpi: KPI, cohorts: list, enrolments: list, measurements: list)
         comparisons = []
         earlier = [c for c in cohorts[:index] if c.starts_on < cohort.starts_on]
         if earlier:
-            earlier_values = sorted(v for c in earlier for v in values[c.pk])
-            effect = statistics.difference_between(own, earlier_values)
+            pooled = [values[c.pk] for c in earlier if len(values[c.pk]) >= minimum]
+            effect = statistics.difference_between(own, sorted(v for vs in pooled for v in vs))
             comparisons.append({"against": "earlier", "effect": effect_json(effect)})
         if outside:
             effect = statistics.difference_between(own, outside)
@@ -398,15 +408,18 @@ def _period_impact(kpi: KPI, program, cohorts: list, measurements: list) -> dict
     return {"kind": "periods", "rows": [{**row, "comparisons": comparisons}]}
 
 
-def _kpi_impact(kpi, programs, cohorts, enrolments, measurements) -> dict:
+def _kpi_impact(kpi, programs, cohorts, enrolments, measurements, enrolled) -> dict:
     """{program pk: impact} for each program the KPI is about (its own, or every program of
-    its organisation); nothing without a baseline to measure change against."""
+    its organisation); nothing without a baseline to measure change against. `enrolled`: the
+    learners in any program of the KPI's organisation."""
     if kpi.baseline_value is None:
         return {}
     impact = {}
     for program in programs:
         if kpi.subject_level == SubjectLevel.LEARNER:
-            result = _group_impact(kpi, cohorts[program.pk], enrolments[program.pk], measurements)
+            result = _group_impact(
+                kpi, cohorts[program.pk], enrolments[program.pk], measurements, enrolled
+            )
         else:
             result = _period_impact(kpi, program, cohorts[program.pk], measurements)
         if result is not None:
@@ -450,6 +463,16 @@ def rollup_kpis(*, kpi_ids: Iterable[int], on: datetime.date) -> int:
         .order_by("pk")
     ):
         enrolments[enrolment.cohort.program_id].append(enrolment)
+    enrolled = defaultdict(set)
+    for organization_id, learner_id in (
+        Enrolment.objects.filter(
+            cohort__program__organization__in={k.organization_id for k in kpis},
+            started_on__lte=on,
+        )
+        .values_list("cohort__program__organization", "learner")
+        .distinct()
+    ):
+        enrolled[organization_id].add(learner_id)
     rows = []
     for kpi in kpis:
         own = measurements[kpi.pk]
@@ -466,7 +489,9 @@ def rollup_kpis(*, kpi_ids: Iterable[int], on: datetime.date) -> int:
                 day=on,
                 kpi=kpi,
                 periods=kpi_trend(kpi, by_period),
-                impact=_kpi_impact(kpi, about, cohorts, enrolments, own),
+                impact=_kpi_impact(
+                    kpi, about, cohorts, enrolments, own, enrolled[kpi.organization_id]
+                ),
             )
         )
     KPISnapshot.objects.bulk_create(

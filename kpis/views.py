@@ -94,7 +94,9 @@ def _detail(request, kpi, form):
         "measurements": page.object_list,
         "form": form,
         "trend": trend,
-        "trend_chart": selectors.kpi_trend_chart(kpi, trend),
+        "trend_chart": selectors.kpi_trend_chart(
+            kpi, trend, labels=[period["label"] for period in trend]
+        ),
     }
     return render(request, "kpis/kpi_detail.html", context)
 

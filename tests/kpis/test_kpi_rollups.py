@@ -20,6 +20,7 @@ from tests.factories import (
     CohortFactory,
     EnrolmentFactory,
     KPIFactory,
+    MeasurementFactory,
     MembershipFactory,
     OrganizationFactory,
     ProgramFactory,
@@ -139,7 +140,7 @@ def newest_since(kpi, learner, since=None):
 
 def direct_group_impact(world, kpi) -> dict:
     """Each group's newest values since the start against the baseline, the earlier groups
-    and the two people outside the program."""
+    and the two people in no program."""
     groups = []
     for cohort in world.cohorts:
         found = [newest_since(kpi, e.learner, e.started_on) for e in cohort.enrolments.all()]
@@ -151,7 +152,9 @@ def direct_group_impact(world, kpi) -> dict:
     for index, cohort in enumerate(world.cohorts):
         comparisons = []
         if index:
-            effect = statistics.difference_between(groups[index], sorted(groups[0]))
+            # The pilot is pooled as "earlier groups" only when it is large enough to show.
+            shown = len(groups[0]) >= statistics.min_group_size()
+            effect = statistics.difference_between(groups[index], groups[0] if shown else [])
             comparisons.append({"against": "earlier", "effect": rollups.effect_json(effect)})
         if outside:
             effect = statistics.difference_between(groups[index], outside)
@@ -255,13 +258,69 @@ def test_rolling_up_one_kpi_takes_as_many_queries_as_twenty(django_assert_num_qu
     extra = KPIFactory.create_batch(
         18, organization=world.program.organization, created_by=world.manager
     )
-    # The locked KPIs, their measurements, programs, groups and enrolments; one upsert; and
-    # the savepoint around it.
-    with django_assert_num_queries(8):
+    # The locked KPIs, their measurements, programs, groups, enrolments and the
+    # organisations' enrolled learners; one upsert; and the savepoint around it.
+    with django_assert_num_queries(9):
         rollups.rollup_kpis(kpi_ids=[world.kpis[0].pk], on=ON)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         rollups.rollup_kpis(kpi_ids=[k.pk for k in [*world.kpis, *extra]], on=ON)
     assert KPISnapshot.objects.count() == 20
+
+
+def group_rows(kpi) -> dict:
+    """{group name: {"change" or what it is compared with: stored effect}} of the newest
+    snapshot's impact on the KPI's program."""
+    impact = KPISnapshot.objects.get(kpi=kpi).impact[str(kpi.program_id)]
+    return {
+        row["group"]: {
+            "change": row["change"],
+            **{c["against"]: c["effect"] for c in row["comparisons"]},
+        }
+        for row in impact["rows"]
+    }
+
+
+def learners_measured(kpi, cohort, values, weeks=1):
+    for value in values:
+        learner = EnrolmentFactory(cohort=cohort).learner
+        period = cohort.starts_on + datetime.timedelta(weeks=weeks)
+        MeasurementFactory(kpi=kpi, learner=learner, period_start=period, value=value)
+
+
+def test_a_group_too_small_to_show_is_left_out_of_the_earlier_groups_it_is_pooled_in():
+    """Otherwise the difference of the next two groups' comparisons would give away the
+    small group's values: (46·5 + 90·1) against 46·5."""
+    world = World()
+    kpi = world.kpis[0]
+    first, second = world.cohorts
+    third = CohortFactory(program=world.program, starts_on=START + datetime.timedelta(weeks=4))
+    learners_measured(kpi, first, [44, 45, 46, 47, 48])
+    learners_measured(kpi, second, [90])
+    learners_measured(kpi, third, [50, 51, 52, 53, 54])
+
+    rollups.rollup_kpis(kpi_ids=[kpi.pk], on=ON)
+
+    rows = group_rows(kpi)
+    assert rows[second.name]["change"] == {"enough": False, "minimum": 5}
+    assert rows[third.name]["earlier"]["n_comparison"] == 5
+    assert rows[third.name]["earlier"]["estimate"] == pytest.approx(52 - 46)
+
+
+def test_people_not_in_the_program_leaves_out_the_learners_of_other_programs():
+    world = World()
+    kpi = world.kpis[0]
+    learners_measured(kpi, world.cohorts[0], [44, 45, 46, 47, 48])
+    other_program = ProgramFactory(organization=world.program.organization, owner=world.manager)
+    learners_measured(kpi, CohortFactory(program=other_program, starts_on=START), [99, 98])
+    for value in [40, 41, 42, 43, 44]:
+        learner = MembershipFactory(organization=world.program.organization).user
+        MeasurementFactory(kpi=kpi, learner=learner, period_start=START, value=value)
+
+    rollups.rollup_kpis(kpi_ids=[kpi.pk], on=ON)
+
+    outside = group_rows(kpi)[world.cohorts[0].name]["outside"]
+    assert outside["n_comparison"] == 5
+    assert outside["estimate"] == pytest.approx(46 - 42)
 
 
 # --- Triggers -----------------------------------------------------------------------------

@@ -227,6 +227,7 @@ def test_the_organisations_own_and_team_kpis_show_their_trend(
     assert "Nulmeting: 6,0" in flat(response)
     kpi_chart = response.context["chart_data"]["kpis"][1]
     assert kpi_chart["values"] == [5.5] and kpi_chart["baseline"] == 6.0
+    assert kpi_chart["n"] == [1]  # the tooltip names each value's n, as on the KPI's page
 
 
 def test_the_chart_reads_the_tables_numbers_from_json(signed_in, organization, program):
