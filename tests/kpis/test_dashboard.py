@@ -87,7 +87,9 @@ def test_without_a_snapshot_the_dashboard_says_the_nightly_run_fills_it(signed_i
     response = page(signed_in, program)
     assert response.status_code == 200
     assert "Nog geen gegevens; de nachtelijke berekening vult dit." in response.text
-    assert 'id="dashboard-data"' not in response.text
+    # No levels or survival chart without numbers; the KPI charts' data stays for their trends.
+    assert 'id="chart-levels"' not in response.text
+    assert 'id="chart-survival"' not in response.text
 
 
 def test_the_manager_sees_the_built_in_kpis_with_n_and_too_little_data_below_5(
@@ -329,7 +331,8 @@ def test_the_later_group_is_compared_with_the_pilot_once_both_have_5_people(
 ):
     impact_world(program, organization, manager, later_size=5)
     text = " ".join(page(signed_in, program).text.split())
-    later = text.split("Groep 2")[1].split("</tr>")[0]
+    section = text.split('id="impact-heading"')[1]
+    later = section.split("Groep 2")[1].split("</tr>")[0]
     assert "12,0 (10,0 tot 14,0)" in later  # mean 52 against the baseline 40
     rows = export(signed_in, program, "impact")
     assert rows[0][:4] == ["KPI", "Groep", "Vergeleken met", "Schatting"]

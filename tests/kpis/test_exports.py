@@ -88,12 +88,12 @@ def test_without_a_section_one_workbook_has_a_sheet_per_table(signed_in, program
     book = workbook(response)
     assert book.sheetnames == [
         "Niveaus per leerdoel",
-        "Tijd tot zelfstandig",
+        "Tijd tot zelfstandigheid",
         "Ingebouwde KPI's",
         "KPI's",
         "Impact",
     ]
-    assert values(book["Tijd tot zelfstandig"])[1] == ["alle groepen", 0, 1, 12]
+    assert values(book["Tijd tot zelfstandigheid"])[1] == ["alle groepen", 0, 1, 12]
 
 
 def test_a_kpis_periods_are_dates_and_its_values_numbers(signed_in, program, organization, manager):
