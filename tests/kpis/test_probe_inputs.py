@@ -248,3 +248,80 @@ def test_the_learner_sees_only_their_own_values_on_their_progress_page(
     assert "<strong>11,0 u " in body  # their own value, with the unit escaped after it
     for other in others:
         assert f"{other.value:.1f}".replace(".", ",") not in body
+
+
+def test_a_manager_of_two_cannot_tie_a_kpi_to_the_other_organisations_program(
+    client, organization, other_organization, manager
+):
+    MembershipFactory(
+        organization=other_organization, user=manager, is_manager=True, is_learner=False
+    )
+    foreign_program = ProgramFactory(organization=other_organization)
+    client.force_login(manager)
+    response = client.post(
+        reverse("kpis:create"),
+        kpi_fields(organization=organization.pk, program=foreign_program.pk),
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["program"]
+    assert not KPI.objects.exists()
+
+
+def test_exports_hold_no_number_of_a_group_below_the_minimum(signed_in, organization, manager):
+    """Five learners in the program, two outside it, four values in the newest period: the
+    group's change is shown, the comparison with the two outside and the thin period not."""
+    today = timezone.localdate()
+    program = ProgramFactory(organization=organization, owner=manager)
+    cohort = CohortFactory(program=program, starts_on=today - datetime.timedelta(days=400))
+    kpi = KPIFactory(
+        organization=organization,
+        program=program,
+        subject_level=SubjectLevel.LEARNER,
+        baseline_value=Decimal("10"),
+        baseline_on=today - datetime.timedelta(days=500),
+    )
+    inside = [MembershipFactory(organization=organization).user for _ in range(5)]
+    outside = [MembershipFactory(organization=organization).user for _ in range(2)]
+    earlier = today.replace(day=1) - datetime.timedelta(days=40)
+    for index, person in enumerate(inside):
+        EnrolmentFactory(cohort=cohort, learner=person)
+        MeasurementFactory(
+            kpi=kpi, learner=person, value=Decimal(20 + index), period_start=earlier.replace(day=1)
+        )
+    for index, person in enumerate(outside + inside[:2]):
+        MeasurementFactory(
+            kpi=kpi, learner=person, value=Decimal(777 + index), period_start=today.replace(day=1)
+        )
+    rollups.rollup_all(on=today)
+    url = reverse("kpis:dashboard", args=[program.pk])
+
+    cells = [
+        cell
+        for section in ("kpis", "impact")
+        for cell in _csv_cells(signed_in.get(url, {"format": "csv", "section": section}))
+    ]
+    book = signed_in.get(url, {"format": "xlsx"}).content
+    page = signed_in.get(url).content.decode()
+
+    # No mean, estimate or interval from the thin period or the two outside the program.
+    for text in ("777", "778", "779", "780"):
+        assert not any(text in cell for cell in cells)
+        assert text not in page
+    workbook = openpyxl.load_workbook(io.BytesIO(book))
+    numbers = [
+        cell.value
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, int | float)
+    ]
+    assert not [number for number in numbers if 700 <= number <= 800]
+    impact = list(
+        csv.reader(
+            io.StringIO(signed_in.get(url, {"format": "csv", "section": "impact"}).content.decode())
+        )
+    )
+    against_outside = [row for row in impact if row[2] == "mensen buiten het programma"]
+    assert against_outside
+    assert [row[3:7] for row in against_outside] == [["te weinig gegevens", "", "", ""]]
