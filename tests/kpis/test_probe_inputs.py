@@ -325,3 +325,27 @@ def test_exports_hold_no_number_of_a_group_below_the_minimum(signed_in, organiza
     against_outside = [row for row in impact if row[2] == "mensen buiten het programma"]
     assert against_outside
     assert [row[3:7] for row in against_outside] == [["te weinig gegevens", "", "", ""]]
+
+
+def test_every_kpis_form_refuses_a_post_from_another_site(organization, manager):
+    """The import view checks CSRF itself (it is exempt from the middleware to measure the
+    upload first): a forged post records nothing there either."""
+    from django.test import Client  # noqa: PLC0415 - only this test enforces CSRF
+
+    kpi = KPIFactory(organization=organization, subject_level=SubjectLevel.ORGANIZATION)
+    forged = Client(enforce_csrf_checks=True)
+    forged.force_login(manager)
+    today = timezone.localdate().isoformat()
+    posts = {
+        reverse("kpis:create"): kpi_fields(),
+        reverse("kpis:update", args=[kpi.pk]): kpi_fields(name="Vervalst"),
+        reverse("kpis:measurement-create", args=[kpi.pk]): {"period": today, "value": "1"},
+        reverse("kpis:measurement-import", args=[kpi.pk]): {
+            "file": spreadsheets.csv(f"Periode;Waarde\n{today};1\n", name="m.csv")
+        },
+        reverse("kpis:measurement-import-confirm", args=[kpi.pk]): {"token": "x"},
+    }
+    for url, data in posts.items():
+        assert forged.post(url, data).status_code == 403, url
+    assert list(KPI.objects.values_list("name", flat=True)) == [kpi.name]
+    assert not Measurement.objects.exists()
