@@ -111,7 +111,7 @@ def hostile_program(organization, manager, learner):
         organization=organization,
         program=program,
         name=f"K {HOSTILE}",
-        unit=f"u {HOSTILE}",
+        unit="u <i>\"'",
         subject_level=SubjectLevel.LEARNER,
         baseline_value=Decimal("10"),
         baseline_on=today - datetime.timedelta(days=300),
@@ -348,4 +348,39 @@ def test_every_kpis_form_refuses_a_post_from_another_site(organization, manager)
     for url, data in posts.items():
         assert forged.post(url, data).status_code == 403, url
     assert list(KPI.objects.values_list("name", flat=True)) == [kpi.name]
+    assert not Measurement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"learner": "anna\x00@example.nl", "period": "2026-10-01", "value": "1"},
+        {"learner": "anna@example.nl", "period": "2026-10-01\x00", "value": "1\x00"},
+    ],
+)
+def test_a_nul_character_in_a_measurement_is_a_form_error(signed_in, organization, data):
+    """PostgreSQL refuses a NUL in any string it is sent, even to compare with."""
+    kpi = KPIFactory(organization=organization, subject_level=SubjectLevel.LEARNER)
+    response = signed_in.post(reverse("kpis:measurement-create", args=[kpi.pk]), data)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert not Measurement.objects.exists()
+
+
+def test_a_nul_character_in_a_kpi_name_or_query_is_no_error(signed_in, organization):
+    kpi = KPIFactory(organization=organization)
+    response = signed_in.post(reverse("kpis:create"), kpi_fields(name="Fout\x00en"))
+    assert response.status_code == 200
+    assert response.context["form"].errors["name"]
+    for query in ({"page": "\x00"}, {"format": "csv\x00", "section": "kpis"}):
+        assert signed_in.get(reverse("kpis:detail", args=[kpi.pk]), query).status_code in (
+            200,
+            404,
+        )
+    imported = signed_in.post(
+        reverse("kpis:measurement-import", args=[kpi.pk]),
+        {"file": spreadsheets.csv("Periode;Waarde\n2026-10-01\x00;1\x00\n", name="m.csv")},
+    )
+    assert imported.status_code == 200
     assert not Measurement.objects.exists()
