@@ -63,7 +63,9 @@ def _builtin_rows(kpis: dict) -> list:
         row["minimum"] = stored.get("minimum", min_group_size())
         if stored["enough"]:
             if key == "time_to_independence":
-                row["value"] = stored.get("median")
+                # Kaplan–Meier medians fall on whole days; "52,0" would suggest precision.
+                median = stored.get("median")
+                row["value"] = round(median) if median is not None else None
             elif key in PERCENTAGES:
                 row["value"] = round(stored["value"] * 100)
             else:
@@ -162,7 +164,7 @@ def _markers(program: Program, first_start: datetime.date | None) -> list:
     changes = [
         (
             _start_of(cohort.starts_on),
-            _("Group %(name)s started") % {"name": cohort.name},
+            _("Group «%(name)s» started") % {"name": cohort.name},
         )
         for cohort in starts.only("name", "starts_on")[:MAX_MARKERS]
     ]

@@ -216,7 +216,7 @@ def test_an_unknown_csv_section_is_not_found(signed_in, program, snapshot):
 def test_a_group_start_is_a_dated_program_change(signed_in, program, snapshot, cohort):
     response = page(signed_in, program)
     assert response.context["chart_data"]["markers"][0]["day"] == cohort.starts_on.isoformat()
-    assert f"Groep {cohort.name} gestart" in response.text
+    assert f"Groep «{cohort.name}» gestart" in response.text
 
 
 def test_the_program_page_links_managers_to_the_dashboard(signed_in, program):

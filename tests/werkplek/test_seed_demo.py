@@ -157,10 +157,10 @@ def test_the_demo_dashboard_marks_the_pilots_adjustments_between_its_kpi_values(
     dashboard = program_dashboard(program)
     labels = [marker["label"] for marker in dashboard.markers]
     assert labels == [
-        "Groep Pilotgroep gestart",
+        "Groep «Pilotgroep» gestart",
         "Feedbackritme gewijzigd: elke 5 → 3 werkdagen",
         "Leerdoel «Orders foutloos afronden en overdragen» toegevoegd",
-        "Groep Groep 2 gestart",
+        "Groep «Groep 2» gestart",
     ]
     periods = [period["period"] for period in dashboard.kpis[0]["periods"]]
     for adjustment in dashboard.markers[1:3]:
