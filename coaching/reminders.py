@@ -83,7 +83,18 @@ def reflection_reminders_schedule(*, now: datetime.datetime | None = None) -> in
         .select_related("enrolment__learner", "enrolment__cohort__program__organization")
         .order_by("pk")
     )
-    learners = {r.enrolment.learner_id: r.enrolment.learner for r in reflections}
+    # The program's rhythm and the organisation's working days need no query: most runs
+    # end here, before anyone's time has come.
+    candidates = []
+    for reflection in reflections:
+        learner = reflection.enrolment.learner
+        local = _local(now, learner)
+        organization = reflection.enrolment.cohort.program.organization
+        if organization.works_on(local.date()) and program_reminds(reflection, local):
+            candidates.append((reflection, learner, organization, local.date()))
+    if not candidates:
+        return 0
+    learners = {learner.pk: learner for _r, learner, _o, _d in candidates}
     turned_off = notifications.turned_off(learners.values(), REFLECTION_REMINDER)
     away = defaultdict(list)
     for leave in Leave.objects.filter(
@@ -92,19 +103,16 @@ def reflection_reminders_schedule(*, now: datetime.datetime | None = None) -> in
         away[leave.user_id].append(leave)
 
     reminded = defaultdict(list)
-    for reflection in reflections:
-        learner = reflection.enrolment.learner
-        local = _local(now, learner)
-        organization = reflection.enrolment.cohort.program.organization
+    for reflection, learner, organization, day in candidates:
         if (
             learner.pk in turned_off
-            or not organization.works_on(local.date())
             or learner.is_quiet_at(now, organization)
-            or any(leave.starts_on <= local.date() <= leave.ends_on for leave in away[learner.pk])
-            or not program_reminds(reflection, local)
+            or any(leave.starts_on <= day <= leave.ends_on for leave in away[learner.pk])
         ):
             continue
         reminded[learner].append(reflection)
+    if not reminded:
+        return 0
     messages = [(learner, _local(now, learner).date().isoformat(), {}) for learner in reminded]
     with transaction.atomic():
         queued = outbox.enqueue_many(kind=REFLECTION_REMINDER, messages=messages)
