@@ -286,7 +286,8 @@ def reflection_link(request, token):
     enrolment = reflection.enrolment
     translation.activate(enrolment.learner.language)
     questions = program_selectors.reflection_questions(enrolment.cohort.program)
-    form = ReflectionForm(request.POST or None, questions=questions)
+    data = request.POST if request.method == "POST" else None
+    form = ReflectionForm(data, questions=questions)
     if request.method == "POST" and form.is_valid():
         answers = form.answers()
         if run_service(

@@ -126,7 +126,8 @@ def notification_settings_link(request, token):
     if user is None:
         return link_expired(request)
     translation.activate(user.language)
-    form = NotificationsForm(request.POST or None, user=user, prefix="notify")
+    data = request.POST if request.method == "POST" else None  # all switches off is a POST
+    form = NotificationsForm(data, user=user, prefix="notify")
     if request.method == "POST" and form.is_valid():
         services.notification_settings_set(user=user, enabled=form.enabled())
         messages.success(request, _("Your notification settings have been saved."))
