@@ -187,17 +187,18 @@ def render_reflection_reminder(message) -> outbox.Rendered | None:
         }
         for r in reflections
     ]
-    context = {
-        "learner": learner,
-        "items": items,
-        "valid_hours": int(LINK_MAX_AGE.total_seconds() // 3600),
-        "preferences_link": notifications.preferences_link(learner),
-    }
     subject = ngettext(
         "A reflection is waiting for you",
         "%(count)s reflections are waiting for you",
         len(items),
     ) % {"count": len(items)}
+    context = {
+        "subject": subject,
+        "learner": learner,
+        "items": items,
+        "valid_hours": int(LINK_MAX_AGE.total_seconds() // 3600),
+        "preferences_link": notifications.preferences_link(learner),
+    }
     return outbox.Rendered(
         subject=subject,
         text=render_to_string("coaching/email/reflection_reminder.txt", context),

@@ -23,7 +23,7 @@ class ProgramForm(forms.ModelForm):
         choices=Weekday.choices,
         coerce=int,
         required=False,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-inline"}),
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Only for reminders on chosen weekdays."),
     )
 

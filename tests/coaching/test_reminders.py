@@ -332,7 +332,9 @@ def test_the_mail_speaks_the_learners_language(
 
     assert message.subject == subject
     assert button in message.body
-    assert button in message.alternatives[0][0]
+    html = message.alternatives[0][0]
+    assert button in html
+    assert "<h1" in html and subject in html  # the heading too
 
 
 def test_a_reminder_whose_reflections_were_handed_in_before_delivery_is_cancelled(
