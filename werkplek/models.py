@@ -204,15 +204,21 @@ class Organization(models.Model):
     language = models.CharField(
         _("default language"), max_length=10, choices=settings.LANGUAGES, default="nl"
     )
+    # Database defaults too: rows written by code that predates these columns (an older
+    # migration state, another process during a deploy) still get them.
     quiet_hours_start = models.TimeField(
         _("quiet hours from"),
         default=datetime.time(20, 0),
+        db_default=datetime.time(20, 0),
         help_text=_("No reminders from this time until the end of the quiet hours."),
     )
-    quiet_hours_end = models.TimeField(_("quiet hours until"), default=datetime.time(7, 0))
+    quiet_hours_end = models.TimeField(
+        _("quiet hours until"), default=datetime.time(7, 0), db_default=datetime.time(7, 0)
+    )
     working_weekdays = models.JSONField(
         _("working days"),
         default=default_working_weekdays,
+        db_default=default_working_weekdays(),
         validators=[validate_weekdays],
         help_text=_("No reminders on other days."),
     )
