@@ -39,6 +39,9 @@ PROGRAM_FIELDS = {
     "owner",
     "duration_weeks",
     "feedback_every_days",
+    "reminder_rhythm",
+    "reminder_weekdays",
+    "reminder_time",
 }
 GOAL_FIELDS = {"title", "description", "success_criteria", "target_week"}
 MAX_REFLECTION_QUESTIONS = 10
@@ -258,6 +261,9 @@ def program_duplicate(*, actor: User, program: Program, name: str, owner: User) 
         owner=owner,
         duration_weeks=program.duration_weeks,
         feedback_every_days=program.feedback_every_days,
+        reminder_rhythm=program.reminder_rhythm,
+        reminder_weekdays=program.reminder_weekdays,
+        reminder_time=program.reminder_time,
     )
     copy.duplicated_from = program
     copy.save(update_fields=["duplicated_from"])

@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
 from django.utils import timezone
 
 from coaching.models import PeerFeedback, Reflection
+from coaching.reminders import reflection_link_token
 from programs.models import Invitation
 from tests.factories import (
     ChecklistItemFactory,
@@ -39,6 +40,8 @@ from tests.factories import (
     ProgramFactory,
     UserFactory,
 )
+from werkplek.models import Leave
+from werkplek.notifications import preferences_token
 
 LOGIN = "→login"
 ADMIN = "→admin"
@@ -71,6 +74,17 @@ MATRIX = {
     ("language-switch",                 POST): (302,   302, 302, 302, 302, 302, 302, 302),
     ("preferences",                     GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
     ("preferences",                     POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    # Leave: each person sets their own on their preferences page (an empty form answers
+    # with its errors); only the person removes theirs.
+    ("leave-create",                    GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    ("leave-create",                    POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    ("leave-delete",                    GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("leave-delete",                    POST): (LOGIN, 302, 404, 404, 404, 404, 404, 404),
+    # A mail's notification settings link (the learner's, valid): that page for whoever holds
+    # it, signed in or not, without signing anyone in; an empty form turns every kind off.
+    # Altered, expired and reused links: tests/coaching/test_reflection_link.py.
+    ("notification-settings-link",      GET):  (200,   200, 200, 200, 200, 200, 200, 200),
+    ("notification-settings-link",      POST): (302,   302, 302, 302, 302, 302, 302, 302),
     ("organization-detail",             GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("organization-detail",             POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("login",                           GET):  (200,   200, 200, 200, 200, 200, 200, 200),
@@ -174,6 +188,10 @@ MATRIX = {
     ("coaching:reflection-react",       POST): (LOGIN, 404, 404, 302, 404, 404, 404, 404),
     ("coaching:reflection-create",      GET):  (LOGIN, 200, 404, 404, 404, 404, 404, 404),
     ("coaching:reflection-create",      POST): (LOGIN, 200, 404, 404, 404, 404, 404, 404),
+    # A reminder's link to one open reflection of the learner (valid): its form for whoever
+    # holds it; an empty form answers with its errors. The link's other rules: see above.
+    ("coaching:reflection-link",        GET):  (200,   200, 200, 200, 200, 200, 200, 200),
+    ("coaching:reflection-link",        POST): (200,   200, 200, 200, 200, 200, 200, 200),
     ("coaching:peer-request",           GET):  (LOGIN, 200, 404, 404, 404, 404, 404, 404),
     ("coaching:peer-request",           POST): (LOGIN, 200, 404, 404, 404, 404, 404, 404),
     ("coaching:peer-give",              GET):  (LOGIN, 404, 200, 404, 404, 404, 404, 404),
@@ -215,6 +233,9 @@ ADMIN_RULE = (ADMIN,) * len(ACTORS)  # every other "admin:…" URL, GET and POST
 # The scenario object each URL points at: its pk, or its slug for an organisation.
 URL_OBJECT = {
     "organization-detail": "organization",
+    "leave-delete": "leave",
+    "notification-settings-link": "settings_link",
+    "coaching:reflection-link": "reflection_link",
     "programs:methods": "organization",
     "programs:detail": "program",
     "programs:edit": "program",
@@ -289,6 +310,9 @@ class Scenario:
     invitation: object
     people: dict
     kpi: object
+    leave: object
+    settings_link: object
+    reflection_link: object
 
     def actor(self, name):
         return self.people.get(name)
@@ -364,6 +388,9 @@ def scenario(db):
     invitation = Invitation.objects.create(
         cohort=cohort, email="nieuw@dc-noord.nl", name="Nina Nieuw", started_on=today
     )
+    open_reflection = Reflection.objects.create(
+        enrolment=enrolment, feedback_moment=feedback_then, due_on=today
+    )
     return Scenario(
         organization=organization,
         program=program,
@@ -378,6 +405,11 @@ def scenario(db):
         invitation=invitation,
         people=people,
         kpi=KPIFactory(organization=organization, program=program, created_by=people["manager"]),
+        leave=Leave.objects.create(
+            user=people["learner"], starts_on=today, ends_on=today + datetime.timedelta(days=2)
+        ),
+        settings_link=types.SimpleNamespace(token=preferences_token(people["learner"])),
+        reflection_link=types.SimpleNamespace(token=reflection_link_token(open_reflection)),
     )
 
 

@@ -10,6 +10,13 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("taal/", views.language_switch, name="language-switch"),
     path("voorkeuren/", views.preferences, name="preferences"),
+    path("voorkeuren/afwezig/", views.leave_create, name="leave-create"),
+    path("voorkeuren/afwezig/<int:pk>/verwijderen/", views.leave_delete, name="leave-delete"),
+    path(
+        "meldingen/<str:token>/",
+        views.notification_settings_link,
+        name="notification-settings-link",
+    ),
     path("organisaties/<slug:slug>/", views.organization_detail, name="organization-detail"),
     path(
         "account/password_reset/",

@@ -58,6 +58,9 @@ def edit_program(client, program, **changed):
         "owner": program.owner_id,
         "duration_weeks": program.duration_weeks,
         "feedback_every_days": program.feedback_every_days,
+        "reminder_rhythm": program.reminder_rhythm,
+        "reminder_weekdays": program.reminder_weekdays,
+        "reminder_time": program.reminder_time.strftime("%H:%M"),
         **changed,
     }
     response = client.post(reverse("programs:edit", args=[program.pk]), data)
