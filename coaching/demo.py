@@ -1,8 +1,11 @@
 """Demo coaching history: weeks of feedback, sign-offs and reflections.
 
-In the second group Daan (the demo learner) is clearly ahead and Emma clearly behind, and
-Emma's feedback is overdue; Youssef has no coach yet. In the pilot group Priya and Lotte
-were marked independent on the day they got there; Bram is ready to be marked.
+The pilot group is finished: Lotte, Sem and Priya were marked independent after 8 to 9
+weeks, on the day they got there; Fleur left the organisation in her fifth week; Bram is
+ready to be marked. The second group, which started after the program was adjusted, is
+faster: Tomasz, Jayden and Lars were independent after 5 to 6 weeks. Of those who joined it
+later Daan (the demo learner) is clearly ahead and Emma clearly behind, and Emma's feedback
+is overdue; Youssef has no coach yet.
 """
 
 import datetime
@@ -14,24 +17,32 @@ from django.utils import timezone
 from coaching import services
 from coaching.choices import Shift
 from coaching.models import FeedbackMoment, PeerFeedback
-from programs.choices import Level
+from programs import services as program_services
+from programs.choices import EndReason, Level
+from programs.models import Enrolment, LearningGoal
 
 # learner e-mail prefix → (pace: level steps relative to plan, working days without feedback)
 PACES = {
     "learner": (1.4, 0),
     "emma.dejong": (0.5, 5),
     "tomasz.nowak": (1.0, 1),
-    "lotte.visser": (1.2, 0),
-    "bram.smit": (1.0, 0),
-    "priya.ramdin": (0.8, 0),
+    "lotte.visser": (0.85, 0),
+    "bram.smit": (0.8, 0),
+    "priya.ramdin": (0.75, 0),
 }
 # Learners added so that both groups have five (kpis' impact needs five people): they draw
 # from a generator of their own, so the first learners' histories stay as they were.
 LATER_PACES = {
-    "sem.vanleeuwen": (1.1, 0),
-    "fleur.dekker": (0.9, 0),
+    "sem.vanleeuwen": (0.9, 0),
+    "fleur.dekker": (0.7, 0),
     "jayden.kok": (1.1, 0),
+    "lars.meijer": (1.05, 0),
 }
+# Marked independent by their coach on the day they got there.
+INDEPENDENT = ["lotte.visser", "sem.vanleeuwen", "priya.ramdin", "tomasz.nowak", "jayden.kok"]
+INDEPENDENT += ["lars.meijer"]
+# Left the organisation after this many days: censored, not a failure.
+LEFT = {"fleur.dekker": 31}
 WENT_WELL = [
     "Je werkte rustig en gestructureerd, ook toen het druk werd.",
     "Je scande elke locatie voordat je pakte; zo blijft de voorraad kloppen.",
@@ -81,12 +92,26 @@ def _level(goal, day_number: int, pace: float) -> int:
     return min(Level.CAN_TEACH, Level.BEGINNER + int(2 * day_number * pace / planned_days))
 
 
-def _history(enrolment, coach, pace: float, quiet_days: int, rng: random.Random) -> None:
+def _added_on(goals: list) -> dict:
+    """{goal pk: the day it was added to the program}, from its history (the demo dates it)."""
+    added = LearningGoal.history.filter(id__in=[g.pk for g in goals], history_type="+")
+    return {
+        row["id"]: timezone.localdate(row["history_date"])
+        for row in added.values("id", "history_date")
+    }
+
+
+def _history(
+    enrolment, coach, pace: float, quiet_days: int, rng: random.Random, left_after=None
+) -> None:
     program = enrolment.cohort.program
     goals = list(program.goals.prefetch_related("checklist_items"))
+    added = _added_on(goals)
     # The newest shift is today's (or the last working day's): its reflection is due, not
     # yet overdue, on whatever weekday the demo is seeded.
     last_day = _working_day_on_or_before(timezone.localdate())
+    if left_after is not None:
+        last_day = enrolment.started_on + datetime.timedelta(days=left_after)
     for _ in range(quiet_days):
         last_day = _working_day_on_or_before(last_day - datetime.timedelta(days=1))
     signed = set()
@@ -97,13 +122,22 @@ def _history(enrolment, coach, pace: float, quiet_days: int, rng: random.Random)
     reflected = len(days) - (2 if pace < 1 else 1)
     for number, day in enumerate(days):
         day_number = (day - enrolment.started_on).days + 1
-        levels = {g.pk: _level(g, day_number, pace) for g in goals}
-        if all(level >= Level.INDEPENDENT for level in levels.values()) and len(signed) == sum(
-            len(g.checklist_items.all()) for g in goals
+        # A goal added after the learner's start is practised from the day it was added.
+        levels = {
+            g.pk: _level(g, (day - max(enrolment.started_on, added[g.pk])).days + 1, pace)
+            for g in goals
+            if added[g.pk] <= day
+        }
+        if (
+            len(levels) == len(goals)
+            and all(level >= Level.INDEPENDENT for level in levels.values())
+            and len(signed) == sum(len(g.checklist_items.all()) for g in goals)
         ):
             break
         week = day_number // 7 + 1
-        practised = [g for g in goals if g.target_week <= week + 1 and levels[g.pk] < 4][:3]
+        practised = [
+            g for g in goals if g.pk in levels and g.target_week <= week + 1 and levels[g.pk] < 4
+        ][:3]
         practised = practised or goals[:1]
         items = [
             item
@@ -163,18 +197,36 @@ def seed(demo: SimpleNamespace) -> None:
             current = enrolment.pairings.filter(ended_on__isnull=True).first()
             if pace is None or current is None or enrolment.feedback_moments.exists():
                 continue
-            _history(enrolment, current.coach, *pace, later_rng if prefix in LATER_PACES else rng)
+            _history(
+                enrolment,
+                current.coach,
+                *pace,
+                later_rng if prefix in LATER_PACES else rng,
+                left_after=LEFT.get(prefix),
+            )
     _peer_feedback(demo)
-    for prefix in ("priya.ramdin", "lotte.visser"):
-        _mark_independent(demo, prefix)
+    for prefix in INDEPENDENT:
+        _end(demo, prefix, EndReason.INDEPENDENT)
+    for prefix in LEFT:
+        _end(demo, prefix, EndReason.LEFT_ORGANISATION)
 
 
-def _mark_independent(demo, prefix: str) -> None:
-    """The coach marks the learner independent, dated the day the last condition was met."""
-    enrolment = demo.pilot_cohort.enrolments.get(learner__email__startswith=f"{prefix}@")
-    if enrolment.ended_on is None:
+def _end(demo, prefix: str, reason: str) -> None:
+    """The coach marks the learner independent, dated the day the last condition was met; a
+    learner who left is ended by the manager on the day of their last shift."""
+    enrolment = Enrolment.objects.get(
+        cohort__program=demo.program, learner__email__startswith=f"{prefix}@"
+    )
+    if enrolment.ended_on is not None:
+        return
+    if reason == EndReason.INDEPENDENT:
         coach = enrolment.pairings.get(ended_on__isnull=True).coach
         services.enrolment_mark_independent(actor=coach, enrolment=enrolment)
+        return
+    last_shift = enrolment.feedback_moments.latest("occurred_on").occurred_on
+    program_services.enrolment_end(
+        actor=demo.managers[0], enrolment=enrolment, reason=reason, ended_on=last_shift
+    )
 
 
 def _peer_feedback(demo) -> None:

@@ -1,7 +1,8 @@
-"""Demo KPIs of the order picker program, with half a year of values.
+"""Demo KPIs of the order picker program, with a year of values.
 
-Before the program (the baseline, seven months ago) onboarding took 70 days; since the
-pilot the numbers move towards the targets. One month's error rate was typed wrong and
+Before the program (the baseline, a year ago) onboarding took about 70 days; since the pilot
+started, half a year ago, the numbers move towards the targets: the pilot's learners took
+8 to 9 weeks, the second group's 5 to 6. One month's error rate was typed wrong and
 corrected, so the history of a correction shows. The organisation's order lines per hour
 are measured weekly, so the weeks before the pilot can be set against the weeks after; each
 learner's packing errors are measured weekly from their start, for the people not in the
@@ -20,11 +21,12 @@ from kpis import rollups, services
 from kpis.choices import Cadence, Direction, SubjectLevel
 from kpis.models import KPI, Measurement
 
-MONTHS = 6  # of monthly values, ending last month
-WEEKS = 26  # of the weekly organisation values, ending last week
-OUTSIDE_WEEKS = 8  # of the learner values of people in none of the programs
+MONTHS = 12  # of monthly values, ending last month: at least 5 before the pilot and 5 after
+WEEKS = 40  # of the weekly organisation values, ending last week
 
-# name → definition, and the monthly values of the last MONTHS months, oldest first.
+# name → definition, the monthly values before the pilot's month (the older months repeat
+# them) and those from the pilot's month on, both newest last: the last month's value is the
+# second group's, the months before it the pilot's, whatever day the demo is seeded.
 KPIS = {
     "inwerktijd in dagen": (
         {
@@ -37,7 +39,10 @@ KPIS = {
             "min_value": Decimal("0"),
             "max_value": Decimal("365"),
         },
-        ["70", "68", "61", "55", "48", "45"],
+        (
+            ["71", "68", "72", "69", "70", "73", "70"],
+            ["66", "64", "62", "58", "55", "41"],
+        ),
     ),
     "orderfouten per 1.000 orderregels": (
         {
@@ -50,7 +55,10 @@ KPIS = {
             "min_value": Decimal("0"),
             "max_value": Decimal("1000"),
         },
-        ["4.2", "4.0", "3.6", "3.1", "2.9", "2.7"],
+        (
+            ["4.3", "4.0", "4.4", "4.1", "4.2", "4.5", "4.1"],
+            ["3.9", "3.7", "3.4", "3.1", "2.9", "2.7"],
+        ),
     ),
 }
 # Weekly: the organisation's pace (see _organisation_values) and each learner's errors.
@@ -76,8 +84,8 @@ PACKING_ERRORS = (
         "decimals": 1,
         "subject_level": SubjectLevel.LEARNER,
         "cadence": Cadence.WEEK,
-        "baseline_value": Decimal("4.2"),
-        "target_value": Decimal("2.5"),
+        "baseline_value": Decimal("6.0"),
+        "target_value": Decimal("3.0"),
         "min_value": Decimal("0"),
         "max_value": Decimal("1000"),
     },
@@ -85,9 +93,10 @@ PACKING_ERRORS = (
 # Fixed ups and downs, so that no two weeks or people are the same.
 WIGGLE = [0.4, -0.3, 0.7, 0.0, -0.5, 0.3, -0.2, 0.6, -0.4, 0.1]
 PERSON = [-0.2, 0.1, 0.3, -0.1, 0.0]
-# A learner's errors per week since their start: (first week, drop per week). The later
-# group started after the pilot's lessons, lower and faster.
-ERROR_CURVES = {"pilot": (4.8, 0.25), "later": (3.5, 0.4)}
+# A learner's errors per week since their start: (first week, drop per week, the level it
+# settles at). The later group started after the pilot's lessons, lower and faster.
+ERROR_CURVES = {"pilot": (7.0, 0.3, 3.6), "later": (6.2, 0.45, 2.8)}
+OUTSIDE_ERRORS = 6.0
 TEAM = "Orderpicking"
 # The error rate first typed for the third month, before it was corrected.
 MISTYPED = ("orderfouten per 1.000 orderregels", 2, Decimal("36.0"))
@@ -130,40 +139,57 @@ def _record(demo, kpi: KPI, period: datetime.date, value: float, learner=None) -
 
 
 def _organisation_values(demo, kpi: KPI, this_week: datetime.date) -> None:
-    """About 72 order lines per hour in the weeks before the pilot, then nearly one more
-    each week."""
+    """About 72 order lines per hour in the weeks before the pilot, then more each week,
+    up to near the target of 85."""
     pilot_start = demo.pilot_cohort.starts_on
     for index in range(WEEKS):
         week = this_week - datetime.timedelta(weeks=WEEKS - index)
         since = (week - pilot_start).days // 7
-        value = 72 + WIGGLE[index % len(WIGGLE)] + (1.5 + 0.9 * since if since >= 0 else 0)
+        value = 72 + WIGGLE[index % len(WIGGLE)] + (min(1.5 + 0.6 * since, 12) if since >= 0 else 0)
         _record(demo, kpi, week, value)
 
 
 def _learner_values(demo, kpi: KPI, this_week: datetime.date) -> None:
     """Each learner's errors every full week since their start, falling along their group's
-    curve; the people in none of the programs stay around the baseline."""
+    curve; the people in none of the programs, measured since the pilot started, stay around
+    the baseline."""
     enrolled = set()
     for key, cohort in [("pilot", demo.pilot_cohort), ("later", demo.second_cohort)]:
-        first, drop = ERROR_CURVES[key]
+        first, drop, floor = ERROR_CURVES[key]
         enrolments = cohort.enrolments.select_related("learner").order_by("pk")
         for person, enrolment in enumerate(enrolments):
             enrolled.add(enrolment.learner_id)
             weeks = (this_week - enrolment.started_on).days // 7
             for week in range(weeks):
-                value = first - drop * week + PERSON[person % len(PERSON)]
+                value = max(first - drop * week, floor) + PERSON[person % len(PERSON)]
                 period = enrolment.started_on + datetime.timedelta(weeks=week)
                 _record(demo, kpi, period, value, enrolment.learner)
     outside = [learner for learner in demo.learners if learner.pk not in enrolled]
+    outside_weeks = (this_week - demo.pilot_cohort.starts_on).days // 7
     for person, learner in enumerate(outside):
-        for index in range(OUTSIDE_WEEKS):
-            week = this_week - datetime.timedelta(weeks=OUTSIDE_WEEKS - index)
-            value = 4.2 + PERSON[person % len(PERSON)] + WIGGLE[(index + person) % len(WIGGLE)] / 2
+        for index in range(outside_weeks):
+            week = this_week - datetime.timedelta(weeks=outside_weeks - index)
+            value = (
+                OUTSIDE_ERRORS
+                + PERSON[person % len(PERSON)]
+                + WIGGLE[(index + person) % len(WIGGLE)] / 2
+            )
             _record(demo, kpi, week, value, learner)
+
+
+def _monthly_values(values: tuple, today: datetime.date, pilot_month: datetime.date) -> list:
+    """The MONTHS values ending last month: from the pilot's month on along the program's
+    course, before it around the baseline."""
+    before, after = values
+    months = [_month(today, MONTHS - index) for index in range(MONTHS)]
+    count_before = sum(month < pilot_month for month in months)
+    older = (before * MONTHS)[-count_before:] if count_before else []
+    return list(zip(months, older + after[count_before - MONTHS :], strict=True))
 
 
 def seed(demo: SimpleNamespace) -> None:
     today = timezone.localdate()
+    pilot_month = demo.pilot_cohort.starts_on.replace(day=1)
     demo.kpis = []
     for name, (fields, values) in KPIS.items():
         kpi = _kpi(demo, name, fields, today)
@@ -171,8 +197,7 @@ def seed(demo: SimpleNamespace) -> None:
             SubjectLevel.PROGRAM: {"program": demo.program},
             SubjectLevel.TEAM: {"team": TEAM},
         }.get(kpi.subject_level, {})
-        for index, value in enumerate(values):
-            period = _month(today, MONTHS - index)
+        for index, (period, value) in enumerate(_monthly_values(values, today, pilot_month)):
             if Measurement.objects.filter(kpi=kpi, period_start=period).exists():
                 continue
             record = {"actor": demo.managers[0], "kpi": kpi, "period": period, **subject}

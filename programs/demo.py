@@ -1,8 +1,11 @@
 """Demo programs: onboarding order pickers, with a pilot group and a second group.
 
-The order picker program was adjusted in the pilot's first weeks: feedback every 3 working
-days instead of 5, and a goal on finishing orders without errors added. Their history rows
-are dated then, so the dashboard marks them between the KPI values before and after.
+The pilot group started about half a year ago and is finished. The order picker program was
+adjusted in the pilot's first weeks: feedback every 3 working days instead of 5, and a goal
+on finishing orders without errors added. Their history rows are dated then, so the
+dashboard marks them between the KPI values before and after. The second group started
+well after that; three of its learners (Daan among them) joined it later, so the demo still
+shows learners in their first weeks.
 """
 
 import datetime
@@ -75,6 +78,13 @@ ORDER_PICKER_GOALS = [
 # Added in the pilot's second week (see _adjust_during_pilot).
 ADDED_DURING_PILOT = ORDER_PICKER_GOALS[-1]
 BEFORE_THE_PILOT_RHYTHM = 5
+# Weeks ago: the program designed, the pilot started (long enough ago for 5 months of KPI
+# values since, and within a weekly chart's 24 weeks), the second group started, and the
+# learners who joined the second group later.
+DESIGNED_WEEKS_AGO = 26
+PILOT_WEEKS_AGO = 22
+SECOND_GROUP_WEEKS_AGO = 9
+JOINED_LATER_WEEKS_AGO = 3
 
 DISPATCH_GOALS = [
     (
@@ -144,8 +154,10 @@ def _program(demo, name, goals, **fields) -> Program:
     for goal in goals:
         _goal(demo, program, goal)
     # Designed a month before the pilot started.
-    _dated(Program.history.filter(id=program.pk), _monday(weeks_ago=14))
-    _dated(LearningGoal.history.filter(program_id=program.pk), _monday(weeks_ago=14))
+    _dated(Program.history.filter(id=program.pk), _monday(weeks_ago=DESIGNED_WEEKS_AGO))
+    _dated(
+        LearningGoal.history.filter(program_id=program.pk), _monday(weeks_ago=DESIGNED_WEEKS_AGO)
+    )
     return program
 
 
@@ -175,10 +187,10 @@ def _cohort(program, name, starts_on, *, is_pilot, members) -> Cohort:
     cohort = cohort or services.cohort_create(
         program=program, name=name, starts_on=starts_on, is_pilot=is_pilot
     )
-    for learner, coach in members:
+    for learner, coach, *joined in members:
         if not Enrolment.objects.filter(cohort=cohort, learner=learner).exists():
             services.enrolment_create(
-                cohort=cohort, learner=learner, started_on=starts_on, coach=coach
+                cohort=cohort, learner=learner, started_on=(joined or [starts_on])[0], coach=coach
             )
     return cohort
 
@@ -209,12 +221,12 @@ def seed(demo: SimpleNamespace) -> None:
         feedback_every_days=5,
         methods=[BuiltinMethod.ON_THE_JOB_COACHING, BuiltinMethod.SIMULATION],
     )
-    mohamed, ingrid = demo.coaches[0], demo.coaches[1]
+    mohamed, ingrid, kees = demo.coaches[:3]
     learners = {user.email.split("@")[0]: user for user in demo.learners}
     demo.pilot_cohort = _cohort(
         order_pickers,
         "Pilotgroep",
-        _monday(weeks_ago=10),
+        _monday(weeks_ago=PILOT_WEEKS_AGO),
         is_pilot=True,
         members=[
             (learners["lotte.visser"], ingrid),
@@ -224,17 +236,19 @@ def seed(demo: SimpleNamespace) -> None:
             (learners["fleur.dekker"], ingrid),
         ],
     )
+    joined_later = _monday(weeks_ago=JOINED_LATER_WEEKS_AGO)
     demo.second_cohort = _cohort(
         order_pickers,
         "Groep 2",
-        _monday(weeks_ago=3),
+        _monday(weeks_ago=SECOND_GROUP_WEEKS_AGO),
         is_pilot=False,
         members=[
-            (learners["learner"], mohamed),
-            (learners["emma.dejong"], mohamed),
+            (learners["learner"], mohamed, joined_later),
+            (learners["emma.dejong"], mohamed, joined_later),
             (learners["tomasz.nowak"], ingrid),
-            (learners["youssef.haddou"], None),
-            (learners["jayden.kok"], demo.coaches[2]),
+            (learners["youssef.haddou"], None, joined_later),
+            (learners["jayden.kok"], kees),
+            (learners["lars.meijer"], kees),
         ],
     )
     _adjust_during_pilot(demo, order_pickers, demo.pilot_cohort.starts_on)

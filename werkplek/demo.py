@@ -34,6 +34,7 @@ LEARNERS = [
     ("sem.vanleeuwen@demo.werkplek.nl", "Sem van Leeuwen", "Orderpicking"),
     ("fleur.dekker@demo.werkplek.nl", "Fleur Dekker", "Orderpicking"),
     ("jayden.kok@demo.werkplek.nl", "Jayden Kok", "Orderpicking"),
+    ("lars.meijer@demo.werkplek.nl", "Lars Meijer", "Orderpicking"),
     ("youssef.haddou@demo.werkplek.nl", "Youssef Haddou", "Inslag"),
     ("sophie.mulder@demo.werkplek.nl", "Sophie Mulder", "Inslag"),
     ("ruben.degraaf@demo.werkplek.nl", "Ruben de Graaf", "Inslag"),

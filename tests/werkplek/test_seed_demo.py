@@ -13,7 +13,7 @@ from coaching.models import GoalAssessment, SignOff
 from kpis.dashboard import program_dashboard
 from kpis.models import KPI, Measurement, ProgramSnapshot
 from programs.choices import EndReason
-from programs.models import Enrolment, Program
+from programs.models import Enrolment, LearningGoal, Program
 from werkplek.choices import Role
 from werkplek.demo import DEMO_PASSWORD
 from werkplek.models import Membership, User
@@ -46,9 +46,9 @@ def test_each_demo_login_works_and_holds_its_role(client, email, role):
     assert User.objects.get(email=email).roles == {role}
 
 
-def test_demo_organisation_has_fifteen_learners_and_a_few_coaches():
+def test_demo_organisation_has_sixteen_learners_and_a_few_coaches():
     call_command("seed_demo")
-    assert Membership.objects.with_role(Role.LEARNER).count() == 15
+    assert Membership.objects.with_role(Role.LEARNER).count() == 16
     assert Membership.objects.with_role(Role.COACH).count() == 4
 
 
@@ -105,7 +105,7 @@ def _check_attention_states():
     assert own == ["emma.dejong", "bram.smit", "learner"]
 
 
-def test_the_demo_has_four_kpis_with_half_a_year_of_values_and_one_correction():
+def test_the_demo_has_four_kpis_with_a_year_of_values_and_one_correction():
     call_command("seed_demo")
     call_command("seed_demo")
     assert sorted(KPI.objects.values_list("name", flat=True)) == [
@@ -114,12 +114,15 @@ def test_the_demo_has_four_kpis_with_half_a_year_of_values_and_one_correction():
         "orderregels per uur",
         "pakfouten per 1.000 orderregels",
     ]
-    # Two monthly KPIs, 26 weeks of the organisation's pace, and each learner's weekly
-    # errors: five pilot learners for 10 weeks, five of the later group for 3, and the five
-    # people not in the program for 8.
-    assert Measurement.objects.current().count() == 2 * 6 + 26 + 5 * 10 + 5 * 3 + 5 * 8
+    # Two monthly KPIs for a year, 40 weeks of the organisation's pace, and each learner's
+    # weekly errors: five pilot learners for 22 weeks, three of the later group for 9 and
+    # three who joined it later for 3, and the five people not in the program for 22.
+    assert Measurement.objects.current().count() == 2 * 12 + 40 + 5 * 22 + 3 * 9 + 3 * 3 + 5 * 22
     assert Measurement.objects.filter(is_current=False).count() == 1
-    assert KPI.objects.filter(baseline_value__isnull=False, target_value__isnull=False).count() == 4
+    # Each KPI its own baseline and target: two error rates with the same ones confused.
+    goals = KPI.objects.values_list("baseline_value", "target_value")
+    assert None not in {value for pair in goals for value in pair}
+    assert len(set(goals)) == 4
 
 
 def test_the_demo_dashboard_shows_the_impact_of_the_pilot_and_the_later_group(client):
@@ -131,17 +134,75 @@ def test_the_demo_dashboard_shows_the_impact_of_the_pilot_and_the_later_group(cl
     impact = {trend["kpi"].name: trend["impact"] for trend in response.context["impact_trends"]}
     pilot, later = impact["pakfouten per 1.000 orderregels"]["rows"]
     assert (pilot["group"], later["group"]) == ("Pilotgroep", "Groep 2")
+    assert (pilot["change"]["n"], later["change"]["n"]) == (5, 6)
     for row in (pilot, later):
-        assert row["change"]["enough"] and row["change"]["n"] == 5
+        assert row["change"]["enough"]
         assert row["change"]["significant"] and row["change"]["estimate"] < 0  # fewer errors
     against_pilot, against_outside = later["comparisons"]
     assert (against_pilot["against"], against_outside["against"]) == ("earlier", "outside")
-    assert (against_outside["effect"]["n"], against_outside["effect"]["n_comparison"]) == (5, 5)
+    assert (against_outside["effect"]["n"], against_outside["effect"]["n_comparison"]) == (6, 5)
     (since_pilot,) = impact["orderregels per uur"]["rows"]
-    assert since_pilot["change"]["n"] == 10  # weeks since the pilot started
-    assert since_pilot["comparisons"][0]["effect"]["n_comparison"] == 16  # weeks before
+    assert since_pilot["change"]["n"] == 22  # weeks since the pilot started
+    assert since_pilot["comparisons"][0]["effect"]["n_comparison"] == 18  # weeks before
     assert since_pilot["comparisons"][0]["effect"]["significant"]
     assert "beter, meer dan toeval" in response.text
+
+
+# The first and the last day of a month: the months on each side of the pilot's month shift.
+@pytest.mark.parametrize("day", [datetime.date(2026, 12, 1), datetime.date(2026, 12, 31)])
+def test_the_demos_monthly_kpis_show_before_against_after(day):
+    moment = datetime.datetime.combine(day, datetime.time(9), tzinfo=datetime.UTC)
+    with time_machine.travel(moment):
+        call_command("seed_demo")
+        dashboard = program_dashboard(Program.objects.get(name="Inwerken orderpicker"))
+    impact = {trend["kpi"].name: trend["impact"] for trend in dashboard.kpis}
+    for name in ("inwerktijd in dagen", "orderfouten per 1.000 orderregels"):
+        (row,) = impact[name]["rows"]
+        (before,) = row["comparisons"]
+        assert before["against"] == "before"
+        effect = before["effect"]
+        assert effect["enough"] and effect["n"] >= 5 and effect["n_comparison"] >= 5
+        assert effect["low"] < effect["estimate"] < effect["high"]
+        # Fewer days and fewer errors since the pilot, more than chance.
+        assert effect["significant"] and effect["high"] < 0
+
+
+def test_the_demos_pilot_is_finished_and_the_later_group_is_faster():
+    call_command("seed_demo")
+    program = Program.objects.get(name="Inwerken orderpicker")
+    survival = program_dashboard(program).survival
+    pilot, later = survival["pilot"], survival["later"]
+    assert pilot["enough"] and later["enough"]
+    assert 7 * 7 <= pilot["median"] <= 9 * 7
+    assert 5 * 7 <= later["median"] <= 6 * 7
+    ended = {
+        e.learner.email.split("@")[0]: (e.end_reason, (e.ended_on - e.started_on).days)
+        for e in Enrolment.objects.filter(cohort__program=program, ended_on__isnull=False)
+    }
+    assert ended["fleur.dekker"][0] == EndReason.LEFT_ORGANISATION
+    for prefix in ("lotte.visser", "sem.vanleeuwen", "priya.ramdin"):
+        reason, days = ended[prefix]
+        assert reason == EndReason.INDEPENDENT and 7 * 7 <= days <= 9 * 7 + 2
+    for prefix in ("tomasz.nowak", "jayden.kok", "lars.meijer"):
+        reason, days = ended[prefix]
+        assert reason == EndReason.INDEPENDENT and 5 * 7 <= days <= 6 * 7 + 2
+    # The KPI the manager types in tells the same: the last month about the later group's.
+    newest = (
+        Measurement.objects.current().filter(kpi__name="inwerktijd in dagen").latest("period_start")
+    )
+    assert abs(float(newest.value) - later["median"]) <= 7
+
+
+def test_the_demo_gives_no_level_on_a_goal_before_it_was_added():
+    call_command("seed_demo")
+    added = LearningGoal.history.get(
+        title="Orders foutloos afronden en overdragen", history_type="+"
+    )
+    added_on = timezone.localdate(added.history_date)
+    assessed = GoalAssessment.objects.filter(goal_id=added.id)
+    # The pilot's learners started before it was added, and were assessed on it after.
+    assert assessed.filter(feedback_moment__enrolment__cohort__is_pilot=True).exists()
+    assert not assessed.filter(feedback_moment__occurred_on__lt=added_on).exists()
 
 
 def test_the_demo_dashboard_has_todays_snapshot_from_the_start():
@@ -162,7 +223,9 @@ def test_the_demo_dashboard_marks_the_pilots_adjustments_between_its_kpi_values(
         "Leerdoel «Orders foutloos afronden en overdragen» toegevoegd",
         "Groep «Groep 2» gestart",
     ]
-    periods = [period["period"] for period in dashboard.kpis[0]["periods"]]
-    for adjustment in dashboard.markers[1:3]:
-        assert periods[0] < adjustment["day"] <= periods[-1]
+    # Every KPI chart shows values before and after the adjustments and the later group.
+    for kpi in dashboard.kpis:
+        periods = [period["period"] for period in kpi["periods"]]
+        for marker in dashboard.markers[1:]:
+            assert periods[0] < marker["day"] <= periods[-1], kpi["kpi"].name
     assert program.history.latest().history_user.email == "manager@demo.werkplek.nl"
