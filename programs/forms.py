@@ -35,6 +35,7 @@ class ProgramForm(forms.ModelForm):
             "owner",
             "duration_weeks",
             "feedback_every_days",
+            "learning_hours_per_week",
             "methods",
         ]
         widgets = {

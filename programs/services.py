@@ -39,6 +39,7 @@ PROGRAM_FIELDS = {
     "owner",
     "duration_weeks",
     "feedback_every_days",
+    "learning_hours_per_week",
 }
 GOAL_FIELDS = {"title", "description", "success_criteria", "target_week"}
 MAX_REFLECTION_QUESTIONS = 10
@@ -258,6 +259,7 @@ def program_duplicate(*, actor: User, program: Program, name: str, owner: User) 
         owner=owner,
         duration_weeks=program.duration_weeks,
         feedback_every_days=program.feedback_every_days,
+        learning_hours_per_week=program.learning_hours_per_week,
     )
     copy.duplicated_from = program
     copy.save(update_fields=["duplicated_from"])

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from werkplek import mails, outbox
 from werkplek.choices import time_zone_choices
-from werkplek.models import User
+from werkplek.models import Organization, User
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -49,3 +49,9 @@ class PreferencesForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["name", "language", "time_zone"]
+
+
+class OrganizationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["max_learning_hours_per_week"]

@@ -2,11 +2,13 @@
 
 import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from werkplek import notifications
 from werkplek.choices import Role
-from werkplek.models import Membership, Organization, User
+from werkplek.models import Membership, Organization, OutboxMessage, User
 
 
 @transaction.atomic
@@ -76,3 +78,29 @@ def membership_end(*, membership: Membership, on: datetime.date | None = None) -
     membership.full_clean()
     membership.save(update_fields=["ended_on"])
     return membership
+
+
+@transaction.atomic
+def organization_update_settings(
+    *, actor: User, organization: Organization, max_learning_hours_per_week
+) -> Organization:
+    """An L&D manager of the organisation changes its settings (today the overload guard's
+    maximum learning hours per learner per week)."""
+    if not organization.holds_role(actor, Role.MANAGER):
+        raise PermissionDenied
+    organization.max_learning_hours_per_week = max_learning_hours_per_week
+    organization.full_clean()
+    organization.save(update_fields=["max_learning_hours_per_week"])
+    return organization
+
+
+def notification_mark_read(*, actor: User, message: OutboxMessage) -> None:
+    """The person opened one of their notifications: it no longer counts in the bell."""
+    notifications.of(actor).filter(pk=message.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def notifications_mark_all_read(*, actor: User) -> int:
+    """Every unread notification of the person is read now; answers how many."""
+    return notifications.of(actor).filter(read_at__isnull=True).update(read_at=timezone.now())

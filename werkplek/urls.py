@@ -12,6 +12,14 @@ urlpatterns = [
     path("voorkeuren/", views.preferences, name="preferences"),
     path("organisaties/<slug:slug>/", views.organization_detail, name="organization-detail"),
     path(
+        "organisaties/<slug:slug>/instellingen/",
+        views.organization_settings,
+        name="organization-settings",
+    ),
+    path("meldingen/", views.notification_list, name="notifications"),
+    path("meldingen/gelezen/", views.notifications_read, name="notifications-read"),
+    path("meldingen/<int:pk>/", views.notification_open, name="notification-open"),
+    path(
         "account/password_reset/",
         auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
         name="password_reset",
