@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
 from werkplek import notifications, selectors, services
@@ -73,6 +73,7 @@ def organization_settings(request, slug):
 
 
 @login_required
+@require_GET
 def notification_list(request):
     """The person's notifications, newest first, paged: what was mailed, also in the app."""
     page = Paginator(notifications.of(request.user), NOTIFICATIONS_PER_PAGE).get_page(
@@ -83,6 +84,7 @@ def notification_list(request):
 
 
 @login_required
+@require_GET
 def notification_open(request, pk):
     """Open what a notification is about, and count it as read."""
     message = get_object_or_404(notifications.of(request.user), pk=pk)

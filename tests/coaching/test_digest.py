@@ -19,7 +19,6 @@ from tests.factories import (
     EnrolmentFactory,
     KPIFactory,
     MeasurementFactory,
-    MembershipFactory,
     PairingFactory,
     ProgramFactory,
 )
