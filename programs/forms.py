@@ -38,6 +38,7 @@ class ProgramForm(forms.ModelForm):
             "learning_hours_per_week",
             "methods",
         ]
+        localized_fields = ["learning_hours_per_week"]  # "2,5" as Dutch people type it
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "business_objective": forms.Textarea(attrs={"rows": 4}),

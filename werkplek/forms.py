@@ -55,3 +55,4 @@ class OrganizationSettingsForm(forms.ModelForm):
     class Meta:
         model = Organization
         fields = ["max_learning_hours_per_week"]
+        localized_fields = fields  # "7,5" as Dutch people type it
