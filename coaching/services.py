@@ -196,11 +196,17 @@ def reflection_submit(
     return reflection
 
 
+# A reflection recorded with an earlier hand-in time (the demo's history) asks no one now.
+HELP_NUDGE_WITHIN = datetime.timedelta(days=1)
+
+
 def _nudge_for_help(reflection: Reflection) -> None:
     """A learner who answered the help question asks their coach: the coach is nudged, in
     the transaction that saves the reflection, once per reflection."""
     pairing = reflection.enrolment.current_pairing
     if not reflection.help_answer or pairing is None:
+        return
+    if reflection.submitted_at < timezone.now() - HELP_NUDGE_WITHIN:
         return
     outbox.enqueue(
         recipient=pairing.coach,

@@ -171,6 +171,15 @@ def test_a_reflection_without_a_help_answer_nudges_nobody(client, learner, enrol
     assert not OutboxMessage.objects.filter(kind=mails.HELP_ASKED).exists()
 
 
+def test_a_reflection_recorded_after_the_fact_nudges_nobody(learner, coach, enrolment):
+    services.reflection_submit(
+        enrolment=enrolment,
+        answers=[{"question": "Waar heb je hulp bij nodig?", "answer": "Pallets stapelen"}],
+        now=timezone.now() - datetime.timedelta(days=3),
+    )
+    assert notifications.unread_count(coach) == 0
+
+
 def test_the_help_question_is_recognised_in_english_too(learner, coach, enrolment):
     services.reflection_submit(
         enrolment=enrolment,
