@@ -19,6 +19,7 @@ from tests.factories import (
     EnrolmentFactory,
     KPIFactory,
     MeasurementFactory,
+    MembershipFactory,
     PairingFactory,
     ProgramFactory,
 )
@@ -192,3 +193,15 @@ def test_the_digest_is_in_the_notification_list_too(
     page = client.get("/meldingen/").content.decode()
     assert "Weekoverzicht, week 13 van 2027" in page
     assert mail.outbox
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_the_digest_job_reads_in_a_fixed_number_of_queries(
+    organization, program, django_assert_num_queries, size
+):
+    for _n in range(size):
+        MembershipFactory(organization=organization, is_manager=True, is_learner=False)
+    assert run_at(at(MONDAY, 8)) == size + 1  # and the program owner
+    # Every quarter of an hour after: the managers, the digests written already; no writes.
+    with django_assert_num_queries(2):
+        assert run_at(at(MONDAY, 8, 15)) == 0
