@@ -8,21 +8,39 @@ class CoachingConfig(AppConfig):
 
     def ready(self):
         # The group page (programs) shows each learner's status by the one definition here.
-        from coaching import attention
+        from coaching import attention, reminders
         from programs import selectors
+        from werkplek import notifications, outbox
 
         selectors.register_enrolment_statuses(attention.enrolment_statuses)
 
-        # The coach's nudges and the manager's digest: mailed through the outbox and shown
-        # in the app's notification list.
+        # Mailed through the outbox; the optional ones listed on the preferences page, and
+        # all of them shown in the app's notification list.
         from coaching import digest, mails
-        from werkplek import notifications, outbox
 
         kinds = {
-            mails.FEEDBACK_OVERDUE: (mails.render_feedback_overdue, mails.describe_overdue),
-            mails.HELP_ASKED: (mails.render_help_asked, mails.describe_help_asked),
-            digest.DIGEST: (digest.render_digest, digest.describe_digest),
+            reminders.REFLECTION_REMINDER: (
+                reminders.render_reflection_reminder,
+                reminders.describe_reflection_reminder,
+                _("Reminders to write a reflection"),
+            ),
+            mails.FEEDBACK_OVERDUE: (
+                mails.render_feedback_overdue,
+                mails.describe_overdue,
+                _("Nudges when a learner's feedback is overdue"),
+            ),
+            mails.HELP_ASKED: (
+                mails.render_help_asked,
+                mails.describe_help_asked,
+                _("Nudges when a learner asks for help"),
+            ),
+            digest.DIGEST: (
+                digest.render_digest,
+                digest.describe_digest,
+                _("Weekly digest of your programs"),
+            ),
         }
-        for kind, (render, describe) in kinds.items():
+        for kind, (render, describe, label) in kinds.items():
             outbox.register_kind(kind, render)
-            notifications.register_kind(kind, describe)
+            notifications.register_in_app_kind(kind, describe)
+            notifications.register_optional_kind(kind, label)

@@ -25,6 +25,13 @@ PACES = {
     "bram.smit": (1.0, 0),
     "priya.ramdin": (0.8, 0),
 }
+# Learners added so that both groups have five (kpis' impact needs five people): they draw
+# from a generator of their own, so the first learners' histories stay as they were.
+LATER_PACES = {
+    "sem.vanleeuwen": (1.1, 0),
+    "fleur.dekker": (0.9, 0),
+    "jayden.kok": (1.1, 0),
+}
 WENT_WELL = [
     "Je werkte rustig en gestructureerd, ook toen het druk werd.",
     "Je scande elke locatie voordat je pakte; zo blijft de voorraad kloppen.",
@@ -148,13 +155,15 @@ def _history(enrolment, coach, pace: float, quiet_days: int, rng: random.Random)
 
 def seed(demo: SimpleNamespace) -> None:
     rng = random.Random(2026)  # the same demo every time  # noqa: S311
+    later_rng = random.Random(2027)  # noqa: S311
     for cohort in [demo.pilot_cohort, demo.second_cohort]:
         for enrolment in cohort.enrolments.select_related("learner"):
-            pace = PACES.get(enrolment.learner.email.split("@")[0])
+            prefix = enrolment.learner.email.split("@")[0]
+            pace = PACES.get(prefix) or LATER_PACES.get(prefix)
             current = enrolment.pairings.filter(ended_on__isnull=True).first()
             if pace is None or current is None or enrolment.feedback_moments.exists():
                 continue
-            _history(enrolment, current.coach, *pace, rng)
+            _history(enrolment, current.coach, *pace, later_rng if prefix in LATER_PACES else rng)
     _peer_feedback(demo)
     for prefix in ("priya.ramdin", "lotte.visser"):
         _mark_independent(demo, prefix)

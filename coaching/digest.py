@@ -24,7 +24,7 @@ from coaching.attention import attention_list
 from programs.choices import ProgramStatus
 from programs.models import Program
 from programs.selectors import coach_loads
-from werkplek import outbox
+from werkplek import notifications, outbox
 from werkplek.choices import Role
 from werkplek.models import Membership, Organization, OutboxMessage, User
 from werkplek.notifications import Notice
@@ -167,13 +167,17 @@ def _absolute(path: str) -> str:
 
 
 def render_digest(message) -> Rendered | None:
-    """The digest as it stands at delivery, in the manager's language and on their day."""
+    """The digest as it stands at delivery, in the manager's language and on their day;
+    None when the manager turned the digest off since."""
     manager = message.recipient
+    if not notifications.wants(manager, DIGEST):
+        return None
     on = timezone.localdate(timezone=zoneinfo.ZoneInfo(manager.time_zone))
     context = digest_content(manager, on=on)
     if context is None:
         return None
     context["week"] = message.due_slot
+    context["preferences_link"] = notifications.preferences_link(manager)
     return Rendered(
         subject=ngettext(
             "Your weekly digest: %(count)s learner needs attention",

@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from coaching.choices import Shift
 from programs.choices import Level
-from programs.forms import DateInput
 from programs.models import ChecklistItem, LearningGoal
+from werkplek.lib.forms import DateInput
 from werkplek.models import User
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from coaching.attention import enrolment_statuses
 from coaching.models import Reflection
 from programs.models import Enrolment
+from werkplek import notifications
 from werkplek.notifications import Notice
 from werkplek.outbox import Rendered
 
@@ -39,7 +40,9 @@ def _progress_url(context: dict) -> str:
 
 def render_feedback_overdue(message) -> Rendered | None:
     """ "Your learner has had no feedback for too long", unless feedback came in after all,
-    the enrolment ended or the recipient no longer coaches it."""
+    the enrolment ended, the recipient no longer coaches it or turned these nudges off."""
+    if not notifications.wants(message.recipient, FEEDBACK_OVERDUE):
+        return None
     enrolment = (
         Enrolment.objects.coached_by(message.recipient)
         .select_related("learner", "cohort__program")
@@ -58,6 +61,7 @@ def render_feedback_overdue(message) -> Rendered | None:
         "enrolment": enrolment,
         "status": status,
         "link": _absolute(reverse("coaching:feedback-create", args=[enrolment.pk])),
+        "preferences_link": notifications.preferences_link(message.recipient),
     }
     return Rendered(
         subject=_("Feedback for %(learner)s is overdue") % {"learner": enrolment.learner.name},
@@ -75,7 +79,10 @@ def describe_overdue(message) -> Notice:
 
 
 def render_help_asked(message) -> Rendered | None:
-    """ "Your learner asks for help" with what they wrote, while the recipient coaches them."""
+    """ "Your learner asks for help" with what they wrote, while the recipient coaches them
+    and has not turned these nudges off."""
+    if not notifications.wants(message.recipient, HELP_ASKED):
+        return None
     reflection = (
         Reflection.objects.select_related("enrolment__learner", "enrolment__cohort__program")
         .filter(
@@ -92,6 +99,7 @@ def render_help_asked(message) -> Rendered | None:
         "enrolment": reflection.enrolment,
         "help": reflection.help_answer,
         "link": _absolute(_help_url(message.context)),
+        "preferences_link": notifications.preferences_link(message.recipient),
     }
     return Rendered(
         subject=_("%(learner)s asks for your help") % {"learner": reflection.enrolment.learner},

@@ -278,6 +278,9 @@ class Reflection(models.Model):
     due_on = models.DateField(_("due on"))
     answers = models.JSONField(_("answers"), default=list, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    # When a reminder first asked for it: a program that reminds "once after each feedback
+    # moment" does not ask again (coaching.reminders).
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = ReflectionQuerySet.as_manager()

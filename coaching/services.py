@@ -175,16 +175,28 @@ def feedback_addendum_create(*, moment: FeedbackMoment, author: User, text: str)
 
 @transaction.atomic
 def reflection_submit(
-    *, enrolment: Enrolment, answers: list[dict], now: datetime.datetime | None = None
+    *,
+    enrolment: Enrolment,
+    answers: list[dict],
+    now: datetime.datetime | None = None,
+    reflection: Reflection | None = None,
 ) -> Reflection:
-    """Answer the oldest reflection that is due, or a new one when none is."""
+    """Answer the oldest reflection that is due, or a new one when none is; with
+    `reflection` (a reminder's link) that one, which must still be open: handing it in,
+    locked, is what uses up every link to it."""
     ensure_running(enrolment)
     if not any(answer["answer"].strip() for answer in answers):
         raise ValidationError(_("Answer at least one question."))
     now = now or timezone.now()
-    reflection = enrolment.reflections.select_for_update().next_due() or Reflection(
-        enrolment=enrolment, due_on=timezone.localdate(now)
-    )
+    if reflection is not None:
+        reflection = enrolment.reflections.select_for_update().due().filter(pk=reflection.pk)
+        reflection = reflection.first()
+        if reflection is None:
+            raise ValidationError(_("This reflection has been handed in already."))
+    else:
+        reflection = enrolment.reflections.select_for_update().next_due() or Reflection(
+            enrolment=enrolment, due_on=timezone.localdate(now)
+        )
     reflection.answers = [
         {"question": a["question"], "answer": a["answer"].strip()} for a in answers
     ]

@@ -3,7 +3,13 @@
 from celery import shared_task
 from django.utils import timezone
 
-from coaching import digest, services
+from coaching import digest, reminders, services
+
+
+@shared_task
+def reflection_reminders_task() -> int:
+    """Queue the reflection reminders that are due now (beat, every 15 minutes)."""
+    return reminders.reflection_reminders_schedule()
 
 
 @shared_task

@@ -16,5 +16,6 @@ urlpatterns = [
     path("feedback/<int:pk>/bewerken/", views.feedback_edit, name="feedback-edit"),
     path("feedback/<int:pk>/aanvulling/", views.feedback_addendum, name="feedback-addendum"),
     path("reflecties/<int:pk>/reactie/", views.reflection_react, name="reflection-react"),
+    path("reflectie-link/<str:token>/", views.reflection_link, name="reflection-link"),
     path("collega-feedback/<int:pk>/", views.peer_give, name="peer-give"),
 ]

@@ -5,11 +5,11 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from coaching import attention, selectors, services
+from coaching import attention, reminders, selectors, services
 from coaching.forms import (
     AddendumForm,
     FeedbackMomentForm,
@@ -23,6 +23,7 @@ from programs import selectors as program_selectors
 from programs.models import Cohort, Enrolment
 from werkplek.choices import Role
 from werkplek.lib.forms import run_service
+from werkplek.views import link_expired
 
 
 def _enrolment_for(request, pk):
@@ -274,6 +275,31 @@ def reflection_create(request, pk):
             return redirect("coaching:progress", pk=enrolment.pk)
     context = {"form": form, "enrolment": enrolment, "about": due.feedback_moment if due else None}
     return render(request, "coaching/reflection_form.html", context)
+
+
+def reflection_link(request, token):
+    """A reminder's link: the form of one open reflection, without a password. It signs
+    nobody in and reaches nothing else; handing the reflection in uses it up."""
+    reflection = reminders.reflection_of_token(token)
+    if reflection is None:
+        return link_expired(request)
+    enrolment = reflection.enrolment
+    translation.activate(enrolment.learner.language)
+    questions = program_selectors.reflection_questions(enrolment.cohort.program)
+    data = request.POST if request.method == "POST" else None
+    form = ReflectionForm(data, questions=questions)
+    if request.method == "POST" and form.is_valid():
+        answers = form.answers()
+        if run_service(
+            form,
+            services.reflection_submit,
+            enrolment=enrolment,
+            answers=answers,
+            reflection=reflection,
+        ):
+            return render(request, "coaching/reflection_link_done.html", {"enrolment": enrolment})
+    context = {"form": form, "enrolment": enrolment, "about": reflection.feedback_moment}
+    return render(request, "coaching/reflection_link.html", context)
 
 
 @login_required

@@ -4,6 +4,7 @@ from kpis.models import (
     KPI,
     CohortSnapshot,
     EnrolmentSnapshot,
+    KPISnapshot,
     Measurement,
     MeasurementImport,
     ProgramSnapshot,
@@ -60,4 +61,13 @@ class ProgramSnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["day", "program__organization"]
     search_fields = ["program__name"]
     list_select_related = ["program"]
+    date_hierarchy = "day"
+
+
+@admin.register(KPISnapshot)
+class KPISnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["day", "kpi"]
+    list_filter = ["day", "kpi__organization"]
+    search_fields = ["kpi__name"]
+    list_select_related = ["kpi"]
     date_hierarchy = "day"

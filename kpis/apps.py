@@ -33,3 +33,9 @@ class KpisConfig(AppConfig):
         feedback_recorded.connect(enqueue_rollup, dispatch_uid="kpis_rollup_feedback")
         reflection_submitted.connect(enqueue_rollup, dispatch_uid="kpis_rollup_reflection")
         enrolment_ended.connect(enqueue_rollup, dispatch_uid="kpis_rollup_ending")
+
+        # Recorded or corrected measurements, and a changed baseline, roll up the KPI.
+        from kpis.signals import kpi_values_changed
+        from kpis.tasks import enqueue_kpi_rollup
+
+        kpi_values_changed.connect(enqueue_kpi_rollup, dispatch_uid="kpis_rollup_kpi")

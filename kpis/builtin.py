@@ -240,6 +240,16 @@ class ProgramKPIs:
     later: statistics.Survival | statistics.TooLittleData | None
 
 
+def pilot_and_later(cohorts: list[Cohort]) -> tuple[list, list] | None:
+    """The program's pilot group(s) and the groups that started on or after the first pilot
+    (a group before it was no part of the trial); None without a pilot group."""
+    pilots = [c for c in cohorts if c.is_pilot]
+    if not pilots:
+        return None
+    first_pilot_start = min(c.starts_on for c in pilots)
+    return pilots, [c for c in cohorts if not c.is_pilot and c.starts_on >= first_pilot_start]
+
+
 def program_kpis(program: Program, *, on: datetime.date) -> ProgramKPIs:
     """The program's built-in KPIs on day `on`, in nine queries whatever its size. Groups
     come in the order they started."""
@@ -248,19 +258,12 @@ def program_kpis(program: Program, *, on: datetime.date) -> ProgramKPIs:
     facts_by_cohort = defaultdict(list)
     for facts in enrolment_facts(enrolments, on=on).values():
         facts_by_cohort[facts.enrolment.cohort_id].append(facts)
-    pilots = [c for c in cohorts if c.is_pilot]
     pilot = later = None
-    if pilots:
-        first_pilot_start = min(c.starts_on for c in pilots)
-        pilot_facts = [f for c in pilots for f in facts_by_cohort[c.pk]]
-        later_facts = [
-            f
-            for c in cohorts
-            if not c.is_pilot and c.starts_on >= first_pilot_start
-            for f in facts_by_cohort[c.pk]
-        ]
-        pilot = time_to_independence(pilot_facts)
-        later = time_to_independence(later_facts)
+    if compared := pilot_and_later(cohorts):
+        pilot, later = (
+            time_to_independence(f for c in group for f in facts_by_cohort[c.pk])
+            for group in compared
+        )
     return ProgramKPIs(
         program=program,
         groups=[group_kpis(facts_by_cohort[c.pk], cohort=c) for c in cohorts],

@@ -1,27 +1,28 @@
-"""The dashboards' reads: the latest snapshots and the KPIs' measurements, never raw
-feedback. The program dashboard takes a constant number of queries however many groups,
-goals or KPIs the program has; the organisation dashboard however many programs it lists."""
+"""The dashboards' reads: the latest snapshots of programs, groups and KPIs, never raw
+feedback or measurements. The program dashboard takes a constant number of queries however
+many groups, goals, KPIs or measurements the program has; the organisation dashboard however
+many programs it lists."""
 
 import dataclasses
 import datetime
 import functools
-from collections import defaultdict
+from decimal import Decimal
 
-from django.db.models import Avg, Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kpis import selectors
 from kpis.choices import SubjectLevel
-from kpis.models import KPI, CohortSnapshot, EnrolmentSnapshot, Measurement, ProgramSnapshot
+from kpis.models import KPI, EnrolmentSnapshot, KPISnapshot, ProgramSnapshot
 from kpis.statistics import min_group_size
 from programs.choices import Level
 from programs.models import Cohort, Enrolment, LearningGoal, Program
 from werkplek.models import Organization
 
-# The newest periods a KPI's trend shows: enough for two years of monthly values.
-TREND_PERIODS = 24
-# The most groups and goals the page lists: bounded HTML for a program that grew large.
+# The most goals, KPIs and groups' impact rows the page lists: bounded HTML for a program
+# that grew large.
 MAX_ROWS = 50
 # The newest program changes the page lists and marks on the charts.
 MAX_MARKERS = 50
@@ -45,12 +46,12 @@ PERCENTAGES = {
 class Dashboard:
     program: Program
     snapshot: ProgramSnapshot | None
-    goals: list  # [{"title", "counts": [no level, 1, 2, 3, 4], "n"}]
+    goals: list  # [{"title", "counts": [no level, 1, 2, 3, 4] or None, "n", "enough", "minimum"}]
     builtin: list  # [{"key", "name", "enough", "value", "n", "minimum"}]
     survival: dict  # {"all"/"pilot"/"later": stored survival json}
     target_days: int
-    groups: list  # [(cohort, CohortSnapshot | None)]
-    kpis: list  # [{"kpi", "periods": [{"period", "value", "n", "enough"}]}]
+    # [{"kpi", "periods": [{"period", "value", "n", "enough"}], "impact": {"kind", "rows"} or None}]
+    kpis: list
     markers: list  # [{"day", "label"}], oldest first
 
 
@@ -62,7 +63,9 @@ def _builtin_rows(kpis: dict) -> list:
         row["minimum"] = stored.get("minimum", min_group_size())
         if stored["enough"]:
             if key == "time_to_independence":
-                row["value"] = stored.get("median")
+                # Kaplan–Meier medians fall on whole days; "52,0" would suggest precision.
+                median = stored.get("median")
+                row["value"] = round(median) if median is not None else None
             elif key in PERCENTAGES:
                 row["value"] = round(stored["value"] * 100)
             else:
@@ -72,11 +75,24 @@ def _builtin_rows(kpis: dict) -> list:
 
 
 def _goal_rows(goals, levels: dict) -> list:
+    """Per goal the learners at each level, with n. Over fewer learners than the minimum the
+    counts would tell where each one stands: then only n and "too little data"."""
+    minimum = min_group_size()
     rows = []
     for goal in goals:
-        counts = levels.get(str(goal.pk), {})
-        row = [counts.get(str(level), 0) for level in [0, *Level.values]]
-        rows.append({"title": goal.title, "counts": row, "n": sum(row)})
+        stored = levels.get(str(goal.pk), {})
+        counts = [stored.get(str(level), 0) for level in [0, *Level.values]]
+        n = sum(counts)
+        enough = n >= minimum
+        rows.append(
+            {
+                "title": goal.title,
+                "counts": counts if enough else None,
+                "n": n,
+                "enough": enough,
+                "minimum": minimum,
+            }
+        )
     return rows
 
 
@@ -89,32 +105,51 @@ def _program_kpis(program: Program) -> list:
     )
 
 
-def _kpi_trends(kpis: list) -> list:
-    """Each of `kpis` with its newest periods' mean and n (an aggregate over fewer learners
-    than the minimum shows no value)."""
-    by_kpi = defaultdict(list)
-    rows = (
-        Measurement.objects.filter(kpi__in=kpis, is_current=True)
-        .values("kpi", "period_start")
-        .annotate(value=Avg("value"), n=Count("pk"))
-        .order_by("kpi", "-period_start")
-    )
-    for row in rows:
-        if len(by_kpi[row["kpi"]]) < TREND_PERIODS:
-            by_kpi[row["kpi"]].append(row)
-    minimum = min_group_size()
+def _kpi_trends(kpis: list, program: Program | None = None) -> list:
+    """Each of `kpis` with its newest snapshot's periods (mean and n; an aggregate over fewer
+    learners than the minimum has no value) and, given a program, its impact on that
+    program's groups (one query)."""
+    newest = KPISnapshot.objects.filter(kpi=OuterRef("kpi")).order_by("-day").values("day")[:1]
+    snapshots = {
+        row.kpi_id: row for row in KPISnapshot.objects.filter(kpi__in=kpis, day=Subquery(newest))
+    }
     trends = []
     for kpi in kpis:
-        periods = []
-        for row in reversed(by_kpi[kpi.pk]):
-            # A learner-level value averaged over too few people could identify them.
-            enough = kpi.subject_level != "learner" or row["n"] >= minimum
-            value = round(row["value"], kpi.decimals) if enough else None
-            periods.append(
-                {"period": row["period_start"], "value": value, "n": row["n"], "enough": enough}
-            )
-        trends.append({"kpi": kpi, "periods": periods})
+        snapshot = snapshots.get(kpi.pk)
+        periods = [
+            {
+                "period": datetime.date.fromisoformat(period["period"]),
+                "value": Decimal(period["value"]) if period["value"] is not None else None,
+                "n": period["n"],
+                "enough": period["enough"],
+            }
+            for period in (snapshot.periods if snapshot else [])
+        ]
+        impact = snapshot.impact.get(str(program.pk)) if snapshot and program else None
+        trends.append({"kpi": kpi, "periods": periods, "impact": _impact_rows(impact)})
     return trends
+
+
+COMPARISONS = {
+    "earlier": gettext_lazy("earlier groups"),
+    "outside": gettext_lazy("people in none of the programs"),
+    "before": gettext_lazy("periods before the program"),
+}
+
+
+def _impact_rows(impact: dict | None) -> dict | None:
+    """The stored impact with each comparison named, the groups bounded like the page's."""
+    if not impact:
+        return None
+    rows = []
+    for row in impact["rows"][-MAX_ROWS:]:
+        comparisons = [
+            {**comparison, "label": COMPARISONS[comparison["against"]]}
+            for comparison in row["comparisons"]
+        ]
+        # One table row per comparison; a group without one still has its own.
+        rows.append({**row, "comparisons": comparisons, "lines": comparisons or [None]})
+    return {"kind": impact["kind"], "rows": rows}
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:
@@ -129,7 +164,7 @@ def _markers(program: Program, first_start: datetime.date | None) -> list:
     changes = [
         (
             _start_of(cohort.starts_on),
-            _("Group %(name)s started") % {"name": cohort.name},
+            _("Group «%(name)s» started") % {"name": cohort.name},
         )
         for cohort in starts.only("name", "starts_on")[:MAX_MARKERS]
     ]
@@ -183,17 +218,11 @@ def _rhythm_changes(program: Program, since: datetime.datetime) -> list:
 
 
 def program_dashboard(program: Program) -> Dashboard:
-    """The program's latest snapshot with its groups' snapshots of that day, its goals, its
-    KPIs' trends and the dated program changes (nine queries)."""
+    """The program's latest snapshot, its goals, its KPIs' trends and the dated program
+    changes (eight queries)."""
     snapshot = ProgramSnapshot.objects.filter(program=program).order_by("-day").first()
     goals = list(LearningGoal.objects.filter(program=program).order_by("position", "pk"))
-    cohorts = list(Cohort.objects.filter(program=program).order_by("starts_on", "pk")[:MAX_ROWS])
-    group_snapshots = {}
-    if snapshot:
-        group_snapshots = {
-            row.cohort_id: row
-            for row in CohortSnapshot.objects.filter(cohort__in=cohorts, day=snapshot.day)
-        }
+    first_group = Cohort.objects.filter(program=program).order_by("starts_on", "pk").first()
     stored = snapshot.kpis if snapshot else {}
     survival = {
         name: stored.get(key)
@@ -211,9 +240,8 @@ def program_dashboard(program: Program) -> Dashboard:
         builtin=_builtin_rows(stored),
         survival=survival,
         target_days=program.duration_weeks * 7,
-        groups=[(cohort, group_snapshots.get(cohort.pk)) for cohort in cohorts],
-        kpis=_kpi_trends(_program_kpis(program)),
-        markers=_markers(program, cohorts[0].starts_on if cohorts else None),
+        kpis=_kpi_trends(_program_kpis(program), program),
+        markers=_markers(program, first_group.starts_on if first_group else None),
     )
 
 
@@ -222,9 +250,18 @@ def chart_data(dashboard: Dashboard) -> dict:
     levels = [_("no level yet"), *[str(label) for label in Level.labels]]
     return {
         "levels": {
-            "labels": [goal["title"] for goal in dashboard.goals],
+            "labels": [
+                goal["title"] if goal["enough"] else f"{goal['title']} ({_('too little data')})"
+                for goal in dashboard.goals
+            ],
             "series": [
-                {"label": label, "data": [goal["counts"][index] for goal in dashboard.goals]}
+                {
+                    "label": label,
+                    "data": [
+                        goal["counts"][index] if goal["enough"] else None
+                        for goal in dashboard.goals
+                    ],
+                }
                 for index, label in enumerate(levels)
             ],
         },
@@ -246,27 +283,16 @@ def chart_data(dashboard: Dashboard) -> dict:
 
 
 def _kpi_charts(trends: list) -> list:
-    """The KPI trend charts static/js/dashboard.js draws, one per trend."""
+    """The KPI trend charts static/js/dashboard.js draws, one per trend, each value with its
+    n; the periods on the axis are ISO dates, where the program changes are placed."""
     return [
-        {
-            "id": trend["kpi"].pk,
-            "labels": [period["period"].isoformat() for period in trend["periods"]],
-            "values": [
-                float(period["value"]) if period["value"] is not None else None
-                for period in trend["periods"]
-            ],
-            "baseline": _float(trend["kpi"].baseline_value),
-            "target": _float(trend["kpi"].target_value),
-            "valueLabel": trend["kpi"].name,
-            "baselineLabel": _("baseline"),
-            "targetLabel": _("target"),
-        }
+        selectors.kpi_trend_chart(
+            trend["kpi"],
+            trend["periods"],
+            labels=[period["period"].isoformat() for period in trend["periods"]],
+        )
         for trend in trends
     ]
-
-
-def _float(value):
-    return float(value) if value is not None else None
 
 
 SURVIVAL_LABELS = {

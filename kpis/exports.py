@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kpis.dashboard import SURVIVAL_LABELS
+from kpis.templatetags.kpi_format import kpi_verdict
 from programs.choices import Level
 from programs.imports import XLSX_CONTENT_TYPE
 
@@ -185,7 +186,8 @@ def _too_little() -> str:
 def program_levels(dashboard):
     yield [_("Goal"), _("no level yet"), *[str(label) for label in Level.labels], "n"]
     for goal in dashboard.goals:
-        yield [goal["title"], *goal["counts"], goal["n"]]
+        counts = goal["counts"] or [_too_little(), *[None] * len(Level.values)]
+        yield [goal["title"], *counts, goal["n"]]
 
 
 @PROGRAM_SECTIONS.section("survival", gettext_lazy("Time to independence"))
@@ -274,3 +276,45 @@ def kpi_trends(dashboard):
                 kpi.baseline_value,
                 kpi.target_value,
             ]
+
+
+@PROGRAM_SECTIONS.section("impact", gettext_lazy("Impact"))
+def program_impact(dashboard):
+    """One line per estimate: each group's change against the baseline, then its differences
+    against the comparisons; below the minimum only "too little data", never a number."""
+    yield [
+        _("KPI"),
+        _("Group"),
+        _("Compared with"),
+        _("Estimate"),
+        _("Lower end of the interval"),
+        _("Upper end of the interval"),
+        "n",
+        _("n compared"),
+        _("Verdict"),
+    ]
+    for trend in dashboard.kpis:
+        if not trend["impact"]:
+            continue
+        kpi = trend["kpi"]
+        for row in trend["impact"]["rows"]:
+            group = row["group"] or _("since the first group started")
+            estimates = [(_("baseline"), row["change"])]
+            estimates += [(str(c["label"]), c["effect"]) for c in row["comparisons"]]
+            for against, effect in estimates:
+                if not effect["enough"]:
+                    yield [kpi.name, group, against, _too_little(), *[None] * 5]
+                    continue
+                numbers = [
+                    None if effect[key] is None else round(effect[key], kpi.decimals)
+                    for key in ("estimate", "low", "high")
+                ]
+                yield [
+                    kpi.name,
+                    group,
+                    against,
+                    *numbers,
+                    effect["n"],
+                    effect["n_comparison"],
+                    kpi_verdict(effect, kpi),
+                ]

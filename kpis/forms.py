@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from kpis.choices import SubjectLevel
 from kpis.models import KPI, MAX_DECIMALS, VALUE_DIGITS
 from kpis.services import FIXED_ONCE_MEASURED
-from programs.forms import DateInput
 from programs.models import Cohort, Program
+from werkplek.lib.forms import DateInput
 from werkplek.models import Membership, Organization, User
 
 

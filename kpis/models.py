@@ -513,3 +513,34 @@ class ProgramSnapshot(GroupSnapshot):
 
     def __str__(self):
         return f"{self.program} {self.day}"
+
+
+class KPISnapshot(models.Model):
+    """A KPI's trend and impact on a day, as the roll-up computed them from its current
+    measurements: what dashboards read instead of aggregating raw values (and running the
+    statistics) per request. Derived data, rewritten freely."""
+
+    ORGANIZATION_PATH = "kpi__organization"
+
+    day = models.DateField(_("day"))
+    kpi = models.ForeignKey(
+        KPI, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("KPI")
+    )
+    # The newest periods, oldest first: [{"period": ISO date, "value": str | None, "n",
+    # "enough"}]; a learner-level mean over fewer people than the minimum has no value.
+    periods = models.JSONField(_("values per period"), default=list)
+    # {program pk: {"kind": "groups" | "periods", "rows": [...]}}, see kpis.rollups.
+    impact = models.JSONField(_("impact"), default=dict)
+
+    objects = SnapshotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("KPI snapshot")
+        verbose_name_plural = _("KPI snapshots")
+        ordering = ["-day", "kpi"]
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "day"], name="one_snapshot_per_kpi_day")
+        ]
+
+    def __str__(self):
+        return f"{self.kpi} {self.day}"

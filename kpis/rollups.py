@@ -1,4 +1,4 @@
-"""Roll-ups: the daily snapshots per enrolment, group and program that dashboards read.
+"""Roll-ups: the daily snapshots per enrolment, group, program and KPI that dashboards read.
 
 Every number comes from the one definition it has elsewhere: `coaching.attention
 .enrolment_statuses` for where a learner stands, `kpis.builtin` for the built-in KPIs. A
@@ -9,22 +9,36 @@ either twice changes nothing. Archived programs keep the snapshots they had.
 """
 
 import datetime
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from coaching.attention import enrolment_statuses
 from coaching.models import FeedbackMoment
 from coaching.selectors import levels_by_enrolment
 from kpis import builtin, statistics
-from kpis.models import CohortSnapshot, EnrolmentSnapshot, ProgramSnapshot
+from kpis.choices import SubjectLevel
+from kpis.models import (
+    KPI,
+    SUBJECT_FIELDS,
+    CohortSnapshot,
+    EnrolmentSnapshot,
+    KPISnapshot,
+    Measurement,
+    ProgramSnapshot,
+)
 from programs.choices import ProgramStatus
 from programs.models import Cohort, Enrolment, LearningGoal, Program
 
 ENROLMENT_BATCH = 500  # enrolments computed and written at once
 PROGRAM_BATCH = 20  # programs rebuilt in one transaction by `rollup_all`
+KPI_BATCH = 20  # KPIs rolled up in one transaction
+# The newest periods a KPI's trend keeps: enough for two years of monthly values.
+TREND_PERIODS = 24
 
 ENROLMENT_FIELDS = [
     "cohort",
@@ -135,15 +149,12 @@ class _Tally:
 
 
 def _program_kpis_json(cohorts, tallies) -> dict:
-    """The program's KPIs over all its groups, with the pilot against the later groups as
-    `kpis.builtin.program_kpis` compares them."""
+    """The program's KPIs over all its groups, with the pilot against the later groups
+    (`kpis.builtin.pilot_and_later`)."""
     facts = [f for c in cohorts for f in tallies[c.pk].facts]
     kpis = group_kpis_json(builtin.group_kpis(facts))
-    pilots = [c for c in cohorts if c.is_pilot]
-    if pilots:
-        first_pilot_start = min(c.starts_on for c in pilots)
-        later = [c for c in cohorts if not c.is_pilot and c.starts_on >= first_pilot_start]
-        for name, group in [("pilot", pilots), ("later", later)]:
+    if compared := builtin.pilot_and_later(cohorts):
+        for name, group in zip(["pilot", "later"], compared, strict=True):
             group_facts = [f for c in group for f in tallies[c.pk].facts]
             kpis[f"time_to_independence_{name}"] = kpi_json(
                 builtin.time_to_independence(group_facts)
@@ -262,6 +273,236 @@ def _rollup_programs(program_ids: Iterable[int], *, on: datetime.date, only=None
     return written + len(cohort_rows) + len(program_rows)
 
 
+# --- KPIs: trend and impact -------------------------------------------------------------
+
+
+def effect_json(result) -> dict:
+    """An impact estimate as stored: the estimate with its interval, its n (and the
+    comparison's) and whether it is more than chance; or only that there is too little data,
+    with the minimum and never a number."""
+    if isinstance(result, statistics.TooLittleData):
+        return {"enough": False, "minimum": result.minimum}
+    return {
+        "enough": True,
+        "estimate": result.estimate,
+        # A group of one (a minimum set to 1) has no spread: scipy's NaN is no interval.
+        "low": _finite(result.low),
+        "high": _finite(result.high),
+        "n": result.n,
+        "n_comparison": result.n_comparison,
+        "significant": result.is_significant,
+    }
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _mean(values: list[Decimal]) -> Decimal:
+    return sum(values, Decimal(0)) / len(values)
+
+
+def trend_period(kpi: KPI, period: datetime.date, mean: Decimal, n: int) -> dict:
+    """One period of a KPI's trend, the one rule for the roll-up and the KPI's page alike:
+    the mean rounded to the KPI's decimals, with its n. A learner-level mean over fewer
+    people than the minimum could tell who had which value: it has no value, only its n."""
+    enough = kpi.subject_level != SubjectLevel.LEARNER or n >= statistics.min_group_size()
+    value = round(mean, kpi.decimals) if enough else None
+    return {"period": period, "value": value, "n": n, "enough": enough}
+
+
+def kpi_trend(kpi: KPI, values_by_period: dict) -> list:
+    """The newest `TREND_PERIODS` periods of `trend_period`, oldest first, as stored."""
+    periods = []
+    for period in sorted(values_by_period)[-TREND_PERIODS:]:
+        values = values_by_period[period]
+        row = trend_period(kpi, period, _mean(values), len(values))
+        value = row["value"]
+        periods.append(
+            {**row, "period": period.isoformat(), "value": None if value is None else str(value)}
+        )
+    return periods
+
+
+def _group_impact(
+    kpi: KPI, cohorts: list, enrolments: list, measurements: list, enrolled: set
+) -> dict:
+    """Per group of a program: its learners' newest values measured on or after their start
+    against the baseline, and against the earlier groups' learners and the organisation's
+    people in none of its programs (`enrolled` are those in one), where they have values.
+
+    A comparison pools only groups that are shown on their own (at least the minimum): with
+    a smaller group in the pool, the difference of two pools would give away its learners'
+    values. For the same reason "not in the program" leaves out the learners of the
+    organisation's other programs, whose own groups are shown on their dashboards."""
+    by_learner = defaultdict(list)
+    for row in measurements:
+        by_learner[row.learner_id].append(row)
+    values = defaultdict(list)
+    for enrolment in enrolments:
+        since = [
+            r
+            for r in by_learner.get(enrolment.learner_id, [])
+            if r.period_start >= enrolment.started_on
+        ]
+        if since:
+            values[enrolment.cohort_id].append(float(max(since, key=_newest).value))
+    outside = sorted(
+        float(max(rows, key=_newest).value)
+        for learner, rows in by_learner.items()
+        if learner not in enrolled
+    )
+    minimum = statistics.min_group_size()
+    baseline = float(kpi.baseline_value)
+    rows = []
+    for index, cohort in enumerate(cohorts):
+        own = sorted(values[cohort.pk])
+        comparisons = []
+        earlier = [c for c in cohorts[:index] if c.starts_on < cohort.starts_on]
+        if earlier:
+            pooled = [values[c.pk] for c in earlier if len(values[c.pk]) >= minimum]
+            effect = statistics.difference_between(own, sorted(v for vs in pooled for v in vs))
+            comparisons.append({"against": "earlier", "effect": effect_json(effect)})
+        if outside:
+            effect = statistics.difference_between(own, outside)
+            comparisons.append({"against": "outside", "effect": effect_json(effect)})
+        rows.append(
+            {
+                "group": cohort.name,
+                "pilot": cohort.is_pilot,
+                "change": effect_json(statistics.change_from_baseline(own, baseline)),
+                "comparisons": comparisons,
+            }
+        )
+    return {"kind": "groups", "rows": rows}
+
+
+def _newest(row):
+    return (row.period_start, row.pk)
+
+
+def _period_impact(kpi: KPI, program, cohorts: list, measurements: list) -> dict | None:
+    """Before against after, for a KPI with one value per period: the periods from the one
+    in which the program's first group started, against the baseline and against the
+    periods before (n is the number of periods)."""
+    if not cohorts:
+        return None
+    field = SUBJECT_FIELDS[SubjectLevel(kpi.subject_level)]
+    if field == "cohort":
+        cohort_ids = {c.pk for c in cohorts}
+        measurements = [r for r in measurements if r.cohort_id in cohort_ids]
+    elif field == "program":
+        measurements = [r for r in measurements if r.program_id == program.pk]
+    by_period = defaultdict(list)
+    for row in measurements:
+        by_period[row.period_start].append(row.value)
+    boundary = kpi.period_for(min(c.starts_on for c in cohorts))
+    before = [float(_mean(by_period[p])) for p in sorted(by_period) if p < boundary]
+    after = [float(_mean(by_period[p])) for p in sorted(by_period) if p >= boundary]
+    comparisons = []
+    if before:
+        effect = statistics.difference_between(after, before)
+        comparisons.append({"against": "before", "effect": effect_json(effect)})
+    change = statistics.change_from_baseline(after, float(kpi.baseline_value))
+    row = {"group": None, "pilot": False, "change": effect_json(change)}
+    return {"kind": "periods", "rows": [{**row, "comparisons": comparisons}]}
+
+
+def _kpi_impact(kpi, programs, cohorts, enrolments, measurements, enrolled) -> dict:
+    """{program pk: impact} for each program the KPI is about (its own, or every program of
+    its organisation); nothing without a baseline to measure change against. `enrolled`: the
+    learners in any program of the KPI's organisation."""
+    if kpi.baseline_value is None:
+        return {}
+    impact = {}
+    for program in programs:
+        if kpi.subject_level == SubjectLevel.LEARNER:
+            result = _group_impact(
+                kpi, cohorts[program.pk], enrolments[program.pk], measurements, enrolled
+            )
+        else:
+            result = _period_impact(kpi, program, cohorts[program.pk], measurements)
+        if result is not None:
+            impact[str(program.pk)] = result
+    return impact
+
+
+@transaction.atomic
+def rollup_kpis(*, kpi_ids: Iterable[int], on: datetime.date) -> int:
+    """Rewrite day `on`'s snapshots of these KPIs from their current measurements: the
+    trend and, for a KPI with a baseline, the impact per program, in a number of queries that
+    does not grow with them. Returns the number of rows written."""
+    # Locked, so that roll-ups of one KPI take turns (see `_rollup_programs`).
+    kpis = list(KPI.objects.select_for_update().filter(pk__in=list(kpi_ids)).order_by("pk"))
+    if not kpis:
+        return 0
+    measurements = defaultdict(list)
+    for row in (
+        Measurement.objects.current()
+        .filter(kpi__in=kpis, period_start__lte=on)
+        .only("kpi", "period_start", "value", "learner", "cohort", "program")
+        .order_by("period_start", "pk")
+    ):
+        measurements[row.kpi_id].append(row)
+    organisation_wide = {k.organization_id for k in kpis if k.program_id is None}
+    programs = list(
+        Program.objects.filter(
+            Q(pk__in={k.program_id for k in kpis if k.program_id})
+            | Q(organization__in=organisation_wide)
+        ).order_by("pk")
+    )
+    cohorts = defaultdict(list)
+    for cohort in Cohort.objects.filter(program__in=programs, starts_on__lte=on).order_by(
+        "starts_on", "pk"
+    ):
+        cohorts[cohort.program_id].append(cohort)
+    enrolments = defaultdict(list)
+    for enrolment in (
+        Enrolment.objects.filter(cohort__program__in=programs, started_on__lte=on)
+        .select_related("cohort")
+        .order_by("pk")
+    ):
+        enrolments[enrolment.cohort.program_id].append(enrolment)
+    enrolled = defaultdict(set)
+    for organization_id, learner_id in (
+        Enrolment.objects.filter(
+            cohort__program__organization__in={k.organization_id for k in kpis},
+            started_on__lte=on,
+        )
+        .values_list("cohort__program__organization", "learner")
+        .distinct()
+    ):
+        enrolled[organization_id].add(learner_id)
+    rows = []
+    for kpi in kpis:
+        own = measurements[kpi.pk]
+        by_period = defaultdict(list)
+        for row in own:
+            by_period[row.period_start].append(row.value)
+        about = (
+            [p for p in programs if p.pk == kpi.program_id]
+            if kpi.program_id
+            else [p for p in programs if p.organization_id == kpi.organization_id]
+        )
+        rows.append(
+            KPISnapshot(
+                day=on,
+                kpi=kpi,
+                periods=kpi_trend(kpi, by_period),
+                impact=_kpi_impact(
+                    kpi, about, cohorts, enrolments, own, enrolled[kpi.organization_id]
+                ),
+            )
+        )
+    KPISnapshot.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["kpi", "day"],
+        update_fields=["periods", "impact"],
+    )
+    return len(rows)
+
+
 @transaction.atomic
 def rollup_enrolments(*, enrolment_ids: Iterable[int], on: datetime.date) -> int:
     """Rewrite day `on`'s snapshots of just these enrolments and of their groups and
@@ -276,8 +517,8 @@ def rollup_enrolments(*, enrolment_ids: Iterable[int], on: datetime.date) -> int
 
 def rollup_all(*, on: datetime.date) -> int:
     """Rebuild day `on`'s snapshots of every program that is not archived, `PROGRAM_BATCH`
-    programs per transaction: the same rows as incremental roll-ups of everything.
-    Returns the number of rows written."""
+    programs per transaction, and of every KPI, `KPI_BATCH` per transaction: the same rows
+    as incremental roll-ups of everything. Returns the number of rows written."""
     program_ids = list(
         Program.objects.exclude(status=ProgramStatus.ARCHIVED)
         .order_by("pk")
@@ -287,4 +528,7 @@ def rollup_all(*, on: datetime.date) -> int:
     for batch in _batches(program_ids, PROGRAM_BATCH):
         with transaction.atomic():
             written += _rollup_programs(batch, on=on)
+    kpi_ids = list(KPI.objects.order_by("pk").values_list("pk", flat=True))
+    for batch in _batches(kpi_ids, KPI_BATCH):
+        written += rollup_kpis(kpi_ids=batch, on=on)
     return written

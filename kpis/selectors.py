@@ -6,8 +6,8 @@ from django.db.models import Avg, Count, Max, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from kpis.choices import Direction, SubjectLevel
-from kpis.dashboard import TREND_PERIODS, ProgramRow
 from kpis.models import KPI, Measurement, ProgramSnapshot
+from kpis.rollups import TREND_PERIODS, trend_period
 from kpis.statistics import min_group_size
 from programs.choices import ProgramStatus
 from programs.models import Program
@@ -37,9 +37,8 @@ def kpi_measurements(kpi: KPI):
 
 
 def kpi_trend(kpi: KPI) -> list[dict]:
-    """The KPI's newest TREND_PERIODS periods, oldest first: each period's mean of the current
-    values and their n, the mean rounded to the KPI's decimals. A learner-level mean over fewer
-    than `min_group_size()` learners has no value, only its n (one query)."""
+    """The KPI's newest TREND_PERIODS periods, oldest first, each as `rollups.trend_period`
+    has it (the mean of the current values and their n), with its label (one query)."""
     rows = (
         kpi.measurements.current()
         .values("period_start")
@@ -47,29 +46,23 @@ def kpi_trend(kpi: KPI) -> list[dict]:
         .order_by("-period_start")[:TREND_PERIODS]
     )
     minimum = min_group_size()
-    periods = []
-    for row in reversed(rows):
-        # A mean of too few learners' values could tell who had which value.
-        enough = kpi.subject_level != SubjectLevel.LEARNER or row["n"] >= minimum
-        periods.append(
-            {
-                "period": row["period_start"],
-                "label": kpi.period_label(row["period_start"]),
-                "value": round(row["mean"], kpi.decimals) if enough else None,
-                "n": row["n"],
-                "enough": enough,
-                "minimum": minimum,
-            }
-        )
-    return periods
+    return [
+        {
+            **trend_period(kpi, row["period_start"], row["mean"], row["n"]),
+            "label": kpi.period_label(row["period_start"]),
+            "minimum": minimum,
+        }
+        for row in reversed(rows)
+    ]
 
 
-def kpi_trend_chart(kpi: KPI, periods: list[dict]) -> dict:
-    """What static/js/kpi-trend.js draws of `kpi_trend`: the same numbers as the page's table,
-    each value with its n, and the baseline and target lines."""
+def kpi_trend_chart(kpi: KPI, periods: list[dict], *, labels: list[str]) -> dict:
+    """What static/js/kpi-trend.js draws of a KPI's trend (the KPI page's `kpi_trend` or a
+    dashboard's snapshot): the same numbers as the page's table, each value with its n, and
+    the baseline and target lines. `labels` name the periods on the axis."""
     return {
         "id": kpi.pk,
-        "labels": [period["label"] for period in periods],
+        "labels": labels,
         "values": [
             float(period["value"]) if period["value"] is not None else None for period in periods
         ],
@@ -171,6 +164,9 @@ def digest_progress(programs) -> dict:
     duration, the built-in shares) and its own KPIs' newest value against their target.
     Three queries whatever the number of programs; a learner-level mean over too few
     learners shows no value, as on the dashboards."""
+    # kpis.dashboard imports this module, so its row is imported when called.
+    from kpis.dashboard import ProgramRow
+
     programs = list(programs)
     newest_day = (
         ProgramSnapshot.objects.filter(program=OuterRef("program")).order_by("-day").values("day")

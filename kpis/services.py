@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from kpis.choices import SubjectLevel
 from kpis.models import KPI, SUBJECT_FIELDS, Measurement, MeasurementImport
+from kpis.signals import kpi_values_changed
 from programs.models import Cohort, Program, validate_plausible_date
 from werkplek.models import Membership, Organization, User
 
@@ -69,6 +70,8 @@ def kpi_update(*, actor: User, kpi: KPI, **fields) -> KPI:
     _check_baseline(kpi)
     kpi.full_clean()
     kpi.save(update_fields=[*changed, "updated_at"])
+    # The baseline, decimals or program change what its snapshot says.
+    kpi_values_changed.send(sender=KPI, kpi_ids=[kpi.pk])
     return kpi
 
 
@@ -156,9 +159,32 @@ def measurement_record(
 
     One value per KPI, subject and period is current. A second one is refused unless it is
     a `correction`: then it becomes current and the value it replaces stays in the history.
+    The KPI's snapshot is rolled up once the value is committed.
     """
+    measurement = _record(
+        actor=actor,
+        kpi=kpi,
+        period=period,
+        value=value,
+        subject={"learner": learner, "team": team, "cohort": cohort, "program": program},
+        correction=correction,
+    )
+    kpi_values_changed.send(sender=Measurement, kpi_ids=[kpi.pk])
+    return measurement
+
+
+def _record(
+    *,
+    actor: User,
+    kpi: KPI,
+    period: datetime.date,
+    value: Decimal,
+    subject: dict,
+    correction: bool,
+) -> Measurement:
+    """`measurement_record` without the roll-up, for callers that record many values."""
     _ensure_manager(actor, kpi.organization)
-    subject = {"learner": learner, "team": team.strip(), "cohort": cohort, "program": program}
+    subject = {**subject, "team": subject["team"].strip()}
     _check_subject(kpi, subject)
     problems = measurement_problems(kpi, period, value)
     if problems:
@@ -214,7 +240,8 @@ def measurement_import_confirm(
     """Record a previewed file once, all values or none: the first confirm claims it, a later
     or simultaneous one raises AlreadyImported. `rows` are the preview's rows checked again by
     `kpis.imports.check_rows`; a row that replaces a recorded value needs `correct`. Each value
-    goes through `measurement_record`, so the import keeps every rule of manual entry."""
+    goes through the checks of `measurement_record`, so the import keeps every rule of manual
+    entry; the KPI is rolled up once, after the commit."""
     kpi = measurement_import.kpi
     _ensure_manager(actor, kpi.organization)
     claimed = MeasurementImport.objects.filter(
@@ -232,16 +259,18 @@ def measurement_import_confirm(
     for row in rows:
         if row.is_skipped:
             continue
-        subject = {field: subjects[row.line]} if field else {}
+        subject = {"learner": None, "team": "", "cohort": None, "program": None}
+        if field:
+            subject[field] = subjects[row.line]
         try:
             recorded.append(
-                measurement_record(
+                _record(
                     actor=actor,
                     kpi=kpi,
                     period=datetime.date.fromisoformat(row.period_on),
                     value=row.decimal,
+                    subject=subject,
                     correction=row.is_correction,
-                    **subject,
                 )
             )
         except ValidationError as error:
@@ -251,6 +280,7 @@ def measurement_import_confirm(
     measurement_import.recorded_count = len(recorded)
     measurement_import.rows = []
     measurement_import.save(update_fields=["recorded_count", "rows"])
+    kpi_values_changed.send(sender=MeasurementImport, kpi_ids=[kpi.pk])
     return recorded
 
 

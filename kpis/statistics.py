@@ -165,23 +165,3 @@ def difference_between(
         return Effect(estimate=estimate, low=None, high=None, **n)
     interval = stats.ttest_ind(values, comparison, equal_var=False).confidence_interval(CONFIDENCE)
     return Effect(estimate=estimate, low=float(interval.low), high=float(interval.high), **n)
-
-
-@dataclass(frozen=True)
-class Impact:
-    """A group's change against the KPI's baseline, and against a comparison where there is
-    one (earlier groups, or people not in the program)."""
-
-    change: Effect | TooLittleData
-    against_comparison: Effect | TooLittleData | None
-
-
-def impact(
-    values: Sequence[float], *, baseline: float, comparison: Sequence[float] | None = None
-) -> Impact:
-    """The impact of a KPI on one group: change from baseline, and difference against
-    `comparison` when given."""
-    return Impact(
-        change=change_from_baseline(values, baseline),
-        against_comparison=None if comparison is None else difference_between(values, comparison),
-    )

@@ -37,17 +37,30 @@ def rollup_all_task(self) -> None:
     rollups.rollup_all(on=timezone.localdate())
 
 
-def _send(enrolment_ids: list[int], day: str) -> None:
+@shared_task(bind=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
+def rollup_kpis_task(self, kpi_ids: list[int], day: str) -> None:
+    """Rewrite day `day`'s (ISO date) snapshots of these KPIs: trend and impact."""
+    rollups.rollup_kpis(kpi_ids=kpi_ids, on=datetime.date.fromisoformat(day))
+
+
+def _send(task, ids: list[int], day: str) -> None:
     try:
         # No publish retries: a page must not wait for a broker that is down.
-        rollup_enrolments_task.apply_async(args=[enrolment_ids, day], retry=False)
+        task.apply_async(args=[ids, day], retry=False)
     except (kombu.exceptions.OperationalError, OSError):
         # The nightly rebuild writes these rows too; the page the user saved must not fail.
-        logger.exception("Could not enqueue the roll-up of enrolments %s", enrolment_ids)
+        logger.exception("Could not enqueue the roll-up %s of %s", task.name, ids)
 
 
 def enqueue_rollup(sender, *, enrolment_ids, **kwargs) -> None:
     """Receiver of coaching's and programs' signals: roll up what a change touched, once
     its transaction has committed (a task started earlier would read the old rows)."""
     ids, day = list(enrolment_ids), timezone.localdate().isoformat()
-    transaction.on_commit(lambda: _send(ids, day))
+    transaction.on_commit(lambda: _send(rollup_enrolments_task, ids, day))
+
+
+def enqueue_kpi_rollup(sender, *, kpi_ids, **kwargs) -> None:
+    """Receiver of `kpi_values_changed`: roll up these KPIs' trend and impact once the
+    measurements are committed."""
+    ids, day = sorted(set(kpi_ids)), timezone.localdate().isoformat()
+    transaction.on_commit(lambda: _send(rollup_kpis_task, ids, day))

@@ -94,7 +94,9 @@ def _detail(request, kpi, form):
         "measurements": page.object_list,
         "form": form,
         "trend": trend,
-        "trend_chart": selectors.kpi_trend_chart(kpi, trend),
+        "trend_chart": selectors.kpi_trend_chart(
+            kpi, trend, labels=[period["label"] for period in trend]
+        ),
     }
     return render(request, "kpis/kpi_detail.html", context)
 
@@ -236,6 +238,7 @@ def dashboard(request, pk):
         "dashboard": data,
         "chart_data": dashboard_module.chart_data(data),
         "level_labels": Level.labels,
+        "impact_trends": [trend for trend in data.kpis if trend["impact"]],
         "survival_rows": [
             {"label": dashboard_module.SURVIVAL_LABELS[name], "data": survival}
             for name, survival in data.survival.items()

@@ -49,3 +49,11 @@ class EndReason(models.TextChoices):
     LEFT_ORGANISATION = "left_organisation", _("left the organisation")
     STOPPED = "stopped", _("stopped")
     MOVED_PROGRAM = "moved_program", _("moved to another program")
+
+
+class ReminderRhythm(models.TextChoices):
+    """When a program's learners are reminded of reflections that are due (coaching.reminders)."""
+
+    AFTER_FEEDBACK = "after_feedback", _("once, after each feedback moment")
+    DAILY = "daily", _("every working day")
+    WEEKDAYS = "weekdays", _("on chosen weekdays")

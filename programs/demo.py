@@ -220,6 +220,8 @@ def seed(demo: SimpleNamespace) -> None:
             (learners["lotte.visser"], ingrid),
             (learners["bram.smit"], mohamed),
             (learners["priya.ramdin"], mohamed),
+            (learners["sem.vanleeuwen"], ingrid),
+            (learners["fleur.dekker"], ingrid),
         ],
     )
     demo.second_cohort = _cohort(
@@ -232,6 +234,7 @@ def seed(demo: SimpleNamespace) -> None:
             (learners["emma.dejong"], mohamed),
             (learners["tomasz.nowak"], ingrid),
             (learners["youssef.haddou"], None),
+            (learners["jayden.kok"], demo.coaches[2]),
         ],
     )
     _adjust_during_pilot(demo, order_pickers, demo.pilot_cohort.starts_on)

@@ -7,15 +7,9 @@ from programs import imports
 from programs.choices import EndReason
 from programs.models import ChecklistItem, Cohort, LearningGoal, Method, Program
 from programs.services import OVER_CAPACITY
-from werkplek.choices import Role
+from werkplek.choices import Role, Weekday
+from werkplek.lib.forms import DateInput, TimeInput
 from werkplek.models import Membership, Organization, User
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class ProgramForm(forms.ModelForm):
@@ -23,6 +17,14 @@ class ProgramForm(forms.ModelForm):
 
     organization = forms.ModelChoiceField(
         label=_("Organisation"), queryset=Organization.objects.none()
+    )
+    reminder_weekdays = forms.TypedMultipleChoiceField(
+        label=_("Reminder days"),
+        choices=Weekday.choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only for reminders on chosen weekdays."),
     )
 
     class Meta:
@@ -36,10 +38,14 @@ class ProgramForm(forms.ModelForm):
             "duration_weeks",
             "feedback_every_days",
             "learning_hours_per_week",
+            "reminder_rhythm",
+            "reminder_weekdays",
+            "reminder_time",
             "methods",
         ]
         localized_fields = ["learning_hours_per_week"]  # "2,5" as Dutch people type it
         widgets = {
+            "reminder_time": TimeInput(),
             "description": forms.Textarea(attrs={"rows": 3}),
             "business_objective": forms.Textarea(attrs={"rows": 4}),
             "methods": forms.CheckboxSelectMultiple,

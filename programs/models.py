@@ -20,9 +20,15 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from programs.choices import STATUS_TRANSITIONS, BuiltinMethod, EndReason, ProgramStatus
+from programs.choices import (
+    STATUS_TRANSITIONS,
+    BuiltinMethod,
+    EndReason,
+    ProgramStatus,
+    ReminderRhythm,
+)
 from werkplek.lib.text import has_nul
-from werkplek.models import Organization
+from werkplek.models import Organization, validate_weekdays
 
 MAX_DURATION_WEEKS = 104
 # Dates outside this range are typing mistakes (and would overflow date arithmetic).
@@ -192,6 +198,28 @@ class Program(models.Model):
             "work itself. Empty: not stated."
         ),
     )
+    reminder_rhythm = models.CharField(
+        _("reflection reminders"),
+        max_length=20,
+        choices=ReminderRhythm.choices,
+        default=ReminderRhythm.AFTER_FEEDBACK,
+        help_text=_(
+            "When learners with a reflection that is due get an e-mail: once after each "
+            "feedback moment, every working day, or on the weekdays chosen below."
+        ),
+    )
+    reminder_weekdays = models.JSONField(
+        _("reminder days"),
+        default=list,
+        blank=True,
+        validators=[validate_weekdays],
+        help_text=_("Only for reminders on chosen weekdays."),
+    )
+    reminder_time = models.TimeField(
+        _("reminder time"),
+        default=datetime.time(9, 0),
+        help_text=_("The time of day, in each learner's own time zone."),
+    )
     duplicated_from = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -231,6 +259,13 @@ class Program(models.Model):
 
     def get_absolute_url(self):
         return reverse("programs:detail", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        if self.reminder_rhythm == ReminderRhythm.WEEKDAYS and not self.reminder_weekdays:
+            raise ValidationError(
+                {"reminder_weekdays": _("Choose at least one day for the reminders.")}
+            )
 
     @property
     def is_archived(self) -> bool:

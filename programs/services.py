@@ -40,6 +40,9 @@ PROGRAM_FIELDS = {
     "duration_weeks",
     "feedback_every_days",
     "learning_hours_per_week",
+    "reminder_rhythm",
+    "reminder_weekdays",
+    "reminder_time",
 }
 GOAL_FIELDS = {"title", "description", "success_criteria", "target_week"}
 MAX_REFLECTION_QUESTIONS = 10
@@ -260,6 +263,9 @@ def program_duplicate(*, actor: User, program: Program, name: str, owner: User) 
         duration_weeks=program.duration_weeks,
         feedback_every_days=program.feedback_every_days,
         learning_hours_per_week=program.learning_hours_per_week,
+        reminder_rhythm=program.reminder_rhythm,
+        reminder_weekdays=program.reminder_weekdays,
+        reminder_time=program.reminder_time,
     )
     copy.duplicated_from = program
     copy.save(update_fields=["duplicated_from"])

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from coaching import mails
 from coaching.models import PeerFeedback, Reflection
+from coaching.reminders import reflection_link_token
 from programs.models import Invitation
 from tests.factories import (
     ChecklistItemFactory,
@@ -40,7 +41,8 @@ from tests.factories import (
     ProgramFactory,
     UserFactory,
 )
-from werkplek.models import OutboxMessage
+from werkplek.models import Leave, OutboxMessage
+from werkplek.notifications import preferences_token
 
 LOGIN = "→login"
 ADMIN = "→admin"
@@ -73,6 +75,17 @@ MATRIX = {
     ("language-switch",                 POST): (302,   302, 302, 302, 302, 302, 302, 302),
     ("preferences",                     GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
     ("preferences",                     POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    # Leave: each person sets their own on their preferences page (an empty form answers
+    # with its errors); only the person removes theirs.
+    ("leave-create",                    GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    ("leave-create",                    POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    ("leave-delete",                    GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("leave-delete",                    POST): (LOGIN, 302, 404, 404, 404, 404, 404, 404),
+    # A mail's notification settings link (the learner's, valid): that page for whoever holds
+    # it, signed in or not, without signing anyone in; an empty form turns every kind off.
+    # Altered, expired and reused links: tests/coaching/test_reflection_link.py.
+    ("notification-settings-link",      GET):  (200,   200, 200, 200, 200, 200, 200, 200),
+    ("notification-settings-link",      POST): (302,   302, 302, 302, 302, 302, 302, 302),
     ("organization-detail",             GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("organization-detail",             POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     # The organisation's settings (the overload guard's maximum): its own managers only.
@@ -187,6 +200,10 @@ MATRIX = {
     ("coaching:reflection-react",       POST): (LOGIN, 404, 404, 302, 404, 404, 404, 404),
     ("coaching:reflection-create",      GET):  (LOGIN, 200, 404, 404, 404, 404, 404, 404),
     ("coaching:reflection-create",      POST): (LOGIN, 200, 404, 404, 404, 404, 404, 404),
+    # A reminder's link to one open reflection of the learner (valid): its form for whoever
+    # holds it; an empty form answers with its errors. The link's other rules: see above.
+    ("coaching:reflection-link",        GET):  (200,   200, 200, 200, 200, 200, 200, 200),
+    ("coaching:reflection-link",        POST): (200,   200, 200, 200, 200, 200, 200, 200),
     ("coaching:peer-request",           GET):  (LOGIN, 200, 404, 404, 404, 404, 404, 404),
     ("coaching:peer-request",           POST): (LOGIN, 200, 404, 404, 404, 404, 404, 404),
     ("coaching:peer-give",              GET):  (LOGIN, 404, 200, 404, 404, 404, 404, 404),
@@ -230,6 +247,9 @@ URL_OBJECT = {
     "organization-detail": "organization",
     "organization-settings": "organization",
     "notification-open": "notification",
+    "leave-delete": "leave",
+    "notification-settings-link": "settings_link",
+    "coaching:reflection-link": "reflection_link",
     "programs:methods": "organization",
     "programs:detail": "program",
     "programs:edit": "program",
@@ -305,6 +325,9 @@ class Scenario:
     people: dict
     kpi: object
     notification: object
+    leave: object
+    settings_link: object
+    reflection_link: object
 
     def actor(self, name):
         return self.people.get(name)
@@ -380,6 +403,9 @@ def scenario(db):
     invitation = Invitation.objects.create(
         cohort=cohort, email="nieuw@dc-noord.nl", name="Nina Nieuw", started_on=today
     )
+    open_reflection = Reflection.objects.create(
+        enrolment=enrolment, feedback_moment=feedback_then, due_on=today
+    )
     return Scenario(
         organization=organization,
         program=program,
@@ -400,6 +426,11 @@ def scenario(db):
             due_slot=f"reflection:{reflection.pk}",
             context={"reflection": reflection.pk, "enrolment": enrolment.pk, "learner": "Lotte"},
         ),
+        leave=Leave.objects.create(
+            user=people["learner"], starts_on=today, ends_on=today + datetime.timedelta(days=2)
+        ),
+        settings_link=types.SimpleNamespace(token=preferences_token(people["learner"])),
+        reflection_link=types.SimpleNamespace(token=reflection_link_token(open_reflection)),
     )
 
 

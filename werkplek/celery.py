@@ -36,6 +36,14 @@ app.conf.beat_schedule = {
         "task": "coaching.tasks.enqueue_due_digests",
         "schedule": crontab(minute="*/15"),
     },
+    # Every 15 minutes: queue the reflection reminders whose local time has come, one per
+    # learner per local day (coaching.reminders); a reminder goes out at most 15 minutes
+    # after its program's time, and a run beat missed is made up by the next.
+    "reflection-reminders": {
+        "task": "coaching.tasks.reflection_reminders_task",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
     # Every night at 02:30: rebuild today's KPI snapshots of every program (kpis.rollups).
     "kpis-rollup-all": {
         "task": "kpis.tasks.rollup_all_task",

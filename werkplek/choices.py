@@ -14,6 +14,23 @@ class Role(models.TextChoices):
     LEARNER = "learner", _("learner")
 
 
+class Weekday(models.IntegerChoices):
+    """ISO weekday numbers (Monday is 1), as `date.isoweekday()` gives them."""
+
+    MONDAY = 1, _("Monday")
+    TUESDAY = 2, _("Tuesday")
+    WEDNESDAY = 3, _("Wednesday")
+    THURSDAY = 4, _("Thursday")
+    FRIDAY = 5, _("Friday")
+    SATURDAY = 6, _("Saturday")
+    SUNDAY = 7, _("Sunday")
+
+
+def default_working_weekdays() -> list[int]:
+    """Monday to Friday."""
+    return [1, 2, 3, 4, 5]
+
+
 # The zones people here live and work in, first in the picker with names they recognise.
 COMMON_TIME_ZONES = [
     ("Europe/Amsterdam", _("Netherlands (Amsterdam)")),

@@ -5,9 +5,10 @@ from django.contrib.auth import forms as auth_forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from werkplek import mails, outbox
-from werkplek.choices import time_zone_choices
-from werkplek.models import Organization, User
+from werkplek import mails, notifications, outbox
+from werkplek.choices import Weekday, time_zone_choices
+from werkplek.lib.forms import DateInput, TimeInput
+from werkplek.models import Leave, Organization, User
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -48,11 +49,52 @@ class PreferencesForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["name", "language", "time_zone"]
+        fields = ["name", "language", "time_zone", "quiet_hours_start", "quiet_hours_end"]
+        widgets = {"quiet_hours_start": TimeInput(), "quiet_hours_end": TimeInput()}
 
 
 class OrganizationSettingsForm(forms.ModelForm):
+    working_weekdays = forms.TypedMultipleChoiceField(
+        label=_("Working days"),
+        choices=Weekday.choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("No reminders on other days."),
+    )
+
     class Meta:
         model = Organization
-        fields = ["max_learning_hours_per_week"]
-        localized_fields = fields  # "7,5" as Dutch people type it
+        fields = [
+            "max_learning_hours_per_week",
+            "quiet_hours_start",
+            "quiet_hours_end",
+            "working_weekdays",
+        ]
+        localized_fields = ["max_learning_hours_per_week"]  # "7,5" as Dutch people type it
+        widgets = {"quiet_hours_start": TimeInput(), "quiet_hours_end": TimeInput()}
+
+
+class NotificationsForm(forms.Form):
+    """One switch per kind of message a person may turn off."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        off = set(user.notification_opt_outs.values_list("kind", flat=True))
+        for kind, label in notifications.optional_kinds().items():
+            self.fields[kind] = forms.BooleanField(
+                label=label,
+                required=False,
+                initial=kind not in off,
+                widget=forms.CheckboxInput(attrs={"role": "switch"}),
+            )
+
+    def enabled(self) -> dict[str, bool]:
+        return {kind: self.cleaned_data[kind] for kind in self.fields}
+
+
+class LeaveForm(forms.ModelForm):
+    class Meta:
+        model = Leave
+        fields = ["starts_on", "ends_on"]
+        widgets = {"starts_on": DateInput(), "ends_on": DateInput()}

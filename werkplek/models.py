@@ -1,5 +1,6 @@
 """The ground floor: people, organisations and the roles people hold in them."""
 
+import datetime
 import zoneinfo
 
 from django.conf import settings
@@ -16,12 +17,35 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from werkplek.choices import Role
+from werkplek.choices import Role, Weekday, default_working_weekdays
 
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("%(zone)s is not a time zone.") % {"zone": value})
+
+
+def validate_weekdays(value) -> None:
+    """A list of distinct ISO weekday numbers (1 = Monday … 7 = Sunday)."""
+    if not isinstance(value, list) or not all(day in Weekday.values for day in value):
+        raise ValidationError(_("Choose days of the week."))
+    if len(set(value)) != len(value):
+        raise ValidationError(_("Choose each day of the week once."))
+
+
+def in_quiet_hours(moment: datetime.time, start: datetime.time, end: datetime.time) -> bool:
+    """Whether a local time of day falls in quiet hours from `start` until `end`; hours that
+    cross midnight (20:00–07:00) are the usual case, equal ends mean none."""
+    if start == end:
+        return False
+    if start < end:
+        return start <= moment < end
+    return moment >= start or moment < end
+
+
+def _check_quiet_hours(start, end) -> None:
+    if (start is None) != (end is None):
+        raise ValidationError(_("Give both ends of the quiet hours, or neither."))
 
 
 class UserManager(BaseUserManager):
@@ -71,6 +95,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         validators=[validate_time_zone],
         default=settings.TIME_ZONE,
     )
+    # Empty: the quiet hours of the person's organisation.
+    quiet_hours_start = models.TimeField(
+        _("quiet hours from"),
+        null=True,
+        blank=True,
+        help_text=_("No e-mail from werkplek between these times. Empty: your organisation's."),
+    )
+    quiet_hours_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(
         _("staff status"),
@@ -102,6 +134,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
+        _check_quiet_hours(self.quiet_hours_start, self.quiet_hours_end)
+
+    def is_quiet_at(self, moment: datetime.datetime, organization: "Organization") -> bool:
+        """Whether `moment` falls in this person's quiet hours, where they are: their own,
+        else the organisation's."""
+        local = timezone.localtime(moment, zoneinfo.ZoneInfo(self.time_zone)).time()
+        if self.quiet_hours_start is not None:
+            return in_quiet_hours(local, self.quiet_hours_start, self.quiet_hours_end)
+        return in_quiet_hours(local, organization.quiet_hours_start, organization.quiet_hours_end)
 
     @cached_property
     def current_memberships(self) -> list:
@@ -180,6 +221,24 @@ class Organization(models.Model):
             "shows in the attention list. Empty: no maximum."
         ),
     )
+    # Database defaults too: rows written by code that predates these columns (an older
+    # migration state, another process during a deploy) still get them.
+    quiet_hours_start = models.TimeField(
+        _("quiet hours from"),
+        default=datetime.time(20, 0),
+        db_default=datetime.time(20, 0),
+        help_text=_("No reminders from this time until the end of the quiet hours."),
+    )
+    quiet_hours_end = models.TimeField(
+        _("quiet hours until"), default=datetime.time(7, 0), db_default=datetime.time(7, 0)
+    )
+    working_weekdays = models.JSONField(
+        _("working days"),
+        default=default_working_weekdays,
+        db_default=default_working_weekdays(),
+        validators=[validate_weekdays],
+        help_text=_("No reminders on other days."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = OrganizationQuerySet.as_manager()
@@ -191,6 +250,10 @@ class Organization(models.Model):
 
     def __str__(self):
         return self.name
+
+    def works_on(self, day: datetime.date) -> bool:
+        """Whether `day` is one of the organisation's working days."""
+        return day.isoweekday() in self.working_weekdays
 
     def holds_role(self, user, role: Role) -> bool:
         """Whether `user` holds `role` here now: the one role check for services."""
@@ -387,3 +450,90 @@ class OutboxMessage(models.Model):
     def to(self) -> str:
         """The address the message goes to now."""
         return self.recipient.email if self.recipient_id else self.address
+
+
+class LeaveQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The user's own leave, and that of the people of organisations they manage."""
+        if not user.is_authenticated:
+            return self.none()
+        managed = Membership.objects.filter(organization__in=Organization.objects.managed_by(user))
+        return self.filter(Q(user=user) | Q(user__in=managed.values("user")))
+
+    def editable_by(self, user):
+        """Leave the user may change: their own, and that of learners they manage."""
+        if not user.is_authenticated:
+            return self.none()
+        learners = Membership.objects.with_role(Role.LEARNER).filter(
+            organization__in=Organization.objects.managed_by(user)
+        )
+        return self.filter(Q(user=user) | Q(user__in=learners.values("user")))
+
+    def covering(self, day: datetime.date):
+        """Leave that includes `day`."""
+        return self.filter(starts_on__lte=day, ends_on__gte=day)
+
+
+class Leave(models.Model):
+    """A period a person is away (leave, absence): no reminders reach them, first and last
+    day included, in their own time zone."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="leaves", verbose_name=_("person")
+    )
+    starts_on = models.DateField(_("away from"))
+    ends_on = models.DateField(_("away until"))
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("set by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = LeaveQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("leave")
+        verbose_name_plural = _("leave")
+        ordering = ["user", "starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="leave_ends_after_start",
+                violation_error_message=_("The last day cannot be before the first."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.starts_on} – {self.ends_on}"
+
+
+class NotificationOptOutQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A person's own choices."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+
+class NotificationOptOut(models.Model):
+    """A kind of message a person turned off (werkplek.notifications lists the kinds)."""
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="notification_opt_outs",
+        verbose_name=_("person"),
+    )
+    kind = models.CharField(_("kind"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = NotificationOptOutQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification turned off")
+        verbose_name_plural = _("notifications turned off")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_opt_out_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.kind}"

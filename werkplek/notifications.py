@@ -1,17 +1,86 @@
-"""In-app notifications: the outbox's rows to a person, read in the app as well as by mail.
+"""Notifications: which kinds of message a person may turn off, and which show in the app.
 
-A notification is not a second record of a message: it is the outbox row itself, with a
-`read_at` of its own. So whatever the outbox writes once per due slot is exactly what the
-bell counts, without a second write path that could drift from the mail. A kind shows in
-the app once its app registers how to describe it (a short title and where it leads) with
-`register_kind`, next to the renderer it gave the outbox. Kinds without one (a password
-reset, an invitation to someone without an account) stay mail only.
+Two registries, both filled by apps in their `AppConfig.ready`, next to the renderer they
+give the outbox:
+
+- **Optional kinds** (`register_optional_kind`): messages a person may turn off (reminders,
+  nudges, digests), listed on the preferences page. Messages people cannot do without (a
+  password reset, an invitation) are not registered. Every optional mail carries
+  `preferences_link(user)`: a signed link that opens the notification settings of that one
+  person, and no other page, without a password; its renderer asks `wants` at delivery.
+- **In-app kinds** (`register_in_app_kind`): messages that also show in the app's bell and
+  notification list, with a short title and the page they are about. A notification is not
+  a second record of a message: it is the outbox row itself, with a `read_at` of its own, so
+  whatever the outbox writes once per due slot is exactly what the bell counts. Kinds
+  without one stay mail only.
 """
 
-from collections.abc import Callable
+import datetime
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from werkplek.models import OutboxMessage, User
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from werkplek.models import NotificationOptOut, OutboxMessage, User
+
+# --- Optional kinds: a person may turn them off --------------------------------------------
+
+_optional_kinds: dict[str, str] = {}
+
+PREFERENCES_LINK_SALT = "werkplek.notifications.preferences"
+# A mail is read weeks later too; the link changes settings only, never signs anyone in.
+PREFERENCES_LINK_MAX_AGE = datetime.timedelta(days=30)
+
+
+def register_optional_kind(kind: str, label: str) -> None:
+    """Let people turn off messages of `kind` (its outbox kind), shown as `label`."""
+    if _optional_kinds.get(kind, label) != label:
+        raise ValueError(f"notification kind {kind!r} is registered twice")
+    _optional_kinds[kind] = label
+
+
+def optional_kinds() -> dict[str, str]:
+    """{kind: label} of every message a person may turn off."""
+    return dict(_optional_kinds)
+
+
+def turned_off(users: Iterable[User], kind: str) -> set[int]:
+    """The ids of those of `users` who turned `kind` off (one query)."""
+    return set(
+        NotificationOptOut.objects.filter(user__in=users, kind=kind).values_list("user", flat=True)
+    )
+
+
+def wants(user: User, kind: str) -> bool:
+    """Whether the person still receives messages of `kind`."""
+    return not NotificationOptOut.objects.filter(user=user, kind=kind).exists()
+
+
+def preferences_token(user: User) -> str:
+    """The signed token of a person's notification settings link."""
+    return signing.dumps({"u": user.pk}, salt=PREFERENCES_LINK_SALT, compress=True)
+
+
+def preferences_link(user: User) -> str:
+    """The full address of a person's password-free notification settings page."""
+    path = reverse("notification-settings-link", args=[preferences_token(user)])
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def user_of_preferences_token(token: str) -> User | None:
+    """The active person a settings link belongs to; None when it is altered or expired."""
+    try:
+        data = signing.loads(token, salt=PREFERENCES_LINK_SALT, max_age=PREFERENCES_LINK_MAX_AGE)
+    except signing.BadSignature:  # also SignatureExpired
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        return None
+    return User.objects.filter(pk=data["u"], is_active=True).first()
+
+
+# --- In-app kinds: shown in the bell and the notification list ----------------------------
 
 
 class Notice(NamedTuple):
@@ -25,7 +94,7 @@ Describer = Callable[[OutboxMessage], Notice]
 _describers: dict[str, Describer] = {}
 
 
-def register_kind(kind: str, describe: Describer) -> None:
+def register_in_app_kind(kind: str, describe: Describer) -> None:
     """Show messages of `kind` in the app. `describe` is called with the row, in the reader's
     language, and uses only the row's context (no queries: a page lists many)."""
     if _describers.get(kind, describe) is not describe:
@@ -33,7 +102,7 @@ def register_kind(kind: str, describe: Describer) -> None:
     _describers[kind] = describe
 
 
-def of(user: User):
+def in_app(user: User):
     """The person's notifications, newest first: their own outbox rows of kinds that show in
     the app; a message cancelled before delivery had nothing left to say."""
     return (
@@ -46,7 +115,7 @@ def of(user: User):
 
 def unread_count(user: User) -> int:
     """The bell's number (one query)."""
-    return of(user).filter(read_at__isnull=True).count()
+    return in_app(user).filter(read_at__isnull=True).count()
 
 
 def describe(message: OutboxMessage) -> Notice:

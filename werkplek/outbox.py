@@ -98,6 +98,38 @@ def enqueue(
     return message
 
 
+def enqueue_many(*, kind: str, messages: list[tuple[User, str, dict]]) -> set[int]:
+    """`enqueue` for many recipients at once, in a fixed number of queries: a scheduler's
+    run writes (recipient, due slot, context) rows, skipping keys that exist already, and
+    has the queued ones delivered after the commit. Returns the ids of the recipients whose
+    row for these keys is queued (new, or queued earlier and not rendered yet)."""
+    if kind not in _renderers:
+        raise ValueError(f"outbox kind {kind!r} is not registered")
+    if not messages:
+        return set()
+    OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(recipient=recipient, kind=kind, due_slot=str(slot), context=context)
+            for recipient, slot, context in messages
+        ],
+        ignore_conflicts=True,
+    )
+    wanted = {(recipient.pk, str(slot)) for recipient, slot, _context in messages}
+    queued = [
+        (pk, recipient_id)
+        for pk, recipient_id, slot in OutboxMessage.objects.filter(
+            kind=kind,
+            status=Status.QUEUED,
+            recipient__in={pk for pk, _slot in wanted},
+            due_slot__in={slot for _pk, slot in wanted},
+        ).values_list("pk", "recipient", "due_slot")
+        if (recipient_id, slot) in wanted
+    ]
+    for message_id, _recipient_id in queued:
+        transaction.on_commit(lambda message_id=message_id: _dispatcher.hand_over(message_id))
+    return {recipient_id for _pk, recipient_id in queued}
+
+
 class _Dispatcher:
     """Hands row ids to the broker from one background thread, so a request never waits on a
     slow or dead broker (and a reset form answers as fast for a known address as for an

@@ -2,19 +2,27 @@
 
 import datetime
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from werkplek import notifications
 from werkplek.choices import Role
-from werkplek.models import Membership, Organization, OutboxMessage, User
+from werkplek.models import (
+    Leave,
+    Membership,
+    NotificationOptOut,
+    Organization,
+    OutboxMessage,
+    User,
+)
 
 
 @transaction.atomic
 def user_update_preferences(*, user: User, **fields) -> User:
-    """Change a person's name, language or time zone."""
-    allowed = {"name", "language", "time_zone"}
+    """Change a person's name, language, time zone or own quiet hours."""
+    allowed = {"name", "language", "time_zone", "quiet_hours_start", "quiet_hours_end"}
     if not set(fields) <= allowed:
         raise ValueError(f"only {sorted(allowed)} can be changed here")
     for name, value in fields.items():
@@ -80,27 +88,82 @@ def membership_end(*, membership: Membership, on: datetime.date | None = None) -
     return membership
 
 
+ORGANIZATION_SETTINGS = {
+    "max_learning_hours_per_week",
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "working_weekdays",
+}
+
+
 @transaction.atomic
 def organization_update_settings(
-    *, actor: User, organization: Organization, max_learning_hours_per_week
+    *, actor: User, organization: Organization, **fields
 ) -> Organization:
-    """An L&D manager of the organisation changes its settings (today the overload guard's
-    maximum learning hours per learner per week)."""
+    """An L&D manager of the organisation changes its settings: the overload guard's maximum
+    learning hours per learner per week, and the quiet hours and working days reminders keep."""
     if not organization.holds_role(actor, Role.MANAGER):
         raise PermissionDenied
-    organization.max_learning_hours_per_week = max_learning_hours_per_week
+    unknown = set(fields) - ORGANIZATION_SETTINGS
+    if unknown:
+        raise ValueError(f"{sorted(unknown)} are not organisation settings")
+    for name, value in fields.items():
+        setattr(organization, name, value)
     organization.full_clean()
-    organization.save(update_fields=["max_learning_hours_per_week"])
+    organization.save(update_fields=list(fields))
     return organization
 
 
 def notification_mark_read(*, actor: User, message: OutboxMessage) -> None:
     """The person opened one of their notifications: it no longer counts in the bell."""
-    notifications.of(actor).filter(pk=message.pk, read_at__isnull=True).update(
+    notifications.in_app(actor).filter(pk=message.pk, read_at__isnull=True).update(
         read_at=timezone.now()
     )
 
 
 def notifications_mark_all_read(*, actor: User) -> int:
     """Every unread notification of the person is read now; answers how many."""
-    return notifications.of(actor).filter(read_at__isnull=True).update(read_at=timezone.now())
+    return notifications.in_app(actor).filter(read_at__isnull=True).update(read_at=timezone.now())
+
+
+@transaction.atomic
+def notification_settings_set(*, user: User, enabled: dict[str, bool]) -> None:
+    """Turn kinds of optional message on or off for one person (by themself, signed in or
+    through their mail's settings link). Kinds that are not optional are refused."""
+    unknown = set(enabled) - set(notifications.optional_kinds())
+    if unknown:
+        raise ValueError(f"{sorted(unknown)} cannot be turned off")
+    off = [kind for kind, on in enabled.items() if not on]
+    turned_on = [kind for kind, on in enabled.items() if on]
+    NotificationOptOut.objects.filter(user=user, kind__in=turned_on).delete()
+    NotificationOptOut.objects.bulk_create(
+        [NotificationOptOut(user=user, kind=kind) for kind in off], ignore_conflicts=True
+    )
+
+
+def _ensure_may_set_leave(actor: User, user: User) -> None:
+    learners = Membership.objects.with_role(Role.LEARNER).filter(
+        user=user, organization__in=Organization.objects.managed_by(actor)
+    )
+    if actor.pk != user.pk and not learners.exists():
+        raise ValidationError(_("You can set leave for yourself and your learners only."))
+
+
+@transaction.atomic
+def leave_create(
+    *, actor: User, user: User, starts_on: datetime.date, ends_on: datetime.date
+) -> Leave:
+    """Record that a person is away from `starts_on` until `ends_on` (both included): by
+    themself, or by an L&D manager for a learner of their organisation."""
+    _ensure_may_set_leave(actor, user)
+    leave = Leave(user=user, starts_on=starts_on, ends_on=ends_on, created_by=actor)
+    leave.full_clean()
+    leave.save()
+    return leave
+
+
+@transaction.atomic
+def leave_delete(*, actor: User, leave: Leave) -> None:
+    """Remove a leave period (cancelled, or typed wrong): by whom may set it."""
+    _ensure_may_set_leave(actor, leave.user)
+    leave.delete()

@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -14,9 +14,15 @@ from django.views.i18n import set_language
 from werkplek import notifications, selectors, services
 from werkplek.celery import app as celery_app
 from werkplek.choices import Role
-from werkplek.forms import OrganizationSettingsForm, PreferencesForm
+from werkplek.forms import (
+    LeaveForm,
+    NotificationsForm,
+    OrganizationSettingsForm,
+    PreferencesForm,
+)
+from werkplek.lib.forms import run_service
 from werkplek.lib.text import search_text
-from werkplek.models import Organization
+from werkplek.models import Leave, Organization
 
 PEOPLE_PER_PAGE = 50
 NOTIFICATIONS_PER_PAGE = 20
@@ -76,7 +82,7 @@ def organization_settings(request, slug):
 @require_GET
 def notification_list(request):
     """The person's notifications, newest first, paged: what was mailed, also in the app."""
-    page = Paginator(notifications.of(request.user), NOTIFICATIONS_PER_PAGE).get_page(
+    page = Paginator(notifications.in_app(request.user), NOTIFICATIONS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     items = [(message, notifications.describe(message)) for message in page.object_list]
@@ -87,7 +93,7 @@ def notification_list(request):
 @require_GET
 def notification_open(request, pk):
     """Open what a notification is about, and count it as read."""
-    message = get_object_or_404(notifications.of(request.user), pk=pk)
+    message = get_object_or_404(notifications.in_app(request.user), pk=pk)
     services.notification_mark_read(actor=request.user, message=message)
     return redirect(notifications.describe(message).url)
 
@@ -101,17 +107,88 @@ def notifications_read(request):
     return redirect("notifications")
 
 
+# The leave a person sees on their preferences page: what is coming, the nearest first.
+LEAVE_SHOWN = 20
+
+
 @login_required
 def preferences(request):
-    form = PreferencesForm(request.POST or None, instance=request.user)
-    if request.method == "POST" and form.is_valid():
+    """A person's own settings: name, language, time zone, quiet hours, which messages
+    they receive, and their leave."""
+    data = request.POST or None
+    form = PreferencesForm(data, instance=request.user)
+    notifications_form = NotificationsForm(data, user=request.user, prefix="notify")
+    if request.method == "POST" and form.is_valid() and notifications_form.is_valid():
         user = services.user_update_preferences(
             user=request.user, **{name: form.cleaned_data[name] for name in form.fields}
         )
+        services.notification_settings_set(user=user, enabled=notifications_form.enabled())
         translation.activate(user.language)
         messages.success(request, _("Your preferences have been saved."))
         return redirect("preferences")
-    return render(request, "werkplek/preferences.html", {"form": form})
+    context = {
+        "form": form,
+        "notifications_form": notifications_form,
+        "leave_form": LeaveForm(),
+        "leaves": _upcoming_leave(request.user),
+    }
+    return render(request, "werkplek/preferences.html", context)
+
+
+def _upcoming_leave(user):
+    today = timezone.localdate()
+    return Leave.objects.visible_to(user).filter(user=user, ends_on__gte=today)[:LEAVE_SHOWN]
+
+
+@login_required
+def leave_create(request):
+    """A person marks themself away: no reminders reach them in that period."""
+    form = LeaveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        leave = run_service(
+            form, services.leave_create, actor=request.user, user=request.user, **form.cleaned_data
+        )
+        if leave:
+            messages.success(request, _("Your leave has been saved."))
+            return redirect("preferences")
+    context = {
+        "form": PreferencesForm(instance=request.user),
+        "notifications_form": NotificationsForm(user=request.user, prefix="notify"),
+        "leave_form": form,
+        "leaves": _upcoming_leave(request.user),
+    }
+    return render(request, "werkplek/preferences.html", context)
+
+
+@login_required
+@require_POST
+def leave_delete(request, pk):
+    own = Leave.objects.editable_by(request.user).filter(user=request.user)
+    leave = get_object_or_404(own, pk=pk)
+    services.leave_delete(actor=request.user, leave=leave)
+    messages.success(request, _("Your leave has been removed."))
+    return redirect("preferences")
+
+
+def notification_settings_link(request, token):
+    """The notification settings of the person a mail's link names, without a password:
+    this page only; it signs nobody in."""
+    user = notifications.user_of_preferences_token(token)
+    if user is None:
+        return link_expired(request)
+    translation.activate(user.language)
+    data = request.POST if request.method == "POST" else None  # all switches off is a POST
+    form = NotificationsForm(data, user=user, prefix="notify")
+    if request.method == "POST" and form.is_valid():
+        services.notification_settings_set(user=user, enabled=form.enabled())
+        messages.success(request, _("Your notification settings have been saved."))
+        return redirect("notification-settings-link", token=token)
+    return render(request, "werkplek/notification_settings.html", {"form": form, "person": user})
+
+
+def link_expired(request):
+    """The answer to a mail's link that is altered, expired or used up: a 404 that says so."""
+    return render(request, "werkplek/link_expired.html", status=404)
 
 
 @require_POST

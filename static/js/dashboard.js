@@ -5,7 +5,22 @@
   var source = document.getElementById("dashboard-data");
   if (!source || !window.Chart) { return; }
   var data = JSON.parse(source.textContent);
-  var colours = ["#adb5bd", "#f0ad4e", "#5bc0de", "#198754", "#0d6efd"];
+  // The levels run light to dark in one hue, so their order reads without telling hues apart
+  // (colour-blind safe); level 3, independent, is the site's green.
+  var levelColours = ["#e9ecef", "#b7e4c7", "#52b788", "#146c43", "#081c15"];
+  // The survival curves differ in width and dash pattern as well as colour (Okabe–Ito); all
+  // groups together is a broad band drawn behind (order 1), so a group on the same steps shows.
+  var curveStyles = [
+    { borderColor: "#56b4e9", borderWidth: 7, borderDash: [], order: 1 },
+    { borderColor: "#000000", borderWidth: 2, borderDash: [] },
+    { borderColor: "#0072b2", borderWidth: 2, borderDash: [6, 3] }
+  ];
+  var lang = document.documentElement.lang || undefined;
+  var percent = new Intl.NumberFormat(lang, { style: "percent" });
+  var axisTitle = function (canvas, name) {
+    var text = canvas.getAttribute("data-" + name + "-title");
+    return text ? { display: true, text: text } : { display: false };
+  };
   var common = { responsive: true, maintainAspectRatio: false, animation: false };
 
   // Dated program changes as dashed vertical lines on a KPI's axis of periods (ISO dates),
@@ -55,15 +70,33 @@
 
   var levels = document.getElementById("chart-levels");
   if (levels) {
+    // A bar per goal: the chart grows with the goals (and their wrapped names) instead of
+    // squeezing them.
+    var goalLabels = data.levels.labels.map(window.werkplek.wrapLabel);
+    var lines = goalLabels.reduce(function (sum, label) { return sum + Math.max(label.length, 2); }, 0);
+    levels.parentNode.style.height = Math.max(256, 20 * lines + 110) + "px";
     new window.Chart(levels, {
       type: "bar",
       data: {
-        labels: data.levels.labels,
+        labels: goalLabels,
         datasets: data.levels.series.map(function (series, index) {
-          return { label: series.label, data: series.data, backgroundColor: colours[index] };
+          return {
+            label: series.label,
+            data: series.data,
+            backgroundColor: levelColours[index],
+            borderColor: "#6c757d",
+            borderWidth: 1
+          };
         })
       },
-      options: Object.assign({ indexAxis: "y", scales: { x: { stacked: true }, y: { stacked: true } } }, common)
+      options: Object.assign({
+        indexAxis: "y",
+        scales: {
+          x: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: axisTitle(levels, "x") },
+          // Every goal keeps its name; Chart.js would otherwise skip some on a phone.
+          y: { stacked: true, ticks: { autoSkip: false } }
+        }
+      }, common)
     });
   }
 
@@ -74,26 +107,41 @@
       curve.points.forEach(function (point) { longest = Math.max(longest, point[0]); });
     });
     var datasets = data.survival.curves.map(function (curve, index) {
-      return {
+      return Object.assign({
         label: curve.label,
         data: curve.points.map(function (point) { return { x: point[0], y: point[1] }; }),
         stepped: true,
-        borderColor: colours[(index + 2) % colours.length],
         pointRadius: 0
-      };
+      }, curveStyles[index % curveStyles.length]);
     });
     datasets.push({
       label: data.survival.targetLabel,
       data: [{ x: data.survival.target, y: 0 }, { x: data.survival.target, y: 1 }],
-      borderColor: "#dc3545",
-      borderDash: [6, 4],
+      borderColor: "#d55e00",
+      borderWidth: 2,
+      borderDash: [8, 4],
       pointRadius: 0
     });
     new window.Chart(survival, {
       type: "line",
       data: { datasets: datasets },
       options: Object.assign({
-        scales: { x: { type: "linear", min: 0, max: longest }, y: { min: 0, max: 1 } }
+        scales: {
+          x: { type: "linear", min: 0, max: longest, title: axisTitle(survival, "x") },
+          y: {
+            min: 0,
+            max: 1,
+            title: axisTitle(survival, "y"),
+            ticks: { callback: function (value) { return percent.format(value); } }
+          }
+        },
+        plugins: {
+          tooltip: {
+            callbacks: {
+              label: function (item) { return item.dataset.label + ": " + percent.format(item.parsed.y); }
+            }
+          }
+        }
       }, common)
     });
   }

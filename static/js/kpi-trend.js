@@ -5,6 +5,33 @@
   "use strict";
   if (!window.Chart) { return; }
 
+  // Long names break over lines rather than being cut off on a phone's narrow axis.
+  function wrapLabel(text) {
+    var longest = window.innerWidth < 576 ? 18 : 40;
+    var lines = [""];
+    String(text).split(" ").forEach(function (word) {
+      var last = lines.length - 1;
+      if (lines[last] && (lines[last] + " " + word).length > longest) { lines.push(word); }
+      else { lines[last] = lines[last] ? lines[last] + " " + word : word; }
+    });
+    return lines;
+  }
+
+  // The program dashboard's periods are ISO dates (its markers need them); they read as the
+  // page's language writes dates ("6 okt 2026"), like the table below each chart.
+  var ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+  // A phone's axis gets day and month only, level, so fewer labels fit but each is whole.
+  var narrow = window.innerWidth < 576;
+  var dayFormat = function (withYear) {
+    var parts = { day: "numeric", month: "short", timeZone: "UTC" };
+    if (withYear) { parts.year = "numeric"; }
+    return new Intl.DateTimeFormat(document.documentElement.lang || undefined, parts);
+  };
+  var fullDay = dayFormat(true), tickDay = dayFormat(!narrow);
+  var readable = function (label, format) {
+    return ISO_DAY.test(label) ? (format || fullDay).format(new Date(label + "T00:00:00Z")) : label;
+  };
+
   function drawKpiTrend(canvas, kpi, plugins) {
     var flat = function (value, label, colour) {
       return {
@@ -29,7 +56,23 @@
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
-        plugins: { tooltip: { callbacks: { afterLabel: afterLabel } } }
+        scales: {
+          x: {
+            ticks: {
+              callback: function (value) { return readable(this.getLabelForValue(value), tickDay); },
+              autoSkipPadding: 8,
+              maxRotation: narrow ? 0 : 50
+            }
+          }
+        },
+        plugins: {
+          tooltip: {
+            callbacks: {
+              title: function (items) { return items.length ? readable(items[0].label) : ""; },
+              afterLabel: afterLabel
+            }
+          }
+        }
       },
       plugins: plugins || []
     });
@@ -37,6 +80,7 @@
 
   window.werkplek = window.werkplek || {};
   window.werkplek.drawKpiTrend = drawKpiTrend;
+  window.werkplek.wrapLabel = wrapLabel;
 
   document.querySelectorAll("canvas[data-kpi-trend]").forEach(function (canvas) {
     var source = document.getElementById(canvas.getAttribute("data-kpi-trend"));

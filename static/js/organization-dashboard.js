@@ -7,23 +7,12 @@
   var canvas = document.getElementById("chart-programs");
   if (!source || !canvas || !window.Chart) { return; }
   var programs = JSON.parse(source.textContent).programs;
-  // Long program names break over lines rather than being cut off on a phone's narrow axis.
-  var longest = window.innerWidth < 576 ? 18 : 40;
-  var wrap = function (text) {
-    var lines = [""];
-    text.split(" ").forEach(function (word) {
-      var last = lines.length - 1;
-      if (lines[last] && (lines[last] + " " + word).length > longest) { lines.push(word); }
-      else { lines[last] = lines[last] ? lines[last] + " " + word : word; }
-    });
-    return lines;
-  };
   // A bar pair per program: the chart grows with the page's programs instead of squeezing them.
   canvas.parentNode.style.height = Math.max(256, 48 * programs.labels.length + 72) + "px";
   new window.Chart(canvas, {
     type: "bar",
     data: {
-      labels: programs.labels.map(wrap),
+      labels: programs.labels.map(window.werkplek.wrapLabel),
       datasets: [
         { label: programs.medianLabel, data: programs.median, backgroundColor: "#0d6efd" },
         { label: programs.targetLabel, data: programs.target, backgroundColor: "#adb5bd" }

@@ -73,12 +73,23 @@ def test_an_ended_enrolment_no_longer_counts(organization, manager, two_programs
     assert AttentionReason.LEARNER_OVERLOADED not in reasons(two_programs[:1])[0]
 
 
+def settings_data(**changed) -> dict:
+    """The organisation settings form as posted: the defaults, with `changed`."""
+    data = {
+        "max_learning_hours_per_week": "",
+        "quiet_hours_start": "20:00",
+        "quiet_hours_end": "07:00",
+        "working_weekdays": ["1", "2", "3", "4", "5"],
+    }
+    return data | changed
+
+
 def test_a_manager_sets_the_maximum_on_the_organisation_settings_page(
     client, organization, manager
 ):
     client.force_login(manager)
     url = reverse("organization-settings", args=[organization.slug])
-    response = client.post(url, {"max_learning_hours_per_week": "7,5"}, follow=True)
+    response = client.post(url, settings_data(max_learning_hours_per_week="7,5"), follow=True)
     assert "Instellingen opgeslagen." in response.content.decode()
     organization.refresh_from_db()
     assert organization.max_learning_hours_per_week == Decimal("7.5")
@@ -89,13 +100,33 @@ def test_a_maximum_out_of_range_is_refused_with_a_message_and_kept_in_the_form(
 ):
     client.force_login(manager)
     url = reverse("organization-settings", args=[organization.slug])
-    response = client.post(url, {"max_learning_hours_per_week": "60"})
+    response = client.post(url, settings_data(max_learning_hours_per_week="60"))
     page = response.content.decode()
     assert response.status_code == 200
     assert "Zorg ervoor dat deze waarde hoogstens 40 is." in page
     assert 'value="60"' in page
     organization.refresh_from_db()
     assert organization.max_learning_hours_per_week is None
+
+
+def test_the_organisation_settings_page_sets_quiet_hours_and_working_days(
+    client, organization, manager
+):
+    client.force_login(manager)
+    url = reverse("organization-settings", args=[organization.slug])
+    page = client.get(url).content.decode()
+    assert "Rusttijden vanaf" in page
+    assert "Werkdagen" in page
+    client.post(
+        url,
+        settings_data(
+            quiet_hours_start="21:30", quiet_hours_end="06:00", working_weekdays=["1", "2", "3"]
+        ),
+    )
+    organization.refresh_from_db()
+    assert organization.quiet_hours_start == datetime.time(21, 30)
+    assert organization.quiet_hours_end == datetime.time(6, 0)
+    assert organization.working_weekdays == [1, 2, 3]
 
 
 def test_the_program_form_asks_the_planned_learning_hours(client, manager, program):

@@ -76,7 +76,7 @@ def test_a_file_that_changes_a_recorded_value_asks_to_correct_it(
 
     page.get_by_label("Bestand met waarden").set_input_files(csv_file(FIXED))
     page.get_by_role("button", name="Bestand controleren").click()
-    expect(page.get_by_text("corrigeert de vastgelegde 100,0")).to_be_visible()
+    expect(page.get_by_text("corrigeert de vastgelegde waarde 100,0")).to_be_visible()
     axe(page)
     fits_the_phone(page)
     shoot(page, "import-correction")

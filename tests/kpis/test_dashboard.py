@@ -7,16 +7,19 @@ import io
 import json
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from kpis import rollups
 from kpis.choices import SubjectLevel
 from kpis.models import CohortSnapshot, ProgramSnapshot
 from tests.factories import (
     CohortFactory,
+    EnrolmentFactory,
     KPIFactory,
     LearningGoalFactory,
     MeasurementFactory,
@@ -84,7 +87,9 @@ def test_without_a_snapshot_the_dashboard_says_the_nightly_run_fills_it(signed_i
     response = page(signed_in, program)
     assert response.status_code == 200
     assert "Nog geen gegevens; de nachtelijke berekening vult dit." in response.text
-    assert 'id="dashboard-data"' not in response.text
+    # No levels or survival chart without numbers; the KPI charts' data stays for their trends.
+    assert 'id="chart-levels"' not in response.text
+    assert 'id="chart-survival"' not in response.text
 
 
 def test_the_manager_sees_the_built_in_kpis_with_n_and_too_little_data_below_5(
@@ -106,6 +111,33 @@ def test_the_levels_table_counts_learners_per_level_per_goal_with_n(
         '<th scope="row">Orders verzamelen</th>'
         "<td>1</td><td>2</td><td>3</td><td>4</td><td>2</td><td>12</td>" in text
     )
+
+
+def test_levels_over_fewer_than_5_learners_show_no_counts_in_the_table_chart_or_export(
+    signed_in, program, snapshot, goal
+):
+    snapshot.levels = {str(goal.pk): {"0": 1, "3": 3}}
+    snapshot.save(update_fields=["levels"])
+
+    response = page(signed_in, program)
+
+    text = " ".join(response.text.split())
+    assert (
+        '<th scope="row">Orders verzamelen</th>'
+        '<td colspan="5">te weinig gegevens (minder dan 5)</td><td>4</td>' in text
+    )
+    levels = response.context["chart_data"]["levels"]
+    assert levels["labels"] == ["Orders verzamelen (te weinig gegevens)"]
+    assert [series["data"] for series in levels["series"]] == [[None]] * 5
+    assert export(signed_in, program, "levels")[1] == [
+        "Orders verzamelen",
+        "te weinig gegevens",
+        "",
+        "",
+        "",
+        "",
+        "4",
+    ]
 
 
 def test_the_charts_read_the_same_numbers_from_json_not_inline_script(signed_in, program, snapshot):
@@ -152,6 +184,7 @@ def test_a_learner_level_kpi_shows_no_value_for_a_period_with_fewer_than_5_peopl
             period_start=datetime.date(2026, 10, 1),
             value=Decimal(60 + index),
         )
+    rollups.rollup_kpis(kpi_ids=[kpi.pk], on=DAY)
     rows = export(signed_in, program, "kpis")
     assert rows[1] == ["Orderregels per uur", "2026-09-01", "42.0", "5", "40.0000", "55.0000"]
     assert rows[2][:4] == ["Orderregels per uur", "2026-10-01", "te weinig gegevens", "2"]
@@ -183,7 +216,7 @@ def test_an_unknown_csv_section_is_not_found(signed_in, program, snapshot):
 def test_a_group_start_is_a_dated_program_change(signed_in, program, snapshot, cohort):
     response = page(signed_in, program)
     assert response.context["chart_data"]["markers"][0]["day"] == cohort.starts_on.isoformat()
-    assert f"Groep {cohort.name} gestart" in response.text
+    assert f"Groep «{cohort.name}» gestart" in response.text
 
 
 def test_the_program_page_links_managers_to_the_dashboard(signed_in, program):
@@ -223,6 +256,153 @@ def test_the_page_stays_bounded_with_many_groups_and_kpis(
         CohortFactory(program=program, name=f"Groep {index}")
         KPIFactory(organization=organization, program=program, created_by=manager)
     response = page(signed_in, program)
-    assert len(response.context["dashboard"].groups) == 50
+    assert len(response.context["dashboard"].markers) == 50
     assert len(response.context["dashboard"].kpis) == 50
     assert len(response.content) < 400_000
+
+
+# --- Impact -------------------------------------------------------------------------------
+
+
+def impact_world(program, organization, manager, later_size):
+    """A learner-level KPI (baseline 40) with five pilot learners at 44–48 and `later_size`
+    learners of a later group at 50 and up, each measured after their start, and an
+    organisation-level KPI measured weekly (lower is better): five weeks before the pilot at
+    40 and 41, then five weeks at 34 and 35."""
+    pilot = CohortFactory(program=program, name="Eerste pilot", starts_on=PILOT, is_pilot=True)
+    later = CohortFactory(program=program, name="Groep 2", starts_on=PILOT + WEEK * 4)
+    kpi = KPIFactory(
+        organization=organization,
+        program=program,
+        created_by=manager,
+        name="Orderregels per uur",
+        subject_level=SubjectLevel.LEARNER,
+        baseline_value=Decimal("40"),
+        baseline_on=PILOT - WEEK * 10,
+    )
+    for cohort, values in [(pilot, range(44, 49)), (later, range(50, 50 + later_size))]:
+        for value in values:
+            learner = EnrolmentFactory(cohort=cohort).learner
+            period = cohort.starts_on + WEEK  # measured after the start
+            MeasurementFactory(kpi=kpi, learner=learner, period_start=period, value=value)
+    weekly = KPIFactory(
+        organization=organization,
+        program=program,
+        created_by=manager,
+        name="Foutloze orders",
+        direction="lower",
+        cadence="week",
+        baseline_value=Decimal("40"),
+        baseline_on=PILOT - WEEK * 10,
+    )
+    for week in range(-5, 5):
+        value = (34 if week >= 0 else 40) + week % 2  # after the start: 34 and 35 in turn
+        MeasurementFactory(kpi=weekly, period_start=PILOT + WEEK * week, value=value)
+    rollups.rollup_kpis(kpi_ids=[kpi.pk, weekly.pk], on=DAY)
+    return kpi
+
+
+PILOT = datetime.date(2026, 8, 3)  # a Monday
+WEEK = datetime.timedelta(weeks=1)
+
+
+def test_impact_shows_too_little_data_below_5_and_intervals_from_5_people(
+    signed_in, program, organization, manager
+):
+    impact_world(program, organization, manager, later_size=3)
+    text = " ".join(page(signed_in, program).text.split())
+    section = text.split('id="impact-heading"')[1].split('id="changes-heading"')[0]
+    # The pilot's five learners: mean 46 against 40, Student's t interval over n = 5.
+    assert "6,0 (4,0 tot 8,0)<br>" in section
+    assert "beter, meer dan toeval" in section
+    # The later group's three learners: no number at all, only the minimum.
+    later = section.split("Groep 2")[1].split("</tr>")[0]
+    assert "te weinig gegevens (minder dan 5)" in later
+    assert "51" not in later and "3</td>" not in later
+    # Before against after: five weeks at 34/35 against five at 40/41, counted in periods.
+    assert "sinds de start van de eerste groep" in section
+    assert "n telt perioden, geen mensen" in section
+    assert "−5,6 (−6,3 tot −4,9)" in section  # 34,4 − 40 over five periods
+    assert "perioden vóór het programma" in section
+
+
+def test_the_later_group_is_compared_with_the_pilot_once_both_have_5_people(
+    signed_in, program, organization, manager
+):
+    impact_world(program, organization, manager, later_size=5)
+    text = " ".join(page(signed_in, program).text.split())
+    section = text.split('id="impact-heading"')[1]
+    later = section.split("Groep 2")[1].split("</tr>")[0]
+    assert "12,0 (10,0 tot 14,0)" in later  # mean 52 against the baseline 40
+    rows = export(signed_in, program, "impact")
+    assert rows[0][:4] == ["KPI", "Groep", "Vergeleken met", "Schatting"]
+    # Welch: 52 − 46 with both n; the verdict in words.
+    assert [
+        "Orderregels per uur",
+        "Groep 2",
+        "eerdere groepen",
+        "6.0",
+        "3.7",
+        "8.3",
+        "5",
+        "5",
+        "beter, meer dan toeval",
+    ] in rows
+
+
+def test_the_impact_export_says_too_little_data_without_a_number(
+    signed_in, program, organization, manager
+):
+    impact_world(program, organization, manager, later_size=2)
+    rows = export(signed_in, program, "impact")
+    later = [row for row in rows if row[1] == "Groep 2"]
+    assert later == [
+        ["Orderregels per uur", "Groep 2", "nulmeting", "te weinig gegevens", "", "", "", "", ""],
+        [
+            "Orderregels per uur",
+            "Groep 2",
+            "eerdere groepen",
+            "te weinig gegevens",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
+    ]
+
+
+def test_the_query_count_is_the_same_for_few_and_many_kpis_with_snapshots(
+    signed_in, program, snapshot, organization, manager
+):
+    impact_world(program, organization, manager, later_size=5)
+    few = _queries(signed_in, program)
+    for index in range(30):
+        kpi = KPIFactory(
+            organization=organization,
+            program=program,
+            created_by=manager,
+            baseline_value=Decimal("70"),
+            baseline_on=PILOT - WEEK * 10,
+        )
+        for month in range(1, 11):
+            MeasurementFactory(
+                kpi=kpi, period_start=datetime.date(2026, month, 1), value=70 + index
+            )
+        CohortFactory(program=program, name=f"Later {index}", starts_on=PILOT + WEEK * index)
+    rollups.rollup_all(on=DAY)
+    response = page(signed_in, program)
+    assert len(response.context["impact_trends"]) == 32
+    assert _queries(signed_in, program) == few
+
+
+def test_the_impact_sheet_holds_numbers_that_can_be_summed(
+    signed_in, program, organization, manager
+):
+    impact_world(program, organization, manager, later_size=5)
+    response = page(signed_in, program, format="xlsx", section="impact")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert ["Orderregels per uur", "Eerste pilot", "nulmeting", 6.0, 4.0, 8.0, 5, None] in [
+        row[:8] for row in rows
+    ]

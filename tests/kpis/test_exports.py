@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from kpis import exports
+from kpis import exports, rollups
 from kpis.choices import SubjectLevel
 from tests.factories import KPIFactory, LearningGoalFactory, MeasurementFactory, ProgramFactory
 from tests.kpis.test_organization_dashboard import program_snapshot
@@ -88,11 +88,12 @@ def test_without_a_section_one_workbook_has_a_sheet_per_table(signed_in, program
     book = workbook(response)
     assert book.sheetnames == [
         "Niveaus per leerdoel",
-        "Tijd tot zelfstandig",
+        "Tijd tot zelfstandigheid",
         "Ingebouwde KPI's",
         "KPI's",
+        "Impact",
     ]
-    assert values(book["Tijd tot zelfstandig"])[1] == ["alle groepen", 0, 1, 12]
+    assert values(book["Tijd tot zelfstandigheid"])[1] == ["alle groepen", 0, 1, 12]
 
 
 def test_a_kpis_periods_are_dates_and_its_values_numbers(signed_in, program, organization, manager):
@@ -109,6 +110,7 @@ def test_a_kpis_periods_are_dates_and_its_values_numbers(signed_in, program, org
     MeasurementFactory(
         kpi=kpi, program=program, period_start=datetime.date(2026, 9, 1), value=Decimal("3.2")
     )
+    rollups.rollup_kpis(kpi_ids=[kpi.pk], on=datetime.date(2026, 11, 20))
     book = workbook(download(signed_in, program_url(program), format="xlsx", section="kpis"))
     row = values(book.active)[1]
     assert row[1].date() == datetime.date(2026, 9, 1)
@@ -150,6 +152,7 @@ def test_a_csv_keeps_ordinary_text_and_negative_numbers_as_they_are(
     MeasurementFactory(
         kpi=kpi, program=program, period_start=datetime.date(2026, 9, 1), value=Decimal("-3")
     )
+    rollups.rollup_kpis(kpi_ids=[kpi.pk], on=datetime.date(2026, 11, 20))
     rows = csv_rows(download(signed_in, program_url(program), format="csv", section="kpis"))
     assert rows[1][:4] == ["Verschil in voorraad", "2026-09-01", "-3", "1"]
 

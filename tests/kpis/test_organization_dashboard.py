@@ -219,6 +219,7 @@ def test_the_organisations_own_and_team_kpis_show_their_trend(
     KPIFactory(name="Orderregels per uur", subject_level=SubjectLevel.LEARNER, **common)
     KPIFactory(name="Programma-KPI", program=program, subject_level=SubjectLevel.PROGRAM, **common)
     MeasurementFactory(kpi=own, period_start=datetime.date(2026, 9, 1), value=Decimal("5.5"))
+    rollups.rollup_kpis(kpi_ids=[own.pk], on=datetime.date(2026, 11, 20))
     response = page(signed_in, organization)
     names = [trend["kpi"].name for trend in response.context["dashboard"].kpis]
     assert names == ["Fouten per team", "Verzuim (%)"]
@@ -226,6 +227,7 @@ def test_the_organisations_own_and_team_kpis_show_their_trend(
     assert "Nulmeting: 6,0" in flat(response)
     kpi_chart = response.context["chart_data"]["kpis"][1]
     assert kpi_chart["values"] == [5.5] and kpi_chart["baseline"] == 6.0
+    assert kpi_chart["n"] == [1]  # the tooltip names each value's n, as on the KPI's page
 
 
 def test_the_chart_reads_the_tables_numbers_from_json(signed_in, organization, program):
@@ -319,4 +321,5 @@ def test_the_demo_organisation_dashboard_compares_its_programs_and_shows_its_own
     assert picker.snapshot is not None and picker.time_to_independence["enough"]
     assert picker.attention == len(attention_list(manager, on=timezone.localdate()))
     assert [trend["kpi"].name for trend in dashboard.kpis] == ["orderregels per uur"]
-    assert len(dashboard.kpis[0]["periods"]) == 6
+    # Measured weekly for 26 weeks; the trend keeps the newest 24.
+    assert len(dashboard.kpis[0]["periods"]) == rollups.TREND_PERIODS

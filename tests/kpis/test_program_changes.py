@@ -58,6 +58,9 @@ def edit_program(client, program, **changed):
         "owner": program.owner_id,
         "duration_weeks": program.duration_weeks,
         "feedback_every_days": program.feedback_every_days,
+        "reminder_rhythm": program.reminder_rhythm,
+        "reminder_weekdays": program.reminder_weekdays,
+        "reminder_time": program.reminder_time.strftime("%H:%M"),
         **changed,
     }
     response = client.post(reverse("programs:edit", args=[program.pk]), data)
@@ -73,7 +76,7 @@ def test_a_goal_added_on_the_program_page_is_a_dated_change_recorded_with_its_ma
     )
     today = timezone.localdate().isoformat()
     assert changes(signed_in, program) == [
-        (started.starts_on.isoformat(), "Groep Pilotgroep gestart"),
+        (started.starts_on.isoformat(), "Groep «Pilotgroep» gestart"),
         (today, "Leerdoel «Orders foutloos afronden» toegevoegd"),
     ]
     added = LearningGoal.history.get(title="Orders foutloos afronden")
@@ -90,7 +93,7 @@ def test_goals_of_the_design_before_the_first_group_started_are_no_change(
     # The group starts after the program was designed.
     CohortFactory(program=program, name="Pilotgroep", starts_on=timezone.localdate())
     assert changes(signed_in, program) == [
-        (timezone.localdate().isoformat(), "Groep Pilotgroep gestart")
+        (timezone.localdate().isoformat(), "Groep «Pilotgroep» gestart")
     ]
 
 
@@ -134,7 +137,7 @@ def test_changes_are_dated_by_their_history_oldest_first(signed_in, program, sta
     )
     services.program_update(actor=manager, program=program, feedback_every_days=2)
     assert changes(signed_in, program) == [
-        (started.starts_on.isoformat(), "Groep Pilotgroep gestart"),
+        (started.starts_on.isoformat(), "Groep «Pilotgroep» gestart"),
         (three_days_later.isoformat(), "Leerdoel «Scannen» toegevoegd"),
         (timezone.localdate().isoformat(), "Feedbackritme gewijzigd: elke 5 → 2 werkdagen"),
     ]
@@ -189,4 +192,4 @@ def test_the_query_count_is_the_same_for_1_change_and_50_and_the_list_stays_boun
         (timezone.localdate().isoformat(), "Leerdoel «Doel 49» toegevoegd"),
         (timezone.localdate().isoformat(), "Feedbackritme gewijzigd: elke 3 → 4 werkdagen"),
     ]
-    assert "Groep Pilotgroep gestart" not in [label for _, label in markers]
+    assert "Groep «Pilotgroep» gestart" not in [label for _, label in markers]

@@ -1,16 +1,19 @@
 """Roll-ups run on a real worker (Redis when REDIS_URL is set): feedback saved through the
-coach's form reaches the snapshots with no manual step."""
+coach's form, and a measurement saved through the manager's, reach the snapshots with no
+manual step."""
 
 import datetime
 import time
+from decimal import Decimal
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.db import OperationalError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from kpis.models import CohortSnapshot, EnrolmentSnapshot, ProgramSnapshot
-from tests.factories import EnrolmentFactory, LearningGoalFactory, PairingFactory
+from kpis.models import CohortSnapshot, EnrolmentSnapshot, KPISnapshot, ProgramSnapshot
+from tests.factories import EnrolmentFactory, KPIFactory, LearningGoalFactory, PairingFactory
 from werkplek.celery import app
 
 
@@ -24,15 +27,18 @@ def celery_worker():
 def wait_for(condition, seconds=30):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if condition():
-            return True
+        try:
+            if condition():
+                return True
+        except OperationalError:
+            pass  # SQLite's shared test database: the worker's write holds the table; ask again
         time.sleep(0.2)
     return False
 
 
 @pytest.mark.django_db(transaction=True)
-def test_feedback_saved_in_the_form_appears_in_the_snapshots(
-    client, coach, learner, cohort, celery_worker
+def test_feedback_saved_in_the_form_appears_in_the_snapshots_and_on_the_dashboard(
+    client, coach, learner, cohort, manager, celery_worker
 ):
     today = timezone.localdate()
     cohort.starts_on = today - datetime.timedelta(days=7)
@@ -60,3 +66,36 @@ def test_feedback_saved_in_the_form_appears_in_the_snapshots(
     assert (row.feedback_moments, row.last_feedback_on, row.levels) == (1, today, {str(goal.pk): 3})
     assert CohortSnapshot.objects.get(cohort=cohort, day=today).levels == {str(goal.pk): {"3": 1}}
     assert ProgramSnapshot.objects.get(program=cohort.program, day=today).enrolments == 1
+    # And the manager's dashboard shows it: the learner started and running, as of today.
+    client.force_login(manager)
+    with translation.override("nl"):
+        dashboard = client.get(reverse("kpis:dashboard", args=[cohort.program.pk]))
+    text = " ".join(dashboard.text.split())
+    assert "1 lerende begonnen: lopend 1, beëindigd 0" in text
+    assert dashboard.context["dashboard"].snapshot.day == today
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_measurement_saved_in_the_form_appears_on_the_dashboard(
+    client, manager, program, celery_worker
+):
+    kpi = KPIFactory(
+        organization=program.organization,
+        program=program,
+        created_by=manager,
+        name="Orderregels per uur",
+    )
+    client.force_login(manager)
+    period = timezone.localdate().replace(day=1)
+    response = client.post(
+        reverse("kpis:measurement-create", args=[kpi.pk]),
+        {"period": period.isoformat(), "value": "81,5"},
+    )
+    assert response.status_code == 302
+
+    snapshot = KPISnapshot.objects.filter(kpi=kpi, day=timezone.localdate())
+    assert wait_for(snapshot.exists), "the worker wrote no KPI snapshot"
+    dashboard = client.get(reverse("kpis:dashboard", args=[program.pk]))
+    assert dashboard.context["dashboard"].kpis[0]["periods"] == [
+        {"period": period, "value": Decimal("81.5"), "n": 1, "enough": True}
+    ]

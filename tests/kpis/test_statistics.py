@@ -112,13 +112,11 @@ def test_the_minimum_follows_the_setting(settings):
 
 
 def test_every_number_comes_with_its_n():
-    effect = statistics.impact([5.0, 6, 7, 8, 9], baseline=4, comparison=[4.0, 5, 5, 6, 6, 7])
-    assert effect.change.n == 5
-    assert effect.change.estimate == pytest.approx(3.0)
-    assert effect.against_comparison.n == 5
-    assert effect.against_comparison.n_comparison == 6
-    assert effect.against_comparison.estimate == pytest.approx(7 - 5.5)
-    assert statistics.impact([5.0] * 5, baseline=4).against_comparison is None
+    change = statistics.change_from_baseline([5.0, 6, 7, 8, 9], 4)
+    difference = statistics.difference_between([5.0, 6, 7, 8, 9], [4.0, 5, 5, 6, 6, 7])
+    assert (change.n, change.estimate) == (5, pytest.approx(3.0))
+    assert (difference.n, difference.n_comparison) == (5, 6)
+    assert difference.estimate == pytest.approx(7 - 5.5)
 
 
 def test_values_that_do_not_vary_have_no_interval():

@@ -7,10 +7,12 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
+from kpis import rollups
 from kpis.choices import SubjectLevel
-from kpis.dashboard import TREND_PERIODS
 from kpis.models import Measurement
+from kpis.rollups import TREND_PERIODS
 from tests.factories import KPIFactory, MeasurementFactory, members_in_bulk
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +168,29 @@ def test_the_kpi_page_asks_the_database_as_often_for_two_periods_as_for_forty(
         response = client.get(kpi.get_absolute_url())
 
     assert len(trend_table(response)) == min(periods, TREND_PERIODS)
+
+
+def test_the_kpi_page_and_the_rolled_up_dashboard_show_the_same_means(
+    signed_in, organization, manager, program
+):
+    kpi = KPIFactory(
+        organization=organization,
+        program=program,
+        created_by=manager,
+        subject_level=SubjectLevel.LEARNER,
+        unit="%",
+        decimals=1,
+    )
+    learner_values(kpi, AUGUST, ["104.25", "98.5", "111.8", "107.5", "96.4"])
+    learner_values(kpi, SEPTEMBER, ["112.5", "101"])
+    rollups.rollup_kpis(kpi_ids=[kpi.pk], on=datetime.date(2026, 9, 30))
+
+    page = trend_table(signed_in.get(kpi.get_absolute_url()))
+    dashboard = signed_in.get(reverse("kpis:dashboard", args=[program.pk])).content.decode()
+
+    assert [value for _period, value, _n in page] == [
+        "103,7 %",
+        "te weinig gegevens (minder dan 5)",
+    ]
+    assert "<td>103,7</td>\n        <td>5</td>" in dashboard
+    assert "<td>te weinig gegevens</td>\n        <td>2</td>" in dashboard

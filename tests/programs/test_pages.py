@@ -24,6 +24,8 @@ def program_data(**overrides):
         "business_objective": "Zelfstandig binnen drie weken.",
         "duration_weeks": "3",
         "feedback_every_days": "5",
+        "reminder_rhythm": "after_feedback",
+        "reminder_time": "09:00",
         **overrides,
     }
 

@@ -5,7 +5,7 @@ import time_machine
 from django.core.management import call_command
 from django.db.models import Min
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from coaching import attention
 from coaching.choices import AttentionReason
@@ -46,9 +46,9 @@ def test_each_demo_login_works_and_holds_its_role(client, email, role):
     assert User.objects.get(email=email).roles == {role}
 
 
-def test_demo_organisation_has_a_dozen_learners_and_a_few_coaches():
+def test_demo_organisation_has_fifteen_learners_and_a_few_coaches():
     call_command("seed_demo")
-    assert Membership.objects.with_role(Role.LEARNER).count() == 12
+    assert Membership.objects.with_role(Role.LEARNER).count() == 15
     assert Membership.objects.with_role(Role.COACH).count() == 4
 
 
@@ -105,17 +105,43 @@ def _check_attention_states():
     assert own == ["emma.dejong", "bram.smit", "learner"]
 
 
-def test_the_demo_has_three_kpis_with_half_a_year_of_values_and_one_correction():
+def test_the_demo_has_four_kpis_with_half_a_year_of_values_and_one_correction():
     call_command("seed_demo")
     call_command("seed_demo")
     assert sorted(KPI.objects.values_list("name", flat=True)) == [
         "inwerktijd in dagen",
         "orderfouten per 1.000 orderregels",
         "orderregels per uur",
+        "pakfouten per 1.000 orderregels",
     ]
-    assert Measurement.objects.current().count() == 3 * 6
+    # Two monthly KPIs, 26 weeks of the organisation's pace, and each learner's weekly
+    # errors: five pilot learners for 10 weeks, five of the later group for 3, and the five
+    # people not in the program for 8.
+    assert Measurement.objects.current().count() == 2 * 6 + 26 + 5 * 10 + 5 * 3 + 5 * 8
     assert Measurement.objects.filter(is_current=False).count() == 1
-    assert KPI.objects.filter(baseline_value__isnull=False, target_value__isnull=False).count() == 3
+    assert KPI.objects.filter(baseline_value__isnull=False, target_value__isnull=False).count() == 4
+
+
+def test_the_demo_dashboard_shows_the_impact_of_the_pilot_and_the_later_group(client):
+    call_command("seed_demo")
+    program = KPI.objects.first().program
+    client.force_login(User.objects.get(email="manager@demo.werkplek.nl"))
+    with translation.override("nl"):
+        response = client.get(reverse("kpis:dashboard", args=[program.pk]))
+    impact = {trend["kpi"].name: trend["impact"] for trend in response.context["impact_trends"]}
+    pilot, later = impact["pakfouten per 1.000 orderregels"]["rows"]
+    assert (pilot["group"], later["group"]) == ("Pilotgroep", "Groep 2")
+    for row in (pilot, later):
+        assert row["change"]["enough"] and row["change"]["n"] == 5
+        assert row["change"]["significant"] and row["change"]["estimate"] < 0  # fewer errors
+    against_pilot, against_outside = later["comparisons"]
+    assert (against_pilot["against"], against_outside["against"]) == ("earlier", "outside")
+    assert (against_outside["effect"]["n"], against_outside["effect"]["n_comparison"]) == (5, 5)
+    (since_pilot,) = impact["orderregels per uur"]["rows"]
+    assert since_pilot["change"]["n"] == 10  # weeks since the pilot started
+    assert since_pilot["comparisons"][0]["effect"]["n_comparison"] == 16  # weeks before
+    assert since_pilot["comparisons"][0]["effect"]["significant"]
+    assert "beter, meer dan toeval" in response.text
 
 
 def test_the_demo_dashboard_has_todays_snapshot_from_the_start():
@@ -131,10 +157,10 @@ def test_the_demo_dashboard_marks_the_pilots_adjustments_between_its_kpi_values(
     dashboard = program_dashboard(program)
     labels = [marker["label"] for marker in dashboard.markers]
     assert labels == [
-        "Groep Pilotgroep gestart",
+        "Groep «Pilotgroep» gestart",
         "Feedbackritme gewijzigd: elke 5 → 3 werkdagen",
         "Leerdoel «Orders foutloos afronden en overdragen» toegevoegd",
-        "Groep Groep 2 gestart",
+        "Groep «Groep 2» gestart",
     ]
     periods = [period["period"] for period in dashboard.kpis[0]["periods"]]
     for adjustment in dashboard.markers[1:3]:

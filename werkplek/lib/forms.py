@@ -1,5 +1,7 @@
-"""Running a service from a view with its errors shown on the form."""
+"""Running a service from a view with its errors shown on the form; the date and time
+inputs of every form."""
 
+from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
@@ -25,3 +27,17 @@ def run_service(form, service, **kwargs):
             _("Someone changed this at the same moment. Check the page and try again."),
         )
     return None
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)

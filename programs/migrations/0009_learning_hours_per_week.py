@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programs', '0007_program_and_goal_history'),
+        ('programs', '0008_program_reminder_rhythm'),
     ]
 
     operations = [

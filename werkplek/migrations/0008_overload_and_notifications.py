@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('werkplek', '0006_outbox_message'),
+        ('werkplek', '0007_quiet_hours_leave_notification_settings'),
     ]
 
     operations = [

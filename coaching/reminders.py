@@ -1,0 +1,217 @@
+"""Reflection reminders: one e-mail per learner per local day at most, whatever the number
+of programs, at the program's time of day in the learner's own time zone.
+
+The schedule (run by beat every 15 minutes, `reflection_reminders_schedule`): a learner gets
+the day's reminder once, for that local day, when in their own time zone
+
+- a reflection of a running enrolment is open and due (its due date is today or earlier),
+- the time of day has reached its program's reminder time, and its program's rhythm says
+  today: *every working day*; *on chosen weekdays* when today is one of them; *once, after
+  each feedback moment* when that reflection was never reminded of yet, so the first
+  reminder slot on or after the day it falls due (two days after the moment) — if that
+  slot is quiet, a weekend or leave, the next one that is not,
+- it is a working day of the program's organisation, not in quiet hours (the person's
+  own, else the organisation's) and not on the person's leave,
+- and the person has not turned reflection reminders off.
+
+A reminder time that falls in quiet hours waits until the quiet hours end, that same day;
+quiet hours that last until midnight skip the day. The mail is rendered when it is sent:
+it lists every open, due reflection of every program (bundled), and is cancelled when none
+is left. Each reflection gets a link that opens its form, and only that, for 72 hours,
+until the reflection is handed in (`reflection_link_token`).
+"""
+
+import datetime
+import zoneinfo
+from collections import defaultdict
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from coaching.models import Reflection
+from programs.choices import ReminderRhythm
+from programs.models import Enrolment
+from werkplek import notifications, outbox
+from werkplek.models import Leave, User
+
+REFLECTION_REMINDER = "reflection_reminder"
+LINK_SALT = "coaching.reminders.reflection-link"
+LINK_MAX_AGE = datetime.timedelta(hours=72)
+
+
+def _open_reflections():
+    """Open reflections of running enrolments, with what the schedule and the mail read."""
+    return Reflection.objects.due().filter(
+        enrolment__in=Enrolment.objects.running(), enrolment__learner__is_active=True
+    )
+
+
+def _local(now: datetime.datetime, user: User) -> datetime.datetime:
+    return timezone.localtime(now, zoneinfo.ZoneInfo(user.time_zone))
+
+
+def program_reminds(reflection: Reflection, local: datetime.datetime) -> bool:
+    """The rhythm of the reflection's program: does it remind of this reflection at the
+    learner's local time `local`? (Working days, quiet hours and leave are the person's.)"""
+    program = reflection.enrolment.cohort.program
+    if reflection.due_on > local.date() or local.time() < program.reminder_time:
+        return False
+    if program.reminder_rhythm == ReminderRhythm.WEEKDAYS:
+        return local.isoweekday() in program.reminder_weekdays
+    if program.reminder_rhythm == ReminderRhythm.AFTER_FEEDBACK:
+        return reflection.reminded_at is None
+    return True
+
+
+def reflection_reminders_schedule(*, now: datetime.datetime | None = None) -> int:
+    """Queue today's reminder of every learner whose reminder is due now (see the module),
+    in a fixed number of queries whatever the number of learners; safe to run any number
+    of times: the outbox key (learner, kind, local date) lets one exist per day.
+    Returns how many reminders are queued for this run's learners."""
+    now = now or timezone.now()
+    # Every time zone's today lies within a day of UTC's.
+    utc_today = now.astimezone(datetime.UTC).date()
+    first, last = utc_today - datetime.timedelta(days=1), utc_today + datetime.timedelta(days=1)
+    reflections = list(
+        _open_reflections()
+        .filter(due_on__lte=last)
+        .select_related("enrolment__learner", "enrolment__cohort__program__organization")
+        .order_by("pk")
+    )
+    # The program's rhythm and the organisation's working days need no query: most runs
+    # end here, before anyone's time has come.
+    candidates = []
+    for reflection in reflections:
+        learner = reflection.enrolment.learner
+        local = _local(now, learner)
+        organization = reflection.enrolment.cohort.program.organization
+        if organization.works_on(local.date()) and program_reminds(reflection, local):
+            candidates.append((reflection, learner, organization, local.date()))
+    if not candidates:
+        return 0
+    learners = {learner.pk: learner for _r, learner, _o, _d in candidates}
+    turned_off = notifications.turned_off(learners.values(), REFLECTION_REMINDER)
+    away = defaultdict(list)
+    for leave in Leave.objects.filter(
+        user__in=learners.values(), starts_on__lte=last, ends_on__gte=first
+    ):
+        away[leave.user_id].append(leave)
+
+    reminded = defaultdict(list)
+    for reflection, learner, organization, day in candidates:
+        if (
+            learner.pk in turned_off
+            or learner.is_quiet_at(now, organization)
+            or any(leave.starts_on <= day <= leave.ends_on for leave in away[learner.pk])
+        ):
+            continue
+        reminded[learner].append(reflection)
+    if not reminded:
+        return 0
+    messages = [(learner, _local(now, learner).date().isoformat(), {}) for learner in reminded]
+    with transaction.atomic():
+        queued = outbox.enqueue_many(kind=REFLECTION_REMINDER, messages=messages)
+        # "Once after each feedback moment": reminded, when the learner's mail of today is
+        # still to be rendered (and so will list it).
+        Reflection.objects.filter(
+            pk__in=[
+                r.pk
+                for learner, rs in reminded.items()
+                if learner.pk in queued
+                for r in rs
+                if r.enrolment.cohort.program.reminder_rhythm == ReminderRhythm.AFTER_FEEDBACK
+            ],
+            reminded_at__isnull=True,
+        ).update(reminded_at=now)
+    return len(queued)
+
+
+def reflection_link_token(reflection: Reflection) -> str:
+    """A signed token for one reflection's form, valid for LINK_MAX_AGE and only while the
+    reflection is open: handing it in uses up every link to it."""
+    return signing.dumps({"r": reflection.pk, "u": reflection.enrolment.learner_id}, salt=LINK_SALT)
+
+
+def reflection_of_token(token: str) -> Reflection | None:
+    """The open reflection a link opens, with its enrolment, learner and program; None when
+    the token is altered, expired or used up (the reflection is handed in), or the
+    enrolment no longer runs."""
+    try:
+        data = signing.loads(token, salt=LINK_SALT, max_age=LINK_MAX_AGE)
+    except signing.BadSignature:  # also SignatureExpired
+        return None
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), int) for k in "ru"):
+        return None
+    return (
+        _open_reflections()
+        .filter(pk=data["r"], enrolment__learner=data["u"])
+        .select_related(
+            "enrolment__learner", "enrolment__cohort__program", "feedback_moment__coach"
+        )
+        .first()
+    )
+
+
+def _link(name: str, token: str) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse(name, args=[token])
+
+
+def render_reflection_reminder(message) -> outbox.Rendered | None:
+    """The day's reminder, rendered at delivery in the learner's language: every open, due
+    reflection of every program, each with its own link; None when none is left or the
+    learner turned reminders off since."""
+    learner = message.recipient
+    if not notifications.wants(learner, REFLECTION_REMINDER):
+        return None
+    today = _local(timezone.now(), learner).date()
+    reflections = list(
+        _open_reflections()
+        .filter(enrolment__learner=learner, due_on__lte=today)
+        .select_related("enrolment__cohort__program", "feedback_moment__coach")
+        .order_by("due_on", "pk")
+    )
+    if not reflections:
+        return None
+    items = [
+        {
+            "program": r.enrolment.cohort.program.name,
+            "feedback": r.feedback_moment,
+            "due_on": r.due_on,
+            "overdue": r.is_overdue_on(today),
+            "link": _link("coaching:reflection-link", reflection_link_token(r)),
+        }
+        for r in reflections
+    ]
+    subject = ngettext(
+        "A reflection is waiting for you",
+        "%(count)s reflections are waiting for you",
+        len(items),
+    ) % {"count": len(items)}
+    context = {
+        "subject": subject,
+        "learner": learner,
+        "items": items,
+        "valid_hours": int(LINK_MAX_AGE.total_seconds() // 3600),
+        "preferences_link": notifications.preferences_link(learner),
+    }
+    return outbox.Rendered(
+        subject=subject,
+        text=render_to_string("coaching/email/reflection_reminder.txt", context),
+        html=render_to_string("coaching/email/reflection_reminder.html", context),
+    )
+
+
+def describe_reflection_reminder(message) -> notifications.Notice:
+    """The reminder in the app's notification list: it leads to the learner's progress page,
+    which lists every open reflection (the row holds no context: the mail lists them when
+    it is sent)."""
+    return notifications.Notice(
+        title=_("Reminder: a reflection is waiting for you"),
+        url=reverse("coaching:my-progress"),
+    )

@@ -1,0 +1,398 @@
+"""Reflection reminders: one mail per learner per local day, at the program's time in the
+learner's own time zone, never in quiet hours, on non-working days or on leave.
+
+The beat is simulated: `run_beat` travels (time-machine, tick=False) in 15-minute steps, as
+beat runs the job, and the tests read which outbox rows were written when."""
+
+import datetime
+import re
+import zoneinfo
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import translation
+
+from coaching import reminders, services
+from coaching.models import Reflection
+from programs.choices import ReminderRhythm
+from tests.factories import (
+    CohortFactory,
+    EnrolmentFactory,
+    FeedbackMomentFactory,
+    MembershipFactory,
+    PairingFactory,
+    ProgramFactory,
+    ReflectionFactory,
+)
+from werkplek.models import Leave, NotificationOptOut, OutboxMessage
+
+pytestmark = pytest.mark.django_db
+
+AMSTERDAM = zoneinfo.ZoneInfo("Europe/Amsterdam")
+NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
+UTC = datetime.UTC
+STEP = datetime.timedelta(minutes=15)
+EVERY_DAY = [1, 2, 3, 4, 5, 6, 7]
+
+
+def run_beat(start: datetime.datetime, end: datetime.datetime, step=STEP) -> None:
+    """Run the schedule every 15 minutes (or `step`) from `start` up to, not including, `end`."""
+    with time_machine.travel(start, tick=False) as traveller:
+        moment = start
+        while moment < end:
+            traveller.move_to(moment, tick=False)
+            reminders.reflection_reminders_schedule()
+            moment += step
+
+
+def reminders_sent(zone=AMSTERDAM) -> list[tuple[str, str]]:
+    """(due slot, local time the row was written) of every reminder row, oldest first."""
+    rows = OutboxMessage.objects.filter(kind=reminders.REFLECTION_REMINDER).order_by("created_at")
+    return [(row.due_slot, row.created_at.astimezone(zone).strftime("%a %H:%M")) for row in rows]
+
+
+def learner_with_reflection(organization, *, due_on, time_zone="Europe/Amsterdam", **program):
+    """A learner of `organization` in a program with these reminder settings, with one open
+    reflection due on `due_on`."""
+    program = ProgramFactory(organization=organization, **program)
+    cohort = CohortFactory(program=program, starts_on=datetime.date(2027, 1, 4))
+    learner = MembershipFactory(organization=organization, user__time_zone=time_zone).user
+    enrolment = EnrolmentFactory(cohort=cohort, learner=learner)
+    PairingFactory(enrolment=enrolment)
+    ReflectionFactory(enrolment=enrolment, due_on=due_on)
+    return learner
+
+
+def local(zone, *args) -> datetime.datetime:
+    return datetime.datetime(*args, tzinfo=zone)
+
+
+# --- Daily and weekly, across the Dutch DST changes -------------------------------------------
+
+
+def test_daily_reminder_comes_at_nine_local_time_on_both_sides_of_the_spring_change(
+    organization,
+):
+    # A distribution centre works every day, so the Sunday of the change is a working day.
+    organization.working_weekdays = EVERY_DAY
+    organization.save()
+    learner_with_reflection(
+        organization, due_on=datetime.date(2027, 3, 20), reminder_rhythm=ReminderRhythm.DAILY
+    )
+
+    run_beat(local(UTC, 2027, 3, 26, 22, 0), local(UTC, 2027, 3, 29, 22, 0))
+
+    assert reminders_sent() == [
+        ("2027-03-27", "Sat 09:00"),
+        ("2027-03-28", "Sun 09:00"),  # the day of the change: 07:00 UTC instead of 08:00
+        ("2027-03-29", "Mon 09:00"),
+    ]
+    utc_hours = [
+        row.created_at.astimezone(UTC).hour for row in OutboxMessage.objects.order_by("created_at")
+    ]
+    assert utc_hours == [8, 7, 7]
+
+
+def test_daily_reminder_comes_at_nine_local_time_on_both_sides_of_the_autumn_change(
+    organization,
+):
+    organization.working_weekdays = EVERY_DAY
+    organization.save()
+    learner_with_reflection(
+        organization, due_on=datetime.date(2027, 10, 20), reminder_rhythm=ReminderRhythm.DAILY
+    )
+
+    run_beat(local(UTC, 2027, 10, 29, 22, 0), local(UTC, 2027, 11, 1, 23, 0))
+
+    assert reminders_sent() == [
+        ("2027-10-30", "Sat 09:00"),
+        ("2027-10-31", "Sun 09:00"),  # the day of the change: 08:00 UTC instead of 07:00
+        ("2027-11-01", "Mon 09:00"),
+    ]
+    utc_hours = [
+        row.created_at.astimezone(UTC).hour for row in OutboxMessage.objects.order_by("created_at")
+    ]
+    assert utc_hours == [7, 8, 8]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (
+            local(UTC, 2027, 3, 20, 0, 0),
+            local(UTC, 2027, 4, 5, 0, 0),
+            [("2027-03-21", "Sun 07:00"), ("2027-03-28", "Sun 07:00"), ("2027-04-04", "Sun 07:00")],
+        ),
+        (
+            local(UTC, 2027, 10, 23, 0, 0),
+            local(UTC, 2027, 11, 8, 0, 0),
+            [("2027-10-24", "Sun 07:00"), ("2027-10-31", "Sun 07:00"), ("2027-11-07", "Sun 07:00")],
+        ),
+    ],
+    ids=["spring", "autumn"],
+)
+def test_weekly_reminder_comes_on_the_chosen_day_at_its_local_time_across_the_change(
+    organization, start, end, expected
+):
+    """Three weeks of an hourly beat (the reminder time is on the hour), so it stays fast."""
+    organization.working_weekdays = EVERY_DAY
+    organization.save()
+    learner_with_reflection(
+        organization,
+        due_on=start.date() - datetime.timedelta(days=3),
+        reminder_rhythm=ReminderRhythm.WEEKDAYS,
+        reminder_weekdays=[7],
+        reminder_time=datetime.time(7, 0),
+    )
+
+    run_beat(start, end, step=datetime.timedelta(hours=1))
+
+    assert reminders_sent() == expected
+
+
+def test_running_the_job_again_in_the_same_slot_writes_no_second_row(organization):
+    learner_with_reflection(
+        organization, due_on=datetime.date(2027, 3, 29), reminder_rhythm=ReminderRhythm.DAILY
+    )
+    with time_machine.travel(local(AMSTERDAM, 2027, 3, 29, 9, 0), tick=False):
+        reminders.reflection_reminders_schedule()
+        reminders.reflection_reminders_schedule()
+    with time_machine.travel(local(AMSTERDAM, 2027, 3, 29, 17, 45), tick=False):
+        reminders.reflection_reminders_schedule()
+
+    assert reminders_sent() == [("2027-03-29", "Mon 09:00")]
+
+
+# --- Where the learner is, and when they are not to be disturbed ------------------------------
+
+
+def test_a_learner_in_new_york_is_reminded_at_nine_in_new_york_on_their_own_monday(organization):
+    learner_with_reflection(
+        organization,
+        due_on=datetime.date(2027, 3, 26),
+        time_zone="America/New_York",
+        reminder_rhythm=ReminderRhythm.DAILY,
+    )
+
+    # Sunday evening in New York is Monday in Amsterdam and in UTC: not yet their Monday.
+    run_beat(local(UTC, 2027, 3, 28, 12, 0), local(UTC, 2027, 3, 30, 4, 0))
+
+    assert reminders_sent(NEW_YORK) == [("2027-03-29", "Mon 09:00")]
+    row = OutboxMessage.objects.get()
+    assert row.created_at.astimezone(UTC).hour == 13  # New York is on summer time already
+
+
+def test_personal_quiet_hours_make_the_reminder_wait_until_they_end(organization):
+    learner = learner_with_reflection(
+        organization, due_on=datetime.date(2027, 3, 29), reminder_rhythm=ReminderRhythm.DAILY
+    )
+    learner.quiet_hours_start, learner.quiet_hours_end = datetime.time(8, 0), datetime.time(10, 30)
+    learner.save()
+
+    run_beat(local(UTC, 2027, 3, 28, 22, 0), local(UTC, 2027, 3, 29, 21, 0))
+
+    assert reminders_sent() == [("2027-03-29", "Mon 10:30")]
+
+
+def test_a_reminder_time_in_the_organisations_evening_quiet_hours_sends_nothing(organization):
+    # The organisation's default: quiet from 20:00 until 07:00.
+    learner_with_reflection(
+        organization,
+        due_on=datetime.date(2027, 3, 29),
+        reminder_rhythm=ReminderRhythm.DAILY,
+        reminder_time=datetime.time(21, 0),
+    )
+
+    run_beat(local(UTC, 2027, 3, 28, 22, 0), local(UTC, 2027, 3, 30, 5, 0))
+
+    assert reminders_sent() == []
+
+
+def test_no_reminder_on_the_weekend_of_an_organisation_that_works_monday_to_friday(
+    organization,
+):
+    learner_with_reflection(
+        organization, due_on=datetime.date(2027, 3, 24), reminder_rhythm=ReminderRhythm.DAILY
+    )
+
+    run_beat(local(UTC, 2027, 3, 26, 0, 0), local(UTC, 2027, 3, 29, 21, 0))
+
+    assert reminders_sent() == [("2027-03-26", "Fri 09:00"), ("2027-03-29", "Mon 09:00")]
+
+
+def test_no_reminder_while_the_learner_is_on_leave(organization):
+    learner = learner_with_reflection(
+        organization, due_on=datetime.date(2027, 3, 24), reminder_rhythm=ReminderRhythm.DAILY
+    )
+    Leave.objects.create(
+        user=learner, starts_on=datetime.date(2027, 3, 30), ends_on=datetime.date(2027, 3, 31)
+    )
+
+    run_beat(local(UTC, 2027, 3, 29, 0, 0), local(UTC, 2027, 4, 1, 21, 0))
+
+    assert reminders_sent() == [("2027-03-29", "Mon 09:00"), ("2027-04-01", "Thu 09:00")]
+
+
+def test_no_reminder_for_a_learner_who_turned_reflection_reminders_off(organization):
+    learner = learner_with_reflection(
+        organization, due_on=datetime.date(2027, 3, 24), reminder_rhythm=ReminderRhythm.DAILY
+    )
+    NotificationOptOut.objects.create(user=learner, kind=reminders.REFLECTION_REMINDER)
+
+    run_beat(local(UTC, 2027, 3, 29, 6, 0), local(UTC, 2027, 3, 29, 10, 0))
+
+    assert reminders_sent() == []
+
+
+def test_once_after_feedback_reminds_on_the_day_the_reflection_falls_due_and_not_again(
+    organization, deliver_outbox
+):
+    learner = learner_with_reflection(
+        organization, due_on=datetime.date(2027, 3, 31), reminder_time=datetime.time(16, 0)
+    )
+    assert learner.enrolments.get().program.reminder_rhythm == ReminderRhythm.AFTER_FEEDBACK
+
+    run_beat(local(UTC, 2027, 3, 29, 0, 0), local(UTC, 2027, 4, 2, 21, 0))
+
+    assert reminders_sent() == [("2027-03-31", "Wed 16:00")]
+    assert Reflection.objects.get().reminded_at is not None
+
+
+def test_once_after_feedback_that_falls_due_on_a_saturday_reminds_on_monday(organization):
+    learner_with_reflection(organization, due_on=datetime.date(2027, 3, 27))
+
+    run_beat(local(UTC, 2027, 3, 26, 0, 0), local(UTC, 2027, 3, 30, 21, 0))
+
+    assert reminders_sent() == [("2027-03-29", "Mon 09:00")]
+
+
+# --- The mail: bundled, in the learner's language, cancelled when nothing is left -------------
+
+
+def enrol(learner, organization, **program):
+    program = ProgramFactory(organization=organization, **program)
+    cohort = CohortFactory(program=program, starts_on=datetime.date(2027, 1, 4))
+    enrolment = EnrolmentFactory(cohort=cohort, learner=learner)
+    PairingFactory(enrolment=enrolment)
+    return enrolment
+
+
+def test_two_programs_make_one_mail_with_a_link_to_each_reflection(organization, deliver_outbox):
+    learner = MembershipFactory(organization=organization, user__language="en").user
+    forklift = enrol(learner, organization, name="Heftruck", reminder_rhythm="daily")
+    picking = enrol(
+        learner,
+        organization,
+        name="Orderpicken",
+        reminder_rhythm="weekdays",
+        reminder_weekdays=[1],
+        reminder_time=datetime.time(8, 0),
+    )
+    moment = FeedbackMomentFactory(enrolment=forklift, occurred_on=datetime.date(2027, 3, 25))
+    ReflectionFactory(enrolment=forklift, feedback_moment=moment, due_on=datetime.date(2027, 3, 27))
+    ReflectionFactory(enrolment=picking, due_on=datetime.date(2027, 3, 29))
+
+    run_beat(local(UTC, 2027, 3, 29, 5, 0), local(UTC, 2027, 3, 29, 12, 0))
+    with time_machine.travel(local(AMSTERDAM, 2027, 3, 29, 9, 1), tick=False):
+        sent = deliver_outbox()
+
+    assert reminders_sent() == [("2027-03-29", "Mon 08:00")]
+    assert len(sent) == 1
+    message = sent[0]
+    assert message.to == [learner.email]
+    assert message.subject == "2 reflections are waiting for you"
+    html = message.alternatives[0][0]
+    assert "Heftruck" in html and "Orderpicken" in html
+    assert "Was due on 27 March" in message.body  # the overdue one says so
+    links = re.findall(r"http://\S+/reflectie-link/\S+/", message.body)
+    assert len(set(links)) == 2
+    assert re.search(r"http://\S+/meldingen/\S+/", message.body)
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "button"),
+    [
+        ("nl", "Er wacht een reflectie op je", "Schrijf je reflectie"),
+        ("en", "A reflection is waiting for you", "Write your reflection"),
+    ],
+)
+def test_the_mail_speaks_the_learners_language(
+    organization, deliver_outbox, language, subject, button
+):
+    learner = learner_with_reflection(
+        organization, due_on=datetime.date(2027, 3, 29), reminder_rhythm=ReminderRhythm.DAILY
+    )
+    learner.language = language
+    learner.save()
+    with translation.override("en" if language == "nl" else "nl"):  # not the worker's language
+        with time_machine.travel(local(AMSTERDAM, 2027, 3, 29, 9, 0), tick=False):
+            reminders.reflection_reminders_schedule()
+            (message,) = deliver_outbox()
+
+    assert message.subject == subject
+    assert button in message.body
+    html = message.alternatives[0][0]
+    assert button in html
+    assert "<h1" in html and subject in html  # the heading too
+
+
+def test_a_reminder_whose_reflections_were_handed_in_before_delivery_is_cancelled(
+    organization, deliver_outbox
+):
+    learner = learner_with_reflection(
+        organization, due_on=datetime.date(2027, 3, 29), reminder_rhythm=ReminderRhythm.DAILY
+    )
+    with time_machine.travel(local(AMSTERDAM, 2027, 3, 29, 9, 0), tick=False):
+        reminders.reflection_reminders_schedule()
+        services.reflection_submit(
+            enrolment=learner.enrolments.get(),
+            answers=[{"question": "Wat ging goed?", "answer": "Alles."}],
+        )
+        assert deliver_outbox() == []
+
+    assert OutboxMessage.objects.get().status == OutboxMessage.Status.CANCELLED
+    assert mail.outbox == []
+
+
+def test_a_reminder_turned_off_after_it_was_queued_is_cancelled(organization, deliver_outbox):
+    learner = learner_with_reflection(
+        organization, due_on=datetime.date(2027, 3, 29), reminder_rhythm=ReminderRhythm.DAILY
+    )
+    with time_machine.travel(local(AMSTERDAM, 2027, 3, 29, 9, 0), tick=False):
+        reminders.reflection_reminders_schedule()
+        NotificationOptOut.objects.create(user=learner, kind=reminders.REFLECTION_REMINDER)
+        assert deliver_outbox() == []
+
+    assert OutboxMessage.objects.get().status == OutboxMessage.Status.CANCELLED
+
+
+# --- A fixed number of queries ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("learners", [2, 12])
+def test_the_schedule_runs_in_the_same_number_of_queries_for_2_and_12_learners(
+    organization, django_assert_num_queries, learners
+):
+    for n in range(learners):
+        learner = learner_with_reflection(
+            organization,
+            due_on=datetime.date(2027, 3, 29),
+            reminder_rhythm=ReminderRhythm.AFTER_FEEDBACK if n % 2 else ReminderRhythm.DAILY,
+            time_zone="America/New_York" if n % 3 == 0 else "Europe/Amsterdam",
+        )
+        if n % 4 == 1:
+            Leave.objects.create(
+                user=learner,
+                starts_on=datetime.date(2027, 4, 10),
+                ends_on=datetime.date(2027, 4, 12),
+            )
+    # 16:00 in Amsterdam, 10:00 in New York: every learner is due.
+    with time_machine.travel(local(AMSTERDAM, 2027, 3, 29, 16, 0), tick=False):
+        # The open reflections with their learners and programs, turned-off kinds, leave; in
+        # a savepoint the outbox rows, the queued ones read back, "reminded" marked.
+        with django_assert_num_queries(8):
+            queued = reminders.reflection_reminders_schedule()
+
+    assert queued == learners
+    assert OutboxMessage.objects.count() == learners
