@@ -22,6 +22,8 @@ from tests.factories import (
     PairingFactory,
     ProgramFactory,
 )
+from werkplek import notifications
+from werkplek import services as werkplek_services
 from werkplek.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -200,3 +202,19 @@ def test_the_digest_job_reads_in_a_fixed_number_of_queries(
     # Every quarter of an hour after: the managers, the digests written already; no writes.
     with django_assert_num_queries(2):
         assert run_at(at(MONDAY, 8, 15)) == 0
+
+
+def test_a_manager_who_turned_the_digest_off_gets_no_mail(
+    busy_organization, manager, deliver_outbox
+):
+    werkplek_services.notification_settings_set(user=manager, enabled={digest.DIGEST: False})
+    with time_machine.travel(at(MONDAY, 7, 0), tick=False):
+        digest.digests_enqueue_due()
+        assert [m for m in deliver_outbox() if m.to == [manager.email]] == []
+    assert notifications.unread_count(manager) == 0
+
+
+def test_the_digest_says_how_to_receive_fewer(busy_organization, manager, deliver_outbox):
+    sent = delivered_digest(manager, deliver_outbox)
+    assert "Minder e-mail? Kies welke meldingen je krijgt." in sent.body
+    assert "Minder e-mail? Kies welke meldingen je krijgt." in sent.alternatives[0][0]

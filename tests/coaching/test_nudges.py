@@ -12,6 +12,7 @@ from django.utils import timezone
 from coaching import attention, mails, services
 from tests.factories import CohortFactory, EnrolmentFactory, PairingFactory, ProgramFactory
 from werkplek import notifications
+from werkplek import services as services_settings
 from werkplek.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +187,63 @@ def test_the_help_question_is_recognised_in_english_too(learner, coach, enrolmen
         answers=[{"question": "What do you need help with?", "answer": "Pallets stapelen"}],
     )
     assert notifications.unread_count(coach) == 1
+
+
+# --- Turning nudges off -------------------------------------------------------------------
+
+
+def test_the_nudge_mail_says_how_to_receive_fewer(
+    client, learner, coach, enrolment, deliver_outbox
+):
+    client.force_login(learner)
+    url = reverse("coaching:reflection-create", args=[enrolment.pk])
+    client.post(url, {"answer_0": "Rustig gescand.", "answer_2": "De scanner"})
+    sent = deliver_outbox()
+    assert "Minder e-mail? Kies welke meldingen je krijgt." in sent[0].body
+    assert "/meldingen/" in sent[0].body
+
+
+def test_a_coach_who_turned_help_nudges_off_on_the_preferences_page_gets_none(
+    client, learner, coach, enrolment, deliver_outbox
+):
+    client.force_login(coach)
+    page = client.get(reverse("preferences")).content.decode()
+    assert "Seintjes als een lerende om hulp vraagt" in page
+    assert "Seintjes als de feedback van een lerende te laat is" in page
+    # Every switch on but the help nudge's.
+    client.post(
+        reverse("preferences"),
+        {
+            "name": coach.name,
+            "language": "nl",
+            "time_zone": "Europe/Amsterdam",
+            **{
+                f"notify-{kind}": "on"
+                for kind in notifications.optional_kinds()
+                if kind != mails.HELP_ASKED
+            },
+        },
+    )
+    assert not notifications.wants(coach, mails.HELP_ASKED)
+    assert notifications.wants(coach, mails.FEEDBACK_OVERDUE)
+
+    client.force_login(learner)
+    url = reverse("coaching:reflection-create", args=[enrolment.pk])
+    client.post(url, {"answer_0": "Rustig gescand.", "answer_2": "De scanner"})
+
+    assert deliver_outbox() == []
+    assert OutboxMessage.objects.get(kind=mails.HELP_ASKED).status == (
+        OutboxMessage.Status.CANCELLED
+    )
+    assert notifications.unread_count(coach) == 0
+
+
+def test_a_coach_who_turned_overdue_nudges_off_gets_no_mail(started, coach, deliver_outbox):
+    services_settings.notification_settings_set(user=coach, enabled={mails.FEEDBACK_OVERDUE: False})
+    with time_machine.travel(at_nine(START), tick=False):
+        feedback(started, coach, START)
+    written = run_daily(START, START + datetime.timedelta(days=20))
+    first_overdue = next(day for day, count in written.items() if count)
+    with time_machine.travel(at_nine(first_overdue), tick=False):
+        assert deliver_outbox() == []
+    assert nudges().get().status == OutboxMessage.Status.CANCELLED
