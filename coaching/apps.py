@@ -13,7 +13,34 @@ class CoachingConfig(AppConfig):
         from werkplek import notifications, outbox
 
         selectors.register_enrolment_statuses(attention.enrolment_statuses)
-        outbox.register_kind(reminders.REFLECTION_REMINDER, reminders.render_reflection_reminder)
-        notifications.register_optional_kind(
-            reminders.REFLECTION_REMINDER, _("Reminders to write a reflection")
-        )
+
+        # Mailed through the outbox; the optional ones listed on the preferences page, and
+        # all of them shown in the app's notification list.
+        from coaching import digest, mails
+
+        kinds = {
+            reminders.REFLECTION_REMINDER: (
+                reminders.render_reflection_reminder,
+                reminders.describe_reflection_reminder,
+                _("Reminders to write a reflection"),
+            ),
+            mails.FEEDBACK_OVERDUE: (
+                mails.render_feedback_overdue,
+                mails.describe_overdue,
+                _("Nudges when a learner's feedback is overdue"),
+            ),
+            mails.HELP_ASKED: (
+                mails.render_help_asked,
+                mails.describe_help_asked,
+                _("Nudges when a learner asks for help"),
+            ),
+            digest.DIGEST: (
+                digest.render_digest,
+                digest.describe_digest,
+                _("Weekly digest of your programs"),
+            ),
+        }
+        for kind, (render, describe, label) in kinds.items():
+            outbox.register_kind(kind, render)
+            notifications.register_in_app_kind(kind, describe)
+            notifications.register_optional_kind(kind, label)

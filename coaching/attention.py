@@ -10,8 +10,9 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from django.db.models import Count, Max, Min, OuterRef, Q
+from django.db.models import Count, Max, Min, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -48,7 +49,20 @@ class EnrolmentStatus:
     projection: Projection
     independent_since: datetime.date | None
     coach_over_capacity: bool = False
+    # The overload guard: planned hours a week of the learner's running programs in this
+    # organisation together, and the organisation's maximum (None: no maximum set).
+    learning_hours: Decimal | None = None
+    max_learning_hours: Decimal | None = None
     reasons: list[AttentionReason] = field(default_factory=list)
+
+    @property
+    def is_overloaded(self) -> bool:
+        """The learner's programs together plan more hours a week than the organisation allows."""
+        return (
+            self.max_learning_hours is not None
+            and self.learning_hours is not None
+            and self.learning_hours > self.max_learning_hours
+        )
 
     @property
     def needs_attention(self) -> bool:
@@ -117,6 +131,8 @@ def _reasons(status: EnrolmentStatus, program: Program) -> list:
         reasons.append(AttentionReason.REFLECTIONS_OVERDUE)
     if status.coach_over_capacity:
         reasons.append(AttentionReason.COACH_OVER_CAPACITY)
+    if status.is_overloaded:
+        reasons.append(AttentionReason.LEARNER_OVERLOADED)
     return reasons
 
 
@@ -139,10 +155,34 @@ def _coaches_over_capacity(pairings, enrolments) -> set[tuple[int, int]]:
     }
 
 
+def _learning_hours(enrolments, on: datetime.date) -> dict[tuple[int, int], tuple]:
+    """{(learner, organisation): (planned hours a week, the organisation's maximum)} over the
+    learners' running programs that have started, where the organisation sets a maximum."""
+    organization = "cohort__program__organization"
+    rows = (
+        Enrolment.objects.running()
+        .filter(
+            learner__in={e.learner_id for e in enrolments.values()},
+            started_on__lte=on,
+            **{f"{organization}__max_learning_hours_per_week__isnull": False},
+        )
+        .values("learner", organization, f"{organization}__max_learning_hours_per_week")
+        .annotate(hours=Sum("cohort__program__learning_hours_per_week"))
+        .order_by()
+    )
+    return {
+        (row["learner"], row[organization]): (
+            row["hours"],
+            row[f"{organization}__max_learning_hours_per_week"],
+        )
+        for row in rows
+    }
+
+
 def enrolment_statuses(
     enrolments: Iterable[Enrolment], *, on: datetime.date
 ) -> dict[int, EnrolmentStatus]:
-    """{enrolment pk: EnrolmentStatus} on day `on`, in eight queries whatever the number.
+    """{enrolment pk: EnrolmentStatus} on day `on`, in nine queries whatever the number.
 
     The enrolments come with `learner` and `cohort__program` loaded. An ended enrolment is
     seen as it stood on its last day, and needs no attention.
@@ -157,6 +197,7 @@ def enrolment_statuses(
     )
     coach_of = {p.enrolment_id: p.coach for p in pairings}
     over_capacity = _coaches_over_capacity(pairings, enrolments)
+    learning_hours = _learning_hours(enrolments, on)
     last_feedback = dict(
         FeedbackMoment.objects.filter(enrolment__in=ids)
         .values("enrolment")
@@ -205,6 +246,9 @@ def enrolment_statuses(
         ]
         sign_offs = SignOffs(required=len(required[program.pk]), signed_on=signed)
         coach = coach_of.get(pk)
+        hours, max_hours = learning_hours.get(
+            (enrolment.learner_id, program.organization_id), (None, None)
+        )
         status = EnrolmentStatus(
             enrolment=enrolment,
             coach=coach,
@@ -226,6 +270,8 @@ def enrolment_statuses(
             independent_since=independence_reached(goals=goal_levels, sign_offs=sign_offs),
             coach_over_capacity=coach is not None
             and (coach.pk, program.organization_id) in over_capacity,
+            learning_hours=hours,
+            max_learning_hours=max_hours,
         )
         status.reasons = _reasons(status, program)
         statuses[pk] = status

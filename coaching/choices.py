@@ -33,3 +33,4 @@ class AttentionReason(models.TextChoices):
     REFLECTIONS_OVERDUE = "reflections_overdue", _("reflection overdue")
     READY = "ready", _("ready to be marked independent")
     COACH_OVER_CAPACITY = "coach_over_capacity", _("coach over capacity")
+    LEARNER_OVERLOADED = "learner_overloaded", _("too much learning at once")

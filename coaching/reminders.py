@@ -31,6 +31,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from coaching.models import Reflection
@@ -203,4 +204,14 @@ def render_reflection_reminder(message) -> outbox.Rendered | None:
         subject=subject,
         text=render_to_string("coaching/email/reflection_reminder.txt", context),
         html=render_to_string("coaching/email/reflection_reminder.html", context),
+    )
+
+
+def describe_reflection_reminder(message) -> notifications.Notice:
+    """The reminder in the app's notification list: it leads to the learner's progress page,
+    which lists every open reflection (the row holds no context: the mail lists them when
+    it is sent)."""
+    return notifications.Notice(
+        title=_("Reminder: a reflection is waiting for you"),
+        url=reverse("coaching:my-progress"),
     )

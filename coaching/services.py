@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coaching import mails
 from coaching.attention import enrolment_statuses
 from coaching.models import (
     FeedbackAddendum,
@@ -22,7 +23,8 @@ from coaching.signals import feedback_recorded, reflection_submitted
 from programs.choices import EndReason
 from programs.models import ChecklistItem, Enrolment, LearningGoal
 from programs.services import enrolment_record_end, ensure_running
-from werkplek.models import User
+from werkplek import outbox
+from werkplek.models import OutboxMessage, User
 
 # A learner reflects within two days of a feedback moment.
 REFLECTION_DUE_AFTER = datetime.timedelta(days=2)
@@ -201,8 +203,79 @@ def reflection_submit(
     reflection.submitted_at = now
     reflection.full_clean()
     reflection.save()
+    _nudge_for_help(reflection)
     reflection_submitted.send(sender=Reflection, enrolment_ids=[enrolment.pk])
     return reflection
+
+
+# A reflection recorded with an earlier hand-in time (the demo's history) asks no one now.
+HELP_NUDGE_WITHIN = datetime.timedelta(days=1)
+
+
+def _nudge_for_help(reflection: Reflection) -> None:
+    """A learner who answered the help question asks their coach: the coach is nudged, in
+    the transaction that saves the reflection, once per reflection."""
+    pairing = reflection.enrolment.current_pairing
+    if not reflection.help_answer or pairing is None:
+        return
+    if reflection.submitted_at < timezone.now() - HELP_NUDGE_WITHIN:
+        return
+    outbox.enqueue(
+        recipient=pairing.coach,
+        kind=mails.HELP_ASKED,
+        due_slot=f"reflection:{reflection.pk}",
+        context={
+            "reflection": reflection.pk,
+            "enrolment": reflection.enrolment_id,
+            "learner": reflection.enrolment.learner.name,
+        },
+    )
+
+
+# The overdue nudge reads this many enrolments at a time (each batch in a fixed number of
+# queries), so a large organisation never loads everything at once.
+NUDGE_BATCH = 500
+
+
+def coach_nudges_overdue_feedback(*, on: datetime.date) -> int:
+    """Nudge the coach of every running enrolment whose feedback is overdue on `on` (the
+    attention module's one definition), once per overdue episode: an episode is the
+    enrolment since its last feedback moment, so the days after add nothing and feedback
+    followed by a new gap nudges again. Answers how many nudges were written."""
+    running = Enrolment.objects.running().select_related("learner", "cohort__program")
+    ids = list(running.order_by("pk").values_list("pk", flat=True))
+    written = 0
+    for start in range(0, len(ids), NUDGE_BATCH):
+        batch = running.filter(pk__in=ids[start : start + NUDGE_BATCH])
+        statuses = enrolment_statuses(batch, on=on)
+        overdue = {
+            mails.overdue_slot(s.enrolment, s.last_feedback_on): s
+            for s in statuses.values()
+            if s.is_overdue and s.coach is not None
+        }
+        done = set(
+            OutboxMessage.objects.filter(
+                kind=mails.FEEDBACK_OVERDUE, due_slot__in=list(overdue)
+            ).values_list("recipient", "due_slot")
+        )
+        new = {slot: s for slot, s in overdue.items() if (s.coach.pk, slot) not in done}
+        if not new:
+            continue
+        with transaction.atomic():
+            for slot, status in new.items():
+                written += bool(
+                    outbox.enqueue(
+                        recipient=status.coach,
+                        kind=mails.FEEDBACK_OVERDUE,
+                        due_slot=slot,
+                        context={
+                            "enrolment": status.enrolment.pk,
+                            "learner": status.enrolment.learner.name,
+                            "program": status.enrolment.cohort.program.name,
+                        },
+                    )
+                )
+    return written
 
 
 @transaction.atomic

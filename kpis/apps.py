@@ -13,6 +13,18 @@ class KpisConfig(AppConfig):
 
         selectors.register_progress_panel("kpis/_learner_kpis.html", learner_kpis)
 
+        # The manager's weekly digest shows each program's progress and KPIs against target.
+        from coaching.digest import DigestPart, register_digest_part
+        from kpis.selectors import digest_progress
+
+        register_digest_part(
+            DigestPart(
+                html_template="kpis/email/_digest.html",
+                text_template="kpis/email/_digest.txt",
+                load=digest_progress,
+            )
+        )
+
         # Saving feedback, a reflection or an ending rolls up what it touched (on commit).
         from coaching.signals import feedback_recorded, reflection_submitted
         from kpis.tasks import enqueue_rollup

@@ -5,8 +5,8 @@ from collections import defaultdict
 from django.db.models import Avg, Count, Max, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
-from kpis.choices import SubjectLevel
-from kpis.models import KPI, Measurement
+from kpis.choices import Direction, SubjectLevel
+from kpis.models import KPI, Measurement, ProgramSnapshot
 from kpis.rollups import TREND_PERIODS, trend_period
 from kpis.statistics import min_group_size
 from programs.choices import ProgramStatus
@@ -136,3 +136,76 @@ def dashboard_programs(organization):
         .exclude(status=ProgramStatus.ARCHIVED)
         .order_by("name", "pk")
     )
+
+
+# The most KPIs the manager's digest lists per program.
+DIGEST_KPIS = 10
+
+
+def _latest_means(kpis: list) -> dict:
+    """{kpi pk: (period, mean, n)} of each KPI's newest period (one query)."""
+    newest = (
+        Measurement.objects.filter(kpi=OuterRef("kpi"), is_current=True)
+        .order_by("-period_start")
+        .values("period_start")[:1]
+    )
+    rows = (
+        Measurement.objects.filter(kpi__in=kpis, is_current=True, period_start=Subquery(newest))
+        .values("kpi", "period_start")
+        .annotate(mean=Avg("value"), n=Count("pk"))
+        .order_by()
+    )
+    return {row["kpi"]: (row["period_start"], row["mean"], row["n"]) for row in rows}
+
+
+def digest_progress(programs) -> dict:
+    """The manager's digest part of kpis, {program pk: context}: each program's newest
+    snapshot (learners running and independent, time to independence against the planned
+    duration, the built-in shares) and its own KPIs' newest value against their target.
+    Three queries whatever the number of programs; a learner-level mean over too few
+    learners shows no value, as on the dashboards."""
+    # kpis.dashboard imports this module, so its row is imported when called.
+    from kpis.dashboard import ProgramRow
+
+    programs = list(programs)
+    newest_day = (
+        ProgramSnapshot.objects.filter(program=OuterRef("program")).order_by("-day").values("day")
+    )
+    snapshots = {
+        snapshot.program_id: snapshot
+        for snapshot in ProgramSnapshot.objects.filter(
+            program__in=programs, day=Subquery(newest_day[:1])
+        )
+    }
+    kpis = defaultdict(list)
+    for kpi in KPI.objects.filter(program__in=programs).order_by("program", "name", "pk"):
+        if len(kpis[kpi.program_id]) < DIGEST_KPIS:
+            kpis[kpi.program_id].append(kpi)
+    latest = _latest_means([kpi for listed in kpis.values() for kpi in listed])
+    minimum = min_group_size()
+    parts = {}
+    for program in programs:
+        rows = []
+        for kpi in kpis[program.pk]:
+            period, mean, n = latest.get(kpi.pk, (None, None, 0))
+            enough = kpi.subject_level != SubjectLevel.LEARNER or n >= minimum
+            value = round(mean, kpi.decimals) if mean is not None and enough else None
+            row = {"kpi": kpi, "period": period, "value": value, "n": n}
+            rows.append(row | _against(kpi, value))
+        snapshot = snapshots.get(program.pk)
+        parts[program.pk] = {
+            "progress": ProgramRow(program=program, snapshot=snapshot, attention=None)
+            if snapshot
+            else None,
+            "kpis": rows,
+        }
+    return parts
+
+
+def _against(kpi: KPI, value) -> dict:
+    """Whether `value` reaches the KPI's target, by its direction (None: no value or target)."""
+    if value is None or kpi.target_value is None:
+        return {"on_target": None}
+    if kpi.direction == Direction.LOWER:
+        return {"on_target": value <= kpi.target_value}
+    return {"on_target": value >= kpi.target_value}

@@ -37,11 +37,13 @@ class ProgramForm(forms.ModelForm):
             "owner",
             "duration_weeks",
             "feedback_every_days",
+            "learning_hours_per_week",
             "reminder_rhythm",
             "reminder_weekdays",
             "reminder_time",
             "methods",
         ]
+        localized_fields = ["learning_hours_per_week"]  # "2,5" as Dutch people type it
         widgets = {
             "reminder_time": TimeInput(),
             "description": forms.Textarea(attrs={"rows": 3}),

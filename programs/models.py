@@ -186,6 +186,18 @@ class Program(models.Model):
             "learner's feedback is overdue."
         ),
     )
+    learning_hours_per_week = models.DecimalField(
+        _("planned learning hours per week"),
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(40)],
+        help_text=_(
+            "The hours a learner spends on this program in an average week, on top of the "
+            "work itself. Empty: not stated."
+        ),
+    )
     reminder_rhythm = models.CharField(
         _("reflection reminders"),
         max_length=20,

@@ -24,6 +24,7 @@ from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
 from django.utils import timezone
 
+from coaching import mails
 from coaching.models import PeerFeedback, Reflection
 from coaching.reminders import reflection_link_token
 from programs.models import Invitation
@@ -40,7 +41,7 @@ from tests.factories import (
     ProgramFactory,
     UserFactory,
 )
-from werkplek.models import Leave
+from werkplek.models import Leave, OutboxMessage
 from werkplek.notifications import preferences_token
 
 LOGIN = "→login"
@@ -87,6 +88,17 @@ MATRIX = {
     ("notification-settings-link",      POST): (302,   302, 302, 302, 302, 302, 302, 302),
     ("organization-detail",             GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("organization-detail",             POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    # The organisation's settings (the overload guard's maximum): its own managers only.
+    ("organization-settings",           GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("organization-settings",           POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    # Everyone's own notifications; one of them (the coach's nudge) opens for its recipient
+    # only, and everyone may mark their own read.
+    ("notifications",                   GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    ("notifications",                   POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("notification-open",               GET):  (LOGIN, 404, 404, 302, 404, 404, 404, 404),
+    ("notification-open",               POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("notifications-read",              GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("notifications-read",              POST): (LOGIN, 302, 302, 302, 302, 302, 302, 302),
     ("login",                           GET):  (200,   200, 200, 200, 200, 200, 200, 200),
     ("login",                           POST): (200,   200, 200, 200, 200, 200, 200, 200),
     ("logout",                          GET):  (405,   405, 405, 405, 405, 405, 405, 405),
@@ -233,6 +245,8 @@ ADMIN_RULE = (ADMIN,) * len(ACTORS)  # every other "admin:…" URL, GET and POST
 # The scenario object each URL points at: its pk, or its slug for an organisation.
 URL_OBJECT = {
     "organization-detail": "organization",
+    "organization-settings": "organization",
+    "notification-open": "notification",
     "leave-delete": "leave",
     "notification-settings-link": "settings_link",
     "coaching:reflection-link": "reflection_link",
@@ -310,6 +324,7 @@ class Scenario:
     invitation: object
     people: dict
     kpi: object
+    notification: object
     leave: object
     settings_link: object
     reflection_link: object
@@ -405,6 +420,12 @@ def scenario(db):
         invitation=invitation,
         people=people,
         kpi=KPIFactory(organization=organization, program=program, created_by=people["manager"]),
+        notification=OutboxMessage.objects.create(
+            recipient=people["coach"],
+            kind=mails.HELP_ASKED,
+            due_slot=f"reflection:{reflection.pk}",
+            context={"reflection": reflection.pk, "enrolment": enrolment.pk, "learner": "Lotte"},
+        ),
         leave=Leave.objects.create(
             user=people["learner"], starts_on=today, ends_on=today + datetime.timedelta(days=2)
         ),

@@ -22,6 +22,20 @@ app.conf.beat_schedule = {
         "schedule": crontab(),
         "options": {"expires": 55},  # a sweep not run within its minute makes way for the next
     },
+    # Every working day at 08:00: nudge each coach whose learner's feedback became overdue
+    # (coaching.services.coach_nudges_overdue_feedback); once per overdue episode, so the
+    # days after write nothing. Weekends are skipped: overdue counts working days anyway.
+    "coaching-nudge-overdue-feedback": {
+        "task": "coaching.tasks.nudge_overdue_feedback",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon-fri"),
+    },
+    # Every 15 minutes: write the weekly digest of each L&D manager whose Monday 07:00 has
+    # come in their own time zone (coaching.digest); once per manager per ISO week. A
+    # quarter-hour finds every time zone's 07:00, including those at :30 and :45.
+    "coaching-manager-digests": {
+        "task": "coaching.tasks.enqueue_due_digests",
+        "schedule": crontab(minute="*/15"),
+    },
     # Every 15 minutes: queue the reflection reminders whose local time has come, one per
     # learner per local day (coaching.reminders); a reminder goes out at most 15 minutes
     # after its program's time, and a run beat missed is made up by the next.

@@ -6,9 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from werkplek import mails, notifications, outbox
-from werkplek.choices import time_zone_choices
+from werkplek.choices import Weekday, time_zone_choices
 from werkplek.lib.forms import DateInput, TimeInput
-from werkplek.models import Leave, User
+from werkplek.models import Leave, Organization, User
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -50,6 +50,28 @@ class PreferencesForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["name", "language", "time_zone", "quiet_hours_start", "quiet_hours_end"]
+        widgets = {"quiet_hours_start": TimeInput(), "quiet_hours_end": TimeInput()}
+
+
+class OrganizationSettingsForm(forms.ModelForm):
+    working_weekdays = forms.TypedMultipleChoiceField(
+        label=_("Working days"),
+        choices=Weekday.choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("No reminders on other days."),
+    )
+
+    class Meta:
+        model = Organization
+        fields = [
+            "max_learning_hours_per_week",
+            "quiet_hours_start",
+            "quiet_hours_end",
+            "working_weekdays",
+        ]
+        localized_fields = ["max_learning_hours_per_week"]  # "7,5" as Dutch people type it
         widgets = {"quiet_hours_start": TimeInput(), "quiet_hours_end": TimeInput()}
 
 

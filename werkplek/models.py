@@ -6,7 +6,11 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import ProhibitNullCharactersValidator
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+    ProhibitNullCharactersValidator,
+)
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -204,6 +208,19 @@ class Organization(models.Model):
     language = models.CharField(
         _("default language"), max_length=10, choices=settings.LANGUAGES, default="nl"
     )
+    # The overload guard: the programs a learner runs here together should not ask more.
+    max_learning_hours_per_week = models.DecimalField(
+        _("maximum learning hours per learner per week"),
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(40)],
+        help_text=_(
+            "When a learner's running programs together plan more hours a week, the learner "
+            "shows in the attention list. Empty: no maximum."
+        ),
+    )
     # Database defaults too: rows written by code that predates these columns (an older
     # migration state, another process during a deploy) still get them.
     quiet_hours_start = models.TimeField(
@@ -344,6 +361,12 @@ class OutboxMessageQuerySet(models.QuerySet):
         managed = Membership.objects.filter(organization__in=Organization.objects.managed_by(user))
         return self.filter(Q(recipient=user) | Q(recipient__in=managed.values("user")))
 
+    def to_recipient(self, user):
+        """Messages to the user themself: the only ones their notification list shows."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(recipient=user)
+
     def due(self, now=None):
         """Queued messages whose (next) attempt is due: what the sweep hands to workers."""
         return self.filter(
@@ -388,6 +411,8 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # The in-app notification list reads these rows too (werkplek.notifications).
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     objects = OutboxMessageQuerySet.as_manager()
 
@@ -414,6 +439,8 @@ class OutboxMessage(models.Model):
             # The sweep: due queued rows, and rows stuck in 'sending'.
             models.Index(fields=["status", "next_attempt_at"], name="outbox_sweep"),
             models.Index(fields=["status", "claimed_at"], name="outbox_stuck"),
+            # The bell's count and the notification list: one person's newest rows.
+            models.Index(fields=["recipient", "-created_at"], name="outbox_inbox"),
         ]
 
     def __str__(self):

@@ -1,21 +1,31 @@
-"""The kinds of message a person may turn off, and the password-free link to do so.
+"""Notifications: which kinds of message a person may turn off, and which show in the app.
 
-Apps register the kinds they send that are optional (reminders, nudges, digests) with
-`register_optional_kind` in their `AppConfig.ready`; the preferences page lists them.
-Messages people cannot do without (a password reset, an invitation) are not registered.
+Two registries, both filled by apps in their `AppConfig.ready`, next to the renderer they
+give the outbox:
 
-Every optional mail carries `preferences_link(user)`: a signed link that opens the
-notification settings of that one person, and no other page, without a password.
+- **Optional kinds** (`register_optional_kind`): messages a person may turn off (reminders,
+  nudges, digests), listed on the preferences page. Messages people cannot do without (a
+  password reset, an invitation) are not registered. Every optional mail carries
+  `preferences_link(user)`: a signed link that opens the notification settings of that one
+  person, and no other page, without a password; its renderer asks `wants` at delivery.
+- **In-app kinds** (`register_in_app_kind`): messages that also show in the app's bell and
+  notification list, with a short title and the page they are about. A notification is not
+  a second record of a message: it is the outbox row itself, with a `read_at` of its own, so
+  whatever the outbox writes once per due slot is exactly what the bell counts. Kinds
+  without one stay mail only.
 """
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from werkplek.models import NotificationOptOut, User
+from werkplek.models import NotificationOptOut, OutboxMessage, User
+
+# --- Optional kinds: a person may turn them off --------------------------------------------
 
 _optional_kinds: dict[str, str] = {}
 
@@ -68,3 +78,45 @@ def user_of_preferences_token(token: str) -> User | None:
     if not isinstance(data, dict) or not isinstance(data.get("u"), int):
         return None
     return User.objects.filter(pk=data["u"], is_active=True).first()
+
+
+# --- In-app kinds: shown in the bell and the notification list ----------------------------
+
+
+class Notice(NamedTuple):
+    """How one message shows in the app: a one-line title and the page it is about."""
+
+    title: str
+    url: str
+
+
+Describer = Callable[[OutboxMessage], Notice]
+_describers: dict[str, Describer] = {}
+
+
+def register_in_app_kind(kind: str, describe: Describer) -> None:
+    """Show messages of `kind` in the app. `describe` is called with the row, in the reader's
+    language, and uses only the row's context (no queries: a page lists many)."""
+    if _describers.get(kind, describe) is not describe:
+        raise ValueError(f"notification kind {kind!r} is registered twice")
+    _describers[kind] = describe
+
+
+def in_app(user: User):
+    """The person's notifications, newest first: their own outbox rows of kinds that show in
+    the app; a message cancelled before delivery had nothing left to say."""
+    return (
+        OutboxMessage.objects.to_recipient(user)
+        .filter(kind__in=list(_describers))
+        .exclude(status=OutboxMessage.Status.CANCELLED)
+        .order_by("-created_at", "-pk")
+    )
+
+
+def unread_count(user: User) -> int:
+    """The bell's number (one query)."""
+    return in_app(user).filter(read_at__isnull=True).count()
+
+
+def describe(message: OutboxMessage) -> Notice:
+    return _describers[message.kind](message)

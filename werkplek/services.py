@@ -2,14 +2,21 @@
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from werkplek import notifications
 from werkplek.choices import Role
-from werkplek.models import Leave, Membership, NotificationOptOut, Organization, User
+from werkplek.models import (
+    Leave,
+    Membership,
+    NotificationOptOut,
+    Organization,
+    OutboxMessage,
+    User,
+)
 
 
 @transaction.atomic
@@ -79,6 +86,44 @@ def membership_end(*, membership: Membership, on: datetime.date | None = None) -
     membership.full_clean()
     membership.save(update_fields=["ended_on"])
     return membership
+
+
+ORGANIZATION_SETTINGS = {
+    "max_learning_hours_per_week",
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "working_weekdays",
+}
+
+
+@transaction.atomic
+def organization_update_settings(
+    *, actor: User, organization: Organization, **fields
+) -> Organization:
+    """An L&D manager of the organisation changes its settings: the overload guard's maximum
+    learning hours per learner per week, and the quiet hours and working days reminders keep."""
+    if not organization.holds_role(actor, Role.MANAGER):
+        raise PermissionDenied
+    unknown = set(fields) - ORGANIZATION_SETTINGS
+    if unknown:
+        raise ValueError(f"{sorted(unknown)} are not organisation settings")
+    for name, value in fields.items():
+        setattr(organization, name, value)
+    organization.full_clean()
+    organization.save(update_fields=list(fields))
+    return organization
+
+
+def notification_mark_read(*, actor: User, message: OutboxMessage) -> None:
+    """The person opened one of their notifications: it no longer counts in the bell."""
+    notifications.in_app(actor).filter(pk=message.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def notifications_mark_all_read(*, actor: User) -> int:
+    """Every unread notification of the person is read now; answers how many."""
+    return notifications.in_app(actor).filter(read_at__isnull=True).update(read_at=timezone.now())
 
 
 @transaction.atomic

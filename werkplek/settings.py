@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "werkplek.context_processors.roles",
+                "werkplek.context_processors.unread_notifications",
             ],
         },
     },

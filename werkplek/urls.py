@@ -12,12 +12,22 @@ urlpatterns = [
     path("voorkeuren/", views.preferences, name="preferences"),
     path("voorkeuren/afwezig/", views.leave_create, name="leave-create"),
     path("voorkeuren/afwezig/<int:pk>/verwijderen/", views.leave_delete, name="leave-delete"),
+    path("meldingen/", views.notification_list, name="notifications"),
+    path("meldingen/gelezen/", views.notifications_read, name="notifications-read"),
+    path("meldingen/<int:pk>/", views.notification_open, name="notification-open"),
+    # A mail's signed settings link; before it, the in-app list's own addresses (a signed
+    # token always holds a ':', so it is never a number nor "gelezen").
     path(
         "meldingen/<str:token>/",
         views.notification_settings_link,
         name="notification-settings-link",
     ),
     path("organisaties/<slug:slug>/", views.organization_detail, name="organization-detail"),
+    path(
+        "organisaties/<slug:slug>/instellingen/",
+        views.organization_settings,
+        name="organization-settings",
+    ),
     path(
         "account/password_reset/",
         auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),

@@ -8,18 +8,24 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
 from werkplek import notifications, selectors, services
 from werkplek.celery import app as celery_app
 from werkplek.choices import Role
-from werkplek.forms import LeaveForm, NotificationsForm, PreferencesForm
+from werkplek.forms import (
+    LeaveForm,
+    NotificationsForm,
+    OrganizationSettingsForm,
+    PreferencesForm,
+)
 from werkplek.lib.forms import run_service
 from werkplek.lib.text import search_text
 from werkplek.models import Leave, Organization
 
 PEOPLE_PER_PAGE = 50
+NOTIFICATIONS_PER_PAGE = 20
 # The role a person last chose in the navigation's switcher, for this session.
 HOME_ROLE_SESSION_KEY = "home_role"
 
@@ -54,6 +60,51 @@ def organization_detail(request, slug):
         "role_choices": Role.choices,
     }
     return render(request, "werkplek/organization_detail.html", context)
+
+
+@login_required
+def organization_settings(request, slug):
+    """The organisation's settings, changed by its L&D managers."""
+    organization = get_object_or_404(Organization.objects.managed_by(request.user), slug=slug)
+    form = OrganizationSettingsForm(request.POST or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        services.organization_update_settings(
+            actor=request.user, organization=organization, **form.cleaned_data
+        )
+        messages.success(request, _("Settings saved."))
+        return redirect("organization-settings", slug=organization.slug)
+    return render(
+        request, "werkplek/organization_settings.html", {"organization": organization, "form": form}
+    )
+
+
+@login_required
+@require_GET
+def notification_list(request):
+    """The person's notifications, newest first, paged: what was mailed, also in the app."""
+    page = Paginator(notifications.in_app(request.user), NOTIFICATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    items = [(message, notifications.describe(message)) for message in page.object_list]
+    return render(request, "werkplek/notifications.html", {"page_obj": page, "items": items})
+
+
+@login_required
+@require_GET
+def notification_open(request, pk):
+    """Open what a notification is about, and count it as read."""
+    message = get_object_or_404(notifications.in_app(request.user), pk=pk)
+    services.notification_mark_read(actor=request.user, message=message)
+    return redirect(notifications.describe(message).url)
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    """Mark all of the person's notifications read."""
+    services.notifications_mark_all_read(actor=request.user)
+    messages.success(request, _("All notifications are marked read."))
+    return redirect("notifications")
 
 
 # The leave a person sees on their preferences page: what is coming, the nearest first.

@@ -54,8 +54,8 @@ def test_progress_page_queries_do_not_grow_with_feedback(
     # session, user, enrolment, current coach, the timeline page's entries, its moments with
     # their levels, sign-offs and addenda, reads-in-full, goals, tasks, sign-offs, levels,
     # latest next step, open peer requests, reflections and reactions, may-manage, roles,
-    # peer requests, the learner's own KPI values (kpis' panel)
-    with django_assert_num_queries(22):
+    # peer requests, the learner's own KPI values (kpis' panel), the bell's unread count
+    with django_assert_num_queries(23):
         response = client.get(reverse("coaching:progress", args=[enrolment.pk]))
     assert response.status_code == 200
 
@@ -84,8 +84,8 @@ def test_coach_home_queries_do_not_grow_with_feedback_or_learners(
         PairingFactory(enrolment__cohort=cohort, coach=coach)
     client.force_login(coach)
     # session, user, roles (also the is-coach check), enrolments; their status: current
-    # pairings, coaches' loads, last feedback, goals, tasks, sign-offs, levels, reflections;
-    # earlier
-    with django_assert_num_queries(13):
+    # pairings, coaches' loads, learning hours, last feedback, goals, tasks, sign-offs,
+    # levels, reflections; earlier; the bell's unread count
+    with django_assert_num_queries(15):
         response = client.get(reverse("coaching:home"))
     assert response.status_code == 200

@@ -11,6 +11,7 @@ import zoneinfo
 import pytest
 import time_machine
 from django.core import mail
+from django.urls import reverse
 from django.utils import translation
 
 from coaching import reminders, services
@@ -396,3 +397,21 @@ def test_the_schedule_runs_in_the_same_number_of_queries_for_2_and_12_learners(
 
     assert queued == learners
     assert OutboxMessage.objects.count() == learners
+
+
+def test_a_sent_reminder_shows_in_the_learners_notification_list_and_leads_to_their_progress(
+    client, organization, deliver_outbox
+):
+    learner = learner_with_reflection(
+        organization, due_on=datetime.date(2027, 3, 29), reminder_rhythm="daily"
+    )
+    run_beat(local(AMSTERDAM, 2027, 3, 29, 9, 0), local(AMSTERDAM, 2027, 3, 29, 9, 15))
+    with time_machine.travel(local(AMSTERDAM, 2027, 3, 29, 9, 1), tick=False):
+        assert len(deliver_outbox()) == 1
+
+    client.force_login(learner)
+    page = client.get(reverse("notifications")).content.decode()
+    assert "Herinnering: er wacht een reflectie op je" in page
+    row = OutboxMessage.objects.get(kind=reminders.REFLECTION_REMINDER)
+    response = client.get(reverse("notification-open", args=[row.pk]))
+    assert response.url == reverse("coaching:my-progress")

@@ -322,7 +322,7 @@ def test_exports_hold_no_number_of_a_group_below_the_minimum(signed_in, organiza
             io.StringIO(signed_in.get(url, {"format": "csv", "section": "impact"}).content.decode())
         )
     )
-    against_outside = [row for row in impact if row[2] == "mensen buiten het programma"]
+    against_outside = [row for row in impact if row[2] == "mensen in geen van de programma's"]
     assert against_outside
     assert [row[3:7] for row in against_outside] == [["te weinig gegevens", "", "", ""]]
 

@@ -163,8 +163,8 @@ def test_the_kpi_page_asks_the_database_as_often_for_two_periods_as_for_forty(
     client.force_login(manager)
 
     # Session and user, organisations managed, the KPI, the count and page of measurements,
-    # their history, the trend, the form's choices.
-    with django_assert_num_queries(8):
+    # their history, the trend, the form's choices, the bell's unread count.
+    with django_assert_num_queries(9):
         response = client.get(kpi.get_absolute_url())
 
     assert len(trend_table(response)) == min(periods, TREND_PERIODS)

@@ -304,8 +304,8 @@ def test_program_list_queries_do_not_grow_with_programs(
         CohortFactory(program=program)
     client.force_login(manager)
     # session, user, roles, can-create, owner and method choices, program count, one page of
-    # programs, their methods
-    with django_assert_num_queries(9):
+    # programs, their methods, the bell's unread count
+    with django_assert_num_queries(10):
         client.get(reverse("programs:list"))
 
 
@@ -318,8 +318,8 @@ def test_program_detail_queries_do_not_grow_with_goals(
     CohortFactory.create_batch(size, program=program)
     client.force_login(manager)
     # session, user, roles, program, methods, goals, tasks, may-edit, cohort count, one page of
-    # cohorts
-    with django_assert_num_queries(10):
+    # cohorts, the bell's unread count
+    with django_assert_num_queries(11):
         client.get(reverse("programs:detail", args=[program.pk]))
 
 
@@ -339,10 +339,11 @@ def test_cohort_page_queries_do_not_grow_with_learners(
         )
     client.force_login(manager)
     # session, user, roles, cohort, count, a page of enrolments, their current pairings;
-    # their status (coaching.attention): current pairings, coaches' loads, last feedback,
-    # goals, tasks, sign-offs, levels, reflections; count and a page of invitations with their
-    # coach; the coach picker's few coaches with their load
-    with django_assert_num_queries(18):
+    # their status (coaching.attention): current pairings, coaches' loads, learning hours,
+    # last feedback, goals, tasks, sign-offs, levels, reflections; count and a page of
+    # invitations with their coach; the coach picker's few coaches with their load; the
+    # bell's unread count
+    with django_assert_num_queries(20):
         client.get(reverse("programs:cohort-detail", args=[cohort.pk]))
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from coaching import mails
 from kpis.choices import SubjectLevel
 from kpis.rollups import rollup_all
 from programs.models import Invitation
@@ -38,6 +39,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.werkplek.test_password_texts import formal_sentences
+from werkplek.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +79,12 @@ def pages(organization, manager, coach, learner, program, cohort, enrolment):
     corrected = MeasurementFactory(kpi=kpi, team="Orderpicking", is_current=False)
     MeasurementFactory(kpi=kpi, team="Orderpicking", corrects=corrected, value=Decimal("3.0"))
     rollup_all(on=timezone.localdate())  # the snapshots the dashboard reads
+    OutboxMessage.objects.create(  # the bell's badge and one notification in the list
+        recipient=coach,
+        kind=mails.FEEDBACK_OVERDUE,
+        due_slot="1",
+        context={"enrolment": enrolment.pk, "learner": learner.name, "program": program.name},
+    )
     anonymous = _client()
     as_manager, as_coach, as_learner = _client(manager), _client(coach), _client(learner)
     newcomer = _client(UserFactory(email="nieuw-hier@example.nl"))
@@ -119,6 +127,7 @@ def pages(organization, manager, coach, learner, program, cohort, enrolment):
         ),
         "peer-request": as_learner.get(reverse("coaching:peer-request", args=[enrolment.pk])),
         "coach-home": as_coach.get(reverse("coaching:home")),
+        "notifications": as_coach.get(reverse("notifications")),
         "progress": as_coach.get(reverse("coaching:progress", args=[enrolment.pk])),
         "feedback-form": as_coach.get(reverse("coaching:feedback-create", args=[enrolment.pk])),
         "feedback-edit": as_coach.get(reverse("coaching:feedback-edit", args=[moment.pk])),
@@ -141,6 +150,9 @@ def pages(organization, manager, coach, learner, program, cohort, enrolment):
             reverse("programs:cohort-import", args=[cohort.pk]), {"file": upload}
         ),
         "people": as_manager.get(reverse("organization-detail", args=[organization.slug])),
+        "organisation-settings": as_manager.get(
+            reverse("organization-settings", args=[organization.slug])
+        ),
         "attention": as_manager.get(reverse("coaching:attention")),
         "enrolment-end": as_manager.get(reverse("programs:enrolment-end", args=[enrolment.pk])),
         "group-close": as_manager.get(reverse("programs:cohort-close", args=[cohort.pk])),

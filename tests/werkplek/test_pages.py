@@ -64,8 +64,8 @@ def test_people_page_uses_the_same_number_of_queries_whatever_the_size(
     MembershipFactory.create_batch(size, organization=organization)
     client.force_login(manager)
     # session, user, the user's roles (navigation), the organisation, the number of members,
-    # one page of members
-    with django_assert_num_queries(6):
+    # one page of members, the bell's unread count
+    with django_assert_num_queries(7):
         client.get(reverse("organization-detail", args=["dc-noord"]))
 
 
