@@ -7,6 +7,7 @@ database); CI has both, and tests/conftest.py fails the run there when one is mi
 
 import asyncio
 import collections
+import datetime
 import os
 import signal
 import socket
@@ -16,12 +17,16 @@ import time
 from urllib.parse import quote
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection, transaction
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from coaching import reminders
+from coaching.models import Reflection
+from tests.coaching.test_feedback import form_data
+from tests.factories import LearningGoalFactory, UserFactory
 from tests.programs.test_import import confirm, upload, xlsx
 from werkplek import mails, outbox
 from werkplek.celery import app
@@ -206,6 +211,52 @@ def test_with_the_broker_at_a_dead_port_the_reset_form_answers_alike_and_mails_l
     expected = outbox.message_id_header(row)
     assert wait_for(lambda: smtp.handler.accepted[expected] == 1)
     assert wait_for(OutboxMessage.objects.filter(pk=row.pk, status="sent").exists)
+
+
+def test_with_the_broker_at_a_dead_port_feedback_saves_and_its_reminder_is_sent_later(
+    client, coach, learner, enrolment, smtp, start_worker, broker_at
+):
+    goals = LearningGoalFactory.create_batch(2, program=enrolment.cohort.program)
+    broker_at(f"redis://127.0.0.1:{free_port()}/9")
+
+    # Friday afternoon: the coach saves a feedback moment; its reflection is due on Sunday.
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 15, 0, tzinfo=datetime.UTC)):
+        client.force_login(coach)
+        url = reverse("coaching:feedback-create", args=[enrolment.pk])
+        client.get(url)  # the first request of a process warms up
+        started = time.monotonic()
+        response = client.post(url, form_data(goals, occurred_on="2026-11-20"))
+        took = time.monotonic() - started
+    assert response.status_code == 302
+    # Saved, never hung; not instant yet: the KPI roll-up is published in the request (kpis
+    # tasks._send) and a refused connection costs it about 2 seconds of retries.
+    assert took < 5, took
+    reflection = Reflection.objects.get(enrolment=enrolment)
+    assert reflection.due_on == datetime.date(2026, 11, 22)
+
+    # The reminder job, as beat runs it, while the broker is still dead: nothing before the
+    # program's time (09:00 in Amsterdam) on the first working day, then the learner's row.
+    reminder_rows = OutboxMessage.objects.filter(kind=reminders.REFLECTION_REMINDER)
+    with time_machine.travel(datetime.datetime(2026, 11, 23, 7, 45, tzinfo=datetime.UTC)):
+        assert reminders.reflection_reminders_schedule() == 0
+    with time_machine.travel(datetime.datetime(2026, 11, 23, 8, 0, tzinfo=datetime.UTC)):
+        started = time.monotonic()
+        assert reminders.reflection_reminders_schedule() == 1
+        assert time.monotonic() - started < 1
+    row = reminder_rows.get()
+    assert (row.recipient, row.due_slot, row.status) == (learner, "2026-11-23", "queued")
+    time.sleep(0.5)  # the dispatcher's try at the dead broker is over: the row still waits
+    assert reminder_rows.get().status == "queued"
+
+    # The broker is back: the next sweep hands the waiting row to a worker, once.
+    broker_at(settings.CELERY_BROKER_URL)
+    start_worker()
+    outbox.sweep()
+    expected = outbox.message_id_header(row)
+    assert wait_for(lambda: smtp.handler.accepted[expected] == 1)
+    assert wait_for(reminder_rows.filter(status="sent").exists)
+    time.sleep(2 * HOLD)
+    assert smtp.handler.accepted[expected] == 1
 
 
 def test_healthz_answers_within_seconds_when_the_broker_accepts_but_never_answers(
