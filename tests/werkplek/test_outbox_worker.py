@@ -20,15 +20,22 @@ import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.urls import reverse
 
 from coaching import reminders
 from coaching.models import Reflection
 from tests.coaching.test_feedback import form_data
-from tests.factories import LearningGoalFactory, UserFactory
+from tests.factories import (
+    CohortFactory,
+    EnrolmentFactory,
+    LearningGoalFactory,
+    MembershipFactory,
+    ReflectionFactory,
+    UserFactory,
+)
 from tests.programs.test_import import confirm, upload, xlsx
-from werkplek import mails, outbox
+from werkplek import outbox
 from werkplek.celery import app
 from werkplek.models import OutboxMessage
 
@@ -148,16 +155,21 @@ def broker_at():
     point(original)
 
 
-def test_a_batch_survives_a_killed_worker_and_every_message_arrives_exactly_once(
-    smtp, start_worker, settings
+def test_a_batch_of_reminders_survives_a_killed_worker_and_each_arrives_exactly_once(
+    organization, smtp, start_worker, settings
 ):
-    people = UserFactory.create_batch(40)
-    with transaction.atomic():
-        rows = [
-            outbox.enqueue(recipient=person, kind=mails.PASSWORD_RESET, due_slot="batch")
-            for person in people
-        ]
+    # 40 learners, each with a reflection due on Sunday; the reminder job queues their
+    # reminders at Monday's 09:00 slot, as beat runs it.
+    cohort = CohortFactory(program__organization=organization)
+    for _ in range(40):
+        learner = MembershipFactory(organization=organization).user
+        enrolment = EnrolmentFactory(cohort=cohort, learner=learner)
+        ReflectionFactory(enrolment=enrolment, due_on=datetime.date(2026, 11, 22))
+    with time_machine.travel(datetime.datetime(2026, 11, 23, 8, 0, tzinfo=datetime.UTC)):
+        assert reminders.reflection_reminders_schedule() == 40
+    rows = OutboxMessage.objects.filter(kind=reminders.REFLECTION_REMINDER)
     expected = {outbox.message_id_header(row) for row in rows}
+    assert len(expected) == 40
     sink = smtp.handler
 
     worker = start_worker()
@@ -179,7 +191,7 @@ def test_a_batch_survives_a_killed_worker_and_every_message_arrives_exactly_once
     assert result["requeued"] >= 1
 
     assert wait_for(lambda: set(sink.accepted) == expected), (
-        f"{len(expected - set(sink.accepted))} of 40 messages never arrived"
+        f"{len(expected - set(sink.accepted))} of 40 reminders never arrived"
     )
     time.sleep(2 * HOLD)  # time enough for a double to arrive too
     assert {count for count in sink.accepted.values()} == {1}, "a message arrived twice"
