@@ -11,6 +11,7 @@ class CoachingConfig(AppConfig):
         from coaching import attention, reminders
         from programs import selectors
         from werkplek import notifications, outbox
+        from werkplek.choices import Role
 
         selectors.register_enrolment_statuses(attention.enrolment_statuses)
 
@@ -23,24 +24,28 @@ class CoachingConfig(AppConfig):
                 reminders.render_reflection_reminder,
                 reminders.describe_reflection_reminder,
                 _("Reminders to write a reflection"),
+                {Role.LEARNER},
             ),
             mails.FEEDBACK_OVERDUE: (
                 mails.render_feedback_overdue,
                 mails.describe_overdue,
                 _("Nudges when a learner's feedback is overdue"),
+                {Role.COACH},
             ),
             mails.HELP_ASKED: (
                 mails.render_help_asked,
                 mails.describe_help_asked,
                 _("Nudges when a learner asks for help"),
+                {Role.COACH},
             ),
             digest.DIGEST: (
                 digest.render_digest,
                 digest.describe_digest,
                 _("Weekly digest of your programs"),
+                {Role.MANAGER},
             ),
         }
-        for kind, (render, describe, label) in kinds.items():
+        for kind, (render, describe, label, roles) in kinds.items():
             outbox.register_kind(kind, render)
             notifications.register_in_app_kind(kind, describe)
-            notifications.register_optional_kind(kind, label)
+            notifications.register_optional_kind(kind, label, roles=roles)

@@ -76,12 +76,12 @@ class OrganizationSettingsForm(forms.ModelForm):
 
 
 class NotificationsForm(forms.Form):
-    """One switch per kind of message a person may turn off."""
+    """One switch per kind of message the person receives and may turn off."""
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         off = set(user.notification_opt_outs.values_list("kind", flat=True))
-        for kind, label in notifications.optional_kinds().items():
+        for kind, label in notifications.optional_kinds(user).items():
             self.fields[kind] = forms.BooleanField(
                 label=label,
                 required=False,

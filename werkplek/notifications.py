@@ -4,7 +4,8 @@ Two registries, both filled by apps in their `AppConfig.ready`, next to the rend
 give the outbox:
 
 - **Optional kinds** (`register_optional_kind`): messages a person may turn off (reminders,
-  nudges, digests), listed on the preferences page. Messages people cannot do without (a
+  nudges, digests), each for the roles that receive it, listed on the preferences page of
+  the people who hold one of those roles. Messages people cannot do without (a
   password reset, an invitation) are not registered. Every optional mail carries
   `preferences_link(user)`: a signed link that opens the notification settings of that one
   person, and no other page, without a password; its renderer asks `wants` at delivery.
@@ -23,27 +24,41 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from werkplek.choices import Role
 from werkplek.models import NotificationOptOut, OutboxMessage, User
 
 # --- Optional kinds: a person may turn them off --------------------------------------------
 
-_optional_kinds: dict[str, str] = {}
+
+class OptionalKind(NamedTuple):
+    label: str
+    roles: frozenset[Role]
+
+
+_optional_kinds: dict[str, OptionalKind] = {}
 
 PREFERENCES_LINK_SALT = "werkplek.notifications.preferences"
 # A mail is read weeks later too; the link changes settings only, never signs anyone in.
 PREFERENCES_LINK_MAX_AGE = datetime.timedelta(days=30)
 
 
-def register_optional_kind(kind: str, label: str) -> None:
-    """Let people turn off messages of `kind` (its outbox kind), shown as `label`."""
-    if _optional_kinds.get(kind, label) != label:
+def register_optional_kind(kind: str, label: str, *, roles: Iterable[Role]) -> None:
+    """Let people who hold one of `roles` turn off messages of `kind` (its outbox kind),
+    shown as `label`: only they receive it."""
+    entry = OptionalKind(label, frozenset(roles))
+    if not entry.roles:
+        raise ValueError(f"notification kind {kind!r} is for no role")
+    if _optional_kinds.get(kind, entry) != entry:
         raise ValueError(f"notification kind {kind!r} is registered twice")
-    _optional_kinds[kind] = label
+    _optional_kinds[kind] = entry
 
 
-def optional_kinds() -> dict[str, str]:
-    """{kind: label} of every message a person may turn off."""
-    return dict(_optional_kinds)
+def optional_kinds(user: User) -> dict[str, str]:
+    """{kind: label} of every message `user` may turn off: the kinds for the roles they
+    hold now (a learner has no use for a coach's nudges)."""
+    return {
+        kind: entry.label for kind, entry in _optional_kinds.items() if entry.roles & user.roles
+    }
 
 
 def turned_off(users: Iterable[User], kind: str) -> set[int]:

@@ -129,8 +129,9 @@ def notifications_mark_all_read(*, actor: User) -> int:
 @transaction.atomic
 def notification_settings_set(*, user: User, enabled: dict[str, bool]) -> None:
     """Turn kinds of optional message on or off for one person (by themself, signed in or
-    through their mail's settings link). Kinds that are not optional are refused."""
-    unknown = set(enabled) - set(notifications.optional_kinds())
+    through their mail's settings link). Kinds that are not optional for their roles are
+    refused."""
+    unknown = set(enabled) - set(notifications.optional_kinds(user))
     if unknown:
         raise ValueError(f"{sorted(unknown)} cannot be turned off")
     off = [kind for kind, on in enabled.items() if not on]

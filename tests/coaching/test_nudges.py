@@ -219,7 +219,7 @@ def test_a_coach_who_turned_help_nudges_off_on_the_preferences_page_gets_none(
             "time_zone": "Europe/Amsterdam",
             **{
                 f"notify-{kind}": "on"
-                for kind in notifications.optional_kinds()
+                for kind in notifications.optional_kinds(coach)
                 if kind != mails.HELP_ASKED
             },
         },

@@ -1,5 +1,12 @@
+import re
+
 import pytest
 from django.urls import reverse
+
+from coaching import digest, mails, reminders
+from tests.factories import MembershipFactory, UserFactory
+from werkplek import notifications, services
+from werkplek.models import NotificationOptOut
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +68,60 @@ def test_the_time_zone_picker_offers_the_common_zones_first_by_name(client, lear
     assert response.status_code == 302
     learner.refresh_from_db()
     assert learner.time_zone == "America/Argentina/Buenos_Aires"
+
+
+# --- Notification switches: each person sees the kinds their roles receive ------------------
+
+LEARNER_KINDS = {reminders.REFLECTION_REMINDER}
+COACH_KINDS = {mails.FEEDBACK_OVERDUE, mails.HELP_ASKED}
+MANAGER_KINDS = {digest.DIGEST}
+
+
+def switches(page: str) -> set[str]:
+    return set(re.findall(r'name="notify-([a-z_]+)"', page))
+
+
+def test_a_learner_sees_only_the_reflection_reminder_switch(client, learner):
+    client.force_login(learner)
+    assert switches(client.get(reverse("preferences")).content.decode()) == LEARNER_KINDS
+
+
+def test_a_coach_sees_only_the_nudge_switches(client, coach):
+    client.force_login(coach)
+    assert switches(client.get(reverse("preferences")).content.decode()) == COACH_KINDS
+
+
+def test_a_manager_sees_only_the_digest_switch(client, manager):
+    client.force_login(manager)
+    assert switches(client.get(reverse("preferences")).content.decode()) == MANAGER_KINDS
+
+
+def test_a_coach_who_also_manages_sees_the_switches_of_both_roles(client, organization):
+    person = MembershipFactory(
+        organization=organization, is_manager=True, is_coach=True, is_learner=False
+    ).user
+    client.force_login(person)
+    page = client.get(reverse("preferences")).content.decode()
+    assert switches(page) == COACH_KINDS | MANAGER_KINDS
+
+
+def test_the_settings_link_shows_the_same_switches_as_the_preferences_page(
+    client, learner, coach, manager
+):
+    for person, kinds in ((learner, LEARNER_KINDS), (coach, COACH_KINDS), (manager, MANAGER_KINDS)):
+        url = reverse("notification-settings-link", args=[notifications.preferences_token(person)])
+        assert switches(client.get(url).content.decode()) == kinds
+
+
+def test_a_person_without_a_current_role_is_told_there_is_nothing_to_turn_off(client):
+    person = UserFactory(language="nl")
+    client.force_login(person)
+    page = client.get(reverse("preferences")).content.decode()
+    assert switches(page) == set()
+    assert "Je rollen krijgen geen e-mails die je kunt uitzetten." in page
+
+
+def test_a_learner_cannot_turn_off_a_kind_their_roles_do_not_receive(learner):
+    with pytest.raises(ValueError, match="cannot be turned off"):
+        services.notification_settings_set(user=learner, enabled={digest.DIGEST: False})
+    assert not NotificationOptOut.objects.exists()
