@@ -1,0 +1,271 @@
+"""An intruder's probe of issue 15: other people's notifications, leave and organisation
+settings by id, the password-free links (altered, expired, reused, swapped, for a person who
+left), CSRF on the link forms, malformed times and page numbers, hostile names in mails."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core import signing
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from coaching import mails, reminders
+from tests.factories import MembershipFactory, ReflectionFactory
+from werkplek import notifications, services
+from werkplek.models import Leave, Membership, OutboxMessage
+
+pytestmark = pytest.mark.django_db
+
+EXPIRED = "Deze link is verlopen"
+
+
+@pytest.fixture
+def reflection(enrolment):
+    return ReflectionFactory(enrolment=enrolment, due_on=timezone.localdate())
+
+
+def nudge(coach, enrolment):
+    return OutboxMessage.objects.create(
+        recipient=coach,
+        kind=mails.FEEDBACK_OVERDUE,
+        due_slot=f"{enrolment.pk}:probe",
+        context={"enrolment": enrolment.pk, "learner": "Lerende", "program": "Inwerken"},
+    )
+
+
+def reflection_link(reflection) -> str:
+    return reverse("coaching:reflection-link", args=[reminders.reflection_link_token(reflection)])
+
+
+def settings_link(user) -> str:
+    return reverse("notification-settings-link", args=[notifications.preferences_token(user)])
+
+
+# --- The in-app notification list ---------------------------------------------------------
+
+
+def test_anothers_notification_is_404_and_mark_all_read_touches_only_ones_own(
+    client, coach, other_coach, enrolment
+):
+    theirs = nudge(coach, enrolment)
+    mine = nudge(other_coach, enrolment)
+    client.force_login(other_coach)
+
+    assert client.get(reverse("notification-open", args=[theirs.pk])).status_code == 404
+    client.post(reverse("notifications-read"))
+
+    theirs.refresh_from_db()
+    mine.refresh_from_db()
+    assert theirs.read_at is None
+    assert mine.read_at is not None
+
+
+def test_opening_a_notification_redirects_within_the_site(client, coach, enrolment):
+    client.force_login(coach)
+    location = client.get(reverse("notification-open", args=[nudge(coach, enrolment).pk]))[
+        "Location"
+    ]
+    assert location.startswith("/") and not location.startswith("//")
+
+
+@pytest.mark.parametrize("page", ["999999999999999999999999", "-1", "abc", "1e9", ""])
+def test_any_page_number_of_the_notification_list_answers(client, coach, enrolment, page):
+    nudge(coach, enrolment)
+    client.force_login(coach)
+    response = client.get(reverse("notifications"), {"page": page})
+    assert response.status_code == 200
+    assert "Lerende" in response.text
+
+
+# --- The password-free links --------------------------------------------------------------
+
+
+def test_an_altered_token_is_expired_on_both_links(client, reflection, learner):
+    for url in (reflection_link(reflection), settings_link(learner)):
+        altered = url.rstrip("/")[:-1] + ("A" if url.rstrip("/")[-1] != "A" else "B") + "/"
+        response = client.get(altered)
+        assert response.status_code == 404
+        assert EXPIRED in response.text
+
+
+def test_the_tokens_do_not_open_each_others_page(client, reflection, learner):
+    reflection_token = reminders.reflection_link_token(reflection)
+    settings_token = notifications.preferences_token(learner)
+    swapped = [
+        reverse("notification-settings-link", args=[reflection_token]),
+        reverse("coaching:reflection-link", args=[settings_token]),
+    ]
+    for url in swapped:
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"answer_0": "x"}).status_code == 404
+    reflection.refresh_from_db()
+    assert not reflection.is_done
+
+
+def test_a_token_naming_another_persons_reflection_is_refused(
+    client, reflection, other_enrolment, other_learner
+):
+    # Signed right, but for a learner the reflection is not of (a leaked key aside, the
+    # pair must still match).
+    token = signing.dumps({"r": reflection.pk, "u": other_learner.pk}, salt=reminders.LINK_SALT)
+    assert client.get(reverse("coaching:reflection-link", args=[token])).status_code == 404
+
+
+def test_expired_tokens_answer_the_expired_page_without_the_persons_name(
+    client, reflection, learner
+):
+    urls = [reflection_link(reflection), settings_link(learner)]
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=31)):
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 404
+            assert EXPIRED in response.text
+            assert learner.name not in response.text
+            assert learner.email not in response.text
+
+
+def test_a_reflection_link_is_used_up_by_handing_in(client, reflection):
+    url = reflection_link(reflection)
+    assert client.post(url, {"answer_0": "Eerste keer."}).status_code == 200
+    again = client.post(url, {"answer_0": "Tweede keer."})
+    assert again.status_code == 404
+    reflection.refresh_from_db()
+    assert reflection.answers[0]["answer"] == "Eerste keer."
+
+
+def test_a_reflection_link_ends_with_the_enrolment(client, reflection, enrolment, manager):
+    enrolment.ended_on = timezone.localdate()
+    enrolment.end_reason = "completed"
+    enrolment.save()
+    assert client.get(reflection_link(reflection)).status_code == 404
+
+
+def test_a_reflection_link_ends_when_the_learner_leaves_the_organisation(
+    client, reflection, learner, organization
+):
+    url = reflection_link(reflection)
+    services.membership_end(membership=Membership.objects.get(user=learner))
+
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"answer_0": "Na vertrek."}).status_code == 404
+    reflection.refresh_from_db()
+    assert not reflection.is_done
+
+
+def test_a_reflection_link_still_works_for_a_learner_of_two_organisations_leaving_the_other(
+    client, reflection, learner, other_organization
+):
+    elsewhere = MembershipFactory(user=learner, organization=other_organization)
+    services.membership_end(membership=elsewhere)
+    assert client.get(reflection_link(reflection)).status_code == 200
+
+
+def test_a_token_in_the_query_string_of_other_pages_opens_nothing(
+    client, reflection, enrolment, learner
+):
+    for token in (
+        reminders.reflection_link_token(reflection),
+        notifications.preferences_token(learner),
+    ):
+        for name, args in [
+            ("coaching:progress", [enrolment.pk]),
+            ("preferences", []),
+            ("notifications", []),
+        ]:
+            response = client.get(reverse(name, args=args), {"token": token})
+            assert response.status_code == 302
+            assert response["Location"].startswith(reverse("login"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_link_forms_refuse_a_cross_site_post_without_csrf(reflection, learner):
+    csrf_client = Client(enforce_csrf_checks=True)
+    assert csrf_client.post(reflection_link(reflection), {"answer_0": "x"}).status_code == 403
+    assert csrf_client.post(settings_link(learner), {}).status_code == 403
+    reflection.refresh_from_db()
+    assert not reflection.is_done
+    assert all(notifications.wants(learner, kind) for kind in notifications.optional_kinds())
+
+
+def test_the_settings_link_signs_nobody_in_and_sets_no_session(client, learner):
+    url = settings_link(learner)
+    page = client.get(url)
+    saved = client.post(url, {})  # all switches off
+
+    for response in (page, saved):
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert "_auth_user_id" not in client.session
+    assert client.get(reverse("preferences"))["Location"].startswith(reverse("login"))
+    assert not notifications.wants(learner, reminders.REFLECTION_REMINDER)
+
+
+# --- Leave and organisation settings by id ------------------------------------------------
+
+
+def test_anothers_leave_cannot_be_removed_by_id(client, learner, other_learner, other_manager):
+    today = timezone.localdate()
+    leave = Leave.objects.create(
+        user=other_learner, starts_on=today, ends_on=today, created_by=other_learner
+    )
+    for intruder in (learner, other_manager):
+        client.force_login(intruder)
+        assert client.post(reverse("leave-delete", args=[leave.pk])).status_code == 404
+    assert Leave.objects.filter(pk=leave.pk).exists()
+
+
+def test_leave_create_ignores_a_smuggled_user_id(client, learner, other_learner):
+    client.force_login(learner)
+    today = timezone.localdate().isoformat()
+    client.post(
+        reverse("leave-create"), {"starts_on": today, "ends_on": today, "user": other_learner.pk}
+    )
+    assert not Leave.objects.filter(user=other_learner).exists()
+    assert Leave.objects.filter(user=learner).exists()
+
+
+def test_organisation_settings_only_for_its_own_managers(
+    client, organization, other_manager, coach, learner
+):
+    url = reverse("organization-settings", args=[organization.slug])
+    for intruder in (other_manager, coach, learner):
+        client.force_login(intruder)
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"quiet_hours_start": "01:00"}).status_code == 404
+
+
+@pytest.mark.parametrize("value", ["25:00", "12:61", "abc", "9" * 40, "'; drop table", "\x00"])
+def test_malformed_quiet_hours_are_a_form_error_not_a_500(
+    client, learner, manager, organization, value
+):
+    client.force_login(learner)
+    response = client.post(
+        reverse("preferences"),
+        {
+            "name": "Lotte",
+            "language": "nl",
+            "time_zone": "Europe/Amsterdam",
+            "quiet_hours_start": value,
+            "quiet_hours_end": "08:00",
+        },
+    )
+    assert response.status_code == 200
+    learner.refresh_from_db()
+    assert learner.quiet_hours_start is None
+
+    before = organization.quiet_hours_start
+    client.force_login(manager)
+    response = client.post(
+        reverse("organization-settings", args=[organization.slug]),
+        {"quiet_hours_start": value, "quiet_hours_end": "08:00"},
+    )
+    assert response.status_code == 200
+    organization.refresh_from_db()
+    assert organization.quiet_hours_start == before
+
+    client.force_login(learner)
+    response = client.post(reverse("leave-create"), {"starts_on": value, "ends_on": value})
+    assert response.status_code == 200
+    assert not Leave.objects.filter(user=learner).exists()
