@@ -269,3 +269,71 @@ def test_malformed_quiet_hours_are_a_form_error_not_a_500(
     response = client.post(reverse("leave-create"), {"starts_on": value, "ends_on": value})
     assert response.status_code == 200
     assert not Leave.objects.filter(user=learner).exists()
+
+
+# --- Hostile names in every kind of mail --------------------------------------------------
+
+HOSTILE = '<script>alert("x")</script>\nBcc: a@evil.example'
+
+
+def test_every_kind_of_mail_escapes_hostile_names_and_keeps_its_subject_on_one_line(
+    client, manager, coach, learner, program, cohort, enrolment, reflection, deliver_outbox
+):
+    from django.core import mail
+
+    from coaching import digest
+    from coaching import services as coaching_services
+    from programs import mails as program_mails
+    from programs import services as program_services
+    from werkplek import mails as werkplek_mails
+    from werkplek import outbox
+
+    program.name = HOSTILE
+    program.save()
+    for person in (manager, coach, learner):
+        person.name = HOSTILE
+        person.save()
+    today = timezone.localdate()
+    # Help asked: through the form, with a hostile answer too.
+    client.force_login(learner)
+    client.post(
+        reverse("coaching:reflection-create", args=[enrolment.pk]),
+        {"answer_0": HOSTILE, "answer_2": HOSTILE},
+    )
+    client.logout()
+    ReflectionFactory(enrolment=enrolment, due_on=today)  # open, for the reminder
+    program_services.invitation_create(
+        cohort=cohort,
+        email="nieuw@example.com",
+        name=HOSTILE,
+        started_on=today,
+        invited_by=manager,
+        site_url="https://werkplek.example",
+    )
+    for recipient, kind, slot in [
+        (learner, reminders.REFLECTION_REMINDER, today.isoformat()),
+        (manager, digest.DIGEST, "{}-W{:02d}".format(*today.isocalendar()[:2])),
+        (learner, werkplek_mails.PASSWORD_RESET, "probe"),
+    ]:
+        OutboxMessage.objects.get_or_create(recipient=recipient, kind=kind, due_slot=slot)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=60)):
+        coaching_services.coach_nudges_overdue_feedback(on=timezone.localdate())
+        mail.outbox = []
+        sent = deliver_outbox()
+
+    kinds = set(OutboxMessage.objects.filter(status="sent").values_list("kind", flat=True))
+    assert kinds == set(outbox._renderers), OutboxMessage.objects.values_list("kind", "status")
+    assert program_mails.INVITATION in kinds and len(sent) == len(kinds)
+    for message in sent:
+        html = message.alternatives[0][0]
+        assert "<script>" not in html, message.subject
+        assert "&lt;script&gt;" in html  # the name is there, escaped
+        assert "\n" not in message.subject and "\r" not in message.subject
+        assert "Bcc" not in str(message.message()["Bcc"] or "")
+
+
+def test_ids_beyond_any_integer_column_answer_404(client, manager, organization):
+    huge = 10**30
+    client.force_login(manager)
+    assert client.get(reverse("notification-open", args=[huge])).status_code == 404
+    assert client.post(reverse("leave-delete", args=[huge])).status_code == 404
