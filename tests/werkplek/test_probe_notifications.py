@@ -337,3 +337,70 @@ def test_ids_beyond_any_integer_column_answer_404(client, manager, organization)
     client.force_login(manager)
     assert client.get(reverse("notification-open", args=[huge])).status_code == 404
     assert client.post(reverse("leave-delete", args=[huge])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"max_learning_hours_per_week": "9" * 30},
+        {"max_learning_hours_per_week": "-3"},
+        {"max_learning_hours_per_week": "NaN"},
+        {"working_weekdays": ["8"]},
+        {"working_weekdays": ["x"]},
+    ],
+)
+def test_malformed_organisation_settings_are_a_form_error(client, manager, organization, changed):
+    client.force_login(manager)
+    url = reverse("organization-settings", args=[organization.slug])
+    data = {"max_learning_hours_per_week": "8", "working_weekdays": ["1"]}
+    assert client.post(url, data).status_code == 302  # the same form, well-formed, saves
+    organization.refresh_from_db()
+    before = (organization.max_learning_hours_per_week, organization.working_weekdays)
+    response = client.post(url, {**data, **changed})
+    assert response.status_code == 200
+    organization.refresh_from_db()
+    assert (organization.max_learning_hours_per_week, organization.working_weekdays) == before
+
+
+def test_a_manager_who_left_sees_no_organisation_settings(client, manager, organization):
+    services.membership_end(membership=Membership.objects.get(user=manager))
+    client.force_login(manager)
+    assert client.get(reverse("organization-settings", args=[organization.slug])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"reminder_time": "25:00"},
+        {"reminder_time": "x"},
+        {"reminder_weekdays": ["9"]},
+        {"reminder_rhythm": "hourly"},
+    ],
+)
+def test_malformed_reminder_settings_of_a_program_are_a_form_error(
+    client, manager, program, changed
+):
+    client.force_login(manager)
+    form = client.get(reverse("programs:edit", args=[program.pk])).context["form"]
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and not hasattr(value, "pk")
+    }
+    assert client.post(reverse("programs:edit", args=[program.pk]), data).status_code == 302
+    program.refresh_from_db()
+    before = (program.reminder_time, program.reminder_rhythm)
+    data.update(changed)
+    response = client.post(reverse("programs:edit", args=[program.pk]), data)
+    assert response.status_code == 200
+    program.refresh_from_db()
+    assert (program.reminder_time, program.reminder_rhythm) == before
+
+
+def test_leave_that_ends_before_it_starts_is_refused(client, learner):
+    client.force_login(learner)
+    response = client.post(
+        reverse("leave-create"), {"starts_on": "2026-12-10", "ends_on": "2026-12-01"}
+    )
+    assert response.status_code == 200
+    assert not Leave.objects.filter(user=learner).exists()
