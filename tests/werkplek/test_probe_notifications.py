@@ -352,7 +352,12 @@ def test_ids_beyond_any_integer_column_answer_404(client, manager, organization)
 def test_malformed_organisation_settings_are_a_form_error(client, manager, organization, changed):
     client.force_login(manager)
     url = reverse("organization-settings", args=[organization.slug])
-    data = {"max_learning_hours_per_week": "8", "working_weekdays": ["1"]}
+    data = {
+        "max_learning_hours_per_week": "8",
+        "working_weekdays": ["1"],
+        "quiet_hours_start": "20:00",
+        "quiet_hours_end": "07:00",
+    }
     assert client.post(url, data).status_code == 302  # the same form, well-formed, saves
     organization.refresh_from_db()
     before = (organization.max_learning_hours_per_week, organization.working_weekdays)
