@@ -409,3 +409,9 @@ def test_leave_that_ends_before_it_starts_is_refused(client, learner):
     )
     assert response.status_code == 200
     assert not Leave.objects.filter(user=learner).exists()
+
+
+def test_no_cache_keeps_a_token_page(client, reflection, learner):
+    for url in (reflection_link(reflection), settings_link(learner)):
+        cache_control = client.get(url)["Cache-Control"]
+        assert "no-store" in cache_control and "private" in cache_control
