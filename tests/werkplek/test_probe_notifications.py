@@ -190,12 +190,13 @@ def test_the_link_forms_refuse_a_cross_site_post_without_csrf(reflection, learne
     assert all(notifications.wants(learner, kind) for kind in notifications.optional_kinds())
 
 
-def test_the_settings_link_signs_nobody_in_and_sets_no_session(client, learner):
+def test_the_link_pages_sign_nobody_in_and_set_no_session(client, learner, reflection):
     url = settings_link(learner)
     page = client.get(url)
     saved = client.post(url, {})  # all switches off
+    handed_in = client.post(reflection_link(reflection), {"answer_0": "Via de link."})
 
-    for response in (page, saved):
+    for response in (page, saved, handed_in):
         assert settings.SESSION_COOKIE_NAME not in response.cookies
     assert "_auth_user_id" not in client.session
     assert client.get(reverse("preferences"))["Location"].startswith(reverse("login"))
