@@ -323,7 +323,9 @@ def test_every_kind_of_mail_escapes_hostile_names_and_keeps_its_subject_on_one_l
         sent = deliver_outbox()
 
     kinds = set(OutboxMessage.objects.filter(status="sent").values_list("kind", flat=True))
-    assert kinds == set(outbox._renderers), OutboxMessage.objects.values_list("kind", "status")
+    # Every kind the apps register (other tests register kinds of their own, named tests.*).
+    registered = {kind for kind in outbox._renderers if not kind.startswith("tests.")}
+    assert kinds == registered, OutboxMessage.objects.values_list("kind", "status")
     assert program_mails.INVITATION in kinds and len(sent) == len(kinds)
     for message in sent:
         html = message.alternatives[0][0]
