@@ -28,6 +28,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -38,7 +39,7 @@ from coaching.models import Reflection
 from programs.choices import ReminderRhythm
 from programs.models import Enrolment
 from werkplek import notifications, outbox
-from werkplek.models import Leave, User
+from werkplek.models import Leave, Membership, User
 
 REFLECTION_REMINDER = "reflection_reminder"
 LINK_SALT = "coaching.reminders.reflection-link"
@@ -46,9 +47,16 @@ LINK_MAX_AGE = datetime.timedelta(hours=72)
 
 
 def _open_reflections():
-    """Open reflections of running enrolments, with what the schedule and the mail read."""
+    """Open reflections of running enrolments whose learner is still a member of the
+    program's organisation (one who left loses access, so their links open nothing)."""
+    still_member = Membership.objects.current().filter(
+        user=OuterRef("enrolment__learner"),
+        organization=OuterRef("enrolment__cohort__program__organization"),
+    )
     return Reflection.objects.due().filter(
-        enrolment__in=Enrolment.objects.running(), enrolment__learner__is_active=True
+        Exists(still_member),
+        enrolment__in=Enrolment.objects.running(),
+        enrolment__learner__is_active=True,
     )
 
 

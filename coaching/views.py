@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from coaching import attention, reminders, selectors, services
@@ -277,6 +278,8 @@ def reflection_create(request, pk):
     return render(request, "coaching/reflection_form.html", context)
 
 
+# The token is a password for this page: no shared cache or back button keeps what it shows.
+@never_cache
 def reflection_link(request, token):
     """A reminder's link: the form of one open reflection, without a password. It signs
     nobody in and reaches nothing else; handing the reflection in uses it up."""

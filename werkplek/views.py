@@ -170,6 +170,7 @@ def leave_delete(request, pk):
     return redirect("preferences")
 
 
+@never_cache  # the token is this page's password: no shared cache keeps it
 def notification_settings_link(request, token):
     """The notification settings of the person a mail's link names, without a password:
     this page only; it signs nobody in."""
