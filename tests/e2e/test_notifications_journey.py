@@ -88,7 +88,8 @@ def test_the_bell_counts_nudges_and_reading_them_lowers_the_count(
     axe(page)
 
     # Opening one leads to what it is about and counts it read.
-    page.get_by_role("link", name="Feedback voor Nina Kok is te laat (Inwerken orderpicker)").click()
+    nina = "Feedback voor Nina Kok is te laat (Inwerken orderpicker)"
+    page.get_by_role("link", name=nina).click()
     expect(page.get_by_role("heading", name=re.compile("Nina Kok"))).to_be_visible()
     expect(bell(page, 1)).to_be_visible()
     bell(page, 1).click()
@@ -114,7 +115,11 @@ def test_a_kind_turned_off_on_the_preferences_page_stays_off(
     help_asked = page.get_by_role("switch", name="Seintjes als een lerende om hulp vraagt")
     expect(overdue).to_be_checked()
     # Only the coach's own kinds: a learner's reminders are not theirs to switch.
-    expect(page.get_by_role("switch", name="Herinneringen om een reflectie te schrijven")).to_have_count(0)
+    reminder = page.get_by_role("switch", name="Herinneringen om een reflectie te schrijven")
+    expect(reminder).to_have_count(0)
+    # Each switch with its label is a target a finger can hit.
+    label = page.locator("label", has_text="Seintjes als de feedback van een lerende te laat is")
+    assert label.bounding_box()["height"] >= 44
     axe(page)
 
     overdue.uncheck()
