@@ -143,6 +143,8 @@ def test_the_mails_link_opens_the_notification_settings_without_a_password_and_n
     reminder = next(mail for mail in deliver_outbox() if mail.to == [learner.email])
     assert reminder.subject == "Er wacht een reflectie op je"
     html = reminder.alternatives[0][0]
+    # Inline styles only: mail clients drop style sheets, scripts and linked CSS.
+    assert not re.search(r"<(script|style|link)\b", html)
     link = re.search(r'href="([^"]+)"[^>]*>Minder e-mail\? Kies welke meldingen je krijgt\.', html)
     assert link and link.group(1) in reminder.body  # the same link in the plain-text part
 
