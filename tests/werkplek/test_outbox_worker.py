@@ -257,7 +257,7 @@ def test_with_the_broker_at_a_dead_port_feedback_saves_and_its_reminder_is_sent_
         assert time.monotonic() - started < 1
     row = reminder_rows.get()
     assert (row.recipient, row.due_slot, row.status) == (learner, "2026-11-23", "queued")
-    time.sleep(0.5)  # the dispatcher's try at the dead broker is over: the row still waits
+    time.sleep(0.5)  # the background hand-off meets the dead broker: the row still waits
     assert reminder_rows.get().status == "queued"
 
     # The broker is back: the next sweep hands the waiting row to a worker, once.
