@@ -44,6 +44,8 @@ from werkplek.models import Leave, Membership, User
 REFLECTION_REMINDER = "reflection_reminder"
 LINK_SALT = "coaching.reminders.reflection-link"
 LINK_MAX_AGE = datetime.timedelta(hours=72)
+# Learners per batch of the schedule: what one run holds in memory at a time.
+REMINDER_BATCH = 500
 
 
 def _open_reflections():
@@ -79,18 +81,42 @@ def program_reminds(reflection: Reflection, local: datetime.datetime) -> bool:
 
 def reflection_reminders_schedule(*, now: datetime.datetime | None = None) -> int:
     """Queue today's reminder of every learner whose reminder is due now (see the module),
-    in a fixed number of queries whatever the number of learners; safe to run any number
-    of times: the outbox key (learner, kind, local date) lets one exist per day.
-    Returns how many reminders are queued for this run's learners."""
+    in batches of REMINDER_BATCH learners, each in a fixed number of queries and its own
+    savepoint, so memory is bounded and queries grow only with the number of batches; safe
+    to run any number of times: the outbox key (learner, kind, local date) lets one exist
+    per day. Returns how many reminders are queued for this run's learners."""
     now = now or timezone.now()
     # Every time zone's today lies within a day of UTC's.
     utc_today = now.astimezone(datetime.UTC).date()
     first, last = utc_today - datetime.timedelta(days=1), utc_today + datetime.timedelta(days=1)
+    open_reflections = _open_reflections().filter(due_on__lte=last)
+    queued, after = 0, 0
+    while True:
+        # Batches of learners, not of reflections: all of a learner's reflections make one
+        # mail, so they are read together.
+        learner_ids = list(
+            open_reflections.filter(enrolment__learner__gt=after)
+            .order_by("enrolment__learner")
+            .values_list("enrolment__learner", flat=True)
+            .distinct()[:REMINDER_BATCH]
+        )
+        if not learner_ids:
+            return queued
+        queued += _schedule_learners(
+            open_reflections.filter(enrolment__learner__in=learner_ids), now, first, last
+        )
+        if len(learner_ids) < REMINDER_BATCH:
+            return queued
+        after = learner_ids[-1]
+
+
+def _schedule_learners(reflections, now, first, last) -> int:
+    """One batch of `reflection_reminders_schedule`: the reminders of the learners of these
+    open reflections."""
     reflections = list(
-        _open_reflections()
-        .filter(due_on__lte=last)
-        .select_related("enrolment__learner", "enrolment__cohort__program__organization")
-        .order_by("pk")
+        reflections.select_related(
+            "enrolment__learner", "enrolment__cohort__program__organization"
+        ).order_by("pk")
     )
     # The program's rhythm and the organisation's working days need no query: most runs
     # end here, before anyone's time has come.

@@ -390,13 +390,51 @@ def test_the_schedule_runs_in_the_same_number_of_queries_for_2_and_12_learners(
             )
     # 16:00 in Amsterdam, 10:00 in New York: every learner is due.
     with time_machine.travel(local(AMSTERDAM, 2027, 3, 29, 16, 0), tick=False):
-        # The open reflections with their learners and programs, turned-off kinds, leave; in
-        # a savepoint the outbox rows, the queued ones read back, "reminded" marked.
-        with django_assert_num_queries(8):
+        # One batch: its learners, their open reflections with learners and programs,
+        # turned-off kinds, leave; in a savepoint the outbox rows, the queued ones read back,
+        # "reminded" marked.
+        with django_assert_num_queries(9):
             queued = reminders.reflection_reminders_schedule()
 
     assert queued == learners
     assert OutboxMessage.objects.count() == learners
+
+
+@pytest.mark.parametrize(("learners", "batches"), [(3, 1), (9, 3)])
+def test_a_large_organisation_is_scheduled_in_batches_of_learners_each_mail_bundled(
+    organization, django_assert_num_queries, deliver_outbox, monkeypatch, learners, batches
+):
+    monkeypatch.setattr(reminders, "REMINDER_BATCH", 3)
+    daily = ProgramFactory(organization=organization, reminder_rhythm=ReminderRhythm.DAILY)
+    once = ProgramFactory(organization=organization, reminder_rhythm=ReminderRhythm.AFTER_FEEDBACK)
+    people = [
+        MembershipFactory(organization=organization, user__language="en").user
+        for _ in range(learners)
+    ]
+    # Each learner's two reflections lie far apart in key order, in different batches of
+    # reflections: batches of learners keep them in one mail.
+    for program in (daily, once):
+        cohort = CohortFactory(program=program, starts_on=datetime.date(2027, 1, 4))
+        for learner in people:
+            enrolment = EnrolmentFactory(cohort=cohort, learner=learner)
+            ReflectionFactory(enrolment=enrolment, due_on=datetime.date(2027, 3, 29))
+
+    with time_machine.travel(local(AMSTERDAM, 2027, 3, 29, 16, 0), tick=False):
+        # Per batch the same 9 queries (see the test above), and one more that finds no
+        # learners after the last full batch.
+        with django_assert_num_queries(9 * batches + 1):
+            assert reminders.reflection_reminders_schedule() == learners
+        sent = deliver_outbox()
+
+    rows = OutboxMessage.objects.filter(kind=reminders.REFLECTION_REMINDER)
+    assert sorted(rows.values_list("recipient", "due_slot")) == [
+        (learner.pk, "2027-03-29") for learner in sorted(people, key=lambda p: p.pk)
+    ]
+    assert sorted(message.to[0] for message in sent) == sorted(p.email for p in people)
+    assert {message.subject for message in sent} == {"2 reflections are waiting for you"}
+    assert not Reflection.objects.filter(
+        enrolment__cohort__program=once, reminded_at__isnull=True
+    ).exists()
 
 
 def test_a_sent_reminder_shows_in_the_learners_notification_list_and_leads_to_their_progress(
