@@ -72,49 +72,49 @@ def local(zone, *args) -> datetime.datetime:
 # --- Daily and weekly, across the Dutch DST changes -------------------------------------------
 
 
-def test_daily_reminder_comes_at_nine_local_time_on_both_sides_of_the_spring_change(
-    organization,
+@pytest.mark.parametrize(
+    ("due_on", "start", "end", "expected", "utc_hours"),
+    [
+        pytest.param(
+            datetime.date(2027, 3, 20),
+            local(UTC, 2027, 3, 26, 22, 0),
+            local(UTC, 2027, 3, 29, 22, 0),
+            [
+                ("2027-03-27", "Sat 09:00"),
+                ("2027-03-28", "Sun 09:00"),  # the day of the change: 07:00 UTC instead of 08:00
+                ("2027-03-29", "Mon 09:00"),
+            ],
+            [8, 7, 7],
+            id="spring",
+        ),
+        pytest.param(
+            datetime.date(2027, 10, 20),
+            local(UTC, 2027, 10, 29, 22, 0),
+            local(UTC, 2027, 11, 1, 23, 0),
+            [
+                ("2027-10-30", "Sat 09:00"),
+                ("2027-10-31", "Sun 09:00"),  # the day of the change: 08:00 UTC instead of 07:00
+                ("2027-11-01", "Mon 09:00"),
+            ],
+            [7, 8, 8],
+            id="autumn",
+        ),
+    ],
+)
+def test_daily_reminder_comes_at_nine_local_time_on_both_sides_of_the_change(
+    organization, due_on, start, end, expected, utc_hours
 ):
     # A distribution centre works every day, so the Sunday of the change is a working day.
     organization.working_weekdays = EVERY_DAY
     organization.save()
-    learner_with_reflection(
-        organization, due_on=datetime.date(2027, 3, 20), reminder_rhythm=ReminderRhythm.DAILY
-    )
+    learner_with_reflection(organization, due_on=due_on, reminder_rhythm=ReminderRhythm.DAILY)
 
-    run_beat(local(UTC, 2027, 3, 26, 22, 0), local(UTC, 2027, 3, 29, 22, 0))
+    run_beat(start, end)
 
-    assert reminders_sent() == [
-        ("2027-03-27", "Sat 09:00"),
-        ("2027-03-28", "Sun 09:00"),  # the day of the change: 07:00 UTC instead of 08:00
-        ("2027-03-29", "Mon 09:00"),
-    ]
-    utc_hours = [
+    assert reminders_sent() == expected
+    assert [
         row.created_at.astimezone(UTC).hour for row in OutboxMessage.objects.order_by("created_at")
-    ]
-    assert utc_hours == [8, 7, 7]
-
-
-def test_daily_reminder_comes_at_nine_local_time_on_both_sides_of_the_autumn_change(
-    organization,
-):
-    organization.working_weekdays = EVERY_DAY
-    organization.save()
-    learner_with_reflection(
-        organization, due_on=datetime.date(2027, 10, 20), reminder_rhythm=ReminderRhythm.DAILY
-    )
-
-    run_beat(local(UTC, 2027, 10, 29, 22, 0), local(UTC, 2027, 11, 1, 23, 0))
-
-    assert reminders_sent() == [
-        ("2027-10-30", "Sat 09:00"),
-        ("2027-10-31", "Sun 09:00"),  # the day of the change: 08:00 UTC instead of 07:00
-        ("2027-11-01", "Mon 09:00"),
-    ]
-    utc_hours = [
-        row.created_at.astimezone(UTC).hour for row in OutboxMessage.objects.order_by("created_at")
-    ]
-    assert utc_hours == [7, 8, 8]
+    ] == utc_hours
 
 
 @pytest.mark.parametrize(
