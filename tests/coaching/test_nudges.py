@@ -181,11 +181,12 @@ def test_a_reflection_recorded_after_the_fact_nudges_nobody(learner, coach, enro
     assert notifications.unread_count(coach) == 0
 
 
-def test_the_help_question_is_recognised_in_english_too(learner, coach, enrolment):
+def test_the_help_question_is_recognised_in_english_too(learner, coach, enrolment, deliver_outbox):
     services.reflection_submit(
         enrolment=enrolment,
         answers=[{"question": "What do you need help with?", "answer": "Pallets stapelen"}],
     )
+    deliver_outbox()
     assert notifications.unread_count(coach) == 1
 
 

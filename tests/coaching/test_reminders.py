@@ -26,6 +26,7 @@ from tests.factories import (
     ProgramFactory,
     ReflectionFactory,
 )
+from werkplek import notifications
 from werkplek.models import Leave, NotificationOptOut, OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -346,6 +347,8 @@ def test_a_reminder_whose_reflections_were_handed_in_before_delivery_is_cancelle
     )
     with time_machine.travel(local(AMSTERDAM, 2027, 3, 29, 9, 0), tick=False):
         reminders.reflection_reminders_schedule()
+        # Queued, not sent: the bell does not announce what may still be taken back.
+        assert notifications.unread_count(learner) == 0
         services.reflection_submit(
             enrolment=learner.enrolments.get(),
             answers=[{"question": "Wat ging goed?", "answer": "Alles."}],
@@ -354,6 +357,8 @@ def test_a_reminder_whose_reflections_were_handed_in_before_delivery_is_cancelle
 
     assert OutboxMessage.objects.get().status == OutboxMessage.Status.CANCELLED
     assert mail.outbox == []
+    assert notifications.unread_count(learner) == 0
+    assert not notifications.in_app(learner).exists()
 
 
 def test_a_reminder_turned_off_after_it_was_queued_is_cancelled(organization, deliver_outbox):

@@ -33,6 +33,7 @@ def nudge(coach, enrolment):
         kind=mails.FEEDBACK_OVERDUE,
         due_slot=f"{enrolment.pk}:probe",
         context={"enrolment": enrolment.pk, "learner": "Lerende", "program": "Inwerken"},
+        status=OutboxMessage.Status.SENT,
     )
 
 
