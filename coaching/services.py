@@ -228,6 +228,7 @@ def _nudge_for_help(reflection: Reflection) -> None:
             "reflection": reflection.pk,
             "enrolment": reflection.enrolment_id,
             "learner": reflection.enrolment.learner.name,
+            "organizations": [reflection.enrolment.cohort.program.organization_id],
         },
     )
 
@@ -241,7 +242,9 @@ def coach_nudges_overdue_feedback(*, on: datetime.date) -> int:
     """Nudge the coach of every running enrolment whose feedback is overdue on `on` (the
     attention module's one definition), once per overdue episode: an episode is the
     enrolment since its last feedback moment, so the days after add nothing and feedback
-    followed by a new gap nudges again. Answers how many nudges were written."""
+    followed by a new gap nudges again. The nudge is due at the coach's next allowed moment
+    (their time zone, quiet hours, working days, leave: the outbox's rule), so a coach on
+    leave finds it when they are back. Answers how many nudges were written."""
     running = Enrolment.objects.running().select_related("learner", "cohort__program")
     ids = list(running.order_by("pk").values_list("pk", flat=True))
     written = 0
@@ -272,6 +275,7 @@ def coach_nudges_overdue_feedback(*, on: datetime.date) -> int:
                             "enrolment": status.enrolment.pk,
                             "learner": status.enrolment.learner.name,
                             "program": status.enrolment.cohort.program.name,
+                            "organizations": [status.enrolment.cohort.program.organization_id],
                         },
                     )
                 )

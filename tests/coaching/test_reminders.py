@@ -395,9 +395,10 @@ def test_the_schedule_runs_in_the_same_number_of_queries_for_2_and_12_learners(
             )
     # 16:00 in Amsterdam, 10:00 in New York: every learner is due.
     with time_machine.travel(local(AMSTERDAM, 2027, 3, 29, 16, 0), tick=False):
-        # The open reflections with their learners and programs, turned-off kinds, leave; in
-        # a savepoint the outbox rows, the queued ones read back, "reminded" marked.
-        with django_assert_num_queries(8):
+        # The open reflections with their learners and programs, turned-off kinds, then
+        # memberships and leave (werkplek.availability); in a savepoint the outbox rows, the
+        # queued ones read back, "reminded" marked.
+        with django_assert_num_queries(9):
             queued = reminders.reflection_reminders_schedule()
 
     assert queued == learners
