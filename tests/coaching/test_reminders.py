@@ -197,6 +197,26 @@ def test_personal_quiet_hours_make_the_reminder_wait_until_they_end(organization
     assert reminders_sent() == [("2027-03-29", "Mon 10:30")]
 
 
+def test_a_learner_of_two_organisations_is_reminded_when_neither_says_quiet(organization):
+    learner = learner_with_reflection(
+        organization,
+        due_on=datetime.date(2027, 3, 29),
+        reminder_rhythm=ReminderRhythm.DAILY,
+        reminder_time=datetime.time(7, 30),
+    )
+    # Also a coach at a warehouse whose quiet hours last until 08:30.
+    MembershipFactory(
+        user=learner,
+        organization__quiet_hours_end=datetime.time(8, 30),
+        is_learner=False,
+        is_coach=True,
+    )
+
+    run_beat(local(AMSTERDAM, 2027, 3, 29, 6, 0), local(AMSTERDAM, 2027, 3, 29, 12, 0))
+
+    assert reminders_sent() == [("2027-03-29", "Mon 08:30")]
+
+
 def test_a_reminder_time_in_the_organisations_evening_quiet_hours_sends_nothing(organization):
     # The organisation's default: quiet from 20:00 until 07:00.
     learner_with_reflection(
