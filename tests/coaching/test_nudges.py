@@ -158,7 +158,14 @@ def test_a_learner_who_asks_for_help_in_a_reflection_nudges_their_coach(
 ):
     client.force_login(learner)
     url = reverse("coaching:reflection-create", args=[enrolment.pk])
-    client.post(url, {"answer_0": "Rustig gescand.", "answer_2": "De foutmelding van de scanner"})
+    client.post(
+        url,
+        {
+            "answer_0": "Rustig gescand.",
+            "answer_2": "De foutmelding van de scanner",
+            "asks_coach": "on",
+        },
+    )
 
     message = OutboxMessage.objects.get(kind=mails.HELP_ASKED)
     assert message.recipient == coach
@@ -174,11 +181,16 @@ def test_a_learner_who_asks_for_help_in_a_reflection_nudges_their_coach(
     assert f"{learner.name} vraagt om hulp in een reflectie" in page
 
 
-def test_a_reflection_without_a_help_answer_nudges_nobody(client, learner, enrolment):
+def test_the_form_asks_the_learner_and_an_answer_without_the_tick_nudges_nobody(
+    client, learner, enrolment
+):
     client.force_login(learner)
     url = reverse("coaching:reflection-create", args=[enrolment.pk])
-    client.post(url, {"answer_0": "Rustig gescand.", "answer_2": "  "})
+    assert "Ik heb een vraag voor mijn coach" in client.get(url).content.decode()
+    # Answering the help question with "nothing" is no question.
+    client.post(url, {"answer_0": "Rustig gescand.", "answer_2": "Niets, het ging goed."})
     assert enrolment.reflections.done().count() == 1
+    assert not enrolment.reflections.get().asks_coach
     assert not OutboxMessage.objects.filter(kind=mails.HELP_ASKED).exists()
 
 
@@ -186,17 +198,22 @@ def test_a_reflection_recorded_after_the_fact_nudges_nobody(learner, coach, enro
     services.reflection_submit(
         enrolment=enrolment,
         answers=[{"question": "Waar heb je hulp bij nodig?", "answer": "Pallets stapelen"}],
+        asks_coach=True,
         now=timezone.now() - datetime.timedelta(days=3),
     )
     assert notifications.unread_count(coach) == 0
 
 
-def test_the_help_question_is_recognised_in_english_too(learner, coach, enrolment, deliver_outbox):
+def test_a_program_with_its_own_questions_lets_the_learner_ask_too(
+    learner, coach, enrolment, deliver_outbox
+):
     services.reflection_submit(
         enrolment=enrolment,
-        answers=[{"question": "What do you need help with?", "answer": "Pallets stapelen"}],
+        answers=[{"question": "Hoe liep de inventaris?", "answer": "Traag, hoe kan dat sneller?"}],
+        asks_coach=True,
     )
-    deliver_outbox()
+    sent = deliver_outbox()
+    assert "Traag, hoe kan dat sneller?" in sent[0].body
     assert notifications.unread_count(coach) == 1
 
 
@@ -208,7 +225,7 @@ def test_the_nudge_mail_says_how_to_receive_fewer(
 ):
     client.force_login(learner)
     url = reverse("coaching:reflection-create", args=[enrolment.pk])
-    client.post(url, {"answer_0": "Rustig gescand.", "answer_2": "De scanner"})
+    client.post(url, {"answer_0": "Rustig gescand.", "answer_2": "De scanner", "asks_coach": "on"})
     sent = deliver_outbox()
     assert "Minder e-mail? Kies welke meldingen je krijgt." in sent[0].body
     assert "/meldingen/" in sent[0].body
@@ -240,7 +257,7 @@ def test_a_coach_who_turned_help_nudges_off_on_the_preferences_page_gets_none(
 
     client.force_login(learner)
     url = reverse("coaching:reflection-create", args=[enrolment.pk])
-    client.post(url, {"answer_0": "Rustig gescand.", "answer_2": "De scanner"})
+    client.post(url, {"answer_0": "Rustig gescand.", "answer_2": "De scanner", "asks_coach": "on"})
 
     assert deliver_outbox() == []
     assert OutboxMessage.objects.get(kind=mails.HELP_ASKED).status == (
@@ -373,6 +390,7 @@ def test_the_help_nudge_waits_for_the_coachs_morning(learner, coach, enrolment, 
         services.reflection_submit(
             enrolment=enrolment,
             answers=[{"question": "Waar heb je hulp bij nodig?", "answer": "Pallets stapelen"}],
+            asks_coach=True,
         )
         assert notifications.unread_count(coach) == 0
 

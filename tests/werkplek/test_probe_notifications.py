@@ -304,7 +304,7 @@ def test_every_kind_of_mail_escapes_hostile_names_and_keeps_its_subject_on_one_l
     client.force_login(learner)
     client.post(
         reverse("coaching:reflection-create", args=[enrolment.pk]),
-        {"answer_0": HOSTILE, "answer_2": HOSTILE},
+        {"answer_0": HOSTILE, "answer_2": HOSTILE, "asks_coach": "on"},
     )
     client.logout()
     ReflectionFactory(enrolment=enrolment, due_on=today)  # open, for the reminder
