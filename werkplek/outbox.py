@@ -11,7 +11,10 @@ delivered by a worker that claims the row before it sends.
   less than a lease ago, and returns rows whose worker died while sending to the queue.
 
 Apps register the kinds they send in their `AppConfig.ready` with `register_kind`; werkplek
-itself imports no domain app.
+itself imports no domain app. A kind that `waits_for_recipient` (reminders, nudges, digests,
+unlike a password reset someone is waiting for) is due at the recipient's next allowed
+moment (`werkplek.availability`): its row's `next_attempt_at` is put there when it is
+written, and again at delivery, when leave entered since moves it on.
 """
 
 import datetime
@@ -28,6 +31,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from werkplek import handoff
+from werkplek.availability import availability_of
 from werkplek.models import OutboxMessage, User
 
 logger = logging.getLogger(__name__)
@@ -46,15 +50,30 @@ class Rendered(NamedTuple):
 
 Renderer = Callable[[OutboxMessage], Rendered | None]
 _renderers: dict[str, Renderer] = {}
+_waiting_kinds: set[str] = set()
 
 
-def register_kind(kind: str, renderer: Renderer) -> None:
+def register_kind(kind: str, renderer: Renderer, *, waits_for_recipient: bool = False) -> None:
     """Let the outbox deliver messages of `kind`. The renderer is called at delivery time, in
     the recipient's language, with the message row; it returns the mail, or None to cancel
-    it (what it reminds of is done already). Tokens in links are made there, never stored."""
+    it (what it reminds of is done already). Tokens in links are made there, never stored.
+    With `waits_for_recipient` a message goes out only when its recipient may be messaged
+    (quiet hours, working days, leave); the organisations it is about are the ids in its
+    context's "organizations"."""
     if _renderers.get(kind, renderer) is not renderer:
         raise ValueError(f"outbox kind {kind!r} is registered twice")
     _renderers[kind] = renderer
+    if waits_for_recipient:
+        _waiting_kinds.add(kind)
+
+
+def _next_allowed(recipient: User, kind: str, context: dict, now: datetime.datetime):
+    """When the message may go to `recipient`: `now` for kinds that do not wait, else the
+    recipient's next allowed moment (two queries)."""
+    if kind not in _waiting_kinds:
+        return now
+    rule = availability_of([recipient], on=now.astimezone(datetime.UTC).date())[recipient.pk]
+    return rule.next_allowed(now, context.get("organizations"))
 
 
 def enqueue(
@@ -76,12 +95,15 @@ def enqueue(
         raise ValueError(f"outbox kind {kind!r} is not registered")
     if (recipient is None) == (not address):
         raise ValueError("give either a recipient or an address")
+    context = context or {}
+    now = timezone.now()
     message = OutboxMessage(
         recipient=recipient,
         address=address.strip().lower() if recipient is None else "",
         kind=kind,
         due_slot=str(due_slot),
-        context=context or {},
+        context=context,
+        next_attempt_at=_next_allowed(recipient, kind, context, now) if recipient else now,
     )
     try:
         # A savepoint: a clash leaves the caller's transaction usable. On PostgreSQL a
@@ -184,6 +206,11 @@ def deliver(message_id: int) -> None:
         return  # sent, cancelled, failed, not due yet, or another worker has it
     message = OutboxMessage.objects.select_related("recipient").get(pk=message_id)
     mine = OutboxMessage.objects.filter(pk=message_id, status=Status.SENDING, claimed_at=now)
+    if message.recipient_id:
+        allowed = _next_allowed(message.recipient, message.kind, message.context, now)
+        if allowed > now:  # leave or quiet hours began since it was written: it waits
+            mine.update(status=Status.QUEUED, next_attempt_at=allowed, attempts=F("attempts") - 1)
+            return
     try:
         mail = _render(message)
         if mail is not None:
