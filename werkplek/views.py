@@ -122,7 +122,9 @@ def preferences(request):
         user = services.user_update_preferences(
             user=request.user, **{name: form.cleaned_data[name] for name in form.fields}
         )
-        services.notification_settings_set(user=user, enabled=notifications_form.enabled())
+        services.notification_settings_set(
+            actor=request.user, user=user, enabled=notifications_form.enabled()
+        )
         translation.activate(user.language)
         messages.success(request, _("Your preferences have been saved."))
         return redirect("preferences")
@@ -181,7 +183,7 @@ def notification_settings_link(request, token):
     data = request.POST if request.method == "POST" else None  # all switches off is a POST
     form = NotificationsForm(data, user=user, prefix="notify")
     if request.method == "POST" and form.is_valid():
-        services.notification_settings_set(user=user, enabled=form.enabled())
+        services.notification_settings_set(actor=user, user=user, enabled=form.enabled())
         messages.success(request, _("Your notification settings have been saved."))
         return redirect("notification-settings-link", token=token)
     return render(request, "werkplek/notification_settings.html", {"form": form, "person": user})

@@ -175,6 +175,7 @@ def test_a_reflection_without_a_help_answer_nudges_nobody(client, learner, enrol
 def test_a_reflection_recorded_after_the_fact_nudges_nobody(learner, coach, enrolment):
     services.reflection_submit(
         enrolment=enrolment,
+        actor=enrolment.learner,
         answers=[{"question": "Waar heb je hulp bij nodig?", "answer": "Pallets stapelen"}],
         now=timezone.now() - datetime.timedelta(days=3),
     )
@@ -184,6 +185,7 @@ def test_a_reflection_recorded_after_the_fact_nudges_nobody(learner, coach, enro
 def test_the_help_question_is_recognised_in_english_too(learner, coach, enrolment):
     services.reflection_submit(
         enrolment=enrolment,
+        actor=enrolment.learner,
         answers=[{"question": "What do you need help with?", "answer": "Pallets stapelen"}],
     )
     assert notifications.unread_count(coach) == 1
@@ -239,7 +241,9 @@ def test_a_coach_who_turned_help_nudges_off_on_the_preferences_page_gets_none(
 
 
 def test_a_coach_who_turned_overdue_nudges_off_gets_no_mail(started, coach, deliver_outbox):
-    services_settings.notification_settings_set(user=coach, enabled={mails.FEEDBACK_OVERDUE: False})
+    services_settings.notification_settings_set(
+        actor=coach, user=coach, enabled={mails.FEEDBACK_OVERDUE: False}
+    )
     with time_machine.travel(at_nine(START), tick=False):
         feedback(started, coach, START)
     written = run_daily(START, START + datetime.timedelta(days=20))

@@ -348,6 +348,7 @@ def test_a_reminder_whose_reflections_were_handed_in_before_delivery_is_cancelle
         reminders.reflection_reminders_schedule()
         services.reflection_submit(
             enrolment=learner.enrolments.get(),
+            actor=learner,
             answers=[{"question": "Wat ging goed?", "answer": "Alles."}],
         )
         assert deliver_outbox() == []

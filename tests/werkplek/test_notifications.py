@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coaching import mails
-from tests.factories import UserFactory
+from tests.factories import MembershipFactory, UserFactory
 from werkplek.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +122,22 @@ def test_the_list_and_the_bell_ask_the_database_as_often_for_3_as_for_60(
     with django_assert_num_queries(6):
         response = client.get(reverse("notifications"))
     assert response.status_code == 200
+
+
+def test_a_manager_sees_none_of_their_peoples_notifications_from_any_organisation(
+    client, coach, enrolment, manager, other_manager
+):
+    """The coach works in two organisations; neither's L&D manager reads their messages."""
+    MembershipFactory(
+        user=coach,
+        organization=other_manager.memberships.get().organization,
+        is_coach=True,
+        is_learner=False,
+    )
+    message = nudge(coach, enrolment, 1)
+    for someone in (manager, other_manager):
+        client.force_login(someone)
+        assert client.get(reverse("notification-open", args=[message.pk])).status_code == 404
+        assert "Lerende 1" not in client.get(reverse("notifications")).content.decode()
+    message.refresh_from_db()
+    assert message.read_at is None

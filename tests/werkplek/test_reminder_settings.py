@@ -117,7 +117,9 @@ def test_a_manager_may_set_leave_for_a_learner_of_their_organisation_only(
 
 def test_a_kind_that_cannot_be_turned_off_is_refused(learner):
     with pytest.raises(ValueError):
-        services.notification_settings_set(user=learner, enabled={"password_reset": False})
+        services.notification_settings_set(
+            actor=learner, user=learner, enabled={"password_reset": False}
+        )
 
 
 # --- The program form --------------------------------------------------------------------------
