@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from coaching import mails
 from coaching.models import PeerFeedback, Reflection
-from coaching.reminders import reflection_link_token
+from coaching.reminders import REFLECTION_REMINDER, reflection_link_token
 from programs.models import Invitation
 from tests.factories import (
     ChecklistItemFactory,
@@ -42,7 +42,7 @@ from tests.factories import (
     UserFactory,
 )
 from werkplek.models import Leave, OutboxMessage
-from werkplek.notifications import preferences_token
+from werkplek.notifications import preferences_token, unsubscribe_token
 
 LOGIN = "→login"
 ADMIN = "→admin"
@@ -86,6 +86,11 @@ MATRIX = {
     # Altered, expired and reused links: tests/coaching/test_reflection_link.py.
     ("notification-settings-link",      GET):  (200,   200, 200, 200, 200, 200, 200, 200),
     ("notification-settings-link",      POST): (302,   302, 302, 302, 302, 302, 302, 302),
+    # A mail's one-click unsubscribe address (the learner's reminders, valid): a GET offers
+    # the button, a POST (without CSRF token: mail clients send it) turns them off.
+    # Altered tokens: tests/werkplek/test_unsubscribe.py.
+    ("notification-unsubscribe",        GET):  (200,   200, 200, 200, 200, 200, 200, 200),
+    ("notification-unsubscribe",        POST): (200,   200, 200, 200, 200, 200, 200, 200),
     ("organization-detail",             GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("organization-detail",             POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     # The organisation's settings (the overload guard's maximum): its own managers only.
@@ -249,6 +254,7 @@ URL_OBJECT = {
     "notification-open": "notification",
     "leave-delete": "leave",
     "notification-settings-link": "settings_link",
+    "notification-unsubscribe": "unsubscribe_link",
     "coaching:reflection-link": "reflection_link",
     "programs:methods": "organization",
     "programs:detail": "program",
@@ -327,6 +333,7 @@ class Scenario:
     notification: object
     leave: object
     settings_link: object
+    unsubscribe_link: object
     reflection_link: object
 
     def actor(self, name):
@@ -430,6 +437,9 @@ def scenario(db):
             user=people["learner"], starts_on=today, ends_on=today + datetime.timedelta(days=2)
         ),
         settings_link=types.SimpleNamespace(token=preferences_token(people["learner"])),
+        unsubscribe_link=types.SimpleNamespace(
+            token=unsubscribe_token(people["learner"], REFLECTION_REMINDER)
+        ),
         reflection_link=types.SimpleNamespace(token=reflection_link_token(open_reflection)),
     )
 

@@ -15,6 +15,11 @@ urlpatterns = [
     path("meldingen/", views.notification_list, name="notifications"),
     path("meldingen/gelezen/", views.notifications_read, name="notifications-read"),
     path("meldingen/<int:pk>/", views.notification_open, name="notification-open"),
+    path(
+        "meldingen/uitschrijven/<str:token>/",
+        views.notification_unsubscribe,
+        name="notification-unsubscribe",
+    ),
     # A mail's signed settings link; before it, the in-app list's own addresses (a signed
     # token always holds a ':', so it is never a number nor "gelezen").
     path(

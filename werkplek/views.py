@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 
 from werkplek import notifications, selectors, services
@@ -187,6 +188,25 @@ def notification_settings_link(request, token):
         messages.success(request, _("Your notification settings have been saved."))
         return redirect("notification-settings-link", token=token)
     return render(request, "werkplek/notification_settings.html", {"form": form, "person": user})
+
+
+@csrf_exempt  # a mail client posts here (RFC 8058); the signed token is the only key
+@never_cache
+@require_http_methods(["GET", "POST"])
+def notification_unsubscribe(request, token):
+    """A mail's one-click unsubscribe address: a POST turns that kind of mail off for its
+    person. A GET (someone opened the address) only offers the button: link checkers in mail
+    filters open every address, and must not turn anything off. It names no one."""
+    found = notifications.of_unsubscribe_token(token)
+    if found is None:
+        return link_expired(request)
+    user, kind = found
+    translation.activate(user.language)
+    label = notifications.optional_kinds(user)[kind]
+    if request.method == "POST":
+        services.notification_settings_set(actor=user, user=user, enabled={kind: False})
+    context = {"label": label, "done": request.method == "POST"}
+    return render(request, "werkplek/notification_unsubscribe.html", context)
 
 
 def link_expired(request):

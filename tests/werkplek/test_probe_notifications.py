@@ -3,6 +3,7 @@ settings by id, the password-free links (altered, expired, reused, swapped, for 
 left), CSRF on the link forms, malformed times and page numbers, hostile names in mails."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -334,6 +335,19 @@ def test_every_kind_of_mail_escapes_hostile_names_and_keeps_its_subject_on_one_l
         assert "&lt;script&gt;" in html  # the name is there, escaped
         assert "\n" not in message.subject and "\r" not in message.subject
         assert "Bcc" not in str(message.message()["Bcc"] or "")
+    # The mails a person may turn off say how in one click (RFC 8058); the others do not.
+    kind_of = {outbox.message_id_header(row): row.kind for row in OutboxMessage.objects.all()}
+    optional = {kind for p in (manager, coach, learner) for kind in notifications.optional_kinds(p)}
+    assert optional and optional < kinds
+    for message in sent:
+        headers = message.message()
+        if kind_of[headers["Message-ID"]] in optional:
+            assert re.fullmatch(
+                r"<https?://\S+/meldingen/uitschrijven/\S+/>", headers["List-Unsubscribe"]
+            )
+            assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        else:
+            assert headers["List-Unsubscribe"] is None, message.subject
 
 
 def test_ids_beyond_any_integer_column_answer_404(client, manager, organization):
