@@ -76,11 +76,11 @@ MATRIX = {
     ("preferences",                     GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
     ("preferences",                     POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200),
     # Leave: each person sets their own on their preferences page (an empty form answers
-    # with its errors); only the person removes theirs.
+    # with its errors); the person, or an L&D manager of their organisation, removes it.
     ("leave-create",                    GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
     ("leave-create",                    POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200),
     ("leave-delete",                    GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("leave-delete",                    POST): (LOGIN, 302, 404, 404, 404, 404, 404, 404),
+    ("leave-delete",                    POST): (LOGIN, 302, 404, 404, 404, 404, 302, 404),
     # A mail's notification settings link (the learner's, valid): that page for whoever holds
     # it, signed in or not, without signing anyone in; an empty form turns every kind off.
     # Altered, expired and reused links: tests/coaching/test_reflection_link.py.
@@ -94,6 +94,9 @@ MATRIX = {
     ("organization-detail",             GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("organization-detail",             POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     # The organisation's settings (the overload guard's maximum): its own managers only.
+    # A learner's leave, set by the organisation's L&D managers only.
+    ("member-leave",                    GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("member-leave",                    POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("organization-settings",           GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("organization-settings",           POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     # Everyone's own notifications; one of them (the coach's nudge) opens for its recipient
@@ -251,6 +254,7 @@ ADMIN_RULE = (ADMIN,) * len(ACTORS)  # every other "admin:…" URL, GET and POST
 URL_OBJECT = {
     "organization-detail": "organization",
     "organization-settings": "organization",
+    "member-leave": "learner_membership",
     "notification-open": "notification",
     "leave-delete": "leave",
     "notification-settings-link": "settings_link",
@@ -334,6 +338,7 @@ class Scenario:
     leave: object
     settings_link: object
     unsubscribe_link: object
+    learner_membership: object
     reflection_link: object
 
     def actor(self, name):
@@ -441,6 +446,9 @@ def scenario(db):
             token=unsubscribe_token(people["learner"], REFLECTION_REMINDER)
         ),
         reflection_link=types.SimpleNamespace(token=reflection_link_token(open_reflection)),
+        learner_membership=types.SimpleNamespace(
+            slug=organization.slug, pk=people["learner"].memberships.get().pk
+        ),
     )
 
 

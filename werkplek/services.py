@@ -144,6 +144,15 @@ def notification_settings_set(*, actor: User, user: User, enabled: dict[str, boo
     )
 
 
+@transaction.atomic
+def preferences_save(*, actor: User, fields: dict, enabled: dict[str, bool]) -> User:
+    """A person saves their preferences page: their own settings and mail switches, both or
+    neither."""
+    user = user_update_preferences(user=actor, **fields)
+    notification_settings_set(actor=actor, user=user, enabled=enabled)
+    return user
+
+
 def _ensure_may_set_leave(actor: User, user: User) -> None:
     if not Leave.objects.people_editable_by(actor).filter(pk=user.pk).exists():
         raise ValidationError(_("You can set leave for yourself and your learners only."))

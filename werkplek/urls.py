@@ -29,6 +29,11 @@ urlpatterns = [
     ),
     path("organisaties/<slug:slug>/", views.organization_detail, name="organization-detail"),
     path(
+        "organisaties/<slug:slug>/mensen/<int:pk>/afwezig/",
+        views.member_leave,
+        name="member-leave",
+    ),
+    path(
         "organisaties/<slug:slug>/instellingen/",
         views.organization_settings,
         name="organization-settings",

@@ -5,7 +5,9 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -108,10 +110,6 @@ def notifications_read(request):
     return redirect("notifications")
 
 
-# The leave a person sees on their preferences page: what is coming, the nearest first.
-LEAVE_SHOWN = 20
-
-
 @login_required
 def preferences(request):
     """A person's own settings: name, language, time zone, quiet hours, which messages
@@ -120,27 +118,15 @@ def preferences(request):
     form = PreferencesForm(data, instance=request.user)
     notifications_form = NotificationsForm(data, user=request.user, prefix="notify")
     if request.method == "POST" and form.is_valid() and notifications_form.is_valid():
-        user = services.user_update_preferences(
-            user=request.user, **{name: form.cleaned_data[name] for name in form.fields}
-        )
-        services.notification_settings_set(
-            actor=request.user, user=user, enabled=notifications_form.enabled()
+        user = services.preferences_save(
+            actor=request.user,
+            fields={name: form.cleaned_data[name] for name in form.fields},
+            enabled=notifications_form.enabled(),
         )
         translation.activate(user.language)
         messages.success(request, _("Your preferences have been saved."))
         return redirect("preferences")
-    context = {
-        "form": form,
-        "notifications_form": notifications_form,
-        "leave_form": LeaveForm(),
-        "leaves": _upcoming_leave(request.user),
-    }
-    return render(request, "werkplek/preferences.html", context)
-
-
-def _upcoming_leave(user):
-    today = timezone.localdate()
-    return Leave.objects.visible_to(user).filter(user=user, ends_on__gte=today)[:LEAVE_SHOWN]
+    return _preferences_page(request, form=form, notifications_form=notifications_form)
 
 
 @login_required
@@ -154,23 +140,57 @@ def leave_create(request):
         if leave:
             messages.success(request, _("Your leave has been saved."))
             return redirect("preferences")
+    return _preferences_page(request, leave_form=form)
+
+
+def _preferences_page(request, *, form=None, notifications_form=None, leave_form=None):
+    """The preferences page, with the one form that was sent (and its errors)."""
     context = {
-        "form": PreferencesForm(instance=request.user),
-        "notifications_form": NotificationsForm(user=request.user, prefix="notify"),
-        "leave_form": form,
-        "leaves": _upcoming_leave(request.user),
+        "form": form or PreferencesForm(instance=request.user),
+        "notifications_form": notifications_form
+        or NotificationsForm(user=request.user, prefix="notify"),
+        "leave_form": leave_form or LeaveForm(),
+        "leaves": selectors.upcoming_leave(request.user, request.user),
     }
     return render(request, "werkplek/preferences.html", context)
 
 
 @login_required
+def member_leave(request, slug, pk):
+    """An L&D manager marks a learner of their organisation away (ill, on leave): no
+    reminders reach the learner in that period."""
+    organization = get_object_or_404(Organization.objects.managed_by(request.user), slug=slug)
+    person = get_object_or_404(selectors.learner_of(organization, pk)).user
+    form = LeaveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        leave = run_service(
+            form, services.leave_create, actor=request.user, user=person, **form.cleaned_data
+        )
+        if leave:
+            messages.success(
+                request, _("The leave of %(name)s has been saved.") % {"name": person.name}
+            )
+            return redirect("member-leave", slug=slug, pk=pk)
+    context = {
+        "organization": organization,
+        "person": person,
+        "leave_form": form,
+        "leaves": selectors.upcoming_leave(request.user, person),
+    }
+    return render(request, "werkplek/member_leave.html", context)
+
+
+@login_required
 @require_POST
 def leave_delete(request, pk):
-    own = Leave.objects.editable_by(request.user).filter(user=request.user)
-    leave = get_object_or_404(own, pk=pk)
+    """Remove leave: one's own, or (an L&D manager) a learner's; back to the page it was on."""
+    leave = get_object_or_404(Leave.objects.editable_by(request.user), pk=pk)
     services.leave_delete(actor=request.user, leave=leave)
-    messages.success(request, _("Your leave has been removed."))
-    return redirect("preferences")
+    messages.success(request, _("The leave has been removed."))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = reverse("preferences")
+    return redirect(back)
 
 
 @never_cache  # the token is this page's password: no shared cache keeps it
