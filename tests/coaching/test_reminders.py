@@ -247,7 +247,7 @@ def test_no_reminder_for_a_learner_who_turned_reflection_reminders_off(organizat
 
 
 def test_once_after_feedback_reminds_on_the_day_the_reflection_falls_due_and_not_again(
-    organization, deliver_outbox
+    organization,
 ):
     learner = learner_with_reflection(
         organization, due_on=datetime.date(2027, 3, 31), reminder_time=datetime.time(16, 0)

@@ -311,7 +311,6 @@ def test_every_kind_of_mail_escapes_hostile_names_and_keeps_its_subject_on_one_l
         name=HOSTILE,
         started_on=today,
         invited_by=manager,
-        site_url="https://werkplek.example",
     )
     for recipient, kind, slot in [
         (learner, reminders.REFLECTION_REMINDER, today.isoformat()),
