@@ -100,11 +100,11 @@ MATRIX = {
     ("organization-settings",           GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("organization-settings",           POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     # Everyone's own notifications; one of them (the coach's nudge) opens for its recipient
-    # only, and everyone may mark their own read.
+    # only (a POST: it marks it read), and everyone may mark their own read.
     ("notifications",                   GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
     ("notifications",                   POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("notification-open",               GET):  (LOGIN, 404, 404, 302, 404, 404, 404, 404),
-    ("notification-open",               POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("notification-open",               GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("notification-open",               POST): (LOGIN, 404, 404, 302, 404, 404, 404, 404),
     ("notifications-read",              GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
     ("notifications-read",              POST): (LOGIN, 302, 302, 302, 302, 302, 302, 302),
     ("login",                           GET):  (200,   200, 200, 200, 200, 200, 200, 200),

@@ -33,6 +33,20 @@ def validate_weekdays(value) -> None:
         raise ValidationError(_("Choose each day of the week once."))
 
 
+def hours_per_week_field(verbose_name, *, help_text) -> models.DecimalField:
+    """Learning hours in a week, 0 to 40 with one decimal ("7.5"); empty: not stated.
+    The overload guard compares a program's with the organisation's maximum."""
+    return models.DecimalField(
+        verbose_name,
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(40)],
+        help_text=help_text,
+    )
+
+
 NO_WORKING_DAYS = _("Choose at least one working day: reminders go out on working days only.")
 
 
@@ -212,13 +226,8 @@ class Organization(models.Model):
         _("default language"), max_length=10, choices=settings.LANGUAGES, default="nl"
     )
     # The overload guard: the programs a learner runs here together should not ask more.
-    max_learning_hours_per_week = models.DecimalField(
+    max_learning_hours_per_week = hours_per_week_field(
         _("maximum learning hours per learner per week"),
-        max_digits=3,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(40)],
         help_text=_(
             "When a learner's running programs together plan more hours a week, the learner "
             "shows in the attention list. Empty: no maximum."

@@ -93,9 +93,10 @@ def notification_list(request):
 
 
 @login_required
-@require_GET
+@require_POST
 def notification_open(request, pk):
-    """Open what a notification is about, and count it as read."""
+    """Open what a notification is about, and count it as read: a POST, since it changes
+    the notification (a link prefetcher or checker must not mark it read)."""
     message = get_object_or_404(notifications.in_app(request.user), pk=pk)
     services.notification_mark_read(actor=request.user, message=message)
     return redirect(notifications.describe(message).url)

@@ -414,5 +414,5 @@ def test_a_sent_reminder_shows_in_the_learners_notification_list_and_leads_to_th
     page = client.get(reverse("notifications")).content.decode()
     assert "Herinnering: er wacht een reflectie op je" in page
     row = OutboxMessage.objects.get(kind=reminders.REFLECTION_REMINDER)
-    response = client.get(reverse("notification-open", args=[row.pk]))
+    response = client.post(reverse("notification-open", args=[row.pk]))
     assert response.url == reverse("coaching:my-progress")

@@ -53,7 +53,15 @@ def test_opening_a_notification_marks_it_read_and_leads_to_what_it_is_about(
 ):
     message = nudge(coach, enrolment, 1)
     client.force_login(coach)
-    response = client.get(reverse("notification-open", args=[message.pk]))
+    page = client.get(reverse("notifications")).content.decode()
+    assert (
+        f'<form method="post" action="{reverse("notification-open", args=[message.pk])}">' in page
+    )
+    # A link checker or prefetcher that opens the address marks nothing read.
+    assert client.get(reverse("notification-open", args=[message.pk])).status_code == 405
+    message.refresh_from_db()
+    assert message.read_at is None
+    response = client.post(reverse("notification-open", args=[message.pk]))
     assert response.status_code == 302
     assert response["Location"] == reverse("coaching:progress", args=[enrolment.pk])
     message.refresh_from_db()
@@ -75,7 +83,7 @@ def test_mark_all_read_empties_the_bell_but_keeps_the_list(client, coach, enrolm
 def test_someone_elses_notification_answers_404_and_stays_unread(client, coach, enrolment):
     message = nudge(coach, enrolment, 1)
     client.force_login(UserFactory())
-    assert client.get(reverse("notification-open", args=[message.pk])).status_code == 404
+    assert client.post(reverse("notification-open", args=[message.pk])).status_code == 404
     client.post(reverse("notifications-read"))
     message.refresh_from_db()
     assert message.read_at is None
@@ -137,7 +145,7 @@ def test_a_manager_sees_none_of_their_peoples_notifications_from_any_organisatio
     message = nudge(coach, enrolment, 1)
     for someone in (manager, other_manager):
         client.force_login(someone)
-        assert client.get(reverse("notification-open", args=[message.pk])).status_code == 404
+        assert client.post(reverse("notification-open", args=[message.pk])).status_code == 404
         assert "Lerende 1" not in client.get(reverse("notifications")).content.decode()
     message.refresh_from_db()
     assert message.read_at is None

@@ -55,7 +55,7 @@ def test_anothers_notification_is_404_and_mark_all_read_touches_only_ones_own(
     mine = nudge(other_coach, enrolment)
     client.force_login(other_coach)
 
-    assert client.get(reverse("notification-open", args=[theirs.pk])).status_code == 404
+    assert client.post(reverse("notification-open", args=[theirs.pk])).status_code == 404
     client.post(reverse("notifications-read"))
 
     theirs.refresh_from_db()
@@ -66,7 +66,7 @@ def test_anothers_notification_is_404_and_mark_all_read_touches_only_ones_own(
 
 def test_opening_a_notification_redirects_within_the_site(client, coach, enrolment):
     client.force_login(coach)
-    location = client.get(reverse("notification-open", args=[nudge(coach, enrolment).pk]))[
+    location = client.post(reverse("notification-open", args=[nudge(coach, enrolment).pk]))[
         "Location"
     ]
     assert location.startswith("/") and not location.startswith("//")
@@ -352,7 +352,7 @@ def test_every_kind_of_mail_escapes_hostile_names_and_keeps_its_subject_on_one_l
 def test_ids_beyond_any_integer_column_answer_404(client, manager, organization):
     huge = 10**30
     client.force_login(manager)
-    assert client.get(reverse("notification-open", args=[huge])).status_code == 404
+    assert client.post(reverse("notification-open", args=[huge])).status_code == 404
     assert client.post(reverse("leave-delete", args=[huge])).status_code == 404
 
 
