@@ -146,11 +146,14 @@ def leave_create(request):
 
 def _preferences_page(request, *, form=None, notifications_form=None, leave_form=None):
     """The preferences page, with the one form that was sent (and its errors)."""
+    if form is None:
+        form = PreferencesForm(instance=request.user)
+    if notifications_form is None:
+        notifications_form = NotificationsForm(user=request.user, prefix="notify")
     context = {
-        "form": form or PreferencesForm(instance=request.user),
-        "notifications_form": notifications_form
-        or NotificationsForm(user=request.user, prefix="notify"),
-        "leave_form": leave_form or LeaveForm(),
+        "form": form,
+        "notifications_form": notifications_form,
+        "leave_form": LeaveForm() if leave_form is None else leave_form,
         "leaves": selectors.upcoming_leave(request.user, request.user),
     }
     return render(request, "werkplek/preferences.html", context)
