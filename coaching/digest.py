@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import NamedTuple
 
-from django.conf import settings
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,6 +26,7 @@ from programs.models import Program
 from programs.selectors import coach_loads
 from werkplek import notifications, outbox
 from werkplek.choices import Role
+from werkplek.lib.urls import absolute_url
 from werkplek.models import Membership, Organization, OutboxMessage, User
 from werkplek.notifications import Notice
 from werkplek.outbox import Rendered
@@ -163,13 +163,8 @@ def digest_content(manager: User, *, on: datetime.date) -> dict | None:
         "sections": sections,
         "attention_total": len(statuses),
         "overload": _overload(organizations, statuses),
-        "attention_url": _absolute(reverse("coaching:attention")),
-        "site_url": settings.SITE_URL.rstrip("/"),
+        "attention_url": absolute_url(reverse("coaching:attention")),
     }
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def render_digest(message) -> Rendered | None:
@@ -193,6 +188,7 @@ def render_digest(message) -> Rendered | None:
         % {"count": context["attention_total"]},
         text=render_to_string("coaching/email/digest.txt", context),
         html=render_to_string("coaching/email/digest.html", context),
+        unsubscribe=notifications.unsubscribe_link(manager, DIGEST),
     )
 
 

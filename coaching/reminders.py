@@ -25,7 +25,6 @@ import datetime
 import zoneinfo
 from collections import defaultdict
 
-from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -40,6 +39,7 @@ from programs.choices import ReminderRhythm
 from programs.models import Enrolment
 from werkplek import notifications, outbox
 from werkplek.availability import availability_of
+from werkplek.lib.urls import absolute_url
 from werkplek.models import Membership, User
 
 REFLECTION_REMINDER = "reflection_reminder"
@@ -190,7 +190,7 @@ def reflection_of_token(token: str) -> Reflection | None:
 
 
 def _link(name: str, token: str) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse(name, args=[token])
+    return absolute_url(reverse(name, args=[token]))
 
 
 def render_reflection_reminder(message) -> outbox.Rendered | None:
@@ -235,6 +235,7 @@ def render_reflection_reminder(message) -> outbox.Rendered | None:
         subject=subject,
         text=render_to_string("coaching/email/reflection_reminder.txt", context),
         html=render_to_string("coaching/email/reflection_reminder.html", context),
+        unsubscribe=notifications.unsubscribe_link(learner, REFLECTION_REMINDER),
     )
 
 

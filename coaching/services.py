@@ -176,6 +176,7 @@ def feedback_addendum_create(*, moment: FeedbackMoment, author: User, text: str)
 @transaction.atomic
 def reflection_submit(
     *,
+    actor: User,
     enrolment: Enrolment,
     answers: list[dict],
     now: datetime.datetime | None = None,
@@ -184,9 +185,12 @@ def reflection_submit(
 ) -> Reflection:
     """Answer the oldest reflection that is due, or a new one when none is; with
     `reflection` (a reminder's link) that one, which must still be open: handing it in,
-    locked, is what uses up every link to it. `asks_coach`: the learner ticked "I have a
-    question for my coach", which nudges the coach."""
+    locked, is what uses up every link to it. Only the learner reflects (from a reminder's
+    link too: the link is theirs). `asks_coach`: the learner ticked "I have a question for
+    my coach", which nudges the coach."""
     ensure_running(enrolment)
+    if actor.pk != enrolment.learner_id:
+        raise ValidationError(_("Only the learner can hand in their reflection."))
     if not any(answer["answer"].strip() for answer in answers):
         raise ValidationError(_("Answer at least one question."))
     now = now or timezone.now()

@@ -274,6 +274,7 @@ def reflection_create(request, pk):
         if run_service(
             form,
             services.reflection_submit,
+            actor=request.user,
             enrolment=enrolment,
             answers=answers,
             asks_coach=form.cleaned_data["asks_coach"],
@@ -302,6 +303,7 @@ def reflection_link(request, token):
         if run_service(
             form,
             services.reflection_submit,
+            actor=enrolment.learner,  # the link is the learner's
             enrolment=enrolment,
             answers=answers,
             asks_coach=form.cleaned_data["asks_coach"],

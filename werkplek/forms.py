@@ -6,9 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from werkplek import mails, notifications, outbox
-from werkplek.choices import Weekday, time_zone_choices
-from werkplek.lib.forms import DateInput, TimeInput
-from werkplek.models import Leave, Organization, User
+from werkplek.choices import time_zone_choices
+from werkplek.lib.forms import DateInput, TimeInput, WeekdaysField
+from werkplek.models import NO_WORKING_DAYS, Leave, Organization, User
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -54,12 +54,10 @@ class PreferencesForm(forms.ModelForm):
 
 
 class OrganizationSettingsForm(forms.ModelForm):
-    working_weekdays = forms.TypedMultipleChoiceField(
+    working_weekdays = WeekdaysField(
         label=_("Working days"),
-        choices=Weekday.choices,
-        coerce=int,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+        required=True,
+        error_messages={"required": NO_WORKING_DAYS},
         help_text=_("No reminders on other days."),
     )
 

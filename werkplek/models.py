@@ -33,6 +33,23 @@ def validate_weekdays(value) -> None:
         raise ValidationError(_("Choose each day of the week once."))
 
 
+def hours_per_week_field(verbose_name, *, help_text) -> models.DecimalField:
+    """Learning hours in a week, 0 to 40 with one decimal ("7.5"); empty: not stated.
+    The overload guard compares a program's with the organisation's maximum."""
+    return models.DecimalField(
+        verbose_name,
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(40)],
+        help_text=help_text,
+    )
+
+
+NO_WORKING_DAYS = _("Choose at least one working day: reminders go out on working days only.")
+
+
 def in_quiet_hours(moment: datetime.time, start: datetime.time, end: datetime.time) -> bool:
     """Whether a local time of day falls in quiet hours from `start` until `end`; hours that
     cross midnight (20:00–07:00) are the usual case, equal ends mean none."""
@@ -201,13 +218,8 @@ class Organization(models.Model):
         _("default language"), max_length=10, choices=settings.LANGUAGES, default="nl"
     )
     # The overload guard: the programs a learner runs here together should not ask more.
-    max_learning_hours_per_week = models.DecimalField(
+    max_learning_hours_per_week = hours_per_week_field(
         _("maximum learning hours per learner per week"),
-        max_digits=3,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(40)],
         help_text=_(
             "When a learner's running programs together plan more hours a week, the learner "
             "shows in the attention list. Empty: no maximum."
@@ -242,6 +254,12 @@ class Organization(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        # Without any, reminders would stop without anyone having chosen that.
+        if not self.working_weekdays:
+            raise ValidationError({"working_weekdays": NO_WORKING_DAYS})
 
     def holds_role(self, user, role: Role) -> bool:
         """Whether `user` holds `role` here now: the one role check for services."""
@@ -339,18 +357,9 @@ class Membership(models.Model):
 
 
 class OutboxMessageQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Messages to the user themself, to the people of organisations they manage, and
-        all of them for staff (who run the outbox)."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self.all()
-        managed = Membership.objects.filter(organization__in=Organization.objects.managed_by(user))
-        return self.filter(Q(recipient=user) | Q(recipient__in=managed.values("user")))
-
     def to_recipient(self, user):
-        """Messages to the user themself: the only ones their notification list shows."""
+        """The door: messages to the user themself, whatever roles they hold (a manager sees
+        no one else's). Staff read the whole outbox in the admin."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(recipient=user)
@@ -452,13 +461,19 @@ class LeaveQuerySet(models.QuerySet):
         return self.filter(Q(user=user) | Q(user__in=managed.values("user")))
 
     def editable_by(self, user):
-        """Leave the user may change: their own, and that of learners they manage."""
+        """Leave the user may change: that of the people they may set leave for."""
+        return self.filter(user__in=self.people_editable_by(user))
+
+    @staticmethod
+    def people_editable_by(user):
+        """The one rule of who sets whose leave: a person their own, an L&D manager that of
+        the learners of their organisations."""
         if not user.is_authenticated:
-            return self.none()
+            return User.objects.none()
         learners = Membership.objects.with_role(Role.LEARNER).filter(
             organization__in=Organization.objects.managed_by(user)
         )
-        return self.filter(Q(user=user) | Q(user__in=learners.values("user")))
+        return User.objects.filter(Q(pk=user.pk) | Q(pk__in=learners.values("user")))
 
     def covering(self, day: datetime.date):
         """Leave that includes `day`."""

@@ -41,11 +41,13 @@ DELIVER_TASK = "werkplek.tasks.outbox_deliver"
 
 
 class Rendered(NamedTuple):
-    """A message ready to send: subject, plain text and HTML."""
+    """A message ready to send: subject, plain text and HTML; for a message the person may
+    turn off, the address that does so in one click (notifications.unsubscribe_link)."""
 
     subject: str
     text: str
     html: str
+    unsubscribe: str = ""
 
 
 Renderer = Callable[[OutboxMessage], Rendered | None]
@@ -239,11 +241,16 @@ def _render(message: OutboxMessage) -> EmailMultiAlternatives | None:
         rendered = _renderers[message.kind](message)
     if rendered is None:
         return None
+    headers = {"Message-ID": message_id_header(message)}
+    if rendered.unsubscribe:
+        # RFC 8058: mail clients show an "unsubscribe" button that POSTs to this address.
+        headers["List-Unsubscribe"] = f"<{rendered.unsubscribe}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     mail = EmailMultiAlternatives(
         subject=one_line(rendered.subject),
         body=rendered.text,
         to=[message.to],
-        headers={"Message-ID": message_id_header(message)},
+        headers=headers,
     )
     if rendered.html:
         mail.attach_alternative(rendered.html, "text/html")

@@ -207,7 +207,9 @@ def test_the_digest_job_reads_in_a_fixed_number_of_queries(
 def test_a_manager_who_turned_the_digest_off_gets_no_mail(
     busy_organization, manager, deliver_outbox
 ):
-    werkplek_services.notification_settings_set(user=manager, enabled={digest.DIGEST: False})
+    werkplek_services.notification_settings_set(
+        actor=manager, user=manager, enabled={digest.DIGEST: False}
+    )
     with time_machine.travel(at(MONDAY, 7, 0), tick=False):
         digest.digests_enqueue_due()
         assert [m for m in deliver_outbox() if m.to == [manager.email]] == []

@@ -197,6 +197,7 @@ def test_the_form_asks_the_learner_and_an_answer_without_the_tick_nudges_nobody(
 def test_a_reflection_recorded_after_the_fact_nudges_nobody(learner, coach, enrolment):
     services.reflection_submit(
         enrolment=enrolment,
+        actor=enrolment.learner,
         answers=[{"question": "Waar heb je hulp bij nodig?", "answer": "Pallets stapelen"}],
         asks_coach=True,
         now=timezone.now() - datetime.timedelta(days=3),
@@ -209,6 +210,7 @@ def test_a_program_with_its_own_questions_lets_the_learner_ask_too(
 ):
     services.reflection_submit(
         enrolment=enrolment,
+        actor=enrolment.learner,
         answers=[{"question": "Hoe liep de inventaris?", "answer": "Traag, hoe kan dat sneller?"}],
         asks_coach=True,
     )
@@ -267,7 +269,9 @@ def test_a_coach_who_turned_help_nudges_off_on_the_preferences_page_gets_none(
 
 
 def test_a_coach_who_turned_overdue_nudges_off_gets_no_mail(started, coach, deliver_outbox):
-    services_settings.notification_settings_set(user=coach, enabled={mails.FEEDBACK_OVERDUE: False})
+    services_settings.notification_settings_set(
+        actor=coach, user=coach, enabled={mails.FEEDBACK_OVERDUE: False}
+    )
     with time_machine.travel(at_nine(START), tick=False):
         feedback(started, coach, START)
     written = run_daily(START, START + datetime.timedelta(days=20))
@@ -388,6 +392,7 @@ def test_the_help_nudge_waits_for_the_coachs_morning(learner, coach, enrolment, 
     evening = datetime.datetime(2026, 11, 3, 21, 0, tzinfo=AMSTERDAM)  # a Tuesday
     with time_machine.travel(evening, tick=False):
         services.reflection_submit(
+            actor=enrolment.learner,
             enrolment=enrolment,
             answers=[{"question": "Waar heb je hulp bij nodig?", "answer": "Pallets stapelen"}],
             asks_coach=True,

@@ -268,7 +268,7 @@ def test_no_reminder_for_a_learner_who_turned_reflection_reminders_off(organizat
 
 
 def test_once_after_feedback_reminds_on_the_day_the_reflection_falls_due_and_not_again(
-    organization, deliver_outbox
+    organization,
 ):
     learner = learner_with_reflection(
         organization, due_on=datetime.date(2027, 3, 31), reminder_time=datetime.time(16, 0)
@@ -371,6 +371,7 @@ def test_a_reminder_whose_reflections_were_handed_in_before_delivery_is_cancelle
         assert notifications.unread_count(learner) == 0
         services.reflection_submit(
             enrolment=learner.enrolments.get(),
+            actor=learner,
             answers=[{"question": "Wat ging goed?", "answer": "Alles."}],
         )
         assert deliver_outbox() == []
@@ -476,5 +477,5 @@ def test_a_sent_reminder_shows_in_the_learners_notification_list_and_leads_to_th
     page = client.get(reverse("notifications")).content.decode()
     assert "Herinnering: er wacht een reflectie op je" in page
     row = OutboxMessage.objects.get(kind=reminders.REFLECTION_REMINDER)
-    response = client.get(reverse("notification-open", args=[row.pk]))
+    response = client.post(reverse("notification-open", args=[row.pk]))
     assert response.url == reverse("coaching:my-progress")

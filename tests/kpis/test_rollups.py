@@ -346,7 +346,9 @@ def test_handing_in_a_reflection_enqueues_a_roll_up(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         coaching_services.reflection_submit(
-            enrolment=enrolment, answers=[{"question": "Wat ging goed?", "answer": "Alles."}]
+            enrolment=enrolment,
+            actor=enrolment.learner,
+            answers=[{"question": "Wat ging goed?", "answer": "Alles."}],
         )
     assert [ids for ids, _day in enqueued] == [[enrolment.pk]]
 

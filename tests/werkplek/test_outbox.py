@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import UserFactory
 from werkplek import outbox
 from werkplek.models import OutboxMessage
 
@@ -332,18 +332,6 @@ def test_the_command_shows_counts_and_failures_and_resends_failed_rows(
     assert (failed.status, failed.attempts) == ("queued", 0)
     assert handed_over == [failed.pk]
     assert OutboxMessage.objects.get(pk=sent.pk).status == "sent"
-
-
-def test_people_see_their_own_messages_and_managers_those_of_their_organisation(
-    learner, other_organization, manager
-):
-    admin_user = UserFactory(is_staff=True)
-    own = queued(learner)
-    other = queued(MembershipFactory(organization=other_organization, is_learner=True).user)
-    assert list(OutboxMessage.objects.visible_to(learner)) == [own]
-    assert own in OutboxMessage.objects.visible_to(manager)
-    assert other not in OutboxMessage.objects.visible_to(manager)
-    assert set(OutboxMessage.objects.visible_to(admin_user)) == {own, other}
 
 
 def test_a_silent_smtp_server_costs_one_timeout_and_the_message_waits_for_a_retry(
