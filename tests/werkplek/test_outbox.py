@@ -231,17 +231,24 @@ def test_the_sweep_requeues_a_killed_workers_rows_and_hands_due_rows_over(
         status="sending", claimed_at=long_ago, attempts=settings.OUTBOX_MAX_ATTEMPTS
     )
     OutboxMessage.objects.filter(pk=busy.pk).update(status="sending", claimed_at=timezone.now())
+    # Killed after the mail server had all of its mail but the final dot.
+    past_the_point = queued(manager, due_slot="past")
+    OutboxMessage.objects.filter(pk=past_the_point.pk).update(
+        status="sending", claimed_at=long_ago, attempts=1, data_sent_at=long_ago
+    )
     waiting = queued(learner, due_slot="waiting")
 
-    assert outbox.sweep() == {"requeued": 1, "failed": 1, "handed_over": 2}
+    assert outbox.sweep() == {"requeued": 1, "failed": 1, "uncertain": 1, "handed_over": 2}
     assert sorted(handed) == sorted([killed.pk, waiting.pk])
     statuses = dict(OutboxMessage.objects.values_list("pk", "status"))
     assert statuses == {
         killed.pk: "queued",
         worn_out.pk: "failed",
         busy.pk: "sending",
+        past_the_point.pk: "uncertain",
         waiting.pk: "queued",
     }
+    assert "may have gone out" in OutboxMessage.objects.get(pk=past_the_point.pk).last_error
 
 
 @pytest.fixture
@@ -318,13 +325,23 @@ def test_the_command_shows_counts_and_failures_and_resends_failed_rows(
     )
     sent = queued(coach)
     OutboxMessage.objects.filter(pk=sent.pk).update(status="sent")
+    uncertain = queued(learner, due_slot="uncertain")
+    OutboxMessage.objects.filter(pk=uncertain.pk).update(
+        status="uncertain", attempts=1, last_error=outbox.MAY_HAVE_GONE_OUT
+    )
 
     management.call_command("outbox")
     out = capsys.readouterr().out
     assert "queued     0" in out and "sent       1" in out and "failed     1" in out
+    assert "uncertain  1" in out
     assert f"{failed.pk:>8}  tests.hello" in out and "SMTPServerDisconnected: gone" in out
+    latest_uncertain = out.split("May have gone out")[1]
+    assert f"{uncertain.pk:>8}  tests.hello" in latest_uncertain
+    assert "it may have gone out." in latest_uncertain
 
-    with pytest.raises(management.CommandError, match=f"not failed, so not sent again: {sent.pk}"):
+    with pytest.raises(
+        management.CommandError, match=f"neither failed nor uncertain, so not sent again: {sent.pk}"
+    ):
         management.call_command("outbox", "--resend", str(sent.pk))
     with django_capture_on_commit_callbacks(execute=True):
         management.call_command("outbox", "--resend-failed")
@@ -332,6 +349,12 @@ def test_the_command_shows_counts_and_failures_and_resends_failed_rows(
     assert (failed.status, failed.attempts) == ("queued", 0)
     assert handed_over == [failed.pk]
     assert OutboxMessage.objects.get(pk=sent.pk).status == "sent"
+    # An uncertain row goes out again only when someone names it.
+    assert OutboxMessage.objects.get(pk=uncertain.pk).status == "uncertain"
+    with django_capture_on_commit_callbacks(execute=True):
+        management.call_command("outbox", "--resend", str(uncertain.pk))
+    assert OutboxMessage.objects.get(pk=uncertain.pk).status == "queued"
+    assert handed_over == [failed.pk, uncertain.pk]
 
 
 def test_people_see_their_own_messages_and_managers_those_of_their_organisation(
