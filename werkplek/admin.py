@@ -109,7 +109,7 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["resend"]
 
-    @admin.action(description=_("Queue failed messages again"))
+    @admin.action(description=_("Queue failed or uncertain messages again"))
     def resend(self, request, queryset):
         count = outbox.resend(message_ids=list(queryset.values_list("pk", flat=True)))
         text = ngettext(

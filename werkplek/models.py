@@ -384,6 +384,9 @@ class OutboxMessage(models.Model):
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
         CANCELLED = "cancelled", _("cancelled")
+        # The worker stopped after the SMTP server had the whole mail: it may have gone out,
+        # so only a person sends it again (`manage.py outbox --resend`).
+        UNCERTAIN = "uncertain", _("may have gone out")
 
     recipient = models.ForeignKey(
         User,
@@ -408,6 +411,9 @@ class OutboxMessage(models.Model):
     # When the row's id last went into the broker's queue, until a worker takes it out (its
     # claim clears it): the sweep leaves such a row alone for a lease.
     handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
+    # Committed just before the final "." of the SMTP DATA (werkplek.lib.mail): from then on
+    # the server may have the mail, and a worker that dies leaves the row uncertain.
+    data_sent_at = models.DateTimeField(_("handed to the mail server at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)

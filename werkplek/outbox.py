@@ -6,9 +6,12 @@ delivered by a worker that claims the row before it sends.
   id to the broker and records when, so a page never waits for the broker; when the broker
   is down the row simply waits.
 - `deliver` (the Celery task `werkplek.tasks.outbox_deliver`) claims the row with a conditional
-  UPDATE, renders it with the renderer its kind registered, sends it and marks it sent.
+  UPDATE, renders it with the renderer its kind registered, sends it and marks it sent. Just
+  before the SMTP server gets the final "." that makes it take the mail, it records so on the
+  row (`data_sent_at`, through `werkplek.lib.mail.EmailBackend`).
 - `sweep` (beat, every minute) hands due rows to workers again, unless they were handed over
-  less than a lease ago, and returns rows whose worker died while sending to the queue.
+  less than a lease ago. Rows whose worker died while sending go back to the queue when the
+  server cannot have the mail, and become 'uncertain' when it may: those a person resends.
 
 Apps register the kinds they send in their `AppConfig.ready` with `register_kind`; werkplek
 itself imports no domain app. A kind that `waits_for_recipient` (reminders, nudges, digests,
@@ -18,14 +21,16 @@ written, and again at delivery, when leave entered since moves it on.
 """
 
 import datetime
+import functools
 import logging
+import smtplib
 import traceback
 from collections.abc import Callable
 from email.utils import parseaddr
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
@@ -38,6 +43,9 @@ logger = logging.getLogger(__name__)
 
 Status = OutboxMessage.Status
 DELIVER_TASK = "werkplek.tasks.outbox_deliver"
+MAY_HAVE_GONE_OUT = (
+    "The worker stopped once the mail server had all of the mail: it may have gone out."
+)
 
 
 class Rendered(NamedTuple):
@@ -202,6 +210,7 @@ def deliver(message_id: int) -> None:
             claimed_at=now,
             attempts=F("attempts") + 1,
             handed_over_at=None,
+            data_sent_at=None,
         )
     )
     if not claimed:
@@ -213,23 +222,49 @@ def deliver(message_id: int) -> None:
         if allowed > now:  # leave or quiet hours began since it was written: it waits
             mine.update(status=Status.QUEUED, next_attempt_at=allowed, attempts=F("attempts") - 1)
             return
+    passed = []  # the point of no return, once reached
     try:
         mail = _render(message)
         if mail is not None:
+            mail.connection = get_connection()
+            # Only the SMTP backend of werkplek.lib.mail has this point; with another one
+            # (locmem in tests, the console) a killed worker's row is queued again.
+            if hasattr(mail.connection, "before_final_dot"):
+                mail.connection.before_final_dot = functools.partial(
+                    _point_of_no_return, mine, passed
+                )
             mail.send()
-    except Exception:
+    except Exception as error:
+        if passed and not isinstance(error, smtplib.SMTPDataError):
+            # The server had the whole mail and never said whether it took it (it did not
+            # answer, or the connection broke): it may have gone out.
+            mine.update(status=Status.UNCERTAIN, last_error=traceback.format_exc(limit=3))
+            logger.warning("outbox message %s may have gone out; not sent again", message_id)
+            return
+        # Not sent: it failed before the final dot, or the server refused the mail.
         _retry_or_fail(mine, message.attempts, traceback.format_exc(limit=3))
         logger.warning("outbox message %s not sent (attempt %s)", message_id, message.attempts)
         return
     if mail is None:
         mine.update(status=Status.CANCELLED)
         return
-    # The one window that cannot be closed: a worker killed after the SMTP server took the
-    # mail and before this UPDATE leaves the row in 'sending'; after its lease the sweep
-    # queues it again and it goes out twice (with the same Message-ID). Marking it sent right
-    # after send() returns, with nothing in between, keeps that window to one round trip to
-    # the database.
+    # A worker killed between the server's answer and this UPDATE leaves the row in
+    # 'sending' with `data_sent_at` set: the sweep makes it 'uncertain', never sends it again.
     mine.update(status=Status.SENT, sent_at=timezone.now(), last_error="")
+
+
+class LeaseLost(Exception):
+    """The row is no longer this worker's (the sweep took it back from a worker that was too
+    slow): its mail must not go out, the next worker sends it."""
+
+
+def _point_of_no_return(mine, passed: list) -> None:
+    """Called by the backend before the final dot; committed at once (a worker runs in
+    autocommit), so a worker killed from here on leaves a row the sweep will not resend.
+    Raising stops the mail: the server drops the unterminated DATA."""
+    if not mine.update(data_sent_at=timezone.now()):
+        raise LeaseLost("the sweep took the row back before its mail was complete")
+    passed.append(True)
 
 
 def _render(message: OutboxMessage) -> EmailMultiAlternatives | None:
@@ -263,8 +298,9 @@ def one_line(subject: str) -> str:
 
 
 def message_id_header(message: OutboxMessage) -> str:
-    """The same Message-ID for every attempt of a row, so the rare double delivery after a
-    killed worker is recognisable (mail clients fold messages with one id together)."""
+    """The same Message-ID for every attempt of a row, so that a person's resend of an
+    uncertain row that had arrived after all is recognisable (mail clients fold messages
+    with one id together)."""
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "werkplek.local"
     return f"<outbox.{message.pk}@{domain}>"
 
@@ -284,15 +320,23 @@ def _retry_or_fail(rows, attempts: int, error: str) -> None:
 
 
 def sweep(*, batch: int = 500) -> dict[str, int]:
-    """Return rows whose worker died while sending to the queue (or fail them after their
-    last try), then hand due rows to the workers: what a down broker never took, retries
-    that have come due, and what the broker lost. A row handed over less than a lease ago
-    waits in the broker's queue for a worker (a slow one, perhaps): it is not handed over
-    again, or a backlog would fill the queue with copies of itself every minute."""
+    """Deal with rows whose worker died while sending, then hand due rows to the workers:
+    what a down broker never took, retries that have come due, and what the broker lost.
+
+    A dead worker's row whose mail was past the point of no return (`data_sent_at`) becomes
+    'uncertain': the server may have it, so only a person sends it again. The others go back
+    to the queue (or fail after their last try): the server dropped their unfinished DATA.
+
+    A row handed over less than a lease ago waits in the broker's queue for a worker (a slow
+    one, perhaps): it is not handed over again, or a backlog would fill the queue with copies
+    of itself every minute."""
     now = timezone.now()
     lease_ago = now - datetime.timedelta(seconds=settings.OUTBOX_LEASE)
     stuck = OutboxMessage.objects.filter(status=Status.SENDING, claimed_at__lt=lease_ago)
-    lost = "The worker stopped while sending; it may have gone out."
+    uncertain = stuck.filter(data_sent_at__isnull=False).update(
+        status=Status.UNCERTAIN, last_error=MAY_HAVE_GONE_OUT
+    )
+    lost = "The worker stopped before the mail server had all of the mail."
     failed = stuck.filter(attempts__gte=settings.OUTBOX_MAX_ATTEMPTS).update(
         status=Status.FAILED, last_error=lost
     )
@@ -310,14 +354,23 @@ def sweep(*, batch: int = 500) -> dict[str, int]:
             handed.append(message_id)
     finally:  # the broker fell over midway: what it took is handed over all the same
         _record_hand_over(handed, now)
-    return {"requeued": requeued, "failed": failed, "handed_over": len(handed)}
+    return {
+        "requeued": requeued,
+        "failed": failed,
+        "uncertain": uncertain,
+        "handed_over": len(handed),
+    }
+
+
+RESENDABLE = (Status.FAILED, Status.UNCERTAIN)
 
 
 @transaction.atomic
 def resend(*, message_ids) -> int:
-    """Put failed messages back in the queue for a fresh series of attempts. Only failed
-    ones: a sent message is never sent again, a cancelled one has nothing left to say."""
-    rows = OutboxMessage.objects.filter(pk__in=message_ids, status=Status.FAILED)
+    """Put failed or uncertain messages back in the queue for a fresh series of attempts (an
+    uncertain one only when a person has checked it did not arrive). A sent message is never
+    sent again, a cancelled one has nothing left to say."""
+    rows = OutboxMessage.objects.filter(pk__in=message_ids, status__in=RESENDABLE)
     ids = list(rows.values_list("pk", flat=True))
     rows.update(
         status=Status.QUEUED, attempts=0, next_attempt_at=timezone.now(), handed_over_at=None

@@ -144,6 +144,9 @@ if COLLECTED_STATIC:
 WHITENOISE_ROOT = BASE_DIR / "public"
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+    # The same, but it tells the outbox when a mail is past the point of no return.
+    EMAIL_CONFIG["EMAIL_BACKEND"] = "werkplek.lib.mail.EmailBackend"
 vars().update(EMAIL_CONFIG)
 # Links in e-mails that are sent outside a request (invitations, reminders) start with this.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")

@@ -1,5 +1,7 @@
 """The outbox: one row per (recipient, kind, due slot), handed to a worker after the commit."""
 
+import asyncio
+import collections
 import datetime
 import smtplib
 import socket
@@ -8,6 +10,7 @@ import time
 
 import pytest
 import time_machine
+from aiosmtpd.controller import Controller
 from django.core import mail, management
 from django.core.mail.backends import locmem
 from django.db import connection, transaction
@@ -26,7 +29,7 @@ def render_test_message(message):
     if message.context.get("done"):
         return None  # what it reminds of is done already
     subject = message.context.get("subject", _("Choose a new password for werkplek"))
-    return outbox.Rendered(subject, "tekst", "<p>tekst</p>")
+    return outbox.Rendered(subject, message.context.get("text", "tekst"), "<p>tekst</p>")
 
 
 outbox.register_kind("tests.hello", render_test_message)
@@ -231,17 +234,24 @@ def test_the_sweep_requeues_a_killed_workers_rows_and_hands_due_rows_over(
         status="sending", claimed_at=long_ago, attempts=settings.OUTBOX_MAX_ATTEMPTS
     )
     OutboxMessage.objects.filter(pk=busy.pk).update(status="sending", claimed_at=timezone.now())
+    # Killed after the mail server had all of its mail but the final dot.
+    past_the_point = queued(manager, due_slot="past")
+    OutboxMessage.objects.filter(pk=past_the_point.pk).update(
+        status="sending", claimed_at=long_ago, attempts=1, data_sent_at=long_ago
+    )
     waiting = queued(learner, due_slot="waiting")
 
-    assert outbox.sweep() == {"requeued": 1, "failed": 1, "handed_over": 2}
+    assert outbox.sweep() == {"requeued": 1, "failed": 1, "uncertain": 1, "handed_over": 2}
     assert sorted(handed) == sorted([killed.pk, waiting.pk])
     statuses = dict(OutboxMessage.objects.values_list("pk", "status"))
     assert statuses == {
         killed.pk: "queued",
         worn_out.pk: "failed",
         busy.pk: "sending",
+        past_the_point.pk: "uncertain",
         waiting.pk: "queued",
     }
+    assert "may have gone out" in OutboxMessage.objects.get(pk=past_the_point.pk).last_error
 
 
 @pytest.fixture
@@ -318,13 +328,23 @@ def test_the_command_shows_counts_and_failures_and_resends_failed_rows(
     )
     sent = queued(coach)
     OutboxMessage.objects.filter(pk=sent.pk).update(status="sent")
+    uncertain = queued(learner, due_slot="uncertain")
+    OutboxMessage.objects.filter(pk=uncertain.pk).update(
+        status="uncertain", attempts=1, last_error=outbox.MAY_HAVE_GONE_OUT
+    )
 
     management.call_command("outbox")
     out = capsys.readouterr().out
     assert "queued     0" in out and "sent       1" in out and "failed     1" in out
+    assert "uncertain  1" in out
     assert f"{failed.pk:>8}  tests.hello" in out and "SMTPServerDisconnected: gone" in out
+    latest_uncertain = out.split("May have gone out")[1]
+    assert f"{uncertain.pk:>8}  tests.hello" in latest_uncertain
+    assert "it may have gone out." in latest_uncertain
 
-    with pytest.raises(management.CommandError, match=f"not failed, so not sent again: {sent.pk}"):
+    with pytest.raises(
+        management.CommandError, match=f"neither failed nor uncertain, so not sent again: {sent.pk}"
+    ):
         management.call_command("outbox", "--resend", str(sent.pk))
     with django_capture_on_commit_callbacks(execute=True):
         management.call_command("outbox", "--resend-failed")
@@ -332,6 +352,12 @@ def test_the_command_shows_counts_and_failures_and_resends_failed_rows(
     assert (failed.status, failed.attempts) == ("queued", 0)
     assert handed_over == [failed.pk]
     assert OutboxMessage.objects.get(pk=sent.pk).status == "sent"
+    # An uncertain row goes out again only when someone names it.
+    assert OutboxMessage.objects.get(pk=uncertain.pk).status == "uncertain"
+    with django_capture_on_commit_callbacks(execute=True):
+        management.call_command("outbox", "--resend", str(uncertain.pk))
+    assert OutboxMessage.objects.get(pk=uncertain.pk).status == "queued"
+    assert handed_over == [failed.pk, uncertain.pk]
 
 
 def test_a_silent_smtp_server_costs_one_timeout_and_the_message_waits_for_a_retry(
@@ -378,3 +404,150 @@ def test_staff_see_the_outbox_in_the_admin_and_queue_failed_rows_again(
         sent.pk: "sent",
     }
     assert handed_over == [failed.pk]
+
+
+class Killed(BaseException):
+    """The worker process dying on the spot (SIGKILL): nothing of it runs any more."""
+
+
+class Sink:
+    """An SMTP server that, like Postfix, takes a message once its DATA is complete (the final
+    dot), before it answers; a DATA the connection drops before its end is discarded."""
+
+    def __init__(self):
+        self.accepted = collections.Counter()
+        self.bodies = []
+        self.reply = "250 OK"
+        self.answer_after = 0  # seconds the server keeps the sender waiting for the answer
+
+    async def handle_DATA(self, server, session, envelope):
+        self.accepted[envelope.rcpt_tos[0]] += 1
+        self.bodies.append(envelope.content.decode())
+        await asyncio.sleep(self.answer_after)
+        return self.reply
+
+
+@pytest.fixture
+def sink(settings):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = Sink()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "werkplek.lib.mail.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_TIMEOUT = 1
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def dies_at_the_final_dot(monkeypatch):
+    """The worker dies just before the final dot: `before=True` before it could record the
+    point of no return, else right after."""
+
+    def arm(*, before):
+        record = outbox._point_of_no_return
+
+        def die(mine, passed):
+            if not before:
+                record(mine, passed)
+            raise Killed
+
+        monkeypatch.setattr(outbox, "_point_of_no_return", die)
+        return lambda: monkeypatch.setattr(outbox, "_point_of_no_return", record)
+
+    return arm
+
+
+def test_over_smtp_a_mail_is_marked_at_its_final_dot_and_arrives_intact(learner, sink):
+    text = "Beste,\n.\n..twee punten\n.een punt"
+    message = queued(learner, text=text)
+    outbox.deliver(message.pk)
+    message.refresh_from_db()
+    assert message.status == "sent"
+    assert message.claimed_at <= message.data_sent_at <= message.sent_at
+    assert sink.accepted == {learner.email: 1}
+    # Lines starting with a dot were doubled on the wire, as smtplib does, and undone there.
+    assert "\r\n.\r\n..twee punten\r\n.een punt" in sink.bodies[0]
+
+
+def test_a_worker_dying_before_the_final_dot_leaves_a_row_the_next_worker_sends_once(
+    learner, sink, dies_at_the_final_dot, settings
+):
+    revive = dies_at_the_final_dot(before=True)
+    message = queued(learner)
+    with pytest.raises(Killed):
+        outbox.deliver(message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.data_sent_at) == ("sending", None)
+
+    revive()
+    settings.OUTBOX_LEASE = 0  # the dead worker's lease is over
+    assert outbox.sweep()["requeued"] == 1
+    outbox.deliver(message.pk)
+    assert OutboxMessage.objects.get(pk=message.pk).status == "sent"
+    # The server dropped the unterminated DATA of the dead worker: the mail arrived once.
+    assert sink.accepted == {learner.email: 1}
+
+
+def test_a_worker_dying_after_the_point_of_no_return_leaves_a_row_only_a_person_resends(
+    learner, sink, dies_at_the_final_dot, settings, handed_over, django_capture_on_commit_callbacks
+):
+    revive = dies_at_the_final_dot(before=False)
+    message = queued(learner)
+    with pytest.raises(Killed):
+        outbox.deliver(message.pk)
+    revive()
+    settings.OUTBOX_LEASE = 0
+    assert outbox.sweep() == {"requeued": 0, "failed": 0, "uncertain": 1, "handed_over": 0}
+    message.refresh_from_db()
+    assert (message.status, message.last_error) == ("uncertain", outbox.MAY_HAVE_GONE_OUT)
+    outbox.deliver(message.pk)  # a copy of its task in the broker sends nothing
+    assert OutboxMessage.objects.get(pk=message.pk).status == "uncertain"
+
+    # Someone checked: it did not arrive (here the dot never went), so it is sent again.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.resend(message_ids=[message.pk]) == 1
+    outbox.deliver(message.pk)
+    assert OutboxMessage.objects.get(pk=message.pk).status == "sent"
+    assert sink.accepted == {learner.email: 1}
+
+
+def test_a_server_that_never_answers_the_final_dot_leaves_the_row_uncertain(learner, sink):
+    sink.answer_after = 2  # beyond EMAIL_TIMEOUT: the mail is in, the answer never comes
+    message = queued(learner)
+    outbox.deliver(message.pk)
+    message.refresh_from_db()
+    assert message.status == "uncertain"
+    assert "timed out" in message.last_error
+    assert sink.accepted == {learner.email: 1}
+
+
+def test_a_server_that_refuses_the_mail_at_its_final_dot_has_it_retried(learner, sink):
+    sink.reply = "554 5.7.1 Rejected"
+    message = queued(learner)
+    outbox.deliver(message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("queued", 1)
+    assert "Rejected" in message.last_error
+
+
+def test_a_row_the_sweep_took_back_from_a_slow_worker_is_not_sent_by_it(learner, sink, monkeypatch):
+    record = outbox._point_of_no_return
+
+    def swept_meanwhile(mine, passed):
+        OutboxMessage.objects.filter(pk=message.pk).update(status="queued")
+        record(mine, passed)
+
+    monkeypatch.setattr(outbox, "_point_of_no_return", swept_meanwhile)
+    message = queued(learner)
+    outbox.deliver(message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.data_sent_at) == ("queued", None)
+
+    monkeypatch.setattr(outbox, "_point_of_no_return", record)
+    outbox.deliver(message.pk)  # the next worker
+    assert OutboxMessage.objects.get(pk=message.pk).status == "sent"
+    assert sink.accepted == {learner.email: 1}  # the slow worker's DATA was never finished
