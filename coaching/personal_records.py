@@ -147,7 +147,10 @@ def erase(erasing: Erasing) -> None:
     )
     rewrite(
         OutboxMessage,
-        Q(kind__in=NAMING_THE_LEARNER, context__enrolment__in=list(enrolments.values_list("pk", flat=True))),
+        Q(
+            kind__in=NAMING_THE_LEARNER,
+            context__enrolment__in=list(enrolments.values_list("pk", flat=True)),
+        ),
         lambda message: {"context": {**message.context, "learner": erasing.anonymous_name}},
     )
 

@@ -81,7 +81,11 @@ def erase(erasing: Erasing) -> None:
             Q(rows__icontains=erasing.email),
             lambda preview: {"rows": erasing.redact(preview.rows)},
         )
-    scrub(Enrolment, Q(pk__in=enrolments.filter(anonymised_at__isnull=True)), anonymised_at=timezone.now())
+    scrub(
+        Enrolment,
+        Q(pk__in=enrolments.filter(anonymised_at__isnull=True)),
+        anonymised_at=timezone.now(),
+    )
 
 
 def expired(ended_before: datetime.date) -> set[int]:

@@ -477,4 +477,3 @@ def retention_apply(*, today: datetime.date | None = None) -> dict[str, int]:
         person_erase(actor=None, person=person, reason=Erasure.Reason.RETENTION)
         erased += 1
     return {"people_with_expired_records": len(ids), "people_erased": erased}
-

@@ -54,9 +54,7 @@ def person_erase(request, slug, pk):
         raise Http404
     form = EraseForm(request.POST or None, person=person)
     if request.method == "POST" and form.is_valid():
-        erased = run_service(
-            form, personal_data.person_erase, actor=request.user, person=person
-        )
+        erased = run_service(form, personal_data.person_erase, actor=request.user, person=person)
         if erased:
             messages.success(request, _("The person's data has been erased."))
             return redirect("organization-detail", slug=organization.slug)

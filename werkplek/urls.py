@@ -23,9 +23,7 @@ urlpatterns = [
         name="notification-settings-link",
     ),
     path("privacy/", personal_data_views.privacy, name="privacy"),
-    path(
-        "mijn-gegevens/", personal_data_views.personal_data_export, name="personal-data-export"
-    ),
+    path("mijn-gegevens/", personal_data_views.personal_data_export, name="personal-data-export"),
     path(
         "organisaties/<slug:slug>/mensen/<int:pk>/verwijderen/",
         personal_data_views.person_erase,
