@@ -349,7 +349,8 @@ def _check_erasable(person: User, actor: User | None) -> None:
         others = Membership.objects.with_role(Role.MANAGER).filter(
             organization=membership.organization_id
         )
-        if not others.exclude(user=person).exists():
+        # An erased manager keeps their membership (its dates are facts) but counts no more.
+        if not others.exclude(user=person).filter(user__erasure__isnull=True).exists():
             raise ValidationError(
                 _(
                     "%(name)s is the last L&D manager of %(organization)s. Make someone else "
