@@ -86,6 +86,14 @@ MATRIX = {
     # Altered, expired and reused links: tests/coaching/test_reflection_link.py.
     ("notification-settings-link",      GET):  (200,   200, 200, 200, 200, 200, 200, 200),
     ("notification-settings-link",      POST): (302,   302, 302, 302, 302, 302, 302, 302),
+    # AVG: the privacy page is public; each person downloads their own data (no address
+    # names anyone else's); only a manager of the person's organisation opens their erasure.
+    ("privacy",                         GET):  (200,   200, 200, 200, 200, 200, 200, 200),
+    ("privacy",                         POST): (405,   405, 405, 405, 405, 405, 405, 405),
+    ("personal-data-export",            GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    ("personal-data-export",            POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("person-erase",                    GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("person-erase",                    POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("organization-detail",             GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("organization-detail",             POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     # The organisation's settings (the overload guard's maximum): its own managers only.
@@ -246,6 +254,7 @@ ADMIN_RULE = (ADMIN,) * len(ACTORS)  # every other "admin:…" URL, GET and POST
 URL_OBJECT = {
     "organization-detail": "organization",
     "organization-settings": "organization",
+    "person-erase": "erase_target",  # the learner, in the organisation's address
     "notification-open": "notification",
     "leave-delete": "leave",
     "notification-settings-link": "settings_link",
@@ -328,6 +337,7 @@ class Scenario:
     leave: object
     settings_link: object
     reflection_link: object
+    erase_target: object
 
     def actor(self, name):
         return self.people.get(name)
@@ -431,6 +441,7 @@ def scenario(db):
         ),
         settings_link=types.SimpleNamespace(token=preferences_token(people["learner"])),
         reflection_link=types.SimpleNamespace(token=reflection_link_token(open_reflection)),
+        erase_target=types.SimpleNamespace(slug=organization.slug, pk=people["learner"].pk),
     )
 
 

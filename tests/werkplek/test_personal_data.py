@@ -408,5 +408,5 @@ def test_the_privacy_page_lists_every_kind_of_record_and_every_reader(client, se
             assert escape(str(kind.purpose)) in page
     for reader in personal_data.Reader:
         assert f'id="reader-{reader.value}"' in page
-        assert escape(capfirst(reader.label)) in page
+        assert escape(capfirst(str(reader.label))) in page
     assert "18 maanden" in page
