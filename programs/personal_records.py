@@ -81,11 +81,8 @@ def erase(erasing: Erasing) -> None:
             Q(rows__icontains=erasing.email),
             lambda preview: {"rows": erasing.redact(preview.rows)},
         )
-    scrub(
-        Enrolment,
-        Q(pk__in=enrolments.filter(anonymised_at__isnull=True)),
-        anonymised_at=timezone.now(),
-    )
+    # A marker for the retention job, not a personal value: the audit rows need not have it.
+    enrolments.filter(anonymised_at__isnull=True).update(anonymised_at=timezone.now())
 
 
 def expired(ended_before: datetime.date) -> set[int]:

@@ -26,7 +26,7 @@ import datetime
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.apps import apps
 from django.conf import settings
@@ -224,8 +224,13 @@ class Erasing:
     email: str
     # None: everything about the person; a date: only what belongs to their enrolments that
     # ended before it (the retention period's anonymisation).
-    ended_before: datetime.date | None = None
-    removed: str = field(default="")
+    ended_before: datetime.date | None
+    removed: str  # what replaces a text: "verwijderd", in the site's language
+
+    @classmethod
+    def of(cls, person: User, *, ended_before: datetime.date | None = None) -> "Erasing":
+        with translation.override(settings.LANGUAGE_CODE):
+            return cls(person, person.name, person.email, ended_before, str(REMOVED))
 
     @property
     def anonymous_name(self) -> str:
@@ -271,7 +276,8 @@ def anonymous_email(person) -> str:
 
 def scrub(model, condition: Q, **values) -> int:
     """Overwrite `values` on the rows of `model` that match `condition`, and on their audit
-    rows (when the model has a history): an erased text does not live on in its history."""
+    rows (when the model has a history): an erased text does not live on in its history.
+    `condition` names a row by `id`, never `pk` (an audit row's pk is its history_id)."""
     count = model._default_manager.filter(condition).update(**values)
     historical = _history_of(model)
     if historical is not None:
@@ -370,13 +376,12 @@ def person_erase(
     itself is recorded with who and when, and nothing of what was erased."""
     person = User.objects.select_for_update().get(pk=person.pk)
     _check_erasable(person, actor)
-    with translation.override(settings.LANGUAGE_CODE):
-        erasing = Erasing(person, person.name, person.email, removed=str(REMOVED))
+    erasing = Erasing.of(person)
     for part in parts():
         part.erase(erasing)
     scrub(
         User,
-        Q(pk=person.pk),
+        Q(id=person.pk),
         name=erasing.anonymous_name,
         email=erasing.anonymous_email,
         password=_unusable_password(),
@@ -461,10 +466,7 @@ def retention_apply(*, today: datetime.date | None = None) -> dict[str, int]:
     for start in range(0, len(ids), RETENTION_BATCH):
         with transaction.atomic():
             for person in User.objects.filter(pk__in=ids[start : start + RETENTION_BATCH]):
-                with translation.override(settings.LANGUAGE_CODE):
-                    erasing = Erasing(
-                        person, person.name, person.email, cutoff, removed=str(REMOVED)
-                    )
+                erasing = Erasing.of(person, ended_before=cutoff)
                 for part in parts():
                     part.erase(erasing)
     gone = (
@@ -473,8 +475,7 @@ def retention_apply(*, today: datetime.date | None = None) -> dict[str, int]:
         .annotate(left_on=Max("memberships__ended_on"))
         .filter(left_on__lt=cutoff)
     )
-    erased = 0
-    for person in gone.iterator(CHUNK):
+    leavers = list(gone.values_list("pk", flat=True))
+    for person in User.objects.filter(pk__in=leavers).iterator(CHUNK):
         person_erase(actor=None, person=person, reason=Erasure.Reason.RETENTION)
-        erased += 1
-    return {"people_with_expired_records": len(ids), "people_erased": erased}
+    return {"people_with_expired_records": len(ids), "people_erased": len(leavers)}

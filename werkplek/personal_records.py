@@ -13,7 +13,7 @@ KINDS = [
     Kind(
         name="profile",
         model=User,
-        about=("pk",),
+        about=("id",),
         columns=(
             "name",
             "email",

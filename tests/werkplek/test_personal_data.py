@@ -12,6 +12,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection, models
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -410,3 +411,53 @@ def test_the_privacy_page_lists_every_kind_of_record_and_every_reader(client, se
         assert f'id="reader-{reader.value}"' in page
         assert escape(capfirst(str(reader.label))) in page
     assert "18 maanden" in page
+
+
+# --- Audit rows ----------------------------------------------------------------------
+
+
+def test_scrub_changes_a_row_and_every_audit_row_of_it_alone(organization, manager):
+    from programs.models import Program
+
+    first = program_services.program_create(
+        actor=manager,
+        organization=organization,
+        name="Eerste",
+        business_objective="Geheim doel",
+        duration_weeks=4,
+        owner=manager,
+    )
+    program_services.program_update(actor=manager, program=first, description="Ook geheim")
+    second = program_services.program_create(
+        actor=manager,
+        organization=organization,
+        name="Tweede",
+        business_objective="Geheim doel",
+        duration_weeks=4,
+        owner=manager,
+    )
+
+    personal_data.scrub(Program, Q(id=first.pk), business_objective="weg", description="weg")
+
+    assert set(first.history.values_list("business_objective", "description")) == {("weg", "weg")}
+    assert first.history.count() == 2
+    assert list(second.history.values_list("business_objective", flat=True)) == ["Geheim doel"]
+
+
+def test_audit_rows_a_person_made_or_that_name_them_are_in_their_download(
+    organization, manager, client
+):
+    program = program_services.program_create(
+        actor=manager,
+        organization=organization,
+        name="Eigen",
+        business_objective="Doel",
+        duration_weeks=4,
+        owner=manager,
+    )
+    program_services.program_update(actor=manager, program=program, description="Nieuw")
+    client.force_login(manager)
+    archive = zip_of(client.get(reverse("personal-data-export")))
+    rows = csv_rows(archive, "history/programs_program.csv")
+    assert [row["history_type"] for row in rows] == ["'+", "~"]  # "+" neutralised, as any
+    assert {row["history_user_id"] for row in rows} == {str(manager.pk)}
