@@ -30,6 +30,7 @@ KINDS = [
 
 
 def erase(erasing: Erasing) -> None:
+    """Their address and name leave the import files; the measured values stay."""
     if erasing.ended_before is not None:
         return
     rewrite(

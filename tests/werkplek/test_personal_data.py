@@ -461,3 +461,15 @@ def test_audit_rows_a_person_made_or_that_name_them_are_in_their_download(
     rows = csv_rows(archive, "history/programs_program.csv")
     assert [row["history_type"] for row in rows] == ["'+", "~"]  # "+" neutralised, as any
     assert {row["history_user_id"] for row in rows} == {str(manager.pk)}
+
+
+def test_the_learner_finds_the_download_on_their_progress_page_and_their_coach_does_not(
+    enrolment, learner, coach, client
+):
+    url = reverse("coaching:progress", args=[enrolment.pk])
+    link = f'href="{reverse("personal-data-export")}"'
+    client.force_login(learner)
+    assert link in client.get(url).content.decode()
+    client.force_login(coach)
+    assert link not in client.get(url).content.decode()
+    assert link in client.get(reverse("preferences")).content.decode()
