@@ -290,36 +290,25 @@ def scrub(model, condition: Q, **values) -> int:
 
 def rewrite(model, condition: Q, change: Callable[[models.Model], dict]) -> int:
     """`scrub` for values that depend on the row: `change(row)` gives its new values. Rows
-    are read and written in chunks, on the model and its audit rows alike."""
-    targets = [model._default_manager]
+    are read and written in chunks of ids, on the model and its audit rows alike."""
+    managers = [model._default_manager]
     historical = _history_of(model)
     if historical is not None:
-        targets.append(historical.objects)
+        managers.append(historical.objects)
     count = 0
-    for manager in targets:
-        batch = []
-        for row in manager.filter(condition).iterator(CHUNK):
-            for name, value in change(row).items():
-                setattr(row, name, value)
-            batch.append(row)
-            if len(batch) == CHUNK:
-                count += _save(manager, batch)
-                batch = []
-        count += _save(manager, batch)
+    for manager in managers:
+        ids = list(manager.filter(condition).values_list("pk", flat=True))
+        for start in range(0, len(ids), CHUNK):
+            rows = list(manager.filter(pk__in=ids[start : start + CHUNK]))
+            changed = set()
+            for row in rows:
+                values = change(row)
+                changed.update(values)
+                for name, value in values.items():
+                    setattr(row, name, value)
+            if changed:
+                count += manager.bulk_update(rows, sorted(changed))
     return count
-
-
-def _save(manager, rows) -> int:
-    if not rows:
-        return 0
-    fields = sorted(
-        {
-            model_field.name
-            for model_field in rows[0]._meta.concrete_fields
-            if not model_field.primary_key
-        }
-    )
-    return manager.bulk_update(rows, fields)
 
 
 def may_erase(actor: User, person: User) -> bool:
