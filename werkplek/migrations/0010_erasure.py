@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('werkplek', '0008_overload_and_notifications'),
+        ('werkplek', '0009_outbox_message_handed_over_at'),
     ]
 
     operations = [
