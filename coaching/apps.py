@@ -15,6 +15,11 @@ class CoachingConfig(AppConfig):
 
         selectors.register_enrolment_statuses(attention.enrolment_statuses)
 
+        # What it holds about a person: exported, listed on the privacy page, erased.
+        from coaching import personal_records
+
+        personal_records.register_part()
+
         # Mailed through the outbox; the optional ones listed on the preferences page, and
         # all of them shown in the app's notification list.
         from coaching import digest, mails

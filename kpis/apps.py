@@ -13,6 +13,11 @@ class KpisConfig(AppConfig):
 
         selectors.register_progress_panel("kpis/_learner_kpis.html", learner_kpis)
 
+        # What it holds about a person: exported, listed on the privacy page, erased.
+        from kpis import personal_records
+
+        personal_records.register_part()
+
         # The manager's weekly digest shows each program's progress and KPIs against target.
         from coaching.digest import DigestPart, register_digest_part
         from kpis.selectors import digest_progress

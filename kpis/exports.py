@@ -29,10 +29,9 @@ from kpis.dashboard import SURVIVAL_LABELS
 from kpis.templatetags.kpi_format import kpi_verdict
 from programs.choices import Level
 from programs.imports import XLSX_CONTENT_TYPE
+from werkplek.lib.spreadsheet import neutralise
 
 FORMATS = ("csv", "xlsx")
-# What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SHEET_NAME_LENGTH = 31  # Excel's limit
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 COLUMN_WIDTH = (8, 60)  # characters: the narrowest and widest a column is made
@@ -106,8 +105,8 @@ def response(request, sections: Sections, data, *, filename: str) -> HttpRespons
 
 
 def _csv_cell(cell):
-    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
-        return "'" + cell
+    if isinstance(cell, str):
+        return neutralise(cell)
     if isinstance(cell, datetime.date):
         return cell.isoformat()
     return "" if cell is None else cell

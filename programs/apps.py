@@ -26,3 +26,8 @@ class ProgramsConfig(AppConfig):
 
         post_migrate.connect(create_builtin_methods, sender=self)
         outbox.register_kind(mails.INVITATION, mails.render_invitation)
+
+        # What it holds about a person: exported, listed on the privacy page, erased.
+        from programs import personal_records
+
+        personal_records.register_part()

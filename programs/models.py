@@ -518,6 +518,9 @@ class Enrolment(models.Model):
         verbose_name=_("ended by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # When its texts were anonymised (werkplek.personal_data: retention or erasure), so the
+    # nightly retention job does not find it again.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     objects = EnrolmentQuerySet.as_manager()
 

@@ -91,6 +91,14 @@ MATRIX = {
     # Altered tokens: tests/werkplek/test_unsubscribe.py.
     ("notification-unsubscribe",        GET):  (200,   200, 200, 200, 200, 200, 200, 200),
     ("notification-unsubscribe",        POST): (200,   200, 200, 200, 200, 200, 200, 200),
+    # AVG: the privacy page is public; each person downloads their own data (no address
+    # names anyone else's); only a manager of the person's organisation opens their erasure.
+    ("privacy",                         GET):  (200,   200, 200, 200, 200, 200, 200, 200),
+    ("privacy",                         POST): (405,   405, 405, 405, 405, 405, 405, 405),
+    ("personal-data-export",            GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    ("personal-data-export",            POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("person-erase",                    GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("person-erase",                    POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("organization-detail",             GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("organization-detail",             POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     # The organisation's settings (the overload guard's maximum): its own managers only.
@@ -255,6 +263,7 @@ URL_OBJECT = {
     "organization-detail": "organization",
     "organization-settings": "organization",
     "member-leave": "learner_membership",
+    "person-erase": "erase_target",  # the learner, in the organisation's address
     "notification-open": "notification",
     "leave-delete": "leave",
     "notification-settings-link": "settings_link",
@@ -340,6 +349,7 @@ class Scenario:
     unsubscribe_link: object
     learner_membership: object
     reflection_link: object
+    erase_target: object
 
     def actor(self, name):
         return self.people.get(name)
@@ -432,8 +442,10 @@ def scenario(db):
         invitation=invitation,
         people=people,
         kpi=KPIFactory(organization=organization, program=program, created_by=people["manager"]),
-        notification=OutboxMessage.objects.create(
+        notification=OutboxMessage.objects.create(  # sent: only sent messages are shown
             recipient=people["coach"],
+            status=OutboxMessage.Status.SENT,
+            sent_at=timezone.now(),
             kind=mails.HELP_ASKED,
             due_slot=f"reflection:{reflection.pk}",
             context={"reflection": reflection.pk, "enrolment": enrolment.pk, "learner": "Lotte"},
@@ -449,6 +461,7 @@ def scenario(db):
         learner_membership=types.SimpleNamespace(
             slug=organization.slug, pk=people["learner"].memberships.get().pk
         ),
+        erase_target=types.SimpleNamespace(slug=organization.slug, pk=people["learner"].pk),
     )
 
 

@@ -5,7 +5,7 @@ from django.utils.translation import ngettext
 
 from werkplek import outbox, services
 from werkplek.lib.admin import ReadOnlyAdminMixin
-from werkplek.models import Membership, Organization, OutboxMessage, User
+from werkplek.models import Erasure, Membership, Organization, OutboxMessage, User
 
 
 class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -116,3 +116,12 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "%(count)s message queued again.", "%(count)s messages queued again.", count
         )
         self.message_user(request, text % {"count": count})
+
+
+@admin.register(Erasure)
+class ErasureAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who erased whom, when and why: the record an erasure leaves (werkplek.personal_data)."""
+
+    list_display = ["person", "erased_by", "reason", "erased_at"]
+    list_filter = ["reason"]
+    list_select_related = ["person", "erased_by"]

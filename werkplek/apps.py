@@ -7,6 +7,7 @@ class WerkplekConfig(AppConfig):
     verbose_name = _("People and organisations")
 
     def ready(self):
-        from werkplek import mails, outbox
+        from werkplek import mails, outbox, personal_records
 
         outbox.register_kind(mails.PASSWORD_RESET, mails.render_password_reset)
+        personal_records.register_part()

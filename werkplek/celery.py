@@ -45,6 +45,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 14 * 60},
     },
+    # Every night at 03:15: anonymise what outlived the AVG retention period (settings'
+    # AVG_RETENTION_MONTHS): texts of enrolments that ended before it, and people who left
+    # before it (werkplek.personal_data.retention_apply); a run finds nothing twice.
+    "avg-retention": {
+        "task": "werkplek.tasks.retention_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
     # Every night at 02:30: rebuild today's KPI snapshots of every program (kpis.rollups).
     "kpis-rollup-all": {
         "task": "kpis.tasks.rollup_all_task",

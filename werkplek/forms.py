@@ -96,3 +96,19 @@ class LeaveForm(forms.ModelForm):
         model = Leave
         fields = ["starts_on", "ends_on"]
         widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
+
+
+class EraseForm(forms.Form):
+    """The confirmation of an erasure: the manager types the person's name."""
+
+    name = forms.CharField(label=_("Type the person's name to confirm"), max_length=150)
+
+    def __init__(self, *args, person: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+
+    def clean_name(self):
+        typed = " ".join(self.cleaned_data["name"].split())
+        if typed.casefold() != " ".join(self.person.name.split()).casefold():
+            raise forms.ValidationError(_("The name you typed is not this person's name."))
+        return typed

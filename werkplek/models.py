@@ -357,7 +357,7 @@ class Membership(models.Model):
 
 
 class OutboxMessageQuerySet(models.QuerySet):
-    def to_recipient(self, user):
+    def visible_to(self, user):
         """The door: messages to the user themself, whatever roles they hold (a manager sees
         no one else's). Staff read the whole outbox in the admin."""
         if not user.is_authenticated:
@@ -549,3 +549,34 @@ class NotificationOptOut(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.kind}"
+
+
+class Erasure(models.Model):
+    """The record that a person's data was erased: who asked, when and why, and nothing of
+    what was erased (werkplek.personal_data). A person is erased once."""
+
+    class Reason(models.TextChoices):
+        REQUEST = "request", _("at the person's request")
+        RETENTION = "retention", _("the retention period ended")
+
+    person = models.OneToOneField(
+        User, on_delete=models.PROTECT, related_name="erasure", verbose_name=_("person")
+    )
+    erased_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("erased by"),
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    erased_at = models.DateTimeField(_("erased at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("erasure")
+        verbose_name_plural = _("erasures")
+        ordering = ["-erased_at"]
+
+    def __str__(self):
+        return f"#{self.person_id} · {self.erased_at:%Y-%m-%d}"

@@ -159,7 +159,7 @@ def in_app(user: User):
     handed in first) or wait for the end of the person's quiet hours or leave: the bell
     shows what the mail said, when the mail said it, and never what was taken back."""
     return (
-        OutboxMessage.objects.to_recipient(user)
+        OutboxMessage.objects.visible_to(user)
         .filter(kind__in=list(_describers), status=OutboxMessage.Status.SENT)
         .order_by("-created_at", "-pk")
     )

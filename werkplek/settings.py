@@ -160,6 +160,10 @@ OUTBOX_MAX_ATTEMPTS = 5
 OUTBOX_RETRY_DELAY = 60
 OUTBOX_LEASE = 600
 
+# AVG/GDPR (werkplek.personal_data): the records of an enrolment are anonymised this many
+# months after it ended, and a person whose every membership ended that long ago is erased.
+AVG_RETENTION_MONTHS = env.int("AVG_RETENTION_MONTHS", default=24)
+
 # History rows are the audit trail: the admin shows them and never rolls a row back to one.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 

@@ -1,8 +1,8 @@
-"""Thin adapters from the broker to the outbox: they take ids and do the rest in werkplek.outbox."""
+"""Thin adapters from the broker to werkplek's services: they take ids and do the rest there."""
 
 from celery import shared_task
 
-from werkplek import outbox
+from werkplek import outbox, personal_data
 
 
 @shared_task
@@ -15,3 +15,9 @@ def outbox_deliver(message_id: int) -> None:
 def outbox_sweep() -> dict[str, int]:
     """Hand due outbox rows to workers and requeue those of killed workers (beat, every minute)."""
     return outbox.sweep()
+
+
+@shared_task
+def retention_task() -> dict[str, int]:
+    """Anonymise what outlived the retention period (beat, every night)."""
+    return personal_data.retention_apply()

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from werkplek import views
+from werkplek import personal_data_views, views
 from werkplek.forms import LoginForm, PasswordResetForm
 
 urlpatterns = [
@@ -26,6 +26,13 @@ urlpatterns = [
         "meldingen/<str:token>/",
         views.notification_settings_link,
         name="notification-settings-link",
+    ),
+    path("privacy/", personal_data_views.privacy, name="privacy"),
+    path("mijn-gegevens/", personal_data_views.personal_data_export, name="personal-data-export"),
+    path(
+        "organisaties/<slug:slug>/mensen/<int:pk>/verwijderen/",
+        personal_data_views.person_erase,
+        name="person-erase",
     ),
     path("organisaties/<slug:slug>/", views.organization_detail, name="organization-detail"),
     path(

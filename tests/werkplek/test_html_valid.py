@@ -165,6 +165,10 @@ def pages(organization, manager, coach, learner, program, cohort, enrolment):
             reverse("kpis:measurement-create", args=[kpi.pk]),
             {"team": "Orderpicking", "period": corrected.period_start, "value": "3,1"},
         ),
+        "privacy": anonymous.get(reverse("privacy")),
+        "person-erase-error": as_manager.post(
+            reverse("person-erase", args=[organization.slug, learner.pk]), {"name": "Iemand"}
+        ),
         "not-found": as_manager.get("/bestaat-niet/"),
         "csrf-refused": Client(enforce_csrf_checks=True).post(reverse("login")),
     }

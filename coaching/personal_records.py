@@ -1,0 +1,159 @@
+"""coaching's part of a person's data (see werkplek.personal_data): the feedback about them
+with its levels, sign-offs and addenda, their reflections and the reactions to them, and
+peer feedback asked by or of them."""
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from coaching import mails
+from coaching.models import (
+    FeedbackAddendum,
+    FeedbackMoment,
+    GoalAssessment,
+    PeerFeedback,
+    Reflection,
+    ReflectionReaction,
+    SignOff,
+)
+from programs.models import Enrolment
+from werkplek.models import OutboxMessage
+from werkplek.personal_data import Erasing, Kind, Reader, register, rewrite, scrub
+
+AROUND_THE_LEARNER = frozenset({Reader.PERSON, Reader.COACH, Reader.FORMER_COACH, Reader.MANAGER})
+FEEDBACK_PURPOSE = _("To follow your progress towards working independently.")
+
+KINDS = [
+    Kind(
+        name="feedback_moments",
+        model=FeedbackMoment,
+        about=("enrolment__learner",),
+        columns=(
+            "id",
+            "enrolment__program__name",
+            "occurred_on",
+            "shift",
+            "shift_note",
+            "coach__name",
+            "went_well",
+            "to_improve",
+            "next_step",
+            "created_at",
+            "updated_at",
+        ),
+        label=_("Feedback moments"),
+        purpose=FEEDBACK_PURPOSE,
+        readers=AROUND_THE_LEARNER,
+    ),
+    Kind(
+        name="levels",
+        model=GoalAssessment,
+        about=("feedback_moment__enrolment__learner",),
+        columns=("feedback_moment_id", "feedback_moment__occurred_on", "goal__title", "level"),
+        label=_("Levels per learning goal"),
+        purpose=FEEDBACK_PURPOSE,
+        readers=AROUND_THE_LEARNER,
+    ),
+    Kind(
+        name="sign_offs",
+        model=SignOff,
+        about=("enrolment__learner",),
+        columns=(
+            "checklist_item__goal__title",
+            "checklist_item__title",
+            "signed_on",
+            "signed_by__name",
+            "level",
+            "feedback_moment_id",
+            "created_at",
+        ),
+        label=_("Sign-offs"),
+        purpose=_("The dated proof that a coach saw you do a task."),
+        readers=AROUND_THE_LEARNER,
+    ),
+    Kind(
+        name="addenda",
+        model=FeedbackAddendum,
+        about=("feedback_moment__enrolment__learner",),
+        columns=("feedback_moment_id", "author__name", "text", "created_at"),
+        label=_("Addenda to feedback"),
+        purpose=FEEDBACK_PURPOSE,
+        readers=AROUND_THE_LEARNER,
+    ),
+    Kind(
+        name="reflections",
+        model=Reflection,
+        about=("enrolment__learner",),
+        columns=("id", "feedback_moment_id", "due_on", "answers", "submitted_at", "created_at"),
+        label=_("Reflections"),
+        purpose=_("Your own view of your progress, for you and your coach."),
+        readers=AROUND_THE_LEARNER,
+    ),
+    Kind(
+        name="reactions",
+        model=ReflectionReaction,
+        about=("reflection__enrolment__learner",),
+        columns=("reflection_id", "author__name", "text", "created_at"),
+        label=_("Reactions to reflections"),
+        purpose=_("Your coach's answer to your reflection."),
+        readers=AROUND_THE_LEARNER,
+    ),
+    Kind(
+        name="peer_feedback",
+        model=PeerFeedback,
+        about=("enrolment__learner", "requested_from"),
+        columns=(
+            "enrolment__learner__name",
+            "requested_from__name",
+            "goal__title",
+            "question",
+            "text",
+            "requested_at",
+            "given_at",
+        ),
+        label=_("Feedback from colleagues"),
+        purpose=_("Feedback you asked of a fellow learner, or gave one."),
+        readers=AROUND_THE_LEARNER | {Reader.PEER},
+    ),
+]
+
+# The kinds of mail to coaches that name a learner in their context.
+NAMING_THE_LEARNER = [mails.FEEDBACK_OVERDUE, mails.HELP_ASKED]
+
+
+def erase(erasing: Erasing) -> None:
+    """The texts about the person become "removed": feedback, addenda, reflections' answers
+    (their questions stay), reactions and peer feedback; their name leaves the mails to their
+    coaches. Dates, levels and sign-offs stay, so progress and counts do not change."""
+    enrolments = Enrolment.objects.filter(learner=erasing.person)
+    if erasing.ended_before is not None:
+        enrolments = enrolments.filter(ended_on__lt=erasing.ended_before)
+    removed = erasing.removed
+    on_enrolments = Q(enrolment__in=enrolments)
+    for text in ("went_well", "to_improve", "next_step", "shift_note"):
+        scrub(FeedbackMoment, on_enrolments & ~Q(**{text: ""}), **{text: removed})
+    scrub(FeedbackAddendum, Q(feedback_moment__enrolment__in=enrolments), text=removed)
+    scrub(ReflectionReaction, Q(reflection__enrolment__in=enrolments), text=removed)
+    for text in ("question", "text"):
+        scrub(PeerFeedback, on_enrolments & ~Q(**{text: ""}), **{text: removed})
+    rewrite(
+        Reflection,
+        on_enrolments & ~Q(answers=[]),
+        lambda reflection: {
+            "answers": [
+                {**answer, "answer": removed if answer.get("answer") else ""}
+                for answer in reflection.answers
+            ]
+        },
+    )
+    rewrite(
+        OutboxMessage,
+        Q(
+            kind__in=NAMING_THE_LEARNER,
+            context__enrolment__in=list(enrolments.values_list("pk", flat=True)),
+        ),
+        lambda message: {"context": {**message.context, "learner": erasing.anonymous_name}},
+    )
+
+
+def register_part() -> None:
+    register("coaching", kinds=KINDS, erase=erase)

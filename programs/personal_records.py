@@ -1,0 +1,98 @@
+"""programs' part of a person's data (see werkplek.personal_data): their enrolments, the
+coaches paired with them, the invitations and import lists that named them."""
+
+import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import Enrolment, Invitation, LearnerImport, Pairing
+from werkplek.personal_data import Erasing, Kind, Reader, register, rewrite, scrub
+
+AROUND_THE_LEARNER = frozenset({Reader.PERSON, Reader.COACH, Reader.FORMER_COACH, Reader.MANAGER})
+
+KINDS = [
+    Kind(
+        name="enrolments",
+        model=Enrolment,
+        about=("learner",),
+        columns=(
+            "program__organization__name",
+            "program__name",
+            "cohort__name",
+            "started_on",
+            "target_on",
+            "ended_on",
+            "end_reason",
+            "created_at",
+        ),
+        label=_("Enrolments"),
+        purpose=_("Which programs you follow, since when, and how they ended."),
+        readers=AROUND_THE_LEARNER,
+    ),
+    Kind(
+        name="pairings",
+        model=Pairing,
+        about=("enrolment__learner", "coach"),
+        columns=(
+            "enrolment__program__name",
+            "enrolment__learner__name",
+            "coach__name",
+            "started_on",
+            "ended_on",
+        ),
+        label=_("Coach pairings"),
+        purpose=_("Who guides you, or whom you guide, and over which period."),
+        readers=AROUND_THE_LEARNER,
+    ),
+    Kind(
+        name="invitations",
+        model=Invitation,
+        about=("enrolment__learner",),
+        columns=("cohort__name", "name", "email", "started_on", "created_at", "accepted_at"),
+        label=_("Invitations"),
+        purpose=_("How you were invited to join a group."),
+        readers=frozenset({Reader.MANAGER}),
+    ),
+]
+
+
+def _enrolments(erasing: Erasing):
+    enrolments = Enrolment.objects.filter(learner=erasing.person)
+    if erasing.ended_before is not None:
+        enrolments = enrolments.filter(ended_on__lt=erasing.ended_before)
+    return enrolments
+
+
+def erase(erasing: Erasing) -> None:
+    """Names and addresses in invitations and import lists; the enrolments are marked
+    anonymised (their dates, reasons and counts stay)."""
+    enrolments = _enrolments(erasing)
+    if erasing.ended_before is None:
+        scrub(
+            Invitation,
+            Q(enrolment__in=enrolments) | Q(email__iexact=erasing.email),
+            name=erasing.anonymous_name,
+            email=erasing.anonymous_email,
+        )
+        rewrite(
+            LearnerImport,
+            Q(rows__icontains=erasing.email),
+            lambda preview: {"rows": erasing.redact(preview.rows)},
+        )
+    # A marker for the retention job, not a personal value: the audit rows need not have it.
+    enrolments.filter(anonymised_at__isnull=True).update(anonymised_at=timezone.now())
+
+
+def expired(ended_before: datetime.date) -> set[int]:
+    """Learners with an enrolment that ended before the cutoff and is not anonymised yet."""
+    return set(
+        Enrolment.objects.filter(ended_on__lt=ended_before, anonymised_at__isnull=True)
+        .values_list("learner", flat=True)
+        .distinct()
+    )
+
+
+def register_part() -> None:
+    register("programs", kinds=KINDS, erase=erase, expired=expired)

@@ -1,0 +1,470 @@
+"""Personal data (AVG/GDPR): what werkplek holds about a person, listed on the privacy page,
+handed to them as a ZIP, and erased by a manager or when its retention period ends.
+
+Every app contributes its part once, in its `AppConfig.ready`, so that werkplek imports no
+domain app::
+
+    personal_data.register("coaching", kinds=[Kind(...), ...], erase=erase, expired=None)
+
+- A `Kind` is one kind of record about a person: its model, the lookups that lead from a row
+  to the person, the columns a person gets, and what the privacy page says about it (why it
+  is kept, who reads it). The export and the privacy page are made from these alone.
+- `erase(erasing)` anonymises the app's records about `erasing.person`: everything, or with
+  `erasing.ended_before` only what belongs to their enrolments that ended before that date
+  (retention). Dated facts, levels, statuses and counts stay; texts and names go.
+- `expired(ended_before)` (optional) answers the ids of people whose records of this app are
+  due for that retention anonymisation and not anonymised yet.
+
+Audit rows (django-simple-history) are covered for every historical model at once: a row is
+about the person when they made it, when one of its person fields names them, or when the
+kind registered for its model leads to them; `scrub` and `rewrite` change the history of a
+row together with the row.
+"""
+
+import csv
+import datetime
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.db.models import Max, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.models import HistoricalChanges
+from zipstream import ZIP_DEFLATED, ZipStream
+
+from werkplek.choices import Role
+from werkplek.lib.spreadsheet import neutralise
+from werkplek.models import (
+    Erasure,
+    Leave,
+    Membership,
+    NotificationOptOut,
+    Organization,
+    OutboxMessage,
+    User,
+)
+
+# Rows read from the database at a time while a ZIP is written: memory stays bounded.
+CHUNK = 500
+# People anonymised per transaction by the retention job.
+RETENTION_BATCH = 100
+
+
+class Reader(models.TextChoices):
+    """Who reads a kind of record, in the words of the privacy page."""
+
+    PERSON = "person", gettext_lazy("the person themself")
+    COACH = "coach", gettext_lazy("their coach")
+    FORMER_COACH = "former_coach", gettext_lazy("a former coach, what dates from their time")
+    PEER = "peer", gettext_lazy("the fellow learner who was asked")
+    MANAGER = "manager", gettext_lazy("the L&D managers of their organisation")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of record about a person (see the module's docstring)."""
+
+    name: str  # the file's name in the ZIP: "feedback_moments"
+    model: type[models.Model]
+    about: tuple[str, ...]  # lookups from a row to the person: ("enrolment__learner",)
+    columns: tuple[str, ...]  # what the person gets: values() paths
+    label: str
+    purpose: str
+    readers: frozenset[Reader]
+
+    def rows_about(self, person) -> models.QuerySet:
+        return self.model._default_manager.filter(_any_of(self.about, person))
+
+
+@dataclass(frozen=True)
+class Part:
+    app_label: str
+    kinds: tuple[Kind, ...]
+    erase: Callable[["Erasing"], None]
+    expired: Callable[[datetime.date], Iterable[int]] | None = None
+
+
+_parts: dict[str, Part] = {}
+
+
+def register(
+    app_label: str,
+    *,
+    kinds: Iterable[Kind],
+    erase: Callable[["Erasing"], None],
+    expired: Callable[[datetime.date], Iterable[int]] | None = None,
+) -> None:
+    """Let werkplek export, list and erase what `app_label` holds about people."""
+    part = Part(app_label, tuple(kinds), erase, expired)
+    if app_label in _parts and _parts[app_label] != part:
+        raise ValueError(f"personal data of {app_label!r} is registered twice")
+    _parts[app_label] = part
+
+
+def parts() -> list[Part]:
+    """The registered parts, lower apps first (the order of INSTALLED_APPS)."""
+    order = [config.label for config in apps.get_app_configs()]
+    return sorted(_parts.values(), key=lambda part: order.index(part.app_label))
+
+
+def _any_of(lookups: Iterable[str], person) -> Q:
+    condition = Q(pk__in=[])
+    for lookup in lookups:
+        condition |= Q(**{lookup: person.pk})
+    return condition
+
+
+# --- Audit rows: every historical model ----------------------------------------------
+
+
+def historical_models() -> list[type[models.Model]]:
+    """Every django-simple-history model, in a stable order."""
+    found = [model for model in apps.get_models() if issubclass(model, HistoricalChanges)]
+    return sorted(found, key=lambda model: model._meta.label)
+
+
+def history_about(historical) -> tuple[str, ...]:
+    """The lookups from a history row to a person: who made it, its person fields, and the
+    paths of the kinds registered for its model."""
+    user_model = get_user_model()
+    lookups = ["history_user"]
+    tracked = historical.instance_type
+    if tracked is user_model:
+        lookups.append("id")
+    for model_field in historical._meta.concrete_fields:
+        if model_field.name != "history_user" and model_field.related_model is user_model:
+            lookups.append(model_field.name)
+    for part in _parts.values():
+        lookups.extend(path for kind in part.kinds if kind.model is tracked for path in kind.about)
+    return tuple(dict.fromkeys(lookups))
+
+
+def _history_of(model):
+    attribute = getattr(model._meta, "simple_history_manager_attribute", None)
+    return getattr(model, attribute).model if attribute else None
+
+
+# --- Export --------------------------------------------------------------------------
+
+
+def _csv_file(columns: list[str], rows: Iterable[dict]) -> Iterator[bytes]:
+    """A CSV in UTF-8 with a byte order mark (Excel reads it right), cells that would start a
+    formula neutralised, written a row at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    yield ("\ufeff" + buffer.getvalue()).encode()
+    for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([neutralise(_cell(row[column])) for column in columns])
+        yield buffer.getvalue().encode()
+
+
+def _cell(value):
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _json_file(rows: Iterable[dict]) -> Iterator[bytes]:
+    yield b"["
+    for index, row in enumerate(rows):
+        text = json.dumps(row, ensure_ascii=False, cls=DjangoJSONEncoder, indent=1)
+        yield ((",\n" if index else "\n") + text).encode()
+    yield b"\n]\n"
+
+
+def _add_table(archive: ZipStream, path: str, queryset, columns: list[str]) -> None:
+    """One kind of record as `path`.csv and `path`.json; each file reads the rows in one
+    query (in chunks), when the archive gets to it."""
+    archive.add(_csv_file(columns, queryset.values(*columns).iterator(CHUNK)), f"{path}.csv")
+    archive.add(_json_file(queryset.values(*columns).iterator(CHUNK)), f"{path}.json")
+
+
+def export(person: User) -> ZipStream:
+    """Everything werkplek holds about `person`, as a ZIP written while it is sent: per app a
+    CSV and a JSON file per kind of record, and their audit rows under history/."""
+    archive = ZipStream(compress_type=ZIP_DEFLATED)
+    for part in parts():
+        for kind in part.kinds:
+            queryset = kind.rows_about(person).order_by("pk")
+            _add_table(archive, f"{part.app_label}/{kind.name}", queryset, list(kind.columns))
+    for historical in historical_models():
+        columns = [model_field.attname for model_field in historical._meta.concrete_fields]
+        rows = historical.objects.filter(_any_of(history_about(historical), person))
+        name = historical.instance_type._meta.label_lower.replace(".", "_")
+        _add_table(archive, f"history/{name}", rows.order_by("history_date", "pk"), columns)
+    return archive
+
+
+# --- Erasure -------------------------------------------------------------------------
+
+REMOVED = gettext_lazy("removed")
+
+
+@dataclass(frozen=True)
+class Erasing:
+    """One erasure in progress: the person as they were, and what replaces them."""
+
+    person: User
+    name: str
+    email: str
+    # None: everything about the person; a date: only what belongs to their enrolments that
+    # ended before it (the retention period's anonymisation).
+    ended_before: datetime.date | None
+    removed: str  # what replaces a text: "verwijderd", in the site's language
+
+    @classmethod
+    def of(cls, person: User, *, ended_before: datetime.date | None = None) -> "Erasing":
+        with translation.override(settings.LANGUAGE_CODE):
+            return cls(person, person.name, person.email, ended_before, str(REMOVED))
+
+    @property
+    def anonymous_name(self) -> str:
+        return anonymous_name(self.person)
+
+    @property
+    def anonymous_email(self) -> str:
+        return anonymous_email(self.person)
+
+    def redact(self, value):
+        """`value` (text, or JSON) with the person's name and e-mail address replaced."""
+        if isinstance(value, str):
+            if self.name:
+                value = value.replace(self.name, self.anonymous_name)
+            if self.email:
+                value = _replace_casefold(value, self.email, self.anonymous_email)
+            return value
+        if isinstance(value, list):
+            return [self.redact(item) for item in value]
+        if isinstance(value, dict):
+            return {key: self.redact(item) for key, item in value.items()}
+        return value
+
+
+def _replace_casefold(text: str, old: str, new: str) -> str:
+    start = text.lower().find(old.lower())
+    while start >= 0:
+        text = text[:start] + new + text[start + len(old) :]
+        start = text.lower().find(old.lower(), start + len(new))
+    return text
+
+
+def anonymous_name(person) -> str:
+    """The name an erased person keeps: it says only that there was someone."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Removed person #%(id)s") % {"id": person.pk}
+
+
+def anonymous_email(person) -> str:
+    """A unique address that no mail can reach (.invalid is reserved, RFC 2606)."""
+    return f"verwijderd-{person.pk}@werkplek.invalid"
+
+
+def scrub(model, condition: Q, **values) -> int:
+    """Overwrite `values` on the rows of `model` that match `condition`, and on their audit
+    rows (when the model has a history): an erased text does not live on in its history.
+    `condition` names a row by `id`, never `pk` (an audit row's pk is its history_id)."""
+    count = model._default_manager.filter(condition).update(**values)
+    historical = _history_of(model)
+    if historical is not None:
+        names = {model_field.name for model_field in historical._meta.concrete_fields}
+        kept = {name: value for name, value in values.items() if name in names}
+        if kept:
+            historical.objects.filter(condition).update(**kept)
+    return count
+
+
+def rewrite(model, condition: Q, change: Callable[[models.Model], dict]) -> int:
+    """`scrub` for values that depend on the row: `change(row)` gives its new values. Rows
+    are read and written in chunks of ids, on the model and its audit rows alike."""
+    managers = [model._default_manager]
+    historical = _history_of(model)
+    if historical is not None:
+        managers.append(historical.objects)
+    count = 0
+    for manager in managers:
+        ids = list(manager.filter(condition).values_list("pk", flat=True))
+        for start in range(0, len(ids), CHUNK):
+            rows = list(manager.filter(pk__in=ids[start : start + CHUNK]))
+            changed = set()
+            for row in rows:
+                values = change(row)
+                changed.update(values)
+                for name, value in values.items():
+                    setattr(row, name, value)
+            if changed:
+                count += manager.bulk_update(rows, sorted(changed))
+    return count
+
+
+def may_erase(actor: User, person: User) -> bool:
+    """The one erasure rule of access: an L&D manager of an organisation the person belongs
+    (or belonged) to."""
+    return Membership.objects.filter(
+        user=person, organization__in=Organization.objects.managed_by(actor)
+    ).exists()
+
+
+def _check_erasable(person: User, actor: User | None) -> None:
+    if Erasure.objects.filter(person=person).exists():
+        raise ValidationError(_("This person's data has been erased already."))
+    if actor is not None:
+        if not may_erase(actor, person):
+            raise PermissionDenied
+        elsewhere = (
+            Membership.objects.current()
+            .filter(user=person)
+            .exclude(organization__in=Organization.objects.managed_by(actor))
+            .select_related("organization")
+            .first()
+        )
+        if elsewhere is not None:
+            raise ValidationError(
+                _(
+                    "%(name)s is also a member of %(organization)s; a manager there ends that "
+                    "membership first."
+                )
+                % {"name": person.name, "organization": elsewhere.organization.name}
+            )
+    for membership in Membership.objects.with_role(Role.MANAGER).filter(user=person):
+        others = Membership.objects.with_role(Role.MANAGER).filter(
+            organization=membership.organization_id
+        )
+        # An erased manager keeps their membership (its dates are facts) but counts no more.
+        if not others.exclude(user=person).filter(user__erasure__isnull=True).exists():
+            raise ValidationError(
+                _(
+                    "%(name)s is the last L&D manager of %(organization)s. Make someone else "
+                    "a manager first."
+                )
+                % {"name": person.name, "organization": membership.organization.name}
+            )
+
+
+@transaction.atomic
+def person_erase(
+    *, actor: User | None, person: User, reason: str = Erasure.Reason.REQUEST
+) -> Erasure:
+    """Anonymise a person everywhere: name, e-mail and password, texts about them, their
+    pending mail and its contents, their audit rows; dated facts and aggregates stay. By an
+    L&D manager of their organisation, or by the retention job (`actor` None). The erasure
+    itself is recorded with who and when, and nothing of what was erased."""
+    person = User.objects.select_for_update().get(pk=person.pk)
+    _check_erasable(person, actor)
+    erasing = Erasing.of(person)
+    for part in parts():
+        part.erase(erasing)
+    scrub(
+        User,
+        Q(id=person.pk),
+        name=erasing.anonymous_name,
+        email=erasing.anonymous_email,
+        password=_unusable_password(),
+        is_active=False,
+        is_staff=False,
+        is_superuser=False,
+        quiet_hours_start=None,
+        quiet_hours_end=None,
+        last_login=None,
+    )
+    return Erasure.objects.create(person=person, erased_by=actor, reason=reason)
+
+
+def _unusable_password() -> str:
+    user = User()
+    user.set_unusable_password()
+    return user.password
+
+
+def erase_own_part(erasing: Erasing) -> None:
+    """werkplek's part: the person's messages, notification choices and leave, and the admin
+    log's names of them. Person-level records only: retention leaves them to the erasure."""
+    if erasing.ended_before is not None:
+        return
+    person = erasing.person
+    Status = OutboxMessage.Status
+    OutboxMessage.objects.filter(
+        recipient=person, status__in=[Status.QUEUED, Status.SENDING, Status.FAILED]
+    ).update(status=Status.CANCELLED)
+    scrub(OutboxMessage, Q(recipient=person), context={}, address="", last_error="")
+    rewrite(
+        OutboxMessage,
+        Q(recipient__isnull=True, address__iexact=erasing.email),
+        lambda message: {
+            "address": erasing.anonymous_email,
+            "context": {},
+            "last_error": "",
+            "status": Status.CANCELLED
+            if message.status in (Status.QUEUED, Status.SENDING, Status.FAILED)
+            else message.status,
+        },
+    )
+    NotificationOptOut.objects.filter(user=person).delete()
+    Leave.objects.filter(user=person).delete()
+    if erasing.name:
+        rewrite(
+            LogEntry,
+            Q(object_repr__contains=erasing.name) | Q(change_message__contains=erasing.name),
+            lambda entry: {
+                "object_repr": erasing.redact(entry.object_repr),
+                "change_message": erasing.redact(entry.change_message),
+            },
+        )
+
+
+# --- Retention -----------------------------------------------------------------------
+
+
+def months_before(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` earlier (the month's last day where that month is shorter)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    first_of_next = datetime.date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
+    last_day = (first_of_next - datetime.timedelta(days=1)).day
+    return datetime.date(year, month + 1, min(day.day, last_day))
+
+
+def retention_cutoff(today: datetime.date | None = None) -> datetime.date:
+    """Records that ended before this day have outlived the retention period."""
+    return months_before(today or timezone.localdate(), settings.AVG_RETENTION_MONTHS)
+
+
+def retention_apply(*, today: datetime.date | None = None) -> dict[str, int]:
+    """Anonymise what outlived the retention period: the records of enrolments that ended
+    before the cutoff, and then everyone whose every membership ended before it. Safe to run
+    any number of times: what is anonymised is not found again."""
+    cutoff = retention_cutoff(today)
+    people = set()
+    for part in parts():
+        if part.expired is not None:
+            people.update(part.expired(cutoff))
+    ids = sorted(people)
+    for start in range(0, len(ids), RETENTION_BATCH):
+        with transaction.atomic():
+            for person in User.objects.filter(pk__in=ids[start : start + RETENTION_BATCH]):
+                erasing = Erasing.of(person, ended_before=cutoff)
+                for part in parts():
+                    part.erase(erasing)
+    gone = (
+        User.objects.filter(memberships__isnull=False, erasure__isnull=True, is_staff=False)
+        .exclude(memberships__ended_on__isnull=True)
+        .annotate(left_on=Max("memberships__ended_on"))
+        .filter(left_on__lt=cutoff)
+    )
+    leavers = list(gone.values_list("pk", flat=True))
+    for person in User.objects.filter(pk__in=leavers).iterator(CHUNK):
+        person_erase(actor=None, person=person, reason=Erasure.Reason.RETENTION)
+    return {"people_with_expired_records": len(ids), "people_erased": len(leavers)}
