@@ -23,7 +23,7 @@ from coaching.models import FeedbackMoment, PeerFeedback, Reflection
 from programs import selectors as program_selectors
 from programs.models import Cohort, Enrolment
 from werkplek.choices import Role
-from werkplek.lib.forms import run_service
+from werkplek.lib.forms import run_service, submitted_once
 from werkplek.views import link_expired
 
 
@@ -103,6 +103,7 @@ def _feedback_form(request, enrolment, *, moment=None):
 
 
 @login_required
+@submitted_once
 def feedback_create(request, pk):
     enrolment = _enrolment_coached_by(request, pk)
     form = _feedback_form(request, enrolment)
@@ -162,6 +163,7 @@ def feedback_edit(request, pk):
 
 @login_required
 @require_POST
+@submitted_once
 def feedback_addendum(request, pk):
     """The learner's current coach adds a note to a feedback moment."""
     moment = get_object_or_404(FeedbackMoment.objects.open_to_addenda_by(request.user), pk=pk)
@@ -264,6 +266,7 @@ def my_progress(request):
 
 
 @login_required
+@submitted_once
 def reflection_create(request, pk):
     enrolment = _own_enrolment(request, pk)
     questions = program_selectors.reflection_questions(enrolment.cohort.program)
@@ -307,6 +310,7 @@ def reflection_link(request, token):
 
 @login_required
 @require_POST
+@submitted_once
 def reflection_react(request, pk):
     reflection = get_object_or_404(Reflection.objects.open_to_reactions_by(request.user), pk=pk)
     form = ReactionForm(request.POST)
@@ -325,6 +329,7 @@ def reflection_react(request, pk):
 
 
 @login_required
+@submitted_once
 def peer_request(request, pk):
     enrolment = _own_enrolment(request, pk)
     peers = [e.learner for e in selectors.peers_in_group(enrolment)]
@@ -349,6 +354,7 @@ def peer_request(request, pk):
 
 
 @login_required
+@submitted_once
 def peer_give(request, pk):
     requests = PeerFeedback.objects.answerable_by(request.user)
     asked = get_object_or_404(requests.select_related("enrolment__learner", "goal"), pk=pk)

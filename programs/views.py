@@ -43,7 +43,7 @@ from programs.models import (
     Method,
     Program,
 )
-from werkplek.lib.forms import run_service
+from werkplek.lib.forms import remember_result, run_service, submitted_once
 from werkplek.lib.text import search_text
 from werkplek.models import Organization, User
 
@@ -81,6 +81,7 @@ def program_list(request):
 
 
 @login_required
+@submitted_once
 def program_create(request):
     if not Organization.objects.managed_by(request.user).exists():
         raise Http404
@@ -145,6 +146,7 @@ def program_status(request, pk):
 
 
 @login_required
+@submitted_once
 def program_duplicate(request, pk):
     program = _program_for(request, pk, write=True)
     initial = {"name": _("%(name)s (copy)") % {"name": program.name}}
@@ -177,9 +179,10 @@ def _goals_response(request, program_pk, *, goal_form=None, error=""):
 
 
 def _after_builder_change(request, program):
+    url = reverse("programs:detail", args=[program.pk]) + "#goals"
     if request.htmx:
-        return _goals_response(request, program.pk)
-    return redirect(reverse("programs:detail", args=[program.pk]) + "#goals")
+        return remember_result(_goals_response(request, program.pk), url)
+    return redirect(url)
 
 
 def _builder_action(request, program, service, **kwargs):
@@ -199,6 +202,7 @@ def _direction(request) -> int:
 
 
 @login_required
+@submitted_once
 def goal_create(request, pk):
     program = _program_for(request, pk, write=True)
     form = GoalForm(request.POST or None, prefix="new-goal", instance=LearningGoal(program=program))
@@ -256,6 +260,7 @@ def goal_move(request, pk):
 
 
 @login_required
+@submitted_once
 def checklist_item_create(request, pk):
     goal = _goal_for(request, pk)
     form = ChecklistItemForm(request.POST or None, prefix=f"new-item-{goal.pk}")
@@ -313,6 +318,7 @@ def checklist_item_move(request, pk):
 
 
 @login_required
+@submitted_once
 def cohort_create(request, pk):
     program = _program_for(request, pk, write=True)
     form = CohortForm(request.POST or None, instance=Cohort(program=program))
@@ -330,6 +336,7 @@ def _cohort_for(request, pk):
 
 
 @login_required
+@submitted_once
 def cohort_detail(request, pk):
     cohort = _cohort_for(request, pk)
     enrolments = selectors.cohort_enrolments(cohort)
@@ -547,6 +554,7 @@ def cohort_import_template(request, pk):
 
 @login_required
 @require_POST
+@submitted_once
 def cohort_import_confirm(request, pk):
     """Import the previewed rows, checked once more: all of them, or none, and only once."""
     cohort = _cohort_for(request, pk)
@@ -597,6 +605,7 @@ def cohort_import_confirm(request, pk):
 
 
 @login_required
+@submitted_once
 def method_list(request, slug):
     organization = get_object_or_404(Organization.objects.managed_by(request.user), slug=slug)
     form = MethodForm(request.POST or None)
@@ -631,6 +640,7 @@ def reflection_prompts(request, pk):
     )
 
 
+@submitted_once
 def invitation_accept(request, token):
     """The link in an invitation: join the group, with a new account if there is none."""
     invitation = get_object_or_404(

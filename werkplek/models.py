@@ -537,3 +537,34 @@ class NotificationOptOut(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.kind}"
+
+
+class FormSubmissionQuerySet(models.QuerySet):
+    def of(self, user):
+        """A person's own submissions: a token only ever answers the person who posted it."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+
+class FormSubmission(models.Model):
+    """A create form's one-time token, used: written in the same transaction as what the
+    form created, so a replay or a second post at the same moment gets this answer instead
+    of writing twice (werkplek.lib.forms.submitted_once)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    token = models.UUIDField()
+    result_url = models.CharField(max_length=2000)
+    # The messages the first post showed ([level, text] pairs), shown again on a replay.
+    messages = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = FormSubmissionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="form_submission_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.token}"

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from werkplek import outbox
+from werkplek import outbox, services
 
 
 @shared_task
@@ -15,3 +15,9 @@ def outbox_deliver(message_id: int) -> None:
 def outbox_sweep() -> dict[str, int]:
     """Hand due outbox rows to workers and requeue those of killed workers (beat, every minute)."""
     return outbox.sweep()
+
+
+@shared_task
+def form_submissions_prune() -> int:
+    """Forget old one-time form tokens (beat, nightly)."""
+    return services.form_submissions_prune()

@@ -20,7 +20,7 @@ from werkplek.forms import (
     OrganizationSettingsForm,
     PreferencesForm,
 )
-from werkplek.lib.forms import run_service
+from werkplek.lib.forms import run_service, submitted_once
 from werkplek.lib.text import search_text
 from werkplek.models import Leave, Organization
 
@@ -141,6 +141,7 @@ def _upcoming_leave(user):
 
 
 @login_required
+@submitted_once
 def leave_create(request):
     """A person marks themself away: no reminders reach them in that period."""
     form = LeaveForm(request.POST or None)
