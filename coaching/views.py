@@ -74,11 +74,12 @@ def attention_list(request):
     return render(request, "coaching/attention.html", {"page": page, "total": len(rows)})
 
 
-def _feedback_form(request, enrolment, *, moment=None):
+def _feedback_form(request, enrolment, *, moment=None, data=None):
     goals, current_levels, open_items = selectors.feedback_form_data(enrolment, moment=moment)
     initial = None
     if moment is not None:
         initial = {
+            "version": moment.version,
             "occurred_on": moment.occurred_on,
             "shift": moment.shift,
             "shift_note": moment.shift_note,
@@ -94,7 +95,7 @@ def _feedback_form(request, enrolment, *, moment=None):
         last = enrolment.feedback_moments.filter(coach=request.user).first()
         initial = {"shift": last.shift if last else "morning"}
     return FeedbackMomentForm(
-        request.POST or None,
+        data,
         initial=initial,
         goals=goals,
         current_levels=current_levels,
@@ -106,7 +107,7 @@ def _feedback_form(request, enrolment, *, moment=None):
 @submitted_once
 def feedback_create(request, pk):
     enrolment = _enrolment_coached_by(request, pk)
-    form = _feedback_form(request, enrolment)
+    form = _feedback_form(request, enrolment, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         moment = run_service(
             form,
@@ -143,13 +144,15 @@ def feedback_edit(request, pk):
             request, _("This feedback is locked after 24 hours; you can add an addendum.")
         )
         return redirect("coaching:progress", pk=moment.enrolment_id)
-    form = _feedback_form(request, moment.enrolment, moment=moment)
+    form = _feedback_form(request, moment.enrolment, moment=moment, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         saved = run_service(
             form,
             services.feedback_moment_update,
+            saved_form=lambda saved: _feedback_form(request, saved.enrolment, moment=saved),
             moment=moment,
             user=request.user,
+            version=form.cleaned_data["version"],
             levels=form.levels(),
             sign_off_items=form.cleaned_data["sign_offs"],
             **form.moment_fields(),

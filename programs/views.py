@@ -120,9 +120,14 @@ def program_edit(request, pk):
     program = _program_for(request, pk, write=True)
     form = ProgramForm(request.POST or None, instance=program, user=request.user)
     if request.method == "POST" and form.is_valid():
-        fields = form.service_fields()
         if run_service(
-            form, services.program_update, actor=request.user, program=program, **fields
+            form,
+            services.program_update,
+            saved_form=lambda saved: ProgramForm(instance=saved, user=request.user),
+            actor=request.user,
+            program=program,
+            version=form.cleaned_data["version"],
+            **form.service_fields(),
         ):
             messages.success(request, _("Program saved."))
             return redirect(program)
@@ -208,7 +213,7 @@ def goal_create(request, pk):
     form = GoalForm(request.POST or None, prefix="new-goal", instance=LearningGoal(program=program))
     if request.method == "POST" and form.is_valid():
         if run_service(
-            form, services.goal_create, actor=request.user, program=program, **form.cleaned_data
+            form, services.goal_create, actor=request.user, program=program, **form.service_fields()
         ):
             return _after_builder_change(request, program)
     if request.htmx:
@@ -228,7 +233,13 @@ def goal_edit(request, pk):
     form = GoalForm(request.POST or None, instance=goal, prefix=f"goal-{goal.pk}")
     if request.method == "POST" and form.is_valid():
         if run_service(
-            form, services.goal_update, actor=request.user, goal=goal, **form.cleaned_data
+            form,
+            services.goal_update,
+            saved_form=lambda saved: GoalForm(instance=saved, prefix=form.prefix),
+            actor=request.user,
+            goal=goal,
+            version=form.cleaned_data["version"],
+            **form.service_fields(),
         ):
             return _after_builder_change(request, goal.program)
     context = {"form": form, "program": goal.program, "goal": goal, "heading": _("Edit goal")}
