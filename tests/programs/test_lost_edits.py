@@ -3,12 +3,15 @@ overwrite the first; it shows what was saved in between and keeps what was typed
 
 import html
 import re
+import threading
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from programs.models import LearningGoal, Program
 from tests.factories import LearningGoalFactory
+from werkplek.lib.versions import EditConflict
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +89,33 @@ def test_a_service_call_without_a_version_still_moves_it_on(manager, program):
 
     services.program_update(actor=manager, program=program, name="Nieuw")
     assert Program.objects.get().version == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two connections at once")
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_of_one_version_at_the_same_moment_keep_one(manager, program):
+    """The second save waits on the row the first one claimed, then finds its version gone."""
+    from programs import services  # noqa: PLC0415
+
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def save_in_a_thread(name):
+        try:
+            barrier.wait()
+            stale = Program.objects.get(pk=program.pk)
+            services.program_update(actor=manager, program=stale, version=1, name=name)
+            outcomes.append(name)
+        except EditConflict:
+            outcomes.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save_in_a_thread, args=(n,)) for n in ("A", "B")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) in (["A", "conflict"], ["B", "conflict"])
+    program.refresh_from_db()
+    assert (program.name, program.version) == (sorted(outcomes)[0], 2)
