@@ -552,16 +552,20 @@ class FormSubmission(models.Model):
     form created, so a replay or a second post at the same moment gets this answer instead
     of writing twice (werkplek.lib.forms.submitted_once)."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    token = models.UUIDField()
-    result_url = models.CharField(max_length=2000)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
+    )
+    token = models.UUIDField(_("token"))
+    result_url = models.CharField(_("answered with"), max_length=2000)
     # The messages the first post showed ([level, text] pairs), shown again on a replay.
-    messages = models.JSONField(default=list)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    messages = models.JSONField(_("messages"), default=list)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     objects = FormSubmissionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("form submitted")
+        verbose_name_plural = _("forms submitted")
         constraints = [
             models.UniqueConstraint(fields=["user", "token"], name="form_submission_once"),
         ]
