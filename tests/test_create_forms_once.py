@@ -11,8 +11,20 @@ from django.utils import timezone
 
 from coaching import services as coaching_services
 from coaching.models import FeedbackAddendum, PeerFeedback, ReflectionReaction
+from kpis import imports as kpi_imports
+from kpis import services as kpi_services
 from kpis.models import KPI, Measurement
-from programs.models import ChecklistItem, Cohort, LearningGoal, Method, Pairing, Program
+from programs import imports
+from programs import services as program_services
+from programs.models import (
+    ChecklistItem,
+    Cohort,
+    Invitation,
+    LearningGoal,
+    Method,
+    Pairing,
+    Program,
+)
 from tests.factories import (
     FeedbackMomentFactory,
     KPIFactory,
@@ -136,6 +148,26 @@ def peer_give(f):
     return f("other_learner"), url, {"text": "Je scant rustig."}, given, {}
 
 
+def learner_import_confirm(f):
+    cohort, manager = f("cohort"), f("manager")
+    rows = [imports.ImportRow(line=2, email="nina@example.nl", name="Nina Kok")]
+    rows = imports.check_rows(rows, cohort)
+    preview = program_services.learner_import_create(cohort=cohort, rows=rows, actor=manager)
+    url = reverse("programs:cohort-import-confirm", args=[cohort.pk])
+    return manager, url, {"token": preview.token}, Invitation.objects, {}
+
+
+def measurement_import_confirm(f):
+    kpi = KPIFactory(organization=f("organization"), subject_level="organization")
+    rows = [kpi_imports.MeasurementRow(line=2, subject="", period=_today(), value="3")]
+    rows = kpi_imports.check_rows(kpi, rows, from_cells=False)
+    preview = kpi_services.measurement_import_create(
+        actor=f("manager"), kpi=kpi, rows=rows, is_spreadsheet=False
+    )
+    url = reverse("kpis:measurement-import-confirm", args=[kpi.pk])
+    return f("manager"), url, {"token": preview.token}, Measurement.objects, {}
+
+
 CASES = [
     program_create,
     program_duplicate,
@@ -151,6 +183,8 @@ CASES = [
     addendum,
     reaction,
     peer_give,
+    learner_import_confirm,
+    measurement_import_confirm,
 ]
 
 
