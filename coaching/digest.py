@@ -1,6 +1,7 @@
 """The manager's weekly digest: one mail per L&D manager per week, bundling every program
 they manage (the attention list, progress, KPIs against target and overload), from Monday
-07:00 in the manager's own time zone. Also an in-app notification.
+07:00 in the manager's own time zone, or their next allowed moment after it (quiet hours,
+working days, leave: `werkplek.availability`). Also an in-app notification.
 
 The progress and KPI parts belong to the kpis app, which registers them here with
 `register_digest_part` (coaching does not import kpis).
@@ -87,6 +88,11 @@ def digests_enqueue_due(*, now: datetime.datetime | None = None) -> int:
     written = 0
     for manager, week in due.items():
         if (manager.pk, week) not in done:
+            # A digest still waiting for its manager (on leave) is outdone by this week's,
+            # which shows the same lists as they stand now: one digest on return, not three.
+            OutboxMessage.objects.filter(
+                kind=DIGEST, recipient=manager, status=OutboxMessage.Status.QUEUED
+            ).update(status=OutboxMessage.Status.CANCELLED)
             written += bool(
                 outbox.enqueue(recipient=manager, kind=DIGEST, due_slot=week, context={})
             )

@@ -79,7 +79,7 @@ def describe_overdue(message) -> Notice:
 
 
 def render_help_asked(message) -> Rendered | None:
-    """ "Your learner asks for help" with what they wrote, while the recipient coaches them
+    """ "Your learner has a question" with what they wrote, while the recipient coaches them
     and has not turned these nudges off."""
     if not notifications.wants(message.recipient, HELP_ASKED):
         return None
@@ -97,7 +97,7 @@ def render_help_asked(message) -> Rendered | None:
         "coach": message.recipient,
         "reflection": reflection,
         "enrolment": reflection.enrolment,
-        "help": reflection.help_answer,
+        "answers": [a for a in reflection.answers if a["answer"].strip()],
         "link": _absolute(_help_url(message.context)),
         "preferences_link": notifications.preferences_link(message.recipient),
     }

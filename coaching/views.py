@@ -277,7 +277,13 @@ def reflection_create(request, pk):
     due = enrolment.reflections.select_related("feedback_moment__coach").next_due()
     if request.method == "POST" and form.is_valid():
         answers = form.answers()
-        if run_service(form, services.reflection_submit, enrolment=enrolment, answers=answers):
+        if run_service(
+            form,
+            services.reflection_submit,
+            enrolment=enrolment,
+            answers=answers,
+            asks_coach=form.cleaned_data["asks_coach"],
+        ):
             messages.success(request, _("Reflection saved. Your coach can read it now."))
             return redirect("coaching:progress", pk=enrolment.pk)
     context = {"form": form, "enrolment": enrolment, "about": due.feedback_moment if due else None}
@@ -304,6 +310,7 @@ def reflection_link(request, token):
             services.reflection_submit,
             enrolment=enrolment,
             answers=answers,
+            asks_coach=form.cleaned_data["asks_coach"],
             reflection=reflection,
         ):
             return render(request, "coaching/reflection_link_done.html", {"enrolment": enrolment})

@@ -86,7 +86,7 @@ class NotificationsForm(forms.Form):
                 label=label,
                 required=False,
                 initial=kind not in off,
-                widget=forms.CheckboxInput(attrs={"role": "switch"}),
+                widget=forms.CheckboxInput(attrs={"role": "switch", "class": "form-check-input"}),
             )
 
     def enabled(self) -> dict[str, bool]:

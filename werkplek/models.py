@@ -136,14 +136,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.email = self.__class__.objects.normalize_email(self.email).lower()
         _check_quiet_hours(self.quiet_hours_start, self.quiet_hours_end)
 
-    def is_quiet_at(self, moment: datetime.datetime, organization: "Organization") -> bool:
-        """Whether `moment` falls in this person's quiet hours, where they are: their own,
-        else the organisation's."""
-        local = timezone.localtime(moment, zoneinfo.ZoneInfo(self.time_zone)).time()
-        if self.quiet_hours_start is not None:
-            return in_quiet_hours(local, self.quiet_hours_start, self.quiet_hours_end)
-        return in_quiet_hours(local, organization.quiet_hours_start, organization.quiet_hours_end)
-
     @cached_property
     def current_memberships(self) -> list:
         """This person's memberships that have not ended, with their organisations (one query)."""
@@ -250,10 +242,6 @@ class Organization(models.Model):
 
     def __str__(self):
         return self.name
-
-    def works_on(self, day: datetime.date) -> bool:
-        """Whether `day` is one of the organisation's working days."""
-        return day.isoweekday() in self.working_weekdays
 
     def holds_role(self, user, role: Role) -> bool:
         """Whether `user` holds `role` here now: the one role check for services."""
@@ -408,6 +396,9 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    # When the row's id last went into the broker's queue, until a worker takes it out (its
+    # claim clears it): the sweep leaves such a row alone for a lease.
+    handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)

@@ -12,7 +12,7 @@ give the outbox:
 - **In-app kinds** (`register_in_app_kind`): messages that also show in the app's bell and
   notification list, with a short title and the page they are about. A notification is not
   a second record of a message: it is the outbox row itself, with a `read_at` of its own, so
-  whatever the outbox writes once per due slot is exactly what the bell counts. Kinds
+  whatever the outbox sends once per due slot is exactly what the bell counts. Kinds
   without one stay mail only.
 """
 
@@ -119,11 +119,12 @@ def register_in_app_kind(kind: str, describe: Describer) -> None:
 
 def in_app(user: User):
     """The person's notifications, newest first: their own outbox rows of kinds that show in
-    the app; a message cancelled before delivery had nothing left to say."""
+    the app, once sent. A queued row may still be cancelled (the reflection it reminds of is
+    handed in first) or wait for the end of the person's quiet hours or leave: the bell
+    shows what the mail said, when the mail said it, and never what was taken back."""
     return (
         OutboxMessage.objects.to_recipient(user)
-        .filter(kind__in=list(_describers))
-        .exclude(status=OutboxMessage.Status.CANCELLED)
+        .filter(kind__in=list(_describers), status=OutboxMessage.Status.SENT)
         .order_by("-created_at", "-pk")
     )
 

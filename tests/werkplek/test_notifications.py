@@ -16,6 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 def nudge(coach, enrolment, n, **fields):
+    """A nudge to `coach`, sent unless `fields` say otherwise."""
+    fields.setdefault("status", OutboxMessage.Status.SENT)
     return OutboxMessage.objects.create(
         recipient=coach,
         kind=mails.FEEDBACK_OVERDUE,
@@ -90,6 +92,27 @@ def test_mail_only_and_cancelled_messages_are_not_in_the_list(client, coach, enr
     assert bell(page) is None
 
 
+def test_a_queued_message_shows_once_it_is_sent_and_never_when_it_is_cancelled(
+    client, coach, enrolment
+):
+    waiting = nudge(coach, enrolment, 1, status=OutboxMessage.Status.QUEUED)
+    taken_back = nudge(coach, enrolment, 2, status=OutboxMessage.Status.QUEUED)
+    client.force_login(coach)
+    page = client.get(reverse("notifications")).content.decode()
+    assert "Nog geen meldingen" in page
+    assert bell(page) is None
+    # Opening it by its address is no way around the list either.
+    assert client.get(reverse("notification-open", args=[waiting.pk])).status_code == 404
+
+    waiting.status = OutboxMessage.Status.SENT
+    waiting.save()
+    taken_back.status = OutboxMessage.Status.CANCELLED
+    taken_back.save()
+    page = client.get(reverse("notifications")).content.decode()
+    assert bell(page) == "1"
+    assert re.findall(r"Feedback voor (Lerende \d) is te laat", page) == ["Lerende 1"]
+
+
 def test_the_list_is_paged_twenty_at_a_time(client, coach, enrolment):
     for n in range(25):
         nudge(coach, enrolment, n)
@@ -103,7 +126,13 @@ def test_the_list_is_paged_twenty_at_a_time(client, coach, enrolment):
 
 def test_the_bell_shows_99_plus_above_99(client, coach, enrolment):
     OutboxMessage.objects.bulk_create(
-        OutboxMessage(recipient=coach, kind=mails.HELP_ASKED, due_slot=str(n), context={})
+        OutboxMessage(
+            recipient=coach,
+            kind=mails.HELP_ASKED,
+            due_slot=str(n),
+            context={},
+            status=OutboxMessage.Status.SENT,
+        )
         for n in range(120)
     )
     client.force_login(coach)

@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+import time_machine
 from django.core import mail, management
 from django.core.mail.backends import locmem
 from django.db import connection, transaction
@@ -49,7 +50,7 @@ def smtp_down(monkeypatch):
 def handed_over(monkeypatch):
     """The ids handed to the broker, in this process (no thread, no broker)."""
     ids = []
-    monkeypatch.setattr(outbox._dispatcher, "hand_over", ids.append)
+    monkeypatch.setattr(outbox, "hand_over", ids.append)
     return ids
 
 
@@ -241,6 +242,71 @@ def test_the_sweep_requeues_a_killed_workers_rows_and_hands_due_rows_over(
         busy.pk: "sending",
         waiting.pk: "queued",
     }
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """The ids published to the broker, by the sweep or the hand-off after a commit."""
+    ids = []
+    monkeypatch.setattr(outbox, "send_to_worker", ids.append)
+    return ids
+
+
+def test_the_sweep_hands_a_row_over_again_only_after_a_lease(learner, published, settings):
+    with time_machine.travel(
+        datetime.datetime(2027, 3, 29, 9, 0, tzinfo=datetime.UTC), tick=False
+    ) as clock:
+        message = queued(learner)
+        assert outbox.sweep()["handed_over"] == 1
+        clock.shift(60)  # the next minute's sweep: the row still waits in the broker's queue
+        assert outbox.sweep()["handed_over"] == 0
+        clock.shift(settings.OUTBOX_LEASE - 60)
+        assert outbox.sweep()["handed_over"] == 0
+        clock.shift(1)  # a lease later the broker may have lost it: handed over again
+        assert outbox.sweep()["handed_over"] == 1
+        assert outbox.sweep()["handed_over"] == 0
+    assert published == [message.pk, message.pk]
+
+
+def test_a_row_handed_over_after_its_commit_is_left_to_the_broker_by_the_sweep(
+    learner, published, handoff_inline, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = outbox.enqueue(recipient=learner, kind="tests.hello", due_slot="2027-03-29")
+    assert published == [message.pk]
+    assert outbox.sweep()["handed_over"] == 0
+    assert published == [message.pk]
+
+
+def test_a_row_the_broker_did_not_take_is_handed_over_by_the_next_sweep(
+    learner, monkeypatch, handoff_inline, django_capture_on_commit_callbacks
+):
+    def broker_down(message_id):
+        raise ConnectionRefusedError("Error 111 connecting to 127.0.0.1:6379.")
+
+    monkeypatch.setattr(outbox, "send_to_worker", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = outbox.enqueue(recipient=learner, kind="tests.hello", due_slot="2027-03-29")
+    published = []
+    monkeypatch.setattr(outbox, "send_to_worker", published.append)
+    assert outbox.sweep()["handed_over"] == 1
+    assert published == [message.pk]
+
+
+def test_a_failed_try_is_handed_over_again_when_its_retry_is_due_within_the_lease(
+    learner, published, smtp_down, settings
+):
+    with time_machine.travel(
+        datetime.datetime(2027, 3, 29, 9, 0, tzinfo=datetime.UTC), tick=False
+    ) as clock:
+        message = queued(learner)
+        outbox.sweep()
+        outbox.deliver(message.pk)  # the worker takes it; the SMTP server is down
+        assert OutboxMessage.objects.get(pk=message.pk).status == "queued"
+        assert outbox.sweep()["handed_over"] == 0  # the retry is not due yet
+        clock.shift(settings.OUTBOX_RETRY_DELAY + 1)
+        assert outbox.sweep()["handed_over"] == 1
+    assert published == [message.pk, message.pk]
 
 
 def test_the_command_shows_counts_and_failures_and_resends_failed_rows(
