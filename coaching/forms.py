@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from coaching.choices import Shift
 from programs.choices import Level
 from programs.models import ChecklistItem, LearningGoal
-from werkplek.lib.forms import DateInput
+from werkplek.lib.forms import DateInput, VersionField
 from werkplek.models import User
 
 
@@ -41,6 +41,7 @@ class FeedbackMomentForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    version = VersionField()
 
     def __init__(self, *args, goals, current_levels, open_items, **kwargs):
         super().__init__(*args, **kwargs)

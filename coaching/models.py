@@ -55,6 +55,9 @@ class FeedbackMoment(models.Model):
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
 
+    # Moved on by every edit through a form (werkplek.lib.versions): no edit is lost.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
     objects = FeedbackMomentQuerySet.as_manager()
 
     class Meta:

@@ -24,6 +24,7 @@ from programs.choices import EndReason
 from programs.models import ChecklistItem, Enrolment, LearningGoal
 from programs.services import enrolment_record_end, ensure_running
 from werkplek import outbox
+from werkplek.lib.versions import claim_version
 from werkplek.models import OutboxMessage, User
 
 # A learner reflects within two days of a feedback moment.
@@ -134,9 +135,11 @@ def feedback_moment_update(
     levels: dict[int, int] | None = None,
     sign_off_items: Iterable[ChecklistItem] = (),
     today: datetime.date | None = None,
+    version: int | None = None,
     **fields,
 ) -> FeedbackMoment:
-    """Correct a feedback moment: only its author, and only within 24 hours."""
+    """Correct a feedback moment: only its author, only within 24 hours, and only from the
+    version last saved (`version`, as the form showed it): never over someone's later save."""
     moment = FeedbackMoment.objects.select_for_update().get(pk=moment.pk)
     ensure_running(moment.enrolment)
     if not moment.can_be_edited_by(user):
@@ -152,6 +155,7 @@ def feedback_moment_update(
         setattr(moment, name, value)
     _check_moment(moment.enrolment, moment.occurred_on, today or timezone.localdate())
     moment.full_clean()
+    claim_version(moment, seen=version)
     moment.save(update_fields=[*fields, "updated_at"])
     moment.assessments.all().delete()
     moment.sign_offs.all().delete()

@@ -23,7 +23,7 @@ from coaching.models import FeedbackMoment, PeerFeedback, Reflection
 from programs import selectors as program_selectors
 from programs.models import Cohort, Enrolment
 from werkplek.choices import Role
-from werkplek.lib.forms import run_service
+from werkplek.lib.forms import run_service, submitted_once
 from werkplek.views import link_expired
 
 
@@ -74,11 +74,12 @@ def attention_list(request):
     return render(request, "coaching/attention.html", {"page": page, "total": len(rows)})
 
 
-def _feedback_form(request, enrolment, *, moment=None):
+def _feedback_form(request, enrolment, *, moment=None, data=None):
     goals, current_levels, open_items = selectors.feedback_form_data(enrolment, moment=moment)
     initial = None
     if moment is not None:
         initial = {
+            "version": moment.version,
             "occurred_on": moment.occurred_on,
             "shift": moment.shift,
             "shift_note": moment.shift_note,
@@ -94,7 +95,7 @@ def _feedback_form(request, enrolment, *, moment=None):
         last = enrolment.feedback_moments.filter(coach=request.user).first()
         initial = {"shift": last.shift if last else "morning"}
     return FeedbackMomentForm(
-        request.POST or None,
+        data,
         initial=initial,
         goals=goals,
         current_levels=current_levels,
@@ -103,9 +104,10 @@ def _feedback_form(request, enrolment, *, moment=None):
 
 
 @login_required
+@submitted_once
 def feedback_create(request, pk):
     enrolment = _enrolment_coached_by(request, pk)
-    form = _feedback_form(request, enrolment)
+    form = _feedback_form(request, enrolment, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         moment = run_service(
             form,
@@ -142,13 +144,15 @@ def feedback_edit(request, pk):
             request, _("This feedback is locked after 24 hours; you can add an addendum.")
         )
         return redirect("coaching:progress", pk=moment.enrolment_id)
-    form = _feedback_form(request, moment.enrolment, moment=moment)
+    form = _feedback_form(request, moment.enrolment, moment=moment, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         saved = run_service(
             form,
             services.feedback_moment_update,
+            saved_form=lambda saved: _feedback_form(request, saved.enrolment, moment=saved),
             moment=moment,
             user=request.user,
+            version=form.cleaned_data["version"],
             levels=form.levels(),
             sign_off_items=form.cleaned_data["sign_offs"],
             **form.moment_fields(),
@@ -162,6 +166,7 @@ def feedback_edit(request, pk):
 
 @login_required
 @require_POST
+@submitted_once
 def feedback_addendum(request, pk):
     """The learner's current coach adds a note to a feedback moment."""
     moment = get_object_or_404(FeedbackMoment.objects.open_to_addenda_by(request.user), pk=pk)
@@ -264,6 +269,7 @@ def my_progress(request):
 
 
 @login_required
+@submitted_once
 def reflection_create(request, pk):
     enrolment = _own_enrolment(request, pk)
     questions = program_selectors.reflection_questions(enrolment.cohort.program)
@@ -316,6 +322,7 @@ def reflection_link(request, token):
 
 @login_required
 @require_POST
+@submitted_once
 def reflection_react(request, pk):
     reflection = get_object_or_404(Reflection.objects.open_to_reactions_by(request.user), pk=pk)
     form = ReactionForm(request.POST)
@@ -334,6 +341,7 @@ def reflection_react(request, pk):
 
 
 @login_required
+@submitted_once
 def peer_request(request, pk):
     enrolment = _own_enrolment(request, pk)
     peers = [e.learner for e in selectors.peers_in_group(enrolment)]
@@ -358,6 +366,7 @@ def peer_request(request, pk):
 
 
 @login_required
+@submitted_once
 def peer_give(request, pk):
     requests = PeerFeedback.objects.answerable_by(request.user)
     asked = get_object_or_404(requests.select_related("enrolment__learner", "goal"), pk=pk)

@@ -15,7 +15,7 @@ from kpis.forms import KPIForm, MeasurementForm, MeasurementImportForm
 from kpis.models import KPI, MeasurementImport
 from programs.choices import Level
 from programs.models import Program
-from werkplek.lib.forms import run_service
+from werkplek.lib.forms import run_service, submitted_once
 from werkplek.models import Organization
 
 KPIS_PER_PAGE = 25
@@ -52,6 +52,7 @@ def kpi_list(request):
 
 
 @login_required
+@submitted_once
 def kpi_create(request):
     _ensure_manager(request)
     form = KPIForm(request.POST or None, user=request.user)
@@ -109,6 +110,7 @@ def kpi_detail(request, pk):
 
 @login_required
 @require_POST
+@submitted_once
 def measurement_create(request, pk):
     kpi = _kpi_for(request, pk)
     form = MeasurementForm(request.POST, kpi=kpi)
@@ -184,6 +186,7 @@ def measurement_import_template(request, pk):
 
 @login_required
 @require_POST
+@submitted_once
 def measurement_import_confirm(request, pk):
     """Record the previewed values, checked once more: all of them, or none, and only once."""
     kpi = _kpi_for(request, pk)

@@ -8,7 +8,7 @@ from programs.choices import EndReason
 from programs.models import ChecklistItem, Cohort, LearningGoal, Method, Program
 from programs.services import OVER_CAPACITY
 from werkplek.choices import Role
-from werkplek.lib.forms import DateInput, TimeInput, WeekdaysField
+from werkplek.lib.forms import DateInput, TimeInput, VersionField, WeekdaysField
 from werkplek.models import Membership, Organization, User
 
 
@@ -47,8 +47,11 @@ class ProgramForm(forms.ModelForm):
             "methods": forms.CheckboxSelectMultiple,
         }
 
+    version = VersionField()
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version if self.instance.pk else None
         if self.instance.pk:
             organizations = Organization.objects.filter(pk=self.instance.organization_id)
         else:
@@ -81,10 +84,13 @@ class ProgramForm(forms.ModelForm):
         """The cleaned values in the shape the program services take."""
         data = dict(self.cleaned_data)
         data.pop("organization")
+        data.pop("version")
         return data
 
 
 class GoalForm(forms.ModelForm):
+    version = VersionField()
+
     class Meta:
         model = LearningGoal
         fields = ["title", "description", "success_criteria", "target_week"]
@@ -92,6 +98,14 @@ class GoalForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 2}),
             "success_criteria": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version if self.instance.pk else None
+
+    def service_fields(self) -> dict:
+        """The cleaned values in the shape the goal services take (the version apart)."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
 
 
 class ChecklistItemForm(forms.ModelForm):

@@ -226,6 +226,9 @@ class Program(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # Moved on by every edit through a form (werkplek.lib.versions): no edit is lost.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
     objects = ProgramQuerySet.as_manager()
     # Every version with who saved it and when: the rhythm's changes on the dashboard, and
     # the audit trail's storage. The services set the acting user on each write.
@@ -299,6 +302,9 @@ class LearningGoal(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(MAX_DURATION_WEEKS)],
         help_text=_("The week of the program in which the learner should be independent."),
     )
+
+    # Moved on by every edit through a form (werkplek.lib.versions): no edit is lost.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = LearningGoalQuerySet.as_manager()
     # Goals added and removed after a group started are program changes on the dashboard.

@@ -30,6 +30,7 @@ from programs.signals import enrolment_ended
 from werkplek import outbox
 from werkplek import services as werkplek_services
 from werkplek.choices import Role
+from werkplek.lib.versions import claim_version
 from werkplek.models import Membership, Organization, User
 
 PROGRAM_FIELDS = {
@@ -209,9 +210,15 @@ def program_create(
 
 @transaction.atomic
 def program_update(
-    *, actor: User, program: Program, methods: Iterable[Method] | None = None, **fields
+    *,
+    actor: User,
+    program: Program,
+    methods: Iterable[Method] | None = None,
+    version: int | None = None,
+    **fields,
 ):
-    """Change a program's settings; archived programs are read-only."""
+    """Change a program's settings; archived programs are read-only; only from the version
+    last saved (`version`, as the form showed it): never over someone's later save."""
     _ensure_editable(program)
     _acted_by(program, actor)
     changed = _set_fields(program, fields, PROGRAM_FIELDS)
@@ -227,6 +234,7 @@ def program_update(
                 % {"week": latest_goal_week}
             }
         )
+    claim_version(program, seen=version)
     program.save(update_fields=[*changed, "updated_at"])
     if methods is not None:
         program.methods.set(methods)
@@ -332,12 +340,16 @@ def goal_create(*, actor: User, program: Program, **fields) -> LearningGoal:
 
 
 @transaction.atomic
-def goal_update(*, actor: User, goal: LearningGoal, **fields) -> LearningGoal:
-    """Change a goal's title, description, success criteria or target week."""
+def goal_update(
+    *, actor: User, goal: LearningGoal, version: int | None = None, **fields
+) -> LearningGoal:
+    """Change a goal's title, description, success criteria or target week; only from the
+    version last saved (`version`, as the form showed it): never over someone's later save."""
     _ensure_editable(goal.program)
     _acted_by(goal, actor)
     changed = _set_fields(goal, fields, GOAL_FIELDS)
     goal.full_clean()
+    claim_version(goal, seen=version)
     goal.save(update_fields=changed)
     return goal
 

@@ -42,7 +42,7 @@ from programs.models import (
     Method,
     Program,
 )
-from werkplek.lib.forms import run_service
+from werkplek.lib.forms import remember_result, run_service, submitted_once
 from werkplek.lib.text import search_text
 from werkplek.models import Organization, User
 
@@ -80,6 +80,7 @@ def program_list(request):
 
 
 @login_required
+@submitted_once
 def program_create(request):
     if not Organization.objects.managed_by(request.user).exists():
         raise Http404
@@ -118,9 +119,14 @@ def program_edit(request, pk):
     program = _program_for(request, pk, write=True)
     form = ProgramForm(request.POST or None, instance=program, user=request.user)
     if request.method == "POST" and form.is_valid():
-        fields = form.service_fields()
         if run_service(
-            form, services.program_update, actor=request.user, program=program, **fields
+            form,
+            services.program_update,
+            saved_form=lambda saved: ProgramForm(instance=saved, user=request.user),
+            actor=request.user,
+            program=program,
+            version=form.cleaned_data["version"],
+            **form.service_fields(),
         ):
             messages.success(request, _("Program saved."))
             return redirect(program)
@@ -144,6 +150,7 @@ def program_status(request, pk):
 
 
 @login_required
+@submitted_once
 def program_duplicate(request, pk):
     program = _program_for(request, pk, write=True)
     initial = {"name": _("%(name)s (copy)") % {"name": program.name}}
@@ -176,9 +183,10 @@ def _goals_response(request, program_pk, *, goal_form=None, error=""):
 
 
 def _after_builder_change(request, program):
+    url = reverse("programs:detail", args=[program.pk]) + "#goals"
     if request.htmx:
-        return _goals_response(request, program.pk)
-    return redirect(reverse("programs:detail", args=[program.pk]) + "#goals")
+        return remember_result(_goals_response(request, program.pk), url)
+    return redirect(url)
 
 
 def _builder_action(request, program, service, **kwargs):
@@ -198,12 +206,13 @@ def _direction(request) -> int:
 
 
 @login_required
+@submitted_once
 def goal_create(request, pk):
     program = _program_for(request, pk, write=True)
     form = GoalForm(request.POST or None, prefix="new-goal", instance=LearningGoal(program=program))
     if request.method == "POST" and form.is_valid():
         if run_service(
-            form, services.goal_create, actor=request.user, program=program, **form.cleaned_data
+            form, services.goal_create, actor=request.user, program=program, **form.service_fields()
         ):
             return _after_builder_change(request, program)
     if request.htmx:
@@ -223,7 +232,13 @@ def goal_edit(request, pk):
     form = GoalForm(request.POST or None, instance=goal, prefix=f"goal-{goal.pk}")
     if request.method == "POST" and form.is_valid():
         if run_service(
-            form, services.goal_update, actor=request.user, goal=goal, **form.cleaned_data
+            form,
+            services.goal_update,
+            saved_form=lambda saved: GoalForm(instance=saved, prefix=form.prefix),
+            actor=request.user,
+            goal=goal,
+            version=form.cleaned_data["version"],
+            **form.service_fields(),
         ):
             return _after_builder_change(request, goal.program)
     context = {"form": form, "program": goal.program, "goal": goal, "heading": _("Edit goal")}
@@ -255,6 +270,7 @@ def goal_move(request, pk):
 
 
 @login_required
+@submitted_once
 def checklist_item_create(request, pk):
     goal = _goal_for(request, pk)
     form = ChecklistItemForm(request.POST or None, prefix=f"new-item-{goal.pk}")
@@ -312,6 +328,7 @@ def checklist_item_move(request, pk):
 
 
 @login_required
+@submitted_once
 def cohort_create(request, pk):
     program = _program_for(request, pk, write=True)
     form = CohortForm(request.POST or None, instance=Cohort(program=program))
@@ -329,6 +346,7 @@ def _cohort_for(request, pk):
 
 
 @login_required
+@submitted_once
 def cohort_detail(request, pk):
     cohort = _cohort_for(request, pk)
     enrolments = selectors.cohort_enrolments(cohort)
@@ -546,6 +564,7 @@ def cohort_import_template(request, pk):
 
 @login_required
 @require_POST
+@submitted_once
 def cohort_import_confirm(request, pk):
     """Import the previewed rows, checked once more: all of them, or none, and only once."""
     cohort = _cohort_for(request, pk)
@@ -595,6 +614,7 @@ def cohort_import_confirm(request, pk):
 
 
 @login_required
+@submitted_once
 def method_list(request, slug):
     organization = get_object_or_404(Organization.objects.managed_by(request.user), slug=slug)
     form = MethodForm(request.POST or None)
@@ -629,6 +649,7 @@ def reflection_prompts(request, pk):
     )
 
 
+@submitted_once
 def invitation_accept(request, token):
     """The link in an invitation: join the group, with a new account if there is none."""
     invitation = get_object_or_404(

@@ -52,6 +52,12 @@ app.conf.beat_schedule = {
         "task": "werkplek.tasks.retention_task",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Every night at 03:45: forget the one-time tokens of forms posted over a week ago
+    # (werkplek.services.form_submissions_prune); a replay later than that is not expected.
+    "form-submissions-prune": {
+        "task": "werkplek.tasks.form_submissions_prune",
+        "schedule": crontab(hour=3, minute=45),
+    },
     # Every night at 02:30: rebuild today's KPI snapshots of every program (kpis.rollups).
     "kpis-rollup-all": {
         "task": "kpis.tasks.rollup_all_task",

@@ -580,3 +580,38 @@ class Erasure(models.Model):
 
     def __str__(self):
         return f"#{self.person_id} · {self.erased_at:%Y-%m-%d}"
+
+
+class FormSubmissionQuerySet(models.QuerySet):
+    def of(self, user):
+        """A person's own submissions: a token only ever answers the person who posted it."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+
+class FormSubmission(models.Model):
+    """A create form's one-time token, used: written in the same transaction as what the
+    form created, so a replay or a second post at the same moment gets this answer instead
+    of writing twice (werkplek.lib.forms.submitted_once)."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
+    )
+    token = models.UUIDField(_("token"))
+    result_url = models.CharField(_("answered with"), max_length=2000)
+    # The messages the first post showed ([level, text] pairs), shown again on a replay.
+    messages = models.JSONField(_("messages"), default=list)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    objects = FormSubmissionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("form submitted")
+        verbose_name_plural = _("forms submitted")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="form_submission_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.token}"

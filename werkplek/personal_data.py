@@ -46,6 +46,7 @@ from werkplek.choices import Role
 from werkplek.lib.spreadsheet import neutralise
 from werkplek.models import (
     Erasure,
+    FormSubmission,
     Leave,
     Membership,
     NotificationOptOut,
@@ -398,7 +399,8 @@ def erase_own_part(erasing: Erasing) -> None:
     person = erasing.person
     Status = OutboxMessage.Status
     OutboxMessage.objects.filter(
-        recipient=person, status__in=[Status.QUEUED, Status.SENDING, Status.FAILED]
+        recipient=person,
+        status__in=[Status.QUEUED, Status.SENDING, Status.FAILED, Status.UNCERTAIN],
     ).update(status=Status.CANCELLED)
     scrub(OutboxMessage, Q(recipient=person), context={}, address="", last_error="")
     rewrite(
@@ -415,7 +417,16 @@ def erase_own_part(erasing: Erasing) -> None:
     )
     NotificationOptOut.objects.filter(user=person).delete()
     Leave.objects.filter(user=person).delete()
+    # One-time form tokens live a week; the success messages a replay repeats may name them.
+    FormSubmission.objects.filter(user=person).delete()
     if erasing.name:
+        FormSubmission.objects.filter(
+            pk__in=[
+                submission.pk
+                for submission in FormSubmission.objects.only("messages").iterator()
+                if erasing.name.casefold() in json.dumps(submission.messages).casefold()
+            ]
+        ).delete()
         rewrite(
             LogEntry,
             Q(object_repr__contains=erasing.name) | Q(change_message__contains=erasing.name),

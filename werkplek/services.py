@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from werkplek import notifications
 from werkplek.choices import Role
 from werkplek.models import (
+    FormSubmission,
     Leave,
     Membership,
     NotificationOptOut,
@@ -176,3 +177,15 @@ def leave_delete(*, actor: User, leave: Leave) -> None:
     """Remove a leave period (cancelled, or typed wrong): by whom may set it."""
     _ensure_may_set_leave(actor, leave.user)
     leave.delete()
+
+
+# A replay comes seconds or hours after the first post (a double tap, a restored tab); a week
+# covers a browser reopened after a weekend, and keeps the table small.
+FORM_SUBMISSIONS_KEPT = datetime.timedelta(days=7)
+
+
+def form_submissions_prune(*, now: datetime.datetime | None = None) -> int:
+    """Forget the one-time tokens of forms posted more than FORM_SUBMISSIONS_KEPT ago."""
+    cutoff = (now or timezone.now()) - FORM_SUBMISSIONS_KEPT
+    deleted, _by_model = FormSubmission.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

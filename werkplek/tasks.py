@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from werkplek import outbox, personal_data
+from werkplek import outbox, personal_data, services
 
 
 @shared_task
@@ -21,3 +21,8 @@ def outbox_sweep() -> dict[str, int]:
 def retention_task() -> dict[str, int]:
     """Anonymise what outlived the retention period (beat, every night)."""
     return personal_data.retention_apply()
+
+
+def form_submissions_prune() -> int:
+    """Forget old one-time form tokens (beat, nightly)."""
+    return services.form_submissions_prune()

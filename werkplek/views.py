@@ -23,7 +23,7 @@ from werkplek.forms import (
     OrganizationSettingsForm,
     PreferencesForm,
 )
-from werkplek.lib.forms import run_service
+from werkplek.lib.forms import run_service, submitted_once
 from werkplek.lib.text import search_text
 from werkplek.models import Leave, Organization
 
@@ -131,6 +131,7 @@ def preferences(request):
 
 
 @login_required
+@submitted_once
 def leave_create(request):
     """A person marks themself away: no reminders reach them in that period."""
     form = LeaveForm(request.POST or None)

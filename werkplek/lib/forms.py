@@ -1,22 +1,39 @@
-"""Running a service from a view with its errors shown on the form; the date, time and
-weekday inputs of every form."""
+"""Running a service from a view with its errors shown on the form, once per posted form;
+the date, time and weekday inputs of every form."""
+
+import datetime
+import functools
+import uuid
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
+from django.shortcuts import redirect
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 
 from werkplek.choices import Weekday
+from werkplek.lib.versions import EditConflict
+from werkplek.models import FormSubmission
+
+# The hidden input that carries a create form's one-time token ({% submission_token form %}).
+SUBMISSION_TOKEN = "submission_token"  # noqa: S105 (a field name, not a secret)
 
 
-def run_service(form, service, **kwargs):
+def run_service(form, service, *, saved_form=None, **kwargs):
     """Call `service`; its validation errors become form errors. The result, or None.
 
     An integrity error means another request changed the same rows a moment earlier
-    (a double submit, two managers at once); the user sees that and can try again.
+    (a double submit, two managers at once); the user sees that and can try again. An edit
+    conflict (someone saved in between) shows the changes side by side: `saved_form(saved)`
+    builds the unbound form of the object as saved now.
     """
     try:
         return service(**kwargs)
+    except EditConflict as conflict:
+        show_edit_conflict(form, saved_form(conflict.saved))
     except ValidationError as error:
         if hasattr(error, "error_dict"):
             for field, errors in error.error_dict.items():
@@ -29,6 +46,139 @@ def run_service(form, service, **kwargs):
             _("Someone changed this at the same moment. Check the page and try again."),
         )
     return None
+
+
+def posted_token(request) -> uuid.UUID | None:
+    """The one-time token of the form posted in `request`, if it carries a well-formed one."""
+    if request.method != "POST":
+        return None
+    try:
+        return uuid.UUID(request.POST.get(SUBMISSION_TOKEN, ""))
+    except ValueError:
+        return None
+
+
+class _TokenTaken(Exception):
+    """Another request claimed this token first (and committed)."""
+
+
+def remember_result(response, url: str):
+    """Mark a response that is not a redirect (an htmx partial) as a success whose replay
+    goes to `url`."""
+    response.submission_result_url = url
+    return response
+
+
+def _result_url(response) -> str | None:
+    if response.status_code in (301, 302, 303):
+        return response["Location"]
+    return getattr(response, "submission_result_url", None)
+
+
+def _messages(request) -> list:
+    """The messages queued so far, left in place (Django's documented `used = False`)."""
+    storage = messages.get_messages(request)
+    found = [[message.level, str(message.message)] for message in storage]
+    storage.used = False
+    return found
+
+
+def submitted_once(view):
+    """A view whose form creates something, run once per one-time token: a replayed post,
+    a double tap or two posts at the same moment get the first post's answer (its redirect
+    and its message) and write nothing twice.
+
+    The token is claimed in the transaction that creates: on PostgreSQL a second insert of it
+    waits on the unique index until the first commits and then fails, so the second request
+    reads the first's answer. A form shown again with errors frees its token for the next try.
+    A post without a token (not from our pages) runs as before.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        token = posted_token(request)
+        if token is None or not request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        earlier = FormSubmission.objects.of(request.user).filter(token=token).first()
+        if earlier is None:
+            try:
+                return _submit(view, request, token, *args, **kwargs)
+            except _TokenTaken:
+                earlier = FormSubmission.objects.of(request.user).get(token=token)
+        for level, text in earlier.messages:
+            messages.add_message(request, level, text)
+        if getattr(request, "htmx", False):
+            return HttpResponseClientRedirect(earlier.result_url)
+        return redirect(earlier.result_url)
+
+    return wrapper
+
+
+def _submit(view, request, token, *args, **kwargs):
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                submission = FormSubmission.objects.create(user=request.user, token=token)
+        except IntegrityError as error:
+            raise _TokenTaken from error
+        shown_before = len(_messages(request))
+        response = view(request, *args, **kwargs)
+        url = _result_url(response)
+        if url is None:
+            submission.delete()
+        else:
+            submission.result_url = url
+            submission.messages = _messages(request)[shown_before:]
+            submission.save(update_fields=["result_url", "messages"])
+        return response
+
+
+class VersionField(forms.IntegerField):
+    """The hidden version of the object an edit form shows (werkplek.lib.versions)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.HiddenInput)
+        super().__init__(required=False, min_value=1, max_value=2**31 - 1, **kwargs)
+
+
+def _shown(field, value) -> str:
+    """A saved value as the form's field would show it to a person."""
+    if value in (None, "", [], ()):
+        return _("(empty)")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, datetime.date):
+        return date_format(value, "DATE_FORMAT")
+    if isinstance(value, datetime.time):
+        return time_format(value, "TIME_FORMAT")
+    choices = getattr(field, "choices", None)
+    if choices is not None:
+        labels = {str(key): label for key, label in choices if key != ""}
+        values = value if isinstance(value, list | tuple | set) else [value]
+        return ", ".join(str(labels.get(str(getattr(v, "pk", v)), v)) for v in values)
+    return str(field.prepare_value(value))
+
+
+def show_edit_conflict(form, saved_form) -> None:
+    """Someone saved in between: keep what the person typed, say so, put under each field
+    they changed differently the value saved now, and let the next save build on it."""
+    form.add_error(
+        None,
+        _(
+            "Someone saved this after you opened it, so your changes are not saved yet. "
+            "Compare them with the values saved in the meantime, shown under the fields, "
+            "and save again."
+        ),
+    )
+    for name, field in form.fields.items():
+        if name == "version" or field.disabled:
+            continue
+        saved = saved_form[name].initial
+        if field.has_changed(saved, form[name].data):
+            message = _("Saved in the meantime: %(value)s") % {"value": _shown(field, saved)}
+            form.add_error(name, message)
+    form.data = form.data.copy()
+    form.data[form.add_prefix("version")] = saved_form["version"].initial
 
 
 class DateInput(forms.DateInput):

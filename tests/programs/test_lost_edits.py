@@ -1,0 +1,121 @@
+"""A program or a goal open in two tabs (or by two managers): the second save does not
+overwrite the first; it shows what was saved in between and keeps what was typed."""
+
+import html
+import re
+import threading
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from programs.models import LearningGoal, Program
+from tests.factories import LearningGoalFactory
+from werkplek.lib.versions import EditConflict
+
+pytestmark = pytest.mark.django_db
+
+CONFLICT = "Iemand heeft dit opgeslagen nadat jij het opende"
+
+
+def version_in(page: str, name="version") -> str:
+    return re.search(rf'name="{name}" value="(\d+)"', page).group(1)
+
+
+def program_data(program, version, **typed):
+    return {
+        "name": program.name,
+        "description": program.description,
+        "business_objective": "Zelfstandig binnen drie weken.",
+        "duration_weeks": str(program.duration_weeks),
+        "feedback_every_days": str(program.feedback_every_days),
+        "reminder_rhythm": program.reminder_rhythm,
+        "reminder_time": "09:00",
+        "owner": program.owner_id,
+        "version": version,
+        **typed,
+    }
+
+
+def test_a_program_saved_in_another_tab_is_not_overwritten(client, manager, program):
+    client.force_login(manager)
+    url = reverse("programs:edit", args=[program.pk])
+    first_tab = version_in(client.get(url).content.decode())
+    second_tab = version_in(client.get(url).content.decode())
+
+    saved = client.post(url, program_data(program, first_tab, name="Inwerken reachtruck"))
+    assert saved.status_code == 302
+    shown = client.post(url, program_data(program, second_tab, duration_weeks="8"))
+
+    content = html.unescape(shown.content.decode())
+    assert CONFLICT in content
+    # Their typed value stays in the field; the name saved in the other tab is named.
+    assert 'name="duration_weeks" value="8"' in content
+    assert "Intussen opgeslagen: Inwerken reachtruck" in content
+    program.refresh_from_db()
+    assert (program.name, program.version) == ("Inwerken reachtruck", 2)
+    assert program.duration_weeks != 8
+
+    client.post(url, program_data(program, version_in(content), duration_weeks="8"))
+    program.refresh_from_db()
+    assert (program.name, program.duration_weeks) == ("Inwerken reachtruck", 8)
+
+
+def test_a_goal_edited_in_two_tabs_keeps_the_first_save(client, manager, program):
+    goal = LearningGoalFactory(program=program, title="Scannen", target_week=1)
+    client.force_login(manager)
+    url = reverse("programs:goal-edit", args=[goal.pk])
+    prefix = f"goal-{goal.pk}"
+    first_tab = version_in(client.get(url).content.decode(), f"{prefix}-version")
+    second_tab = version_in(client.get(url).content.decode(), f"{prefix}-version")
+
+    def post(version, title, **headers):
+        data = {f"{prefix}-title": title, f"{prefix}-target_week": "1"}
+        return client.post(url, {**data, f"{prefix}-version": version}, **headers)
+
+    assert post(first_tab, "Veilig scannen").status_code == 302
+    shown = post(second_tab, "Snel scannen", HTTP_HX_REQUEST="true")
+
+    content = html.unescape(shown.content.decode())
+    assert CONFLICT in content
+    assert 'value="Snel scannen"' in content
+    assert "Intussen opgeslagen: Veilig scannen" in content
+    assert LearningGoal.objects.get().title == "Veilig scannen"
+
+
+def test_a_service_call_without_a_version_still_moves_it_on(manager, program):
+    """Callers other than the form (the admin, a command) save on the loaded version."""
+    from programs import services  # noqa: PLC0415
+
+    services.program_update(actor=manager, program=program, name="Nieuw")
+    assert Program.objects.get().version == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two connections at once")
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_of_one_version_at_the_same_moment_keep_one(manager, program):
+    """The second save waits on the row the first one claimed, then finds its version gone."""
+    from programs import services  # noqa: PLC0415
+
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def save_in_a_thread(name):
+        try:
+            barrier.wait()
+            stale = Program.objects.get(pk=program.pk)
+            services.program_update(actor=manager, program=stale, version=1, name=name)
+            outcomes.append(name)
+        except EditConflict:
+            outcomes.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save_in_a_thread, args=(n,)) for n in ("A", "B")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) in (["A", "conflict"], ["B", "conflict"])
+    program.refresh_from_db()
+    assert (program.name, program.version) == (sorted(outcomes)[0], 2)
