@@ -84,9 +84,9 @@ def program_reminds(reflection: Reflection, local: datetime.datetime) -> bool:
 
 def reflection_reminders_schedule(*, now: datetime.datetime | None = None) -> int:
     """Queue today's reminder of every learner whose reminder is due now (see the module),
-    in batches of REMINDER_BATCH learners, each in a fixed number of queries and its own
-    savepoint, so memory is bounded and queries grow only with the number of batches; safe
-    to run any number of times: the outbox key (learner, kind, local date) lets one exist
+    in batches of REMINDER_BATCH learners, each in a fixed number of queries, so memory is
+    bounded and queries grow only with the number of batches; safe to run any number of
+    times: the outbox key (learner, kind, local date) lets one exist
     per day. Returns how many reminders are queued for this run's learners."""
     now = now or timezone.now()
     # Every time zone's today lies within a day of UTC's.
