@@ -245,8 +245,7 @@ def reflection_reminder_sent(message) -> None:
 
 def describe_reflection_reminder(message) -> notifications.Notice:
     """The reminder in the app's notification list: it leads to the learner's progress page,
-    which lists every open reflection (the row holds no context: the mail lists them when
-    it is sent)."""
+    which lists every open reflection now (those the mail listed may be handed in since)."""
     return notifications.Notice(
         title=_("Reminder: a reflection is waiting for you"),
         url=reverse("coaching:my-progress"),
