@@ -50,8 +50,11 @@ class CoachingConfig(AppConfig):
                 {Role.MANAGER},
             ),
         }
+        after_sent = {reminders.REFLECTION_REMINDER: reminders.reflection_reminder_sent}
         for kind, (render, describe, label, roles) in kinds.items():
             # Each waits for its recipient's allowed moment (werkplek.availability).
-            outbox.register_kind(kind, render, waits_for_recipient=True)
+            outbox.register_kind(
+                kind, render, waits_for_recipient=True, after_sent=after_sent.get(kind)
+            )
             notifications.register_in_app_kind(kind, describe)
             notifications.register_optional_kind(kind, label, roles=roles)

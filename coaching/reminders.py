@@ -7,9 +7,10 @@ the day's reminder once, for that local day, when in their own time zone
 - a reflection of a running enrolment is open and due (its due date is today or earlier),
 - the time of day has reached its program's reminder time, and its program's rhythm says
   today: *every working day*; *on chosen weekdays* when today is one of them; *once, after
-  each feedback moment* when that reflection was never reminded of yet, so the first
-  reminder slot on or after the day it falls due (two days after the moment) — if that
-  slot is quiet, a weekend or leave, the next one that is not,
+  each feedback moment* when no reminder that listed that reflection was sent yet, so the
+  first reminder slot on or after the day it falls due (two days after the moment) — if
+  that slot is quiet, a weekend or leave, the next one that is not; a reminder that was
+  cancelled or failed does not count,
 - the person may be messaged now about the program's organisation
   (`werkplek.availability`: their quiet hours, its working days, their leave),
 - and the person has not turned reflection reminders off.
@@ -17,8 +18,10 @@ the day's reminder once, for that local day, when in their own time zone
 A reminder time that falls in quiet hours waits until the quiet hours end, that same day;
 quiet hours that last until midnight skip the day. The mail is rendered when it is sent:
 it lists every open, due reflection of every program (bundled), and is cancelled when none
-is left. Each reflection gets a link that opens its form, and only that, for 72 hours,
-until the reflection is handed in (`reflection_link_token`).
+is left, or when it is delivered after the learner's local day it was for (late: its day's
+slot has passed, and the next day has its own reminder). Each reflection gets a link that
+opens its form, and only that, for 72 hours, until the reflection is handed in
+(`reflection_link_token`).
 """
 
 import datetime
@@ -26,7 +29,6 @@ import zoneinfo
 from collections import defaultdict
 
 from django.core import signing
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -82,9 +84,9 @@ def program_reminds(reflection: Reflection, local: datetime.datetime) -> bool:
 
 def reflection_reminders_schedule(*, now: datetime.datetime | None = None) -> int:
     """Queue today's reminder of every learner whose reminder is due now (see the module),
-    in batches of REMINDER_BATCH learners, each in a fixed number of queries and its own
-    savepoint, so memory is bounded and queries grow only with the number of batches; safe
-    to run any number of times: the outbox key (learner, kind, local date) lets one exist
+    in batches of REMINDER_BATCH learners, each in a fixed number of queries, so memory is
+    bounded and queries grow only with the number of batches; safe to run any number of
+    times: the outbox key (learner, kind, local date) lets one exist
     per day. Returns how many reminders are queued for this run's learners."""
     now = now or timezone.now()
     # Every time zone's today lies within a day of UTC's.
@@ -146,20 +148,7 @@ def _schedule_learners(reflections, now, utc_today) -> int:
         )
         for learner, rs in reminded.items()
     ]
-    with transaction.atomic():
-        queued = outbox.enqueue_many(kind=REFLECTION_REMINDER, messages=messages)
-        # "Once after each feedback moment": reminded, when the learner's mail of today is
-        # still to be rendered (and so will list it).
-        Reflection.objects.filter(
-            pk__in=[
-                r.pk
-                for learner, rs in reminded.items()
-                if learner.pk in queued
-                for r in rs
-                if r.enrolment.cohort.program.reminder_rhythm == ReminderRhythm.AFTER_FEEDBACK
-            ],
-            reminded_at__isnull=True,
-        ).update(reminded_at=now)
+    queued = outbox.enqueue_many(kind=REFLECTION_REMINDER, messages=messages)
     return len(queued)
 
 
@@ -201,6 +190,11 @@ def render_reflection_reminder(message) -> outbox.Rendered | None:
     if not notifications.wants(learner, REFLECTION_REMINDER):
         return None
     today = _local(timezone.now(), learner).date()
+    if message.due_slot != today.isoformat():
+        # Delivered late (the broker was down, retries, quiet hours or leave moved it past
+        # midnight): the day it was for has passed, and a second mail on one day is one too
+        # many. The open reflections are today's reminder's to list.
+        return None
     reflections = list(
         _open_reflections()
         .filter(enrolment__learner=learner, due_on__lte=today)
@@ -209,6 +203,8 @@ def render_reflection_reminder(message) -> outbox.Rendered | None:
     )
     if not reflections:
         return None
+    # What the mail lists: once it is sent, these are reminded of (`reflection_reminder_sent`).
+    message.context["reflections"] = [r.pk for r in reflections]
     items = [
         {
             "program": r.enrolment.cohort.program.name,
@@ -239,10 +235,18 @@ def render_reflection_reminder(message) -> outbox.Rendered | None:
     )
 
 
+def reflection_reminder_sent(message) -> None:
+    """After the reminder went out: the reflections it listed are reminded of, so a program
+    that reminds "once after each feedback moment" does not ask again. Only then: a
+    reminder cancelled or failed leaves them to the next one."""
+    Reflection.objects.filter(
+        pk__in=message.context.get("reflections", []), reminded_at__isnull=True
+    ).update(reminded_at=timezone.now())
+
+
 def describe_reflection_reminder(message) -> notifications.Notice:
     """The reminder in the app's notification list: it leads to the learner's progress page,
-    which lists every open reflection (the row holds no context: the mail lists them when
-    it is sent)."""
+    which lists every open reflection now (those the mail listed may be handed in since)."""
     return notifications.Notice(
         title=_("Reminder: a reflection is waiting for you"),
         url=reverse("coaching:my-progress"),

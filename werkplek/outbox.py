@@ -61,20 +61,31 @@ class Rendered(NamedTuple):
 Renderer = Callable[[OutboxMessage], Rendered | None]
 _renderers: dict[str, Renderer] = {}
 _waiting_kinds: set[str] = set()
+_after_sent: dict[str, Callable[[OutboxMessage], None]] = {}
 
 
-def register_kind(kind: str, renderer: Renderer, *, waits_for_recipient: bool = False) -> None:
+def register_kind(
+    kind: str,
+    renderer: Renderer,
+    *,
+    waits_for_recipient: bool = False,
+    after_sent: Callable[[OutboxMessage], None] | None = None,
+) -> None:
     """Let the outbox deliver messages of `kind`. The renderer is called at delivery time, in
     the recipient's language, with the message row; it returns the mail, or None to cancel
     it (what it reminds of is done already). Tokens in links are made there, never stored.
     With `waits_for_recipient` a message goes out only when its recipient may be messaged
     (quiet hours, working days, leave); the organisations it is about are the ids in its
-    context's "organizations"."""
+    context's "organizations". `after_sent` is called with the row once it is marked sent
+    (with the context as the renderer left it, saved with the row), for what only a mail
+    that really went out may record."""
     if _renderers.get(kind, renderer) is not renderer:
         raise ValueError(f"outbox kind {kind!r} is registered twice")
     _renderers[kind] = renderer
     if waits_for_recipient:
         _waiting_kinds.add(kind)
+    if after_sent is not None:
+        _after_sent[kind] = after_sent
 
 
 def _next_allowed(recipient: User, kind: str, context: dict, now: datetime.datetime):
@@ -250,7 +261,12 @@ def deliver(message_id: int) -> None:
         return
     # A worker killed between the server's answer and this UPDATE leaves the row in
     # 'sending' with `data_sent_at` set: the sweep makes it 'uncertain', never sends it again.
-    mine.update(status=Status.SENT, sent_at=timezone.now(), last_error="")
+    mine.update(status=Status.SENT, sent_at=timezone.now(), last_error="", context=message.context)
+    if message.kind in _after_sent:
+        try:
+            _after_sent[message.kind](message)
+        except Exception:  # the mail is out and marked sent: never send it again for this
+            logger.exception("outbox message %s sent; its after-sent step failed", message_id)
 
 
 class LeaseLost(Exception):

@@ -26,7 +26,7 @@ from tests.factories import (
     ProgramFactory,
     ReflectionFactory,
 )
-from werkplek import notifications
+from werkplek import notifications, outbox
 from werkplek.models import Leave, NotificationOptOut, OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -39,13 +39,20 @@ EVERY_DAY = [1, 2, 3, 4, 5, 6, 7]
 
 
 def run_beat(start: datetime.datetime, end: datetime.datetime, step=STEP) -> None:
-    """Run the schedule every 15 minutes (or `step`) from `start` up to, not including, `end`."""
+    """Run the schedule every 15 minutes (or `step`) from `start` up to, not including, `end`,
+    each run followed by a worker delivering what is due."""
     with time_machine.travel(start, tick=False) as traveller:
         moment = start
         while moment < end:
             traveller.move_to(moment, tick=False)
             reminders.reflection_reminders_schedule()
+            deliver_due()
             moment += step
+
+
+def deliver_due() -> None:
+    for message_id in OutboxMessage.objects.due().values_list("pk", flat=True):
+        outbox.deliver(message_id)
 
 
 def reminders_sent(zone=AMSTERDAM) -> list[tuple[str, str]]:
@@ -417,9 +424,9 @@ def test_the_schedule_runs_in_the_same_number_of_queries_for_2_and_12_learners(
     # 16:00 in Amsterdam, 10:00 in New York: every learner is due.
     with time_machine.travel(local(AMSTERDAM, 2027, 3, 29, 16, 0), tick=False):
         # One batch: its learners, their open reflections with learners and programs,
-        # turned-off kinds, then memberships and leave (werkplek.availability); in a savepoint
-        # the outbox rows, the queued ones read back, "reminded" marked.
-        with django_assert_num_queries(10):
+        # turned-off kinds, then memberships and leave (werkplek.availability); the outbox
+        # rows, the queued ones read back. ("Reminded" is marked when the mail is sent.)
+        with django_assert_num_queries(7):
             queued = reminders.reflection_reminders_schedule()
 
     assert queued == learners
@@ -446,9 +453,9 @@ def test_a_large_organisation_is_scheduled_in_batches_of_learners_each_mail_bund
             ReflectionFactory(enrolment=enrolment, due_on=datetime.date(2027, 3, 29))
 
     with time_machine.travel(local(AMSTERDAM, 2027, 3, 29, 16, 0), tick=False):
-        # Per batch the same 10 queries (see the test above), and one more that finds no
+        # Per batch the same 7 queries (see the test above), and one more that finds no
         # learners after the last full batch.
-        with django_assert_num_queries(10 * batches + 1):
+        with django_assert_num_queries(7 * batches + 1):
             assert reminders.reflection_reminders_schedule() == learners
         sent = deliver_outbox()
 
@@ -479,3 +486,165 @@ def test_a_sent_reminder_shows_in_the_learners_notification_list_and_leads_to_th
     row = OutboxMessage.objects.get(kind=reminders.REFLECTION_REMINDER)
     response = client.post(reverse("notification-open", args=[row.pk]))
     assert response.url == reverse("coaching:my-progress")
+
+
+# --- Late delivery, cancelled reminders, quiet hours overnight, leave far away ----------------
+
+AUCKLAND = zoneinfo.ZoneInfo("Pacific/Auckland")
+
+
+def reminder_rows() -> list[tuple[str, str]]:
+    """(due slot, status) of every reminder row, oldest first."""
+    rows = OutboxMessage.objects.filter(kind=reminders.REFLECTION_REMINDER).order_by("created_at")
+    return list(rows.values_list("due_slot", "status"))
+
+
+def test_a_reminder_delivered_after_its_local_day_is_cancelled_so_the_next_day_has_one_mail(
+    organization,
+):
+    learner_with_reflection(
+        organization,
+        due_on=datetime.date(2027, 3, 29),
+        reminder_rhythm=ReminderRhythm.DAILY,
+        reminder_time=datetime.time(19, 45),
+    )
+    with time_machine.travel(local(AMSTERDAM, 2027, 3, 29, 19, 55), tick=False):
+        assert reminders.reflection_reminders_schedule() == 1
+    # The broker was down; a worker gets the row after midnight, in the quiet hours (20:00 to
+    # 07:00): it waits for their end, and then Monday, the day it was for, has passed.
+    with time_machine.travel(local(AMSTERDAM, 2027, 3, 30, 0, 10), tick=False):
+        deliver_due()
+    row = OutboxMessage.objects.get()
+    assert (row.status, row.next_attempt_at) == ("queued", local(AMSTERDAM, 2027, 3, 30, 7, 0))
+
+    run_beat(local(AMSTERDAM, 2027, 3, 30, 7, 0), local(AMSTERDAM, 2027, 3, 31, 0, 0))
+
+    assert reminder_rows() == [("2027-03-29", "cancelled"), ("2027-03-30", "sent")]
+    assert len(mail.outbox) == 1
+
+
+def test_a_reminder_delivered_after_midnight_outside_quiet_hours_is_cancelled(organization):
+    learner = learner_with_reflection(
+        organization,
+        due_on=datetime.date(2027, 3, 29),
+        reminder_rhythm=ReminderRhythm.DAILY,
+        reminder_time=datetime.time(19, 45),
+    )
+    # A night-shift worker: quiet in the day only.
+    learner.quiet_hours_start, learner.quiet_hours_end = datetime.time(8), datetime.time(16)
+    learner.save()
+    with time_machine.travel(local(AMSTERDAM, 2027, 3, 29, 19, 55), tick=False):
+        assert reminders.reflection_reminders_schedule() == 1
+    with time_machine.travel(local(AMSTERDAM, 2027, 3, 30, 0, 5), tick=False):
+        deliver_due()
+
+    assert reminder_rows() == [("2027-03-29", "cancelled")]
+    assert mail.outbox == []
+
+
+def test_a_once_after_feedback_reminder_that_was_cancelled_comes_on_the_next_slot(organization):
+    learner = learner_with_reflection(
+        organization, due_on=datetime.date(2027, 3, 31), reminder_time=datetime.time(16, 0)
+    )
+    with time_machine.travel(local(AMSTERDAM, 2027, 3, 31, 16, 0), tick=False):
+        reminders.reflection_reminders_schedule()
+        # Turned off before it went out, and on again: the reflection was never reminded of.
+        opt_out = NotificationOptOut.objects.create(
+            user=learner, kind=reminders.REFLECTION_REMINDER
+        )
+        deliver_due()
+        opt_out.delete()
+    assert Reflection.objects.get().reminded_at is None
+
+    run_beat(local(AMSTERDAM, 2027, 3, 31, 16, 15), local(AMSTERDAM, 2027, 4, 3, 0, 0))
+
+    assert reminder_rows() == [("2027-03-31", "cancelled"), ("2027-04-01", "sent")]
+    assert len(mail.outbox) == 1
+    assert Reflection.objects.get().reminded_at == local(AMSTERDAM, 2027, 4, 1, 16, 0)
+
+
+def test_a_once_after_feedback_reminder_that_failed_comes_on_the_next_slot(
+    organization, settings, monkeypatch
+):
+    settings.OUTBOX_MAX_ATTEMPTS = 1
+    learner_with_reflection(
+        organization, due_on=datetime.date(2027, 3, 31), reminder_time=datetime.time(16, 0)
+    )
+    with time_machine.travel(local(AMSTERDAM, 2027, 3, 31, 16, 0), tick=False):
+        reminders.reflection_reminders_schedule()
+        with monkeypatch.context() as patched:
+            patched.setattr(
+                "django.core.mail.EmailMultiAlternatives.send",
+                lambda self: (_ for _ in ()).throw(OSError("mail server down")),
+            )
+            deliver_due()
+    assert Reflection.objects.get().reminded_at is None
+
+    run_beat(local(AMSTERDAM, 2027, 3, 31, 16, 15), local(AMSTERDAM, 2027, 4, 3, 0, 0))
+
+    assert reminder_rows() == [("2027-03-31", "failed"), ("2027-04-01", "sent")]
+    assert len(mail.outbox) == 1
+
+
+def test_a_once_after_feedback_reflection_due_after_the_days_mail_waits_for_the_next_mail(
+    organization,
+):
+    learner = learner_with_reflection(
+        organization, due_on=datetime.date(2027, 3, 29), reminder_rhythm=ReminderRhythm.DAILY
+    )
+    run_beat(local(AMSTERDAM, 2027, 3, 29, 8, 0), local(AMSTERDAM, 2027, 3, 29, 9, 15))
+    assert len(mail.outbox) == 1
+    # At 10:00 a reflection of a "once after feedback" program falls due: today's mail has
+    # gone out without it, so it is not reminded of yet.
+    enrolment = enrol(learner, organization, reminder_rhythm=ReminderRhythm.AFTER_FEEDBACK)
+    late = ReflectionFactory(enrolment=enrolment, due_on=datetime.date(2027, 3, 29))
+    with time_machine.travel(local(AMSTERDAM, 2027, 3, 29, 10, 0), tick=False):
+        assert reminders.reflection_reminders_schedule() == 0
+        deliver_due()
+    late.refresh_from_db()
+    assert late.reminded_at is None
+
+    run_beat(local(AMSTERDAM, 2027, 3, 29, 10, 15), local(AMSTERDAM, 2027, 3, 30, 9, 15))
+
+    assert reminder_rows() == [("2027-03-29", "sent"), ("2027-03-30", "sent")]
+    assert [m.subject for m in mail.outbox] == [
+        "Er wacht een reflectie op je",
+        "Er wachten 2 reflecties op je",
+    ]
+    late.refresh_from_db()
+    assert late.reminded_at == local(AMSTERDAM, 2027, 3, 30, 9, 0)
+
+
+def test_a_reminder_time_in_overnight_quiet_hours_waits_until_they_end_that_morning(organization):
+    learner = learner_with_reflection(
+        organization,
+        due_on=datetime.date(2027, 3, 29),
+        reminder_rhythm=ReminderRhythm.DAILY,
+        reminder_time=datetime.time(6, 0),
+    )
+    learner.quiet_hours_start, learner.quiet_hours_end = datetime.time(22), datetime.time(7)
+    learner.save()
+
+    run_beat(local(AMSTERDAM, 2027, 3, 29, 5, 0), local(AMSTERDAM, 2027, 3, 29, 9, 0))
+
+    assert reminders_sent() == [("2027-03-29", "Mon 07:00")]
+    assert OutboxMessage.objects.get().sent_at == local(AMSTERDAM, 2027, 3, 29, 7, 0)
+
+
+def test_leave_is_taken_in_the_learners_own_time_zone(organization):
+    # 09:00 in Auckland is 20:00 UTC the day before: leave on their Tuesday skips the reminder
+    # of their Tuesday (Monday evening in UTC), not that of their Wednesday.
+    learner = learner_with_reflection(
+        organization,
+        due_on=datetime.date(2027, 3, 29),
+        reminder_rhythm=ReminderRhythm.DAILY,
+        time_zone="Pacific/Auckland",
+    )
+    Leave.objects.create(
+        user=learner, starts_on=datetime.date(2027, 3, 30), ends_on=datetime.date(2027, 3, 30)
+    )
+
+    run_beat(local(AUCKLAND, 2027, 3, 29, 0, 0), local(AUCKLAND, 2027, 3, 31, 21, 0))
+
+    assert reminders_sent(AUCKLAND) == [("2027-03-29", "Mon 09:00"), ("2027-03-31", "Wed 09:00")]
+    assert OutboxMessage.objects.filter(sent_at__isnull=False).count() == 2

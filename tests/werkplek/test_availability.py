@@ -8,7 +8,7 @@ import zoneinfo
 import pytest
 
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
-from werkplek.availability import availability_of
+from werkplek.availability import Availability, availability_of
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +94,37 @@ def test_someone_in_two_organisations_with_no_shared_working_day_is_still_reache
     assert next_allowed(person, at(thursday, 12), [office.pk]) == at(
         MONDAY + datetime.timedelta(weeks=1), 8, 30
     )
+
+
+# --- Quiet hours across midnight, on the rule itself -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("quiet", "time", "allowed"),
+    [
+        ((datetime.time(22), datetime.time(7)), datetime.time(6, 59), False),
+        ((datetime.time(22), datetime.time(7)), datetime.time(7), True),
+        ((datetime.time(22), datetime.time(7)), datetime.time(21, 59), True),
+        ((datetime.time(22), datetime.time(7)), datetime.time(22), False),
+        ((datetime.time(22), datetime.time(7)), datetime.time(0), False),
+        # Equal ends: no quiet hours at all.
+        ((datetime.time(22), datetime.time(22)), datetime.time(22), True),
+        ((datetime.time(22), datetime.time(22)), datetime.time(3), True),
+    ],
+)
+def test_overnight_quiet_hours_hold_until_their_end_and_from_their_start(quiet, time, allowed):
+    rule = Availability(time_zone=AMSTERDAM, quiet_hours=[quiet], working_weekdays={})
+    moment = datetime.datetime.combine(MONDAY, time, tzinfo=AMSTERDAM)
+
+    assert rule.allows(moment) is allowed
+
+
+def test_a_moment_in_overnight_quiet_hours_moves_to_their_end_the_next_morning():
+    rule = Availability(
+        time_zone=AMSTERDAM,
+        quiet_hours=[(datetime.time(22), datetime.time(7))],
+        working_weekdays={},
+    )
+
+    assert rule.next_allowed(at(MONDAY, 23, 30)) == at(MONDAY + datetime.timedelta(days=1), 7)
+    assert rule.next_allowed(at(MONDAY, 6, 59)) == at(MONDAY, 7)

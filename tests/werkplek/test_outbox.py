@@ -34,6 +34,24 @@ def render_test_message(message):
 
 outbox.register_kind("tests.hello", render_test_message)
 
+AFTER_SENT = []
+
+
+def render_and_note(message):
+    message.context["listed"] = [1, 2]
+    return render_test_message(message)
+
+
+def note_sent(message):
+    """Sees the row as it is in the database once it is sent, with what the renderer noted."""
+    if message.context.get("hook_fails"):
+        raise RuntimeError("after-sent step failed")
+    row = OutboxMessage.objects.get(pk=message.pk)
+    AFTER_SENT.append((row.status, row.context["listed"], message.context["listed"]))
+
+
+outbox.register_kind("tests.noted", render_and_note, after_sent=note_sent)
+
 
 def queued(recipient, due_slot="2027-03-29", **context):
     return OutboxMessage.objects.create(
@@ -189,6 +207,51 @@ def test_a_renderer_that_answers_none_cancels_the_message(learner):
     assert mail.outbox == []
     message.refresh_from_db()
     assert message.status == "cancelled"
+
+
+@pytest.fixture
+def after_sent():
+    AFTER_SENT.clear()
+    yield AFTER_SENT
+    AFTER_SENT.clear()
+
+
+def noted(recipient, **context):
+    return OutboxMessage.objects.create(
+        recipient=recipient, kind="tests.noted", due_slot="2027-03-29", context=context
+    )
+
+
+def test_the_after_sent_step_runs_once_the_row_is_sent_with_what_the_renderer_noted(
+    learner, after_sent
+):
+    message = noted(learner)
+    outbox.deliver(message.pk)
+    outbox.deliver(message.pk)
+    assert after_sent == [("sent", [1, 2], [1, 2])]
+
+
+def test_no_after_sent_step_for_a_cancelled_or_failed_message(
+    learner, coach, after_sent, smtp_down, settings
+):
+    settings.OUTBOX_MAX_ATTEMPTS = 1
+    cancelled, failed = noted(learner, done=True), noted(coach)
+    outbox.deliver(cancelled.pk)
+    outbox.deliver(failed.pk)
+    assert list(OutboxMessage.objects.order_by("pk").values_list("status", flat=True)) == [
+        "cancelled",
+        "failed",
+    ]
+    assert after_sent == []
+
+
+def test_a_failing_after_sent_step_leaves_the_message_sent_once(learner):
+    message = noted(learner, hook_fails=True)
+    outbox.deliver(message.pk)
+    outbox.deliver(message.pk)
+    assert len(mail.outbox) == 1
+    message.refresh_from_db()
+    assert message.status == "sent"
 
 
 def test_a_deactivated_recipient_gets_nothing(learner):

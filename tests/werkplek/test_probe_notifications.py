@@ -4,6 +4,7 @@ left), CSRF on the link forms, malformed times and page numbers, hostile names i
 
 import datetime
 import re
+import zoneinfo
 
 import pytest
 import time_machine
@@ -316,13 +317,16 @@ def test_every_kind_of_mail_escapes_hostile_names_and_keeps_its_subject_on_one_l
         started_on=today,
         invited_by=manager,
     )
+    later = timezone.now() + datetime.timedelta(days=60)
+    # A reminder is sent only on the learner's local day it is for.
+    learner_day = timezone.localtime(later, zoneinfo.ZoneInfo(learner.time_zone)).date()
     for recipient, kind, slot in [
-        (learner, reminders.REFLECTION_REMINDER, today.isoformat()),
+        (learner, reminders.REFLECTION_REMINDER, learner_day.isoformat()),
         (manager, digest.DIGEST, "{}-W{:02d}".format(*today.isocalendar()[:2])),
         (learner, werkplek_mails.PASSWORD_RESET, "probe"),
     ]:
         OutboxMessage.objects.get_or_create(recipient=recipient, kind=kind, due_slot=slot)
-    with time_machine.travel(timezone.now() + datetime.timedelta(days=60)):
+    with time_machine.travel(later):
         coaching_services.coach_nudges_overdue_feedback(on=timezone.localdate())
         mail.outbox = []
         sent = deliver_outbox()

@@ -27,7 +27,9 @@ def _a_working_morning():
 
 def reminder_mail(learner, deliver_outbox):
     OutboxMessage.objects.create(
-        recipient=learner, kind=reminders.REFLECTION_REMINDER, due_slot="today"
+        recipient=learner,
+        kind=reminders.REFLECTION_REMINDER,
+        due_slot=timezone.localdate().isoformat(),  # a reminder goes out on its own day only
     )
     (message,) = deliver_outbox()
     return message.message()
