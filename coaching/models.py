@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from coaching.choices import Shift
 from programs.choices import Level
@@ -57,6 +58,8 @@ class FeedbackMoment(models.Model):
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     objects = FeedbackMomentQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("feedback moment")
@@ -117,6 +120,8 @@ class GoalAssessment(models.Model):
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
 
     objects = GoalAssessmentQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("goal assessment")
@@ -174,6 +179,8 @@ class SignOff(models.Model):
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     objects = SignOffQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("sign-off")
@@ -227,6 +234,8 @@ class FeedbackAddendum(models.Model):
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     objects = FeedbackAddendumQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("addendum")
@@ -284,6 +293,8 @@ class Reflection(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = ReflectionQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("reflection")
@@ -340,6 +351,8 @@ class ReflectionReaction(models.Model):
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     objects = ReflectionReactionQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("reaction")
@@ -396,6 +409,8 @@ class PeerFeedback(models.Model):
     given_at = models.DateTimeField(_("given at"), null=True, blank=True)
 
     objects = PeerFeedbackQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("peer feedback")

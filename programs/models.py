@@ -364,6 +364,8 @@ class ChecklistItem(models.Model):
     )
 
     objects = ChecklistItemQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("checklist item")
@@ -400,6 +402,8 @@ class Cohort(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = CohortQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("group")
@@ -525,6 +529,8 @@ class Enrolment(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = EnrolmentQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("enrolment")
@@ -654,6 +660,8 @@ class Pairing(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = PairingQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("pairing")
