@@ -204,17 +204,18 @@ def progress(request, pk):
     timeline = selectors.progress_timeline(
         enrolment, viewer=request.user, page=_page_number(request)
     )
+    is_manager = Cohort.objects.managed_by(request.user).filter(pk=enrolment.cohort_id).exists()
     if request.htmx:
         # "More feedback": the next page of the timeline only.
         context = {
             "enrolment": enrolment,
             "timeline": timeline,
             "is_current_coach": is_current_coach,
+            "is_manager": is_manager,
         }
         return render(request, "coaching/_timeline.html", context)
     data = selectors.enrolment_progress(enrolment, viewer=request.user, today=timezone.localdate())
     is_learner = enrolment.learner_id == request.user.pk
-    is_manager = Cohort.objects.managed_by(request.user).filter(pk=enrolment.cohort_id).exists()
     context = {
         "progress": data,
         "timeline": timeline,

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 
 from django.core.paginator import Page, Paginator
 from django.db import connection, models, transaction
-from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models import Case, OuterRef, Q, Subquery, Value, When
 from django.utils import formats, timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -282,8 +282,15 @@ def scrub(model, *, where: Q, replace: dict) -> int:
     """Overwrite `replace` (field → value) in every historical version of `model` matching
     `where` (a Q over the model's own fields, e.g. Q(enrolment__learner=person)). For the
     AVG erasure only: the one write on history rows. Returns how many rows changed."""
+    # A text that was empty stays empty: the history must not show words that never were.
+    kept_empty = {
+        name: Case(When(**{name: ""}, then=Value("")), default=Value(value))
+        if isinstance(value, str)
+        else value
+        for name, value in replace.items()
+    }
     with unlocked():
-        return model.history.filter(where).update(**replace)
+        return model.history.filter(where).update(**kept_empty)
 
 
 _scrubbers: list[Callable] = []
@@ -327,7 +334,7 @@ def lock_history_tables(app_label: str):
     def forwards(apps, schema_editor):
         if schema_editor.connection.vendor != "postgresql":
             return
-        schema_editor.execute(REFUSE_FUNCTION)
+        schema_editor.execute(REFUSE_FUNCTION, params=None)
         for model in apps.get_app_config(app_label).get_models():
             if not model.__name__.startswith("Historical"):
                 continue
