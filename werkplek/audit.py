@@ -85,7 +85,7 @@ class Source:
         return self.rows.model.instance_type
 
     def fields(self) -> list[models.Field]:
-        """The fields a change lists: the model's own, without keys and timestamps."""
+        """The fields a change lists: the model's own, without its key and timestamps."""
         return [
             field
             for field in self.model._meta.concrete_fields
@@ -94,6 +94,8 @@ class Source:
                 or field.name in self.hidden
                 or getattr(field, "auto_now", False)
                 or getattr(field, "auto_now_add", False)
+                # "recorded at" and the like: the history's own date says it
+                or field.default is timezone.now
             )
         ]
 

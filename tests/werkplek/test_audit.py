@@ -2,7 +2,9 @@
 erasure's scrub, removes a person's texts from every earlier version."""
 
 import pytest
+from django.contrib import admin
 from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from coaching import services as coaching_services
@@ -65,3 +67,18 @@ def test_after_a_scrub_history_is_locked_again(enrolment, coach, learner):
         with pytest.raises(DatabaseError, match="never edited"), transaction.atomic():
             FeedbackMoment.history.filter(id=moment.pk).update(went_well="Toch weer")
     assert FeedbackMoment.history.get(id=moment.pk).went_well == "verwijderd"
+
+
+def test_no_history_table_has_an_admin_page_that_could_change_or_delete_its_rows():
+    historical = [
+        model for model in admin.site._registry if model.__name__.startswith("Historical")
+    ]
+    assert historical == []
+
+
+def test_a_write_without_an_actor_shows_as_made_by_werkplek_itself(client, program, manager):
+    program.name = "Door een script hernoemd"
+    program.save()
+    client.force_login(manager)
+    page = client.get(reverse("programs:history", args=[program.pk])).content.decode()
+    assert "werkplek (automatisch)" in page
