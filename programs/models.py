@@ -863,6 +863,9 @@ class ReflectionPrompt(models.Model):
     position = models.PositiveIntegerField(_("position"), default=0)
     text = models.CharField(_("question"), max_length=300)
 
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("reflection question")
         verbose_name_plural = _("reflection questions")

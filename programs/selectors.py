@@ -172,7 +172,8 @@ ENROLMENT_NAMES = Enrolment.objects.select_related("learner", "cohort__program")
 
 
 def program_trail(program: Program) -> list[audit.Source]:
-    """Changes to a program, its goals and their tasks (also those removed since)."""
+    """Changes to a program, its goals, their tasks and its reflection questions (also those
+    removed since)."""
     goals = LearningGoal.history.filter(program_id=program.pk)
     return [
         audit.Source(
@@ -184,6 +185,10 @@ def program_trail(program: Program) -> list[audit.Source]:
         audit.Source(
             ChecklistItem.history.filter(goal_id__in=goals.values("id")),
             hidden=frozenset({"position"}),
+        ),
+        audit.Source(
+            ReflectionPrompt.history.filter(program_id=program.pk),
+            hidden=frozenset({"program", "position"}),
         ),
     ]
 

@@ -294,9 +294,13 @@ def program_duplicate(*, actor: User, program: Program, name: str, owner: User) 
         ChecklistItem,
         default_user=actor,
     )
-    ReflectionPrompt.objects.bulk_create(
-        ReflectionPrompt(program=copy, position=prompt.position, text=prompt.text)
-        for prompt in program.reflection_prompts.all()
+    bulk_create_with_history(
+        [
+            ReflectionPrompt(program=copy, position=prompt.position, text=prompt.text)
+            for prompt in program.reflection_prompts.all()
+        ],
+        ReflectionPrompt,
+        default_user=actor,
     )
     return copy
 
@@ -409,7 +413,9 @@ def checklist_item_move(*, item: ChecklistItem, direction: int, actor: User | No
 
 
 @transaction.atomic
-def reflection_prompts_set(*, program, questions: list[str]) -> list[ReflectionPrompt]:
+def reflection_prompts_set(
+    *, program, questions: list[str], actor: User | None = None
+) -> list[ReflectionPrompt]:
     """Replace a program's reflection questions; answers given earlier keep their questions."""
     _ensure_editable(program)
     questions = [q.strip() for q in questions if q.strip()]
@@ -426,8 +432,10 @@ def reflection_prompts_set(*, program, questions: list[str]) -> list[ReflectionP
     ]
     for prompt in prompts:
         prompt.full_clean()
-    program.reflection_prompts.all().delete()
-    return ReflectionPrompt.objects.bulk_create(prompts)
+    # One by one, so that each removal is in the history with its author (ten at most).
+    for old in program.reflection_prompts.all():
+        audit.acted_by(old, actor).delete()
+    return bulk_create_with_history(prompts, ReflectionPrompt, default_user=actor)
 
 
 @transaction.atomic

@@ -640,6 +640,7 @@ def reflection_prompts(request, pk):
         if run_service(
             form,
             services.reflection_prompts_set,
+            actor=request.user,
             program=program,
             questions=form.question_list(),
         ):

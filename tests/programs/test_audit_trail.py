@@ -9,7 +9,15 @@ from django.utils import timezone
 
 from programs import imports, services
 from programs.choices import EndReason
-from programs.models import ChecklistItem, Cohort, Enrolment, Invitation, Pairing, Program
+from programs.models import (
+    ChecklistItem,
+    Cohort,
+    Enrolment,
+    Invitation,
+    Pairing,
+    Program,
+    ReflectionPrompt,
+)
 from tests.factories import (
     ChecklistItemFactory,
     EnrolmentFactory,
@@ -55,6 +63,16 @@ def test_a_duplicate_records_its_goals_and_tasks_as_the_managers(program, manage
     [item] = ChecklistItem.objects.filter(goal__program=copy)
     assert latest(ChecklistItem, item.pk).history_user == manager
     assert latest(Program, copy.pk).duplicated_from_id == program.pk
+
+
+def test_replaced_reflection_questions_are_in_the_program_history(client, program, manager):
+    services.reflection_prompts_set(actor=manager, program=program, questions=["Wat ging goed?"])
+    services.reflection_prompts_set(actor=manager, program=program, questions=["Wat nu?"])
+    removed = ReflectionPrompt.history.get(text="Wat ging goed?", history_type="-")
+    assert removed.history_user == manager
+    client.force_login(manager)
+    page = client.get(reverse("programs:history", args=[program.pk])).content.decode()
+    assert "Wat ging goed?" in page and "Wat nu?" in page
 
 
 def test_groups_enrolments_pairings_and_memberships_record_the_manager(
@@ -205,4 +223,4 @@ def test_history_pages_take_the_same_queries_for_a_long_history_as_for_a_short_o
     )
 
 
-QUERIES = {"programs:history": 16, "programs:cohort-history": 15}
+QUERIES = {"programs:history": 18, "programs:cohort-history": 15}
