@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from django.core.paginator import Page, Paginator
 from django.db import connection, models, transaction
 from django.db.models import Case, OuterRef, Q, Subquery, Value, When
+from django.shortcuts import render
 from django.utils import formats, timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -252,8 +253,6 @@ def _readable(source: Source, number: int, field: models.Field, value, labels: d
 
 def render_trail(request, sources, *, subject, back_url: str, intro: str = ""):
     """The history page of one object (or a person's own records): a page of `trail`."""
-    from django.shortcuts import render
-
     context = {
         "page": trail(sources, page=request.GET.get("page")),
         "subject": subject,
