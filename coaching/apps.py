@@ -20,6 +20,12 @@ class CoachingConfig(AppConfig):
 
         personal_records.register_part()
 
+        # The AVG erasure removes a person's texts from coaching's history as well.
+        from coaching.services import history_scrub_person
+        from werkplek import audit
+
+        audit.register_scrubber(history_scrub_person)
+
         # Mailed through the outbox; the optional ones listed on the preferences page, and
         # all of them shown in the app's notification list.
         from coaching import digest, mails

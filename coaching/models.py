@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from coaching.choices import Shift
 from programs.choices import Level
@@ -59,6 +60,8 @@ class FeedbackMoment(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = FeedbackMomentQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("feedback moment")
@@ -119,6 +122,8 @@ class GoalAssessment(models.Model):
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
 
     objects = GoalAssessmentQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("goal assessment")
@@ -176,6 +181,8 @@ class SignOff(models.Model):
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     objects = SignOffQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("sign-off")
@@ -229,6 +236,8 @@ class FeedbackAddendum(models.Model):
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     objects = FeedbackAddendumQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("addendum")
@@ -288,6 +297,8 @@ class Reflection(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = ReflectionQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("reflection")
@@ -331,6 +342,8 @@ class ReflectionReaction(models.Model):
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     objects = ReflectionReactionQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("reaction")
@@ -387,6 +400,8 @@ class PeerFeedback(models.Model):
     given_at = models.DateTimeField(_("given at"), null=True, blank=True)
 
     objects = PeerFeedbackQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("peer feedback")

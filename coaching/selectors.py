@@ -25,8 +25,10 @@ from coaching.progress import (
     independence_reached,
     project_independence,
 )
+from programs import selectors as program_selectors
 from programs.choices import Level
 from programs.models import ChecklistItem, Enrolment, LearningGoal, Pairing
+from werkplek import audit
 
 
 def levels_by_enrolment(enrolment_ids, assessments=None) -> dict[int, dict[int, GoalLevels]]:
@@ -356,3 +358,52 @@ def progress_panels(enrolment: Enrolment, *, viewer) -> list[dict]:
         if context:
             panels.append({"template": template_name, "context": context})
     return panels
+
+
+# --- The audit trail's sources (werkplek.audit.trail) ----------------------------------
+
+
+def _feedback_sources(moments) -> list[audit.Source]:
+    """Feedback moments (a historical queryset) with their levels, sign-offs and addenda."""
+    ids = moments.values("id")
+    return [
+        audit.Source(moments, hidden=frozenset({"enrolment"})),
+        audit.Source(
+            GoalAssessment.history.filter(feedback_moment_id__in=ids),
+            hidden=frozenset({"feedback_moment"}),
+        ),
+        audit.Source(
+            SignOff.history.filter(feedback_moment_id__in=ids),
+            hidden=frozenset({"enrolment", "feedback_moment"}),
+        ),
+        audit.Source(
+            FeedbackAddendum.history.filter(feedback_moment_id__in=ids),
+            hidden=frozenset({"feedback_moment"}),
+        ),
+    ]
+
+
+def feedback_moment_trail(moment: FeedbackMoment) -> list[audit.Source]:
+    """Changes to one feedback moment: its texts, levels, sign-offs and addenda."""
+    return _feedback_sources(FeedbackMoment.history.filter(id=moment.pk))
+
+
+def enrolment_trail(enrolment_ids) -> list[audit.Source]:
+    """Changes to enrolments (`enrolment_ids`: a queryset of their ids) and everything
+    recorded in them: pairings, feedback, sign-offs, reflections, reactions, peer feedback."""
+    reflections = Reflection.history.filter(enrolment_id__in=enrolment_ids)
+    return [
+        *program_selectors.enrolment_trail(enrolment_ids),
+        *_feedback_sources(FeedbackMoment.history.filter(enrolment_id__in=enrolment_ids)),
+        audit.Source(
+            reflections, hidden=frozenset({"enrolment", "feedback_moment", "reminded_at"})
+        ),
+        audit.Source(
+            ReflectionReaction.history.filter(reflection_id__in=reflections.values("id")),
+            hidden=frozenset({"reflection"}),
+        ),
+        audit.Source(
+            PeerFeedback.history.filter(enrolment_id__in=enrolment_ids),
+            hidden=frozenset({"enrolment"}),
+        ),
+    ]

@@ -5,8 +5,10 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from coaching import mails
 from coaching.attention import enrolment_statuses
@@ -23,7 +25,7 @@ from coaching.signals import feedback_recorded, reflection_submitted
 from programs.choices import EndReason
 from programs.models import ChecklistItem, Enrolment, LearningGoal
 from programs.services import enrolment_record_end, ensure_running
-from werkplek import outbox
+from werkplek import audit, outbox
 from werkplek.lib.versions import claim_version
 from werkplek.models import OutboxMessage, User
 
@@ -58,27 +60,36 @@ def _check_moment(enrolment: Enrolment, occurred_on: datetime.date, today: datet
 
 
 def _record_levels_and_sign_offs(moment, levels: dict[int, int], sign_off_items) -> None:
+    """The moment's levels and sign-offs, recorded in the history as its coach's."""
     program_goals = {g.pk: g for g in moment.enrolment.cohort.program.goals.all()}
     unknown = set(levels) - set(program_goals)
     if unknown:
         raise ValidationError(_("A goal does not belong to this program."))
-    GoalAssessment.objects.bulk_create(
-        GoalAssessment(feedback_moment=moment, goal=program_goals[goal_pk], level=level)
-        for goal_pk, level in levels.items()
+    bulk_create_with_history(
+        [
+            GoalAssessment(feedback_moment=moment, goal=program_goals[goal_pk], level=level)
+            for goal_pk, level in levels.items()
+        ],
+        GoalAssessment,
+        default_user=moment.coach,
     )
     for item in sign_off_items:
         if item.goal_id not in program_goals:
             raise ValidationError(_("A task does not belong to this program."))
-    SignOff.objects.bulk_create(
-        SignOff(
-            enrolment=moment.enrolment,
-            checklist_item=item,
-            signed_by=moment.coach,
-            signed_on=moment.occurred_on,
-            level=levels.get(item.goal_id),
-            feedback_moment=moment,
-        )
-        for item in sign_off_items
+    bulk_create_with_history(
+        [
+            SignOff(
+                enrolment=moment.enrolment,
+                checklist_item=item,
+                signed_by=moment.coach,
+                signed_on=moment.occurred_on,
+                level=levels.get(item.goal_id),
+                feedback_moment=moment,
+            )
+            for item in sign_off_items
+        ],
+        SignOff,
+        default_user=moment.coach,
     )
 
 
@@ -99,7 +110,7 @@ def feedback_moment_create(
 ) -> FeedbackMoment:
     """Record a feedback moment with levels per practised goal and sign-offs.
 
-    A reflection falls due for the learner.
+    A reflection falls due for the learner. The coach is the acting user in the history.
     """
     levels = levels or {}
     sign_off_items = list(sign_off_items)
@@ -117,12 +128,14 @@ def feedback_moment_create(
         to_improve=to_improve,
         next_step=next_step,
     )
+    audit.acted_by(moment, coach)
     moment.full_clean()
     moment.save()
     _record_levels_and_sign_offs(moment, levels, sign_off_items)
-    Reflection.objects.create(
+    reflection = Reflection(
         enrolment=enrolment, feedback_moment=moment, due_on=occurred_on + REFLECTION_DUE_AFTER
     )
+    audit.acted_by(reflection, coach).save()
     feedback_recorded.send(sender=FeedbackMoment, enrolment_ids=[enrolment.pk])
     return moment
 
@@ -138,9 +151,11 @@ def feedback_moment_update(
     version: int | None = None,
     **fields,
 ) -> FeedbackMoment:
-    """Correct a feedback moment: only its author, only within 24 hours, and only from the
-    version last saved (`version`, as the form showed it): never over someone's later save."""
+    """Correct a feedback moment: only its author (`user`, the acting user in the history),
+    only within 24 hours, and only from the version last saved (`version`, as the form
+    showed it): never over someone's later save."""
     moment = FeedbackMoment.objects.select_for_update().get(pk=moment.pk)
+    audit.acted_by(moment, user)
     ensure_running(moment.enrolment)
     if not moment.can_be_edited_by(user):
         if moment.coach_id == user.pk and moment.is_locked():
@@ -157,12 +172,13 @@ def feedback_moment_update(
     moment.full_clean()
     claim_version(moment, seen=version)
     moment.save(update_fields=[*fields, "updated_at"])
-    moment.assessments.all().delete()
-    moment.sign_offs.all().delete()
+    # One by one, so that each removal is in the history with its author (a handful).
+    for row in [*moment.assessments.all(), *moment.sign_offs.all()]:
+        audit.acted_by(row, user).delete()
     _record_levels_and_sign_offs(moment, levels or {}, list(sign_off_items))
-    moment.reflections.filter(submitted_at__isnull=True).update(
-        due_on=moment.occurred_on + REFLECTION_DUE_AFTER
-    )
+    for reflection in moment.reflections.filter(submitted_at__isnull=True):
+        reflection.due_on = moment.occurred_on + REFLECTION_DUE_AFTER
+        audit.acted_by(reflection, user).save(update_fields=["due_on"])
     feedback_recorded.send(sender=FeedbackMoment, enrolment_ids=[moment.enrolment_id])
     return moment
 
@@ -172,6 +188,7 @@ def feedback_addendum_create(*, moment: FeedbackMoment, author: User, text: str)
     """Add a note to a feedback moment without changing what was recorded."""
     _ensure_coach(moment.enrolment, author)
     addendum = FeedbackAddendum(feedback_moment=moment, author=author, text=text.strip())
+    audit.acted_by(addendum, author)
     addendum.full_clean()
     addendum.save()
     return addendum
@@ -212,6 +229,7 @@ def reflection_submit(
     ]
     reflection.submitted_at = now
     reflection.asks_coach = asks_coach
+    audit.acted_by(reflection, actor)
     reflection.full_clean()
     reflection.save()
     _nudge_for_help(reflection)
@@ -302,6 +320,7 @@ def reflection_react(*, reflection: Reflection, author: User, text: str) -> Refl
     if not reflection.is_done:
         raise ValidationError(_("This reflection has not been written yet."))
     reaction = ReflectionReaction(reflection=reflection, author=author, text=text.strip())
+    audit.acted_by(reaction, author)
     reaction.full_clean()
     reaction.save()
     return reaction
@@ -319,6 +338,7 @@ def peer_feedback_request(
     if peer == enrolment.learner or not same_group.exists():
         raise ValidationError(_("Ask someone from your own group."))
     request = PeerFeedback(enrolment=enrolment, goal=goal, requested_from=peer, question=question)
+    audit.acted_by(request, enrolment.learner)
     request.full_clean()
     request.save()
     return request
@@ -337,7 +357,7 @@ def peer_feedback_give(*, request: PeerFeedback, author: User, text: str) -> Pee
         raise ValidationError({"text": _("Write a few words of feedback.")})
     request.text = text.strip()
     request.given_at = timezone.now()
-    request.save(update_fields=["text", "given_at"])
+    audit.acted_by(request, author).save(update_fields=["text", "given_at"])
     return request
 
 
@@ -370,3 +390,29 @@ def enrolment_mark_independent(
     return enrolment_record_end(
         actor=actor, enrolment=enrolment, reason=EndReason.INDEPENDENT, ended_on=on
     )
+
+
+def history_scrub_person(person: User, removed: str) -> None:
+    """The AVG erasure's part in coaching's history (werkplek.audit.scrub_person): the texts
+    about `person` (feedback, addenda, reactions, peer feedback on their enrolments), their
+    reflection answers and the peer feedback they wrote are replaced by `removed` in every
+    earlier version. Dates, levels and sign-offs stay: they are what the counts are made of."""
+    about = Q(enrolment__learner=person)
+    audit.scrub(
+        FeedbackMoment,
+        where=about,
+        replace={field: removed for field in ("shift_note", *FEEDBACK_TEXT_FIELDS)},
+    )
+    audit.scrub(
+        FeedbackAddendum,
+        where=Q(feedback_moment__enrolment__learner=person),
+        replace={"text": removed},
+    )
+    audit.scrub(Reflection, where=about, replace={"answers": []})
+    audit.scrub(
+        ReflectionReaction,
+        where=Q(reflection__enrolment__learner=person),
+        replace={"text": removed},
+    )
+    audit.scrub(PeerFeedback, where=about, replace={"question": removed, "text": removed})
+    audit.scrub(PeerFeedback, where=Q(requested_from=person), replace={"text": removed})

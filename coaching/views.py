@@ -2,13 +2,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from coaching import attention, reminders, selectors, services
 from coaching.forms import (
@@ -22,6 +23,7 @@ from coaching.forms import (
 from coaching.models import FeedbackMoment, PeerFeedback, Reflection
 from programs import selectors as program_selectors
 from programs.models import Cohort, Enrolment
+from werkplek import audit
 from werkplek.choices import Role
 from werkplek.lib.forms import run_service, submitted_once
 from werkplek.views import link_expired
@@ -207,17 +209,18 @@ def progress(request, pk):
     timeline = selectors.progress_timeline(
         enrolment, viewer=request.user, page=_page_number(request)
     )
+    is_manager = Cohort.objects.managed_by(request.user).filter(pk=enrolment.cohort_id).exists()
     if request.htmx:
         # "More feedback": the next page of the timeline only.
         context = {
             "enrolment": enrolment,
             "timeline": timeline,
             "is_current_coach": is_current_coach,
+            "is_manager": is_manager,
         }
         return render(request, "coaching/_timeline.html", context)
     data = selectors.enrolment_progress(enrolment, viewer=request.user, today=timezone.localdate())
     is_learner = enrolment.learner_id == request.user.pk
-    is_manager = Cohort.objects.managed_by(request.user).filter(pk=enrolment.cohort_id).exists()
     context = {
         "progress": data,
         "timeline": timeline,
@@ -382,3 +385,47 @@ def peer_give(request, pk):
             messages.success(request, _("Thank you, your feedback has been shared."))
             return redirect("coaching:my-progress")
     return render(request, "coaching/peer_give_form.html", {"form": form, "asked": asked})
+
+
+# --- History: who changed what. Managers of the program; a learner their own records. ---
+
+
+@login_required
+@require_safe
+def enrolment_history(request, pk):
+    managed = Q(cohort__in=Cohort.objects.managed_by(request.user))
+    enrolments = Enrolment.objects.filter(managed | Q(learner=request.user))
+    enrolment = get_object_or_404(enrolments.select_related("learner", "cohort__program"), pk=pk)
+    sources = selectors.enrolment_trail(Enrolment.objects.filter(pk=enrolment.pk).values("id"))
+    back_url = reverse("coaching:progress", args=[enrolment.pk])
+    return audit.render_trail(request, sources, subject=enrolment, back_url=back_url)
+
+
+@login_required
+@require_safe
+def my_history(request):
+    enrolments = Enrolment.objects.filter(learner=request.user)
+    if not enrolments.exists():
+        raise Http404
+    intro = _(
+        "Who changed your enrolments, pairings, feedback, sign-offs and reflections, and when."
+    )
+    return audit.render_trail(
+        request,
+        selectors.enrolment_trail(enrolments.values("id")),
+        subject=_("My progress"),
+        back_url=reverse("coaching:my-progress"),
+        intro=intro,
+    )
+
+
+@login_required
+@require_safe
+def feedback_history(request, pk):
+    moments = FeedbackMoment.objects.filter(
+        enrolment__cohort__in=Cohort.objects.managed_by(request.user)
+    )
+    moment = get_object_or_404(moments.select_related("enrolment__learner"), pk=pk)
+    back_url = reverse("coaching:progress", args=[moment.enrolment_id])
+    sources = selectors.feedback_moment_trail(moment)
+    return audit.render_trail(request, sources, subject=moment, back_url=back_url)

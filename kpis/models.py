@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from kpis.choices import Cadence, Direction, SubjectLevel
 from programs.models import (
@@ -119,6 +120,8 @@ class KPI(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = KPIQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     # What a manager defines, in the order the form asks it.
     DEFINITION_FIELDS = (
@@ -329,6 +332,8 @@ class Measurement(models.Model):
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     objects = MeasurementQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("measurement")

@@ -11,6 +11,7 @@ from kpis.rollups import TREND_PERIODS, trend_period
 from kpis.statistics import min_group_size
 from programs.choices import ProgramStatus
 from programs.models import Program
+from werkplek import audit
 
 
 def kpi_list(user):
@@ -209,3 +210,14 @@ def _against(kpi: KPI, value) -> dict:
     if kpi.direction == Direction.LOWER:
         return {"on_target": value <= kpi.target_value}
     return {"on_target": value >= kpi.target_value}
+
+
+def kpi_trail(kpi: KPI) -> list[audit.Source]:
+    """Changes to a KPI's definition and its measurements (corrections included)."""
+    return [
+        audit.Source(KPI.history.filter(id=kpi.pk), hidden=frozenset({"organization"})),
+        audit.Source(
+            Measurement.history.filter(kpi_id=kpi.pk),
+            hidden=frozenset({"kpi", "subject_level", "corrects"}),
+        ),
+    ]

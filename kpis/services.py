@@ -12,6 +12,7 @@ from kpis.choices import SubjectLevel
 from kpis.models import KPI, SUBJECT_FIELDS, Measurement, MeasurementImport
 from kpis.signals import kpi_values_changed
 from programs.models import Cohort, Program, validate_plausible_date
+from werkplek import audit
 from werkplek.models import Membership, Organization, User
 
 # What each value means depends on these (what it is about, which period, the program its
@@ -44,7 +45,7 @@ def _check_baseline(kpi: KPI) -> None:
 def kpi_create(*, actor: User, organization: Organization, **fields) -> KPI:
     """A manager defines a KPI of their organisation (of one of its programs, or of all)."""
     _ensure_manager(actor, organization)
-    kpi = KPI(organization=organization, created_by=actor)
+    kpi = audit.acted_by(KPI(organization=organization, created_by=actor), actor)
     _set_fields(kpi, fields)
     _check_baseline(kpi)
     kpi.full_clean()
@@ -57,7 +58,7 @@ def kpi_update(*, actor: User, kpi: KPI, **fields) -> KPI:
     """A manager changes a KPI's definition; what it is measured per, how often and for which
     program stay fixed once it has measurements, since every value was recorded in those terms."""
     _ensure_manager(actor, kpi.organization)
-    kpi = KPI.objects.select_for_update().get(pk=kpi.pk)
+    kpi = audit.acted_by(KPI.objects.select_for_update().get(pk=kpi.pk), actor)
     fixed = [f for f in FIXED_ONCE_MEASURED if f in fields and fields[f] != getattr(kpi, f)]
     if fixed and kpi.measurements.exists():
         raise ValidationError(
@@ -181,6 +182,7 @@ def _record(
     value: Decimal,
     subject: dict,
     correction: bool,
+    reason: str = "",
 ) -> Measurement:
     """`measurement_record` without the roll-up, for callers that record many values."""
     _ensure_manager(actor, kpi.organization)
@@ -204,8 +206,9 @@ def _record(
                 {"period": _("There already is a measurement for this period; choose 'correct'.")}
             )
         previous.is_current = False
-        previous.save(update_fields=["is_current"])
+        audit.acted_by(previous, actor, reason=reason).save(update_fields=["is_current"])
         measurement.corrects = previous
+    audit.acted_by(measurement, actor, reason=reason)
     measurement.full_clean()
     measurement.save()
     return measurement
@@ -271,6 +274,7 @@ def measurement_import_confirm(
                     value=row.decimal,
                     subject=subject,
                     correction=row.is_correction,
+                    reason=audit.IMPORT,
                 )
             )
         except ValidationError as error:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("nieuw/", views.kpi_create, name="create"),
     path("<int:pk>/", views.kpi_detail, name="detail"),
     path("<int:pk>/bewerken/", views.kpi_update, name="update"),
+    path("<int:pk>/geschiedenis/", views.kpi_history, name="history"),
     path("<int:pk>/metingen/", views.measurement_create, name="measurement-create"),
     path("<int:pk>/metingen/importeren/", views.measurement_import, name="measurement-import"),
     path(

@@ -15,6 +15,7 @@ from kpis.forms import KPIForm, MeasurementForm, MeasurementImportForm
 from kpis.models import KPI, MeasurementImport
 from programs.choices import Level
 from programs.models import Program
+from werkplek import audit
 from werkplek.lib.forms import run_service, submitted_once
 from werkplek.models import Organization
 
@@ -277,3 +278,11 @@ def organization_dashboard(request, slug):
         "chart_data": dashboard_module.organization_chart_data(data),
     }
     return render(request, "kpis/organization_dashboard.html", context)
+
+
+@login_required
+@require_safe
+def kpi_history(request, pk):
+    kpi = _kpi_for(request, pk)
+    sources = selectors.kpi_trail(kpi)
+    return audit.render_trail(request, sources, subject=kpi, back_url=kpi.get_absolute_url())

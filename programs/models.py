@@ -365,6 +365,8 @@ class ChecklistItem(models.Model):
     )
 
     objects = ChecklistItemQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("checklist item")
@@ -401,6 +403,8 @@ class Cohort(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = CohortQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("group")
@@ -529,6 +533,8 @@ class Enrolment(models.Model):
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     objects = EnrolmentQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("enrolment")
@@ -658,6 +664,8 @@ class Pairing(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = PairingQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("pairing")
@@ -858,6 +866,9 @@ class ReflectionPrompt(models.Model):
     )
     position = models.PositiveIntegerField(_("position"), default=0)
     text = models.CharField(_("question"), max_length=300)
+
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("reflection question")

@@ -7,12 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from programs.choices import ProgramStatus
 from programs.models import (
     ChecklistItem,
+    Cohort,
     Enrolment,
     LearningGoal,
     Pairing,
     Program,
     ReflectionPrompt,
 )
+from werkplek import audit
 from werkplek.choices import Role
 from werkplek.models import Membership, Organization
 
@@ -147,3 +149,68 @@ def reflection_questions(program) -> list[str]:
     """The program's own questions, or the three every reflection starts from."""
     prompts = [p.text for p in ReflectionPrompt.objects.filter(program=program)]
     return prompts or [str(prompt) for prompt in DEFAULT_PROMPTS]
+
+
+# --- The audit trail's sources (werkplek.audit.trail) ----------------------------------
+
+ENROLMENT_NAMES = Enrolment.objects.select_related("learner", "cohort__program")
+
+
+def program_trail(program: Program) -> list[audit.Source]:
+    """Changes to a program, its goals, their tasks and its reflection questions (also those
+    removed since)."""
+    goals = LearningGoal.history.filter(program_id=program.pk)
+    return [
+        audit.Source(
+            Program.history.filter(id=program.pk),
+            hidden=frozenset({"organization"}),
+            formats={"reminder_weekdays": audit.weekdays_label},
+        ),
+        audit.Source(goals, hidden=frozenset({"program", "position"})),
+        audit.Source(
+            ChecklistItem.history.filter(goal_id__in=goals.values("id")),
+            hidden=frozenset({"position"}),
+        ),
+        audit.Source(
+            ReflectionPrompt.history.filter(program_id=program.pk),
+            hidden=frozenset({"program", "position"}),
+        ),
+    ]
+
+
+def goal_trail(goal: LearningGoal) -> list[audit.Source]:
+    """Changes to a goal and its tasks."""
+    return [
+        audit.Source(LearningGoal.history.filter(id=goal.pk), hidden=frozenset({"program"})),
+        audit.Source(
+            ChecklistItem.history.filter(goal_id=goal.pk), hidden=frozenset({"goal", "position"})
+        ),
+    ]
+
+
+def cohort_trail(cohort: Cohort) -> list[audit.Source]:
+    """Changes to a group, its enrolments (start, end, status) and their pairings."""
+    enrolments = Enrolment.history.filter(cohort_id=cohort.pk)
+    return [
+        audit.Source(Cohort.history.filter(id=cohort.pk), hidden=frozenset({"program"})),
+        audit.Source(enrolments, hidden=frozenset({"cohort", "program"})),
+        audit.Source(
+            Pairing.history.filter(enrolment_id__in=enrolments.values("id")),
+            keys={"enrolment": ENROLMENT_NAMES},
+        ),
+    ]
+
+
+def enrolment_trail(enrolment_ids) -> list[audit.Source]:
+    """Changes to enrolments (`enrolment_ids`: a queryset of their ids) and their pairings:
+    the programs part of an enrolment's trail (coaching adds feedback and reflections)."""
+    return [
+        audit.Source(
+            Enrolment.history.filter(id__in=enrolment_ids),
+            hidden=frozenset({"program"}),
+        ),
+        audit.Source(
+            Pairing.history.filter(enrolment_id__in=enrolment_ids),
+            hidden=frozenset({"enrolment"}),
+        ),
+    ]

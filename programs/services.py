@@ -27,7 +27,7 @@ from programs.models import (
     validate_plausible_date,
 )
 from programs.signals import enrolment_ended
-from werkplek import outbox
+from werkplek import audit, outbox
 from werkplek import services as werkplek_services
 from werkplek.choices import Role
 from werkplek.lib.versions import claim_version
@@ -117,6 +117,7 @@ def enrolment_record_end(
         raise ValidationError({"reason": _("Choose why the enrolment ends.")})
     ended_on = _end_date(enrolment, ended_on)
     enrolment.ended_on, enrolment.end_reason, enrolment.ended_by = ended_on, reason, actor
+    audit.acted_by(enrolment, actor)
     enrolment.full_clean()
     enrolment.save(update_fields=["ended_on", "end_reason", "ended_by"])
     enrolment_ended.send(sender=Enrolment, enrolment_ids=[enrolment.pk])
@@ -159,6 +160,7 @@ def cohort_close(*, actor: User, cohort: Cohort, reason: str, ended_on: datetime
     for enrolment in running:
         enrolment_record_end(actor=actor, enrolment=enrolment, reason=reason, ended_on=ended_on)
     cohort.closed_on = ended_on
+    audit.acted_by(cohort, actor)
     cohort.full_clean()
     cohort.save(update_fields=["closed_on"])
     return len(running)
@@ -167,13 +169,6 @@ def cohort_close(*, actor: User, cohort: Cohort, reason: str, ended_on: datetime
 def _check_owner(program: Program) -> None:
     if program.owner_id and not program.organization.holds_role(program.owner, Role.MANAGER):
         raise ValidationError({"owner": _("The owner must be an L&D manager of the organisation.")})
-
-
-def _acted_by(instance, actor: User):
-    """Name `actor` as the one who saved: the history row the next save or delete of
-    `instance` writes (in the same transaction) records them."""
-    instance._history_user = actor
-    return instance
 
 
 def _set_fields(instance, fields: dict, allowed: set) -> list[str]:
@@ -199,7 +194,7 @@ def program_create(
     *, actor: User, organization: Organization, methods: Iterable[Method] = (), **fields
 ) -> Program:
     """Create a program as a draft in the organisation."""
-    program = _acted_by(Program(organization=organization, status=ProgramStatus.DRAFT), actor)
+    program = audit.acted_by(Program(organization=organization, status=ProgramStatus.DRAFT), actor)
     _set_fields(program, fields, PROGRAM_FIELDS)
     program.full_clean()
     _check_owner(program)
@@ -220,7 +215,7 @@ def program_update(
     """Change a program's settings; archived programs are read-only; only from the version
     last saved (`version`, as the form showed it): never over someone's later save."""
     _ensure_editable(program)
-    _acted_by(program, actor)
+    audit.acted_by(program, actor)
     changed = _set_fields(program, fields, PROGRAM_FIELDS)
     program.full_clean()
     _check_owner(program)
@@ -253,7 +248,7 @@ def program_change_status(*, actor: User, program: Program, status: str) -> Prog
             }
         )
     program.status = status
-    _acted_by(program, actor).save(update_fields=["status", "updated_at"])
+    audit.acted_by(program, actor).save(update_fields=["status", "updated_at"])
     return program
 
 
@@ -276,7 +271,7 @@ def program_duplicate(*, actor: User, program: Program, name: str, owner: User) 
         reminder_time=program.reminder_time,
     )
     copy.duplicated_from = program
-    copy.save(update_fields=["duplicated_from"])
+    audit.acted_by(copy, actor).save(update_fields=["duplicated_from"])
     goals = list(program.goals.prefetch_related("checklist_items"))
     new_goals = bulk_create_with_history(
         [
@@ -293,19 +288,27 @@ def program_duplicate(*, actor: User, program: Program, name: str, owner: User) 
         LearningGoal,
         default_user=actor,
     )
-    ChecklistItem.objects.bulk_create(
-        ChecklistItem(
-            goal=new_goal,
-            position=item.position,
-            title=item.title,
-            requires_sign_off=item.requires_sign_off,
-        )
-        for goal, new_goal in zip(goals, new_goals, strict=True)
-        for item in goal.checklist_items.all()
+    bulk_create_with_history(
+        [
+            ChecklistItem(
+                goal=new_goal,
+                position=item.position,
+                title=item.title,
+                requires_sign_off=item.requires_sign_off,
+            )
+            for goal, new_goal in zip(goals, new_goals, strict=True)
+            for item in goal.checklist_items.all()
+        ],
+        ChecklistItem,
+        default_user=actor,
     )
-    ReflectionPrompt.objects.bulk_create(
-        ReflectionPrompt(program=copy, position=prompt.position, text=prompt.text)
-        for prompt in program.reflection_prompts.all()
+    bulk_create_with_history(
+        [
+            ReflectionPrompt(program=copy, position=prompt.position, text=prompt.text)
+            for prompt in program.reflection_prompts.all()
+        ],
+        ReflectionPrompt,
+        default_user=actor,
     )
     return copy
 
@@ -332,7 +335,7 @@ def goal_create(*, actor: User, program: Program, **fields) -> LearningGoal:
     """Add a learning goal at the end of the program."""
     _ensure_editable(program)
     goal = LearningGoal(program=program, position=_next_position(program.goals))
-    _acted_by(goal, actor)
+    audit.acted_by(goal, actor)
     _set_fields(goal, fields, GOAL_FIELDS)
     goal.full_clean()
     goal.save()
@@ -346,7 +349,7 @@ def goal_update(
     """Change a goal's title, description, success criteria or target week; only from the
     version last saved (`version`, as the form showed it): never over someone's later save."""
     _ensure_editable(goal.program)
-    _acted_by(goal, actor)
+    audit.acted_by(goal, actor)
     changed = _set_fields(goal, fields, GOAL_FIELDS)
     goal.full_clean()
     claim_version(goal, seen=version)
@@ -359,7 +362,7 @@ def goal_delete(*, actor: User, goal: LearningGoal) -> None:
     """Remove a goal with its checklist, unless feedback already refers to it."""
     _ensure_editable(goal.program)
     try:
-        _acted_by(goal, actor).delete()
+        audit.acted_by(goal, actor).delete()
     except ProtectedError as error:
         raise ValidationError(
             _("Feedback was already given on this goal, so it stays part of the history.")
@@ -375,10 +378,13 @@ def goal_move(*, actor: User, goal: LearningGoal, direction: int) -> None:
 
 
 @transaction.atomic
-def checklist_item_create(*, goal: LearningGoal, **fields) -> ChecklistItem:
+def checklist_item_create(
+    *, goal: LearningGoal, actor: User | None = None, **fields
+) -> ChecklistItem:
     """Add an observable task at the end of a goal's checklist."""
     _ensure_editable(goal.program)
     item = ChecklistItem(goal=goal, position=_next_position(goal.checklist_items))
+    audit.acted_by(item, actor)
     _set_fields(item, fields, CHECKLIST_ITEM_FIELDS)
     item.full_clean()
     item.save()
@@ -386,9 +392,12 @@ def checklist_item_create(*, goal: LearningGoal, **fields) -> ChecklistItem:
 
 
 @transaction.atomic
-def checklist_item_update(*, item: ChecklistItem, **fields) -> ChecklistItem:
+def checklist_item_update(
+    *, item: ChecklistItem, actor: User | None = None, **fields
+) -> ChecklistItem:
     """Change a task's text or whether a coach signs it off."""
     _ensure_editable(item.goal.program)
+    audit.acted_by(item, actor)
     changed = _set_fields(item, fields, CHECKLIST_ITEM_FIELDS)
     item.full_clean()
     item.save(update_fields=changed)
@@ -396,11 +405,11 @@ def checklist_item_update(*, item: ChecklistItem, **fields) -> ChecklistItem:
 
 
 @transaction.atomic
-def checklist_item_delete(*, item: ChecklistItem) -> None:
+def checklist_item_delete(*, item: ChecklistItem, actor: User | None = None) -> None:
     """Remove a task, unless a coach already signed it off for someone."""
     _ensure_editable(item.goal.program)
     try:
-        item.delete()
+        audit.acted_by(item, actor).delete()
     except ProtectedError as error:
         raise ValidationError(
             _("This task was already signed off, so it stays part of the history.")
@@ -408,15 +417,17 @@ def checklist_item_delete(*, item: ChecklistItem) -> None:
 
 
 @transaction.atomic
-def checklist_item_move(*, item: ChecklistItem, direction: int) -> None:
+def checklist_item_move(*, item: ChecklistItem, direction: int, actor: User | None = None) -> None:
     """Move a task one place up (-1) or down (+1) in its checklist."""
     _ensure_editable(item.goal.program)
     items = _reorder(item, item.goal.checklist_items.select_for_update(), direction)
-    ChecklistItem.objects.bulk_update(items, ["position"])
+    bulk_update_with_history(items, ChecklistItem, ["position"], default_user=actor)
 
 
 @transaction.atomic
-def reflection_prompts_set(*, program, questions: list[str]) -> list[ReflectionPrompt]:
+def reflection_prompts_set(
+    *, program, questions: list[str], actor: User | None = None
+) -> list[ReflectionPrompt]:
     """Replace a program's reflection questions; answers given earlier keep their questions."""
     _ensure_editable(program)
     questions = [q.strip() for q in questions if q.strip()]
@@ -433,15 +444,25 @@ def reflection_prompts_set(*, program, questions: list[str]) -> list[ReflectionP
     ]
     for prompt in prompts:
         prompt.full_clean()
-    program.reflection_prompts.all().delete()
-    return ReflectionPrompt.objects.bulk_create(prompts)
+    # One by one, so that each removal is in the history with its author (ten at most).
+    for old in program.reflection_prompts.all():
+        audit.acted_by(old, actor).delete()
+    return bulk_create_with_history(prompts, ReflectionPrompt, default_user=actor)
 
 
 @transaction.atomic
-def cohort_create(*, program: Program, name: str, starts_on: datetime.date, is_pilot=False):
+def cohort_create(
+    *,
+    program: Program,
+    name: str,
+    starts_on: datetime.date,
+    is_pilot=False,
+    actor: User | None = None,
+):
     """Start a new group of learners in a program."""
     _ensure_editable(program)
     cohort = Cohort(program=program, name=name, starts_on=starts_on, is_pilot=is_pilot)
+    audit.acted_by(cohort, actor)
     cohort.full_clean()
     cohort.save()
     return cohort
@@ -494,6 +515,8 @@ def pairing_set(
     coach: User,
     on: datetime.date,
     allow_over_capacity: bool = False,
+    actor: User | None = None,
+    reason: str = "",
 ) -> int:
     """Make `coach` the coach of each enrolment from `on` (or its start, if later); the
     pairing it replaces ends then, and stays as history. A coach at capacity takes more
@@ -519,11 +542,12 @@ def pairing_set(
         if latest:
             starts_on = max(on, latest.started_on)
             latest.ended_on = starts_on
-            latest.save(update_fields=["ended_on"])
+            audit.acted_by(latest, actor, reason=reason).save(update_fields=["ended_on"])
         else:
             ended = enrolment.pairings.aggregate(last=Max("ended_on"))["last"]
             starts_on = max(on, enrolment.started_on, ended or enrolment.started_on)
         pairing = Pairing(enrolment=enrolment, coach=coach, started_on=starts_on)
+        audit.acted_by(pairing, actor, reason=reason)
         pairing.full_clean()
         pairing.save()
     return len(to_pair)
@@ -538,8 +562,11 @@ def enrolment_create(
     coach: User | None = None,
     team: str = "",
     allow_over_capacity: bool = False,
+    actor: User | None = None,
+    reason: str = "",
 ) -> Enrolment:
-    """Enrol a learner in a cohort (and so a program), optionally with a coach.
+    """Enrol a learner in a cohort (and so a program), optionally with a coach, by `actor`
+    (`reason` says how, when not by hand: an import or an accepted invitation).
 
     The learner gets the learner role in the organisation if they did not have it.
     """
@@ -552,7 +579,12 @@ def enrolment_create(
             _("%(name)s is already enrolled in this program.") % {"name": learner}
         )
     werkplek_services.membership_add_role(
-        user=learner, organization=program.organization, role=Role.LEARNER, team=team
+        user=learner,
+        organization=program.organization,
+        role=Role.LEARNER,
+        team=team,
+        actor=actor,
+        reason=reason,
     )
     enrolment = Enrolment(
         cohort=cohort,
@@ -561,6 +593,7 @@ def enrolment_create(
         started_on=started_on,
         target_on=Enrolment.target_for(started_on, program),
     )
+    audit.acted_by(enrolment, actor, reason=reason)
     enrolment.full_clean()
     enrolment.save()
     if coach:
@@ -569,6 +602,8 @@ def enrolment_create(
             coach=coach,
             on=started_on,
             allow_over_capacity=allow_over_capacity,
+            actor=actor,
+            reason=reason,
         )
     return enrolment
 
@@ -632,6 +667,8 @@ def enrolment_import(
                 coach=coach,
                 team=row.team,
                 allow_over_capacity=True,
+                actor=invited_by,
+                reason=audit.IMPORT,
             )
         )
     return enrolments, invitations
@@ -745,6 +782,9 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Enrolment:
         coach=invitation.coach,
         team=invitation.team,
         allow_over_capacity=True,
+        # The manager who invited decided the enrolment; accepting carries it out.
+        actor=invitation.invited_by or user,
+        reason=audit.INVITATION,
     )
     invitation.accepted_at = timezone.now()
     invitation.enrolment = enrolment

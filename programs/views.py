@@ -42,6 +42,7 @@ from programs.models import (
     Method,
     Program,
 )
+from werkplek import audit
 from werkplek.lib.forms import remember_result, run_service, submitted_once
 from werkplek.lib.text import search_text
 from werkplek.models import Organization, User
@@ -275,7 +276,13 @@ def checklist_item_create(request, pk):
     goal = _goal_for(request, pk)
     form = ChecklistItemForm(request.POST or None, prefix=f"new-item-{goal.pk}")
     if request.method == "POST" and form.is_valid():
-        if run_service(form, services.checklist_item_create, goal=goal, **form.cleaned_data):
+        if run_service(
+            form,
+            services.checklist_item_create,
+            actor=request.user,
+            goal=goal,
+            **form.cleaned_data,
+        ):
             return _after_builder_change(request, goal.program)
     if request.htmx:
         errors = " ".join(e for field in form.errors.values() for e in field)
@@ -294,7 +301,13 @@ def checklist_item_edit(request, pk):
     item = _item_for(request, pk)
     form = ChecklistItemForm(request.POST or None, instance=item, prefix=f"item-{item.pk}")
     if request.method == "POST" and form.is_valid():
-        if run_service(form, services.checklist_item_update, item=item, **form.cleaned_data):
+        if run_service(
+            form,
+            services.checklist_item_update,
+            actor=request.user,
+            item=item,
+            **form.cleaned_data,
+        ):
             return _after_builder_change(request, item.goal.program)
     context = {
         "form": form,
@@ -311,7 +324,9 @@ def checklist_item_edit(request, pk):
 @require_POST
 def checklist_item_delete(request, pk):
     item = _item_for(request, pk)
-    return _builder_action(request, item.goal.program, services.checklist_item_delete, item=item)
+    return _builder_action(
+        request, item.goal.program, services.checklist_item_delete, actor=request.user, item=item
+    )
 
 
 @login_required
@@ -322,6 +337,7 @@ def checklist_item_move(request, pk):
         request,
         item.goal.program,
         services.checklist_item_move,
+        actor=request.user,
         item=item,
         direction=_direction(request),
     )
@@ -333,7 +349,9 @@ def cohort_create(request, pk):
     program = _program_for(request, pk, write=True)
     form = CohortForm(request.POST or None, instance=Cohort(program=program))
     if request.method == "POST" and form.is_valid():
-        cohort = run_service(form, services.cohort_create, program=program, **form.cleaned_data)
+        cohort = run_service(
+            form, services.cohort_create, actor=request.user, program=program, **form.cleaned_data
+        )
         if cohort:
             messages.success(request, _("Group created. Now add its learners."))
             return redirect("programs:cohort-detail", pk=cohort.pk)
@@ -356,6 +374,7 @@ def cohort_detail(request, pk):
         changed = run_service(
             form,
             services.pairing_set,
+            actor=request.user,
             enrolments=data["enrolments"],
             coach=data["coach"],
             on=data["starts_on"],
@@ -639,6 +658,7 @@ def reflection_prompts(request, pk):
         if run_service(
             form,
             services.reflection_prompts_set,
+            actor=request.user,
             program=program,
             questions=form.question_list(),
         ):
@@ -685,3 +705,33 @@ def invitation_accept(request, token):
             return redirect("coaching:progress", pk=enrolment.pk)
     context = {"invitation": invitation, "program": invitation.cohort.program, "form": form}
     return render(request, "programs/invitation_accept.html", context)
+
+
+# --- History: who changed what (managers only) ------------------------------------------
+
+
+@login_required
+@require_safe
+def program_history(request, pk):
+    program = get_object_or_404(Program.objects.managed_by(request.user), pk=pk)
+    sources = selectors.program_trail(program)
+    return audit.render_trail(
+        request, sources, subject=program, back_url=program.get_absolute_url()
+    )
+
+
+@login_required
+@require_safe
+def goal_history(request, pk):
+    goal = _goal_for(request, pk)
+    back_url = goal.program.get_absolute_url()
+    return audit.render_trail(request, selectors.goal_trail(goal), subject=goal, back_url=back_url)
+
+
+@login_required
+@require_safe
+def cohort_history(request, pk):
+    cohort = _cohort_for(request, pk)
+    back_url = reverse("programs:cohort-detail", args=[cohort.pk])
+    sources = selectors.cohort_trail(cohort)
+    return audit.render_trail(request, sources, subject=cohort, back_url=back_url)

@@ -89,13 +89,14 @@ class MembershipAdmin(admin.ModelAdmin):
             roles=roles,
             team=obj.team,
             coach_capacity=obj.coach_capacity,
+            actor=request.user,
         )
         obj.pk = saved.pk
 
     @admin.action(description=_("End the selected memberships today"))
     def end_memberships(self, request, queryset):
         for membership in queryset.current():
-            services.membership_end(membership=membership)
+            services.membership_end(membership=membership, actor=request.user)
 
 
 @admin.register(OutboxMessage)

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from werkplek.choices import Role, Weekday, default_working_weekdays
 
@@ -246,6 +247,8 @@ class Organization(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = OrganizationQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("organisation")
@@ -317,6 +320,8 @@ class Membership(models.Model):
     )
 
     objects = MembershipQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("membership")

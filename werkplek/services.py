@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from werkplek import notifications
+from werkplek import audit, notifications
 from werkplek.choices import Role
 from werkplek.models import (
     FormSubmission,
@@ -55,9 +55,10 @@ def membership_set(
     roles: set,
     team: str = "",
     coach_capacity: int | None = None,
+    actor: User | None = None,
 ) -> Membership:
     """Give a person exactly these roles, team and capacity in an organisation."""
-    membership = _membership(user, organization)
+    membership = audit.acted_by(_membership(user, organization), actor)
     for role, field in Membership.ROLE_FIELDS.items():
         setattr(membership, field, role in roles)
     membership.team = team
@@ -69,10 +70,16 @@ def membership_set(
 
 @transaction.atomic
 def membership_add_role(
-    *, user: User, organization: Organization, role: Role, team: str = ""
+    *,
+    user: User,
+    organization: Organization,
+    role: Role,
+    team: str = "",
+    actor: User | None = None,
+    reason: str = "",
 ) -> Membership:
     """Add one role to a person in an organisation, keeping what they had (team if not given)."""
-    membership = _membership(user, organization)
+    membership = audit.acted_by(_membership(user, organization), actor, reason=reason)
     setattr(membership, Membership.ROLE_FIELDS[role], True)
     membership.team = team or membership.team
     membership.full_clean()
@@ -81,8 +88,11 @@ def membership_add_role(
 
 
 @transaction.atomic
-def membership_end(*, membership: Membership, on: datetime.date | None = None) -> Membership:
+def membership_end(
+    *, membership: Membership, on: datetime.date | None = None, actor: User | None = None
+) -> Membership:
     """End a membership: the person loses access, the history of their roles stays."""
+    audit.acted_by(membership, actor)
     membership.ended_on = on or timezone.localdate()
     membership.full_clean()
     membership.save(update_fields=["ended_on"])
@@ -110,6 +120,7 @@ def organization_update_settings(
         raise ValueError(f"{sorted(unknown)} are not organisation settings")
     for name, value in fields.items():
         setattr(organization, name, value)
+    audit.acted_by(organization, actor)
     organization.full_clean()
     organization.save(update_fields=list(fields))
     return organization

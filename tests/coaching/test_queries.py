@@ -67,8 +67,9 @@ def test_more_feedback_queries_do_not_grow_with_feedback(
     history(size)
     client.force_login(learner)
     # session, user, enrolment, current coach, the page's entries, its moments with their
-    # levels, sign-offs and addenda, roles (who may change a moment)
-    with django_assert_num_queries(10):
+    # levels, sign-offs and addenda, roles (who may change a moment), whether the viewer
+    # manages the group (a manager's link to each moment's history)
+    with django_assert_num_queries(11):
         response = client.get(
             reverse("coaching:progress", args=[enrolment.pk]), {"page": 2}, HTTP_HX_REQUEST="true"
         )

@@ -160,6 +160,10 @@ def pages(organization, manager, coach, learner, program, cohort, enrolment):
         "kpi-form": as_manager.get(reverse("kpis:create")),
         "kpi-form-error": as_manager.post(reverse("kpis:create"), {"baseline_value": "7,5"}),
         "kpi-detail": as_manager.get(reverse("kpis:detail", args=[kpi.pk])),
+        "kpi-history": as_manager.get(reverse("kpis:history", args=[kpi.pk])),
+        "program-history": as_manager.get(reverse("programs:history", args=[program.pk])),
+        "feedback-history": as_manager.get(reverse("coaching:feedback-history", args=[moment.pk])),
+        "my-history": as_learner.get(reverse("coaching:my-history")),
         "dashboard": as_manager.get(reverse("kpis:dashboard", args=[program.pk])),
         "kpi-measurement-error": as_manager.post(
             reverse("kpis:measurement-create", args=[kpi.pk]),

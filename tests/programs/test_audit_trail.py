@@ -1,0 +1,226 @@
+"""The audit trail of programs, goals, groups, enrolments and pairings: each service records
+who did it in the history, and a manager reads the changes on the object's history page."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from programs import imports, services
+from programs.choices import EndReason
+from programs.models import (
+    ChecklistItem,
+    Cohort,
+    Enrolment,
+    Invitation,
+    Pairing,
+    Program,
+    ReflectionPrompt,
+)
+from tests.factories import (
+    ChecklistItemFactory,
+    EnrolmentFactory,
+    LearningGoalFactory,
+    MembershipFactory,
+    UserFactory,
+)
+from werkplek import audit
+from werkplek.models import Membership
+
+pytestmark = pytest.mark.django_db
+
+
+def latest(model, pk):
+    """The newest history row of one object."""
+    return model.history.filter(id=pk).first()
+
+
+def test_checklist_item_writes_record_the_manager(program, manager):
+    goal = LearningGoalFactory(program=program)
+    item = services.checklist_item_create(actor=manager, goal=goal, title="Pallet wegzetten")
+    assert latest(ChecklistItem, item.pk).history_user == manager
+    other = ChecklistItemFactory(goal=goal, position=2)
+    services.checklist_item_update(actor=manager, item=item, title="Pallet veilig wegzetten")
+    changed = latest(ChecklistItem, item.pk)
+    assert (changed.history_type, changed.title, changed.history_user) == (
+        "~",
+        "Pallet veilig wegzetten",
+        manager,
+    )
+    services.checklist_item_move(actor=manager, item=other, direction=-1)
+    assert latest(ChecklistItem, other.pk).history_user == manager
+    item_pk = item.pk
+    services.checklist_item_delete(actor=manager, item=item)
+    removed = latest(ChecklistItem, item_pk)
+    assert (removed.history_type, removed.history_user) == ("-", manager)
+
+
+def test_a_duplicate_records_its_goals_and_tasks_as_the_managers(program, manager):
+    goal = LearningGoalFactory(program=program, target_week=1)
+    ChecklistItemFactory(goal=goal)
+    copy = services.program_duplicate(actor=manager, program=program, name="Kopie", owner=manager)
+    [item] = ChecklistItem.objects.filter(goal__program=copy)
+    assert latest(ChecklistItem, item.pk).history_user == manager
+    assert latest(Program, copy.pk).duplicated_from_id == program.pk
+
+
+def test_replaced_reflection_questions_are_in_the_program_history(client, program, manager):
+    services.reflection_prompts_set(actor=manager, program=program, questions=["Wat ging goed?"])
+    services.reflection_prompts_set(actor=manager, program=program, questions=["Wat nu?"])
+    removed = ReflectionPrompt.history.get(text="Wat ging goed?", history_type="-")
+    assert removed.history_user == manager
+    client.force_login(manager)
+    page = client.get(reverse("programs:history", args=[program.pk])).content.decode()
+    assert "Wat ging goed?" in page and "Wat nu?" in page
+
+
+def test_groups_enrolments_pairings_and_memberships_record_the_manager(
+    program, manager, coach, learner
+):
+    cohort = services.cohort_create(
+        actor=manager, program=program, name="Maart", starts_on=datetime.date(2026, 11, 2)
+    )
+    enrolment = services.enrolment_create(
+        actor=manager,
+        cohort=cohort,
+        learner=learner,
+        started_on=datetime.date(2026, 11, 2),
+        coach=coach,
+    )
+    assert latest(Cohort, cohort.pk).history_user == manager
+    assert latest(Enrolment, enrolment.pk).history_user == manager
+    pairing = enrolment.pairings.get()
+    assert latest(Pairing, pairing.pk).history_user == manager
+    membership = Membership.objects.get(user=learner, organization=program.organization)
+    assert latest(Membership, membership.pk).history_user == manager
+
+    new_coach = MembershipFactory(organization=program.organization, is_coach=True).user
+    services.pairing_set(
+        actor=manager, enrolments=[enrolment], coach=new_coach, on=timezone.localdate()
+    )
+    ended = latest(Pairing, pairing.pk)
+    assert (ended.ended_on, ended.history_user) == (timezone.localdate(), manager)
+
+
+def test_ending_an_enrolment_and_closing_a_group_record_the_status_change(cohort, manager, learner):
+    enrolment = EnrolmentFactory(cohort=cohort, learner=learner)
+    other = EnrolmentFactory(cohort=cohort)
+    today = timezone.localdate()
+    services.enrolment_end(
+        actor=manager, enrolment=enrolment, reason=EndReason.LEFT_ORGANISATION, ended_on=today
+    )
+    row = latest(Enrolment, enrolment.pk)
+    assert (row.end_reason, row.ended_on, row.history_user) == (
+        EndReason.LEFT_ORGANISATION,
+        today,
+        manager,
+    )
+    services.cohort_close(actor=manager, cohort=cohort, reason=EndReason.STOPPED, ended_on=today)
+    assert latest(Enrolment, other.pk).history_user == manager
+    assert latest(Cohort, cohort.pk).closed_on == today
+    assert latest(Cohort, cohort.pk).history_user == manager
+
+
+def test_an_imports_enrolments_carry_the_importing_manager(cohort, manager, organization):
+    known = MembershipFactory(organization=organization, user__email="bas@example.nl").user
+    rows = imports.check_rows(
+        [imports.ImportRow(line=2, email="bas@example.nl", name="Bas", started_on="2026-11-02")],
+        cohort,
+    )
+    learner_import = services.learner_import_create(cohort=cohort, rows=rows, actor=manager)
+    [enrolment], _invited = services.learner_import_confirm(
+        learner_import=learner_import, rows=rows, actor=manager
+    )
+    assert enrolment.learner == known
+    row = latest(Enrolment, enrolment.pk)
+    assert (row.history_user, row.history_change_reason) == (manager, audit.IMPORT)
+
+
+def test_an_accepted_invitation_is_recorded_as_the_inviting_managers(cohort, manager):
+    invitation = Invitation.objects.create(
+        cohort=cohort,
+        email="nina@example.nl",
+        name="Nina",
+        started_on=cohort.starts_on,
+        invited_by=manager,
+    )
+    enrolment = services.invitation_accept_as_new(
+        invitation=invitation, name="Nina Kok", password="een-lang-wachtwoord"
+    )
+    row = latest(Enrolment, enrolment.pk)
+    assert (row.history_user, row.history_change_reason) == (manager, audit.INVITATION)
+
+
+def test_the_program_history_shows_who_changed_which_field(client, program, manager):
+    manager.name = "Mira Manager"
+    manager.save()
+    services.program_update(actor=manager, program=program, feedback_every_days=3)
+    client.force_login(manager)
+    page = client.get(reverse("programs:history", args=[program.pk])).content.decode()
+    assert "Mira Manager" in page
+    assert "Feedbackritme (werkdagen)" in page
+    assert "<del>5</del> &rarr; <ins" in page
+
+
+def test_the_group_history_shows_an_ending_by_its_label(client, cohort, manager, learner):
+    enrolment = EnrolmentFactory(cohort=cohort, learner=learner)
+    services.enrolment_end(
+        actor=manager,
+        enrolment=enrolment,
+        reason=EndReason.LEFT_ORGANISATION,
+        ended_on=timezone.localdate(),
+    )
+    client.force_login(manager)
+    page = client.get(reverse("programs:cohort-history", args=[cohort.pk])).content.decode()
+    assert str(EndReason.LEFT_ORGANISATION.label) in page
+    assert EndReason.LEFT_ORGANISATION.value not in page.replace(
+        str(EndReason.LEFT_ORGANISATION.label), ""
+    )
+
+
+def test_the_goal_history_lists_its_tasks(client, program, manager):
+    goal = LearningGoalFactory(program=program)
+    services.checklist_item_create(actor=manager, goal=goal, title="Scanner opladen")
+    client.force_login(manager)
+    page = client.get(reverse("programs:goal-history", args=[goal.pk])).content.decode()
+    assert "Scanner opladen" in page
+
+
+def _history_of_size(program, cohort, manager, count):
+    """`count` + 1 changes of each kind, and the group closed."""
+    goal = LearningGoalFactory(program=program, target_week=1)
+    for number in range(count + 1):
+        services.program_update(actor=manager, program=program, feedback_every_days=number + 1)
+        services.goal_update(actor=manager, goal=goal, title=f"Doel {number}")
+        services.checklist_item_create(actor=manager, goal=goal, title=f"Taak {number}")
+        services.enrolment_create(
+            actor=manager,
+            cohort=cohort,
+            learner=UserFactory(),
+            started_on=cohort.starts_on,
+            coach=MembershipFactory(organization=program.organization, is_coach=True).user,
+        )
+    services.cohort_close(
+        actor=manager, cohort=cohort, reason=EndReason.STOPPED, ended_on=timezone.localdate()
+    )
+
+
+@pytest.mark.parametrize("url_name", ["programs:history", "programs:cohort-history"])
+@pytest.mark.parametrize("count", [1, 30])
+def test_history_pages_take_the_same_queries_for_a_long_history_as_for_a_short_one(
+    client, program, cohort, manager, django_assert_num_queries, url_name, count
+):
+    subject = program if url_name == "programs:history" else cohort
+    _history_of_size(program, cohort, manager, count)
+    client.force_login(manager)
+    # Session and user, count and keys, and per kind of row its rows, their previous
+    # versions and the names their keys point at (people; goals or enrolments).
+    with django_assert_num_queries(QUERIES[url_name]):
+        response = client.get(reverse(url_name, args=[subject.pk]))
+    assert response.content.decode().count('<li class="border-bottom') == min(
+        audit.PER_PAGE, response.context["page"].paginator.count
+    )
+
+
+QUERIES = {"programs:history": 18, "programs:cohort-history": 15}
