@@ -236,6 +236,7 @@ def _get_two_factor_manager(request):
     return request.user
 
 
+@never_cache  # the secret and the backup codes are on this page
 @login_required
 def two_factor(request):
     """A manager's two-step sign-in: turn it on (scan a QR code, confirm a code; backup
