@@ -1,6 +1,7 @@
 import unicodedata
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import forms as auth_forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,19 @@ class LoginForm(auth_forms.AuthenticationForm):
             "case-sensitive."
         ),
     }
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's own login, which knows no code step: an account with two-step sign-in
+    logs in on werkplek's login page and then opens the admin."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if signin.needs_code(user):
+            raise forms.ValidationError(
+                _("This account logs in in two steps: log in on werkplek's login page first."),
+                code="two_step",
+            )
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):

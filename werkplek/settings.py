@@ -186,7 +186,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "werkplek.signin.account_of"
 AXES_CLIENT_IP_CALLABLE = "werkplek.signin.client_address"
-AXES_LOCKOUT_CALLABLE = "werkplek.signin.lockout_response"
+AXES_LOCKOUT_CALLABLE = "werkplek.views.signin_locked"
 # Our own log line names the account and address of a lockout (werkplek.signin); axes' own
 # lines mask both, and no banner at start-up. Neither ever logs or stores a password.
 AXES_VERBOSE = False

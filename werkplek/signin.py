@@ -16,7 +16,6 @@ import segno
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
-from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import ngettext
 from django_otp import user_has_device
@@ -67,20 +66,6 @@ def lockout_message() -> str:
         "%(minutes)d minutes. Forgot your password? Choose a new one below.",
         minutes,
     ) % {"minutes": minutes}
-
-
-def lockout_response(request, original_response=None, credentials=None):
-    """Axes' answer to a locked-out attempt: the login page with what was typed (never the
-    password) and the reason, as 429 Too Many Requests."""
-    from werkplek.forms import LoginForm
-
-    form = LoginForm(request, initial={"username": request.POST.get("username", "")})
-    context = {
-        "form": form,
-        "next": request.POST.get("next", ""),
-        "lockout_message": lockout_message(),
-    }
-    return render(request, "registration/login.html", context, status=429)
 
 
 def log_lockout(sender, request, username, ip_address, **kwargs):

@@ -199,6 +199,18 @@ def link_expired(request):
     return render(request, "werkplek/link_expired.html", status=404)
 
 
+def signin_locked(request, original_response=None, credentials=None):
+    """Axes' answer to a locked-out attempt (AXES_LOCKOUT_CALLABLE): the login page with
+    what was typed (never the password) and the reason, as 429 Too Many Requests."""
+    form = LoginForm(request, initial={"username": request.POST.get("username", "")})
+    context = {
+        "form": form,
+        "next": request.POST.get("next", ""),
+        "lockout_message": signin.lockout_message(),
+    }
+    return render(request, "registration/login.html", context, status=429)
+
+
 class LoginView(auth_views.LoginView):
     """Django's login; for a person with two-step sign-in on, a right password leads to the
     code step instead of signing them in."""

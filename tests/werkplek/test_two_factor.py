@@ -171,3 +171,19 @@ def test_turning_it_off_takes_a_code(client, manager):
 def test_two_step_sign_in_is_for_managers_only(client, request, actor):
     client.force_login(request.getfixturevalue(actor))
     assert client.get(reverse("two-factor")).status_code == 404
+
+
+def test_the_admin_login_does_not_skip_the_code(client, manager):
+    """The admin's own login has no code step; a staff account with two-step sign-in is
+    sent to werkplek's login page instead of being let in by its password."""
+    with at():
+        turn_on(client, manager)
+    manager.is_staff = True
+    manager.save(update_fields=["is_staff"])
+    with at(minutes=5):
+        response = client.post(
+            reverse("admin:login"), {"username": manager.email, "password": PASSWORD}
+        )
+    assert response.status_code == 200
+    assert "log eerst in op de inlogpagina van werkplek" in response.content.decode()
+    assert "_auth_user_id" not in client.session
