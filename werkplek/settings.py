@@ -190,6 +190,9 @@ AXES_LOCKOUT_CALLABLE = "werkplek.views.signin_locked"
 # Our own log line names the account and address of a lockout (werkplek.signin); axes' own
 # lines mask both, and no banner at start-up. Neither ever logs or stores a password.
 AXES_VERBOSE = False
+# Failures are kept only until their cool-off ends; successful sign-ins are not recorded with
+# address and browser at all (personal data that nothing here reads, AVG).
+AXES_DISABLE_ACCESS_LOG = True
 # Password-reset requests: at most this many mails to one account per hour (counted in the
 # outbox, where each mail is a row) and this many requests from one address per hour.
 PASSWORD_RESET_MAILS_PER_HOUR = env.int("PASSWORD_RESET_MAILS_PER_HOUR", default=3)

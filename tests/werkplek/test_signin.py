@@ -6,6 +6,7 @@ import logging
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.urls import reverse
 
@@ -50,6 +51,9 @@ def test_the_fifth_wrong_password_locks_the_account_with_a_clear_message(client,
     assert "account=nina@example.nl" in line
     assert "address=127.0.0.1" in line
     assert "wrong-password" not in caplog.text
+    # Axes keeps what was posted until the cool-off ends, with the password masked.
+    assert AccessAttempt.objects.exists()
+    assert not AccessAttempt.objects.filter(post_data__contains="wrong-password").exists()
 
 
 def test_a_locked_account_stays_locked_for_the_right_password_until_the_time_is_up(client):
