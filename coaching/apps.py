@@ -46,6 +46,7 @@ class CoachingConfig(AppConfig):
             ),
         }
         for kind, (render, describe, label, roles) in kinds.items():
-            outbox.register_kind(kind, render)
+            # Each waits for its recipient's allowed moment (werkplek.availability).
+            outbox.register_kind(kind, render, waits_for_recipient=True)
             notifications.register_in_app_kind(kind, describe)
             notifications.register_optional_kind(kind, label, roles=roles)

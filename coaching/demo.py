@@ -167,6 +167,7 @@ def _history(
         if number < reflected:
             reflection = services.reflection_submit(
                 enrolment=enrolment,
+                actor=enrolment.learner,
                 answers=[
                     {"question": "Wat ging goed?", "answer": rng.choice(REFLECTION_ANSWERS)},
                     {"question": "Wat doe je de volgende keer anders?", "answer": ""},

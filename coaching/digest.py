@@ -1,6 +1,7 @@
 """The manager's weekly digest: one mail per L&D manager per week, bundling every program
 they manage (the attention list, progress, KPIs against target and overload), from Monday
-07:00 in the manager's own time zone. Also an in-app notification.
+07:00 in the manager's own time zone, or their next allowed moment after it (quiet hours,
+working days, leave: `werkplek.availability`). Also an in-app notification.
 
 The progress and KPI parts belong to the kpis app, which registers them here with
 `register_digest_part` (coaching does not import kpis).
@@ -12,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import NamedTuple
 
-from django.conf import settings
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -26,6 +26,7 @@ from programs.models import Program
 from programs.selectors import coach_loads
 from werkplek import notifications, outbox
 from werkplek.choices import Role
+from werkplek.lib.urls import absolute_url
 from werkplek.models import Membership, Organization, OutboxMessage, User
 from werkplek.notifications import Notice
 from werkplek.outbox import Rendered
@@ -87,6 +88,11 @@ def digests_enqueue_due(*, now: datetime.datetime | None = None) -> int:
     written = 0
     for manager, week in due.items():
         if (manager.pk, week) not in done:
+            # A digest still waiting for its manager (on leave) is outdone by this week's,
+            # which shows the same lists as they stand now: one digest on return, not three.
+            OutboxMessage.objects.filter(
+                kind=DIGEST, recipient=manager, status=OutboxMessage.Status.QUEUED
+            ).update(status=OutboxMessage.Status.CANCELLED)
             written += bool(
                 outbox.enqueue(recipient=manager, kind=DIGEST, due_slot=week, context={})
             )
@@ -157,13 +163,8 @@ def digest_content(manager: User, *, on: datetime.date) -> dict | None:
         "sections": sections,
         "attention_total": len(statuses),
         "overload": _overload(organizations, statuses),
-        "attention_url": _absolute(reverse("coaching:attention")),
-        "site_url": settings.SITE_URL.rstrip("/"),
+        "attention_url": absolute_url(reverse("coaching:attention")),
     }
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def render_digest(message) -> Rendered | None:
@@ -187,6 +188,7 @@ def render_digest(message) -> Rendered | None:
         % {"count": context["attention_total"]},
         text=render_to_string("coaching/email/digest.txt", context),
         html=render_to_string("coaching/email/digest.html", context),
+        unsubscribe=notifications.unsubscribe_link(manager, DIGEST),
     )
 
 

@@ -122,7 +122,8 @@ class AddendumForm(forms.Form):
 
 
 class ReflectionForm(forms.Form):
-    """The program's questions, one answer box each."""
+    """The program's questions, one answer box each, and the learner's own choice to ask
+    their coach (below the answers)."""
 
     def __init__(self, *args, questions, **kwargs):
         super().__init__(*args, **kwargs)
@@ -134,6 +135,11 @@ class ReflectionForm(forms.Form):
                 max_length=4000,
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
+        self.fields["asks_coach"] = forms.BooleanField(
+            label=_("I have a question for my coach"),
+            required=False,
+            help_text=_("Your coach gets a message to read this reflection and react."),
+        )
 
     def clean(self):
         cleaned = super().clean()

@@ -7,7 +7,6 @@ link, from the row's context alone).
 
 import datetime
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +16,7 @@ from coaching.attention import enrolment_statuses
 from coaching.models import Reflection
 from programs.models import Enrolment
 from werkplek import notifications
+from werkplek.lib.urls import absolute_url
 from werkplek.notifications import Notice
 from werkplek.outbox import Rendered
 
@@ -28,10 +28,6 @@ def overdue_slot(enrolment: Enrolment, last_feedback_on: datetime.date | None) -
     """The overdue episode: one enrolment since its last feedback moment (or its start).
     The next day is the same episode; new feedback starts another."""
     return f"{enrolment.pk}:{(last_feedback_on or enrolment.started_on).isoformat()}"
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def _progress_url(context: dict) -> str:
@@ -60,13 +56,14 @@ def render_feedback_overdue(message) -> Rendered | None:
         "coach": message.recipient,
         "enrolment": enrolment,
         "status": status,
-        "link": _absolute(reverse("coaching:feedback-create", args=[enrolment.pk])),
+        "link": absolute_url(reverse("coaching:feedback-create", args=[enrolment.pk])),
         "preferences_link": notifications.preferences_link(message.recipient),
     }
     return Rendered(
         subject=_("Feedback for %(learner)s is overdue") % {"learner": enrolment.learner.name},
         text=render_to_string("coaching/email/feedback_overdue.txt", context),
         html=render_to_string("coaching/email/feedback_overdue.html", context),
+        unsubscribe=notifications.unsubscribe_link(message.recipient, FEEDBACK_OVERDUE),
     )
 
 
@@ -79,7 +76,7 @@ def describe_overdue(message) -> Notice:
 
 
 def render_help_asked(message) -> Rendered | None:
-    """ "Your learner asks for help" with what they wrote, while the recipient coaches them
+    """ "Your learner has a question" with what they wrote, while the recipient coaches them
     and has not turned these nudges off."""
     if not notifications.wants(message.recipient, HELP_ASKED):
         return None
@@ -97,14 +94,15 @@ def render_help_asked(message) -> Rendered | None:
         "coach": message.recipient,
         "reflection": reflection,
         "enrolment": reflection.enrolment,
-        "help": reflection.help_answer,
-        "link": _absolute(_help_url(message.context)),
+        "answers": [a for a in reflection.answers if a["answer"].strip()],
+        "link": absolute_url(_help_url(message.context)),
         "preferences_link": notifications.preferences_link(message.recipient),
     }
     return Rendered(
         subject=_("%(learner)s asks for your help") % {"learner": reflection.enrolment.learner},
         text=render_to_string("coaching/email/help_asked.txt", context),
         html=render_to_string("coaching/email/help_asked.html", context),
+        unsubscribe=notifications.unsubscribe_link(message.recipient, HELP_ASKED),
     )
 
 

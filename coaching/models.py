@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from coaching.choices import Shift
 from programs.choices import Level
 from programs.models import ChecklistItem, Enrolment, LearningGoal, readable_q
-from programs.selectors import is_help_question
 
 EDIT_WINDOW = datetime.timedelta(hours=24)
 
@@ -281,6 +280,8 @@ class Reflection(models.Model):
     # When a reminder first asked for it: a program that reminds "once after each feedback
     # moment" does not ask again (coaching.reminders).
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    # Ticked by the learner on the form: their coach is nudged to read and react.
+    asks_coach = models.BooleanField(_("question for the coach"), default=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = ReflectionQuerySet.as_manager()
@@ -304,19 +305,6 @@ class Reflection(models.Model):
 
     def is_overdue_on(self, on: datetime.date) -> bool:
         return not self.is_done and self.due_on < on
-
-    @property
-    def help_answer(self) -> str:
-        """What the learner asked their coach's help with: the answer to the help question
-        (a reflection has no other way to ask), or "" when they asked nothing."""
-        return next(
-            (
-                answer["answer"].strip()
-                for answer in self.answers
-                if is_help_question(answer["question"]) and answer["answer"].strip()
-            ),
-            "",
-        )
 
 
 class ReflectionReactionQuerySet(models.QuerySet):

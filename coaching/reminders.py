@@ -10,8 +10,8 @@ the day's reminder once, for that local day, when in their own time zone
   each feedback moment* when that reflection was never reminded of yet, so the first
   reminder slot on or after the day it falls due (two days after the moment) — if that
   slot is quiet, a weekend or leave, the next one that is not,
-- it is a working day of the program's organisation, not in quiet hours (the person's
-  own, else the organisation's) and not on the person's leave,
+- the person may be messaged now about the program's organisation
+  (`werkplek.availability`: their quiet hours, its working days, their leave),
 - and the person has not turned reflection reminders off.
 
 A reminder time that falls in quiet hours waits until the quiet hours end, that same day;
@@ -25,7 +25,6 @@ import datetime
 import zoneinfo
 from collections import defaultdict
 
-from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -39,11 +38,15 @@ from coaching.models import Reflection
 from programs.choices import ReminderRhythm
 from programs.models import Enrolment
 from werkplek import notifications, outbox
-from werkplek.models import Leave, Membership, User
+from werkplek.availability import availability_of
+from werkplek.lib.urls import absolute_url
+from werkplek.models import Membership, User
 
 REFLECTION_REMINDER = "reflection_reminder"
 LINK_SALT = "coaching.reminders.reflection-link"
 LINK_MAX_AGE = datetime.timedelta(hours=72)
+# Learners per batch of the schedule: what one run holds in memory at a time.
+REMINDER_BATCH = 500
 
 
 def _open_reflections():
@@ -79,50 +82,70 @@ def program_reminds(reflection: Reflection, local: datetime.datetime) -> bool:
 
 def reflection_reminders_schedule(*, now: datetime.datetime | None = None) -> int:
     """Queue today's reminder of every learner whose reminder is due now (see the module),
-    in a fixed number of queries whatever the number of learners; safe to run any number
-    of times: the outbox key (learner, kind, local date) lets one exist per day.
-    Returns how many reminders are queued for this run's learners."""
+    in batches of REMINDER_BATCH learners, each in a fixed number of queries and its own
+    savepoint, so memory is bounded and queries grow only with the number of batches; safe
+    to run any number of times: the outbox key (learner, kind, local date) lets one exist
+    per day. Returns how many reminders are queued for this run's learners."""
     now = now or timezone.now()
     # Every time zone's today lies within a day of UTC's.
     utc_today = now.astimezone(datetime.UTC).date()
-    first, last = utc_today - datetime.timedelta(days=1), utc_today + datetime.timedelta(days=1)
+    last = utc_today + datetime.timedelta(days=1)
+    open_reflections = _open_reflections().filter(due_on__lte=last)
+    queued, after = 0, 0
+    while True:
+        # Batches of learners, not of reflections: all of a learner's reflections make one
+        # mail, so they are read together.
+        learner_ids = list(
+            open_reflections.filter(enrolment__learner__gt=after)
+            .order_by("enrolment__learner")
+            .values_list("enrolment__learner", flat=True)
+            .distinct()[:REMINDER_BATCH]
+        )
+        if not learner_ids:
+            return queued
+        queued += _schedule_learners(
+            open_reflections.filter(enrolment__learner__in=learner_ids), now, utc_today
+        )
+        if len(learner_ids) < REMINDER_BATCH:
+            return queued
+        after = learner_ids[-1]
+
+
+def _schedule_learners(reflections, now, utc_today) -> int:
+    """One batch of `reflection_reminders_schedule`: the reminders of the learners of these
+    open reflections."""
     reflections = list(
-        _open_reflections()
-        .filter(due_on__lte=last)
-        .select_related("enrolment__learner", "enrolment__cohort__program__organization")
-        .order_by("pk")
+        reflections.select_related("enrolment__learner", "enrolment__cohort__program").order_by(
+            "pk"
+        )
     )
-    # The program's rhythm and the organisation's working days need no query: most runs
-    # end here, before anyone's time has come.
-    candidates = []
-    for reflection in reflections:
-        learner = reflection.enrolment.learner
-        local = _local(now, learner)
-        organization = reflection.enrolment.cohort.program.organization
-        if organization.works_on(local.date()) and program_reminds(reflection, local):
-            candidates.append((reflection, learner, organization, local.date()))
+    # The program's rhythm needs no query: most runs end here, before anyone's time has come.
+    candidates = [
+        (reflection, reflection.enrolment.learner)
+        for reflection in reflections
+        if program_reminds(reflection, _local(now, reflection.enrolment.learner))
+    ]
     if not candidates:
         return 0
-    learners = {learner.pk: learner for _r, learner, _o, _d in candidates}
+    learners = {learner.pk: learner for _r, learner in candidates}
     turned_off = notifications.turned_off(learners.values(), REFLECTION_REMINDER)
-    away = defaultdict(list)
-    for leave in Leave.objects.filter(
-        user__in=learners.values(), starts_on__lte=last, ends_on__gte=first
-    ):
-        away[leave.user_id].append(leave)
+    availability = availability_of(learners.values(), on=utc_today)
 
     reminded = defaultdict(list)
-    for reflection, learner, organization, day in candidates:
-        if (
-            learner.pk in turned_off
-            or learner.is_quiet_at(now, organization)
-            or any(leave.starts_on <= day <= leave.ends_on for leave in away[learner.pk])
-        ):
-            continue
-        reminded[learner].append(reflection)
+    for reflection, learner in candidates:
+        organization = reflection.enrolment.cohort.program.organization_id
+        if learner.pk not in turned_off and availability[learner.pk].allows(now, [organization]):
+            reminded[learner].append(reflection)
     if not reminded:
         return 0
-    messages = [(learner, _local(now, learner).date().isoformat(), {}) for learner in reminded]
+    messages = [
+        (
+            learner,
+            _local(now, learner).date().isoformat(),
+            {"organizations": sorted({r.enrolment.cohort.program.organization_id for r in rs})},
+        )
+        for learner, rs in reminded.items()
+    ]
     with transaction.atomic():
         queued = outbox.enqueue_many(kind=REFLECTION_REMINDER, messages=messages)
         # "Once after each feedback moment": reminded, when the learner's mail of today is
@@ -167,7 +190,7 @@ def reflection_of_token(token: str) -> Reflection | None:
 
 
 def _link(name: str, token: str) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse(name, args=[token])
+    return absolute_url(reverse(name, args=[token]))
 
 
 def render_reflection_reminder(message) -> outbox.Rendered | None:
@@ -212,6 +235,7 @@ def render_reflection_reminder(message) -> outbox.Rendered | None:
         subject=subject,
         text=render_to_string("coaching/email/reflection_reminder.txt", context),
         html=render_to_string("coaching/email/reflection_reminder.html", context),
+        unsubscribe=notifications.unsubscribe_link(learner, REFLECTION_REMINDER),
     )
 
 

@@ -176,15 +176,21 @@ def feedback_addendum_create(*, moment: FeedbackMoment, author: User, text: str)
 @transaction.atomic
 def reflection_submit(
     *,
+    actor: User,
     enrolment: Enrolment,
     answers: list[dict],
     now: datetime.datetime | None = None,
     reflection: Reflection | None = None,
+    asks_coach: bool = False,
 ) -> Reflection:
     """Answer the oldest reflection that is due, or a new one when none is; with
     `reflection` (a reminder's link) that one, which must still be open: handing it in,
-    locked, is what uses up every link to it."""
+    locked, is what uses up every link to it. Only the learner reflects (from a reminder's
+    link too: the link is theirs). `asks_coach`: the learner ticked "I have a question for
+    my coach", which nudges the coach."""
     ensure_running(enrolment)
+    if actor.pk != enrolment.learner_id:
+        raise ValidationError(_("Only the learner can hand in their reflection."))
     if not any(answer["answer"].strip() for answer in answers):
         raise ValidationError(_("Answer at least one question."))
     now = now or timezone.now()
@@ -201,6 +207,7 @@ def reflection_submit(
         {"question": a["question"], "answer": a["answer"].strip()} for a in answers
     ]
     reflection.submitted_at = now
+    reflection.asks_coach = asks_coach
     reflection.full_clean()
     reflection.save()
     _nudge_for_help(reflection)
@@ -213,10 +220,12 @@ HELP_NUDGE_WITHIN = datetime.timedelta(days=1)
 
 
 def _nudge_for_help(reflection: Reflection) -> None:
-    """A learner who answered the help question asks their coach: the coach is nudged, in
-    the transaction that saves the reflection, once per reflection."""
+    """A learner who ticked "I have a question for my coach" asks their coach: the coach is
+    nudged, in the transaction that saves the reflection, once per reflection. The learner's
+    own choice, not a guess from the text: an answer "nothing" to a help question asks
+    nothing, and a program with its own questions can ask too."""
     pairing = reflection.enrolment.current_pairing
-    if not reflection.help_answer or pairing is None:
+    if not reflection.asks_coach or pairing is None:
         return
     if reflection.submitted_at < timezone.now() - HELP_NUDGE_WITHIN:
         return
@@ -228,6 +237,7 @@ def _nudge_for_help(reflection: Reflection) -> None:
             "reflection": reflection.pk,
             "enrolment": reflection.enrolment_id,
             "learner": reflection.enrolment.learner.name,
+            "organizations": [reflection.enrolment.cohort.program.organization_id],
         },
     )
 
@@ -241,7 +251,9 @@ def coach_nudges_overdue_feedback(*, on: datetime.date) -> int:
     """Nudge the coach of every running enrolment whose feedback is overdue on `on` (the
     attention module's one definition), once per overdue episode: an episode is the
     enrolment since its last feedback moment, so the days after add nothing and feedback
-    followed by a new gap nudges again. Answers how many nudges were written."""
+    followed by a new gap nudges again. The nudge is due at the coach's next allowed moment
+    (their time zone, quiet hours, working days, leave: the outbox's rule), so a coach on
+    leave finds it when they are back. Answers how many nudges were written."""
     running = Enrolment.objects.running().select_related("learner", "cohort__program")
     ids = list(running.order_by("pk").values_list("pk", flat=True))
     written = 0
@@ -272,6 +284,7 @@ def coach_nudges_overdue_feedback(*, on: datetime.date) -> int:
                             "enrolment": status.enrolment.pk,
                             "learner": status.enrolment.learner.name,
                             "program": status.enrolment.cohort.program.name,
+                            "organizations": [status.enrolment.cohort.program.organization_id],
                         },
                     )
                 )

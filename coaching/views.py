@@ -271,7 +271,14 @@ def reflection_create(request, pk):
     due = enrolment.reflections.select_related("feedback_moment__coach").next_due()
     if request.method == "POST" and form.is_valid():
         answers = form.answers()
-        if run_service(form, services.reflection_submit, enrolment=enrolment, answers=answers):
+        if run_service(
+            form,
+            services.reflection_submit,
+            actor=request.user,
+            enrolment=enrolment,
+            answers=answers,
+            asks_coach=form.cleaned_data["asks_coach"],
+        ):
             messages.success(request, _("Reflection saved. Your coach can read it now."))
             return redirect("coaching:progress", pk=enrolment.pk)
     context = {"form": form, "enrolment": enrolment, "about": due.feedback_moment if due else None}
@@ -296,8 +303,10 @@ def reflection_link(request, token):
         if run_service(
             form,
             services.reflection_submit,
+            actor=enrolment.learner,  # the link is the learner's
             enrolment=enrolment,
             answers=answers,
+            asks_coach=form.cleaned_data["asks_coach"],
             reflection=reflection,
         ):
             return render(request, "coaching/reflection_link_done.html", {"enrolment": enrolment})

@@ -1,16 +1,13 @@
 """Background roll-ups: thin adapters that take ids and call `kpis.rollups`."""
 
 import datetime
-import logging
 
-import kombu.exceptions
 from celery import shared_task
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from kpis import rollups
-
-logger = logging.getLogger(__name__)
+from werkplek import handoff
 
 # The nightly rebuild may take minutes on a large organisation; an incremental one seconds.
 FULL_REBUILD_SOFT_LIMIT = 30 * 60
@@ -44,12 +41,12 @@ def rollup_kpis_task(self, kpi_ids: list[int], day: str) -> None:
 
 
 def _send(task, ids: list[int], day: str) -> None:
-    try:
-        # No publish retries: a page must not wait for a broker that is down.
-        task.apply_async(args=[ids, day], retry=False)
-    except (kombu.exceptions.OperationalError, OSError):
-        # The nightly rebuild writes these rows too; the page the user saved must not fail.
-        logger.exception("Could not enqueue the roll-up %s of %s", task.name, ids)
+    # From the background thread: a page never waits for a broker that is down; a roll-up
+    # it cannot hand over is rebuilt by the nightly `rollup_all_task`.
+    handoff.publisher.submit(
+        lambda: task.apply_async(args=[ids, day], retry=False),
+        what=f"the roll-up {task.name} of {ids}",
+    )
 
 
 def enqueue_rollup(sender, *, enrolment_ids, **kwargs) -> None:

@@ -7,8 +7,8 @@ from programs import imports
 from programs.choices import EndReason
 from programs.models import ChecklistItem, Cohort, LearningGoal, Method, Program
 from programs.services import OVER_CAPACITY
-from werkplek.choices import Role, Weekday
-from werkplek.lib.forms import DateInput, TimeInput
+from werkplek.choices import Role
+from werkplek.lib.forms import DateInput, TimeInput, WeekdaysField
 from werkplek.models import Membership, Organization, User
 
 
@@ -18,12 +18,8 @@ class ProgramForm(forms.ModelForm):
     organization = forms.ModelChoiceField(
         label=_("Organisation"), queryset=Organization.objects.none()
     )
-    reminder_weekdays = forms.TypedMultipleChoiceField(
+    reminder_weekdays = WeekdaysField(
         label=_("Reminder days"),
-        choices=Weekday.choices,
-        coerce=int,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
         help_text=_("Only for reminders on chosen weekdays."),
     )
 

@@ -5,6 +5,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from programs.models import Invitation
+from werkplek.lib.urls import absolute_url
 from werkplek.outbox import Rendered
 
 INVITATION = "invitation"
@@ -25,7 +26,7 @@ def render_invitation(message) -> Rendered | None:
     context = {
         "invitation": invitation,
         "program": program,
-        "link": message.context["site_url"].rstrip("/") + invitation.get_absolute_url(),
+        "link": absolute_url(invitation.get_absolute_url()),
     }
     with translation.override(program.organization.language):
         return Rendered(

@@ -28,7 +28,7 @@ from programs.choices import (
     ReminderRhythm,
 )
 from werkplek.lib.text import has_nul
-from werkplek.models import Organization, validate_weekdays
+from werkplek.models import Organization, hours_per_week_field, validate_weekdays
 
 MAX_DURATION_WEEKS = 104
 # Dates outside this range are typing mistakes (and would overflow date arithmetic).
@@ -186,13 +186,8 @@ class Program(models.Model):
             "learner's feedback is overdue."
         ),
     )
-    learning_hours_per_week = models.DecimalField(
+    learning_hours_per_week = hours_per_week_field(
         _("planned learning hours per week"),
-        max_digits=3,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(40)],
         help_text=_(
             "The hours a learner spends on this program in an average week, on top of the "
             "work itself. Empty: not stated."

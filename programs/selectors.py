@@ -1,9 +1,7 @@
 """Reads for the program pages, each in a fixed number of queries."""
 
-from django.conf import settings
 from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from programs.choices import ProgramStatus
@@ -143,19 +141,6 @@ DEFAULT_PROMPTS = [
     _("What will you do differently next time?"),
     _("What do you need help with?"),
 ]
-
-
-HELP_PROMPT = DEFAULT_PROMPTS[2]
-
-
-def is_help_question(question: str) -> bool:
-    """Whether a stored question is the help question, as it was asked in any of the site's
-    languages: the one way a learner asks their coach for help in a reflection."""
-    asked = set()
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            asked.add(str(HELP_PROMPT))
-    return question.strip() in asked
 
 
 def reflection_questions(program) -> list[str]:

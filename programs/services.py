@@ -561,7 +561,7 @@ def enrolment_create(
     return enrolment
 
 
-def invitation_send(*, invitation: Invitation, site_url: str) -> None:
+def invitation_send(*, invitation: Invitation) -> None:
     """Queue the invitation's e-mail in the outbox, in this transaction: once per invitation,
     sent after the commit even when the broker is down now (the sweep), rendered when it is
     delivered (programs.mails)."""
@@ -570,13 +570,13 @@ def invitation_send(*, invitation: Invitation, site_url: str) -> None:
         address=invitation.email,
         kind=mails.INVITATION,
         due_slot=str(invitation.pk),
-        context={"invitation": invitation.pk, "site_url": site_url},
+        context={"invitation": invitation.pk},
     )
 
 
 @transaction.atomic
 def enrolment_import(
-    *, cohort: Cohort, rows: list, site_url: str, invited_by: User, allow_over_capacity=False
+    *, cohort: Cohort, rows: list, invited_by: User, allow_over_capacity=False
 ) -> tuple[list[Enrolment], list[Invitation]]:
     """Enrol the organisation's own people and invite everyone new to it, all or nothing.
 
@@ -609,7 +609,6 @@ def enrolment_import(
                     coach=coach,
                     started_on=started_on,
                     invited_by=invited_by,
-                    site_url=site_url,
                 )
             )
             continue
@@ -655,7 +654,6 @@ def learner_import_confirm(
     learner_import: LearnerImport,
     rows: list,
     actor: User,
-    site_url: str,
     allow_over_capacity=False,
 ) -> tuple[list[Enrolment], list[Invitation]]:
     """Import a previewed list once: the first confirm claims it, any later or simultaneous
@@ -676,7 +674,6 @@ def learner_import_confirm(
     enrolments, invitations = enrolment_import(
         cohort=learner_import.cohort,
         rows=rows,
-        site_url=site_url,
         invited_by=actor,
         allow_over_capacity=allow_over_capacity,
     )
@@ -697,7 +694,6 @@ def invitation_create(
     name: str,
     started_on: datetime.date,
     invited_by: User,
-    site_url: str,
     team: str = "",
     coach: User | None = None,
 ) -> Invitation:
@@ -717,7 +713,7 @@ def invitation_create(
     )
     invitation.full_clean()
     invitation.save()
-    invitation_send(invitation=invitation, site_url=site_url)
+    invitation_send(invitation=invitation)
     return invitation
 
 

@@ -1,6 +1,5 @@
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -565,7 +564,6 @@ def cohort_import_confirm(request, pk):
             learner_import=learner_import,
             rows=rows,
             actor=request.user,
-            site_url=settings.SITE_URL,
             allow_over_capacity=request.POST.get("over_capacity_ok") == "on",
         )
     except services.AlreadyImported:

@@ -15,7 +15,7 @@ from tests.factories import (
     PairingFactory,
     ProgramFactory,
 )
-from werkplek import outbox
+from werkplek import handoff, outbox
 from werkplek.models import OutboxMessage
 
 
@@ -138,6 +138,13 @@ def other_enrolment(cohort, other_learner, other_coach):
     enrolment = EnrolmentFactory(cohort=cohort, learner=other_learner)
     PairingFactory(enrolment=enrolment, coach=other_coach)
     return enrolment
+
+
+@pytest.fixture
+def handoff_inline(monkeypatch):
+    """Hand-offs to the broker run in the test's own thread, at once, with the background
+    thread's handling of a broker that is down."""
+    monkeypatch.setattr(handoff.publisher, "submit", handoff.publisher.run)
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from coaching import mails
 from coaching.models import PeerFeedback, Reflection
-from coaching.reminders import reflection_link_token
+from coaching.reminders import REFLECTION_REMINDER, reflection_link_token
 from programs.models import Invitation
 from tests.factories import (
     ChecklistItemFactory,
@@ -42,7 +42,7 @@ from tests.factories import (
     UserFactory,
 )
 from werkplek.models import Leave, OutboxMessage
-from werkplek.notifications import preferences_token
+from werkplek.notifications import preferences_token, unsubscribe_token
 
 LOGIN = "→login"
 ADMIN = "→admin"
@@ -76,27 +76,35 @@ MATRIX = {
     ("preferences",                     GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
     ("preferences",                     POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200),
     # Leave: each person sets their own on their preferences page (an empty form answers
-    # with its errors); only the person removes theirs.
+    # with its errors); the person, or an L&D manager of their organisation, removes it.
     ("leave-create",                    GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
     ("leave-create",                    POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200),
     ("leave-delete",                    GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("leave-delete",                    POST): (LOGIN, 302, 404, 404, 404, 404, 404, 404),
+    ("leave-delete",                    POST): (LOGIN, 302, 404, 404, 404, 404, 302, 404),
     # A mail's notification settings link (the learner's, valid): that page for whoever holds
     # it, signed in or not, without signing anyone in; an empty form turns every kind off.
     # Altered, expired and reused links: tests/coaching/test_reflection_link.py.
     ("notification-settings-link",      GET):  (200,   200, 200, 200, 200, 200, 200, 200),
     ("notification-settings-link",      POST): (302,   302, 302, 302, 302, 302, 302, 302),
+    # A mail's one-click unsubscribe address (the learner's reminders, valid): a GET offers
+    # the button, a POST (without CSRF token: mail clients send it) turns them off.
+    # Altered tokens: tests/werkplek/test_unsubscribe.py.
+    ("notification-unsubscribe",        GET):  (200,   200, 200, 200, 200, 200, 200, 200),
+    ("notification-unsubscribe",        POST): (200,   200, 200, 200, 200, 200, 200, 200),
     ("organization-detail",             GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("organization-detail",             POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     # The organisation's settings (the overload guard's maximum): its own managers only.
+    # A learner's leave, set by the organisation's L&D managers only.
+    ("member-leave",                    GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("member-leave",                    POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("organization-settings",           GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("organization-settings",           POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     # Everyone's own notifications; one of them (the coach's nudge) opens for its recipient
-    # only, and everyone may mark their own read.
+    # only (a POST: it marks it read), and everyone may mark their own read.
     ("notifications",                   GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
     ("notifications",                   POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("notification-open",               GET):  (LOGIN, 404, 404, 302, 404, 404, 404, 404),
-    ("notification-open",               POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("notification-open",               GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("notification-open",               POST): (LOGIN, 404, 404, 302, 404, 404, 404, 404),
     ("notifications-read",              GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
     ("notifications-read",              POST): (LOGIN, 302, 302, 302, 302, 302, 302, 302),
     ("login",                           GET):  (200,   200, 200, 200, 200, 200, 200, 200),
@@ -256,9 +264,11 @@ ADMIN_RULE = (ADMIN,) * len(ACTORS)  # every other "admin:…" URL, GET and POST
 URL_OBJECT = {
     "organization-detail": "organization",
     "organization-settings": "organization",
+    "member-leave": "learner_membership",
     "notification-open": "notification",
     "leave-delete": "leave",
     "notification-settings-link": "settings_link",
+    "notification-unsubscribe": "unsubscribe_link",
     "coaching:reflection-link": "reflection_link",
     "programs:methods": "organization",
     "programs:detail": "program",
@@ -341,6 +351,8 @@ class Scenario:
     notification: object
     leave: object
     settings_link: object
+    unsubscribe_link: object
+    learner_membership: object
     reflection_link: object
 
     def actor(self, name):
@@ -444,7 +456,13 @@ def scenario(db):
             user=people["learner"], starts_on=today, ends_on=today + datetime.timedelta(days=2)
         ),
         settings_link=types.SimpleNamespace(token=preferences_token(people["learner"])),
+        unsubscribe_link=types.SimpleNamespace(
+            token=unsubscribe_token(people["learner"], REFLECTION_REMINDER)
+        ),
         reflection_link=types.SimpleNamespace(token=reflection_link_token(open_reflection)),
+        learner_membership=types.SimpleNamespace(
+            slug=organization.slug, pk=people["learner"].memberships.get().pk
+        ),
     )
 
 

@@ -25,6 +25,7 @@ app.conf.beat_schedule = {
     # Every working day at 08:00: nudge each coach whose learner's feedback became overdue
     # (coaching.services.coach_nudges_overdue_feedback); once per overdue episode, so the
     # days after write nothing. Weekends are skipped: overdue counts working days anyway.
+    # Each nudge waits for its coach's own allowed moment (werkplek.availability).
     "coaching-nudge-overdue-feedback": {
         "task": "coaching.tasks.nudge_overdue_feedback",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon-fri"),

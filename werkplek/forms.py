@@ -12,9 +12,9 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from werkplek import mails, notifications, outbox, signin
-from werkplek.choices import Weekday, time_zone_choices
-from werkplek.lib.forms import DateInput, TimeInput
-from werkplek.models import Leave, Organization, User
+from werkplek.choices import time_zone_choices
+from werkplek.lib.forms import DateInput, TimeInput, WeekdaysField
+from werkplek.models import NO_WORKING_DAYS, Leave, Organization, User
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -74,12 +74,10 @@ class PreferencesForm(forms.ModelForm):
 
 
 class OrganizationSettingsForm(forms.ModelForm):
-    working_weekdays = forms.TypedMultipleChoiceField(
+    working_weekdays = WeekdaysField(
         label=_("Working days"),
-        choices=Weekday.choices,
-        coerce=int,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+        required=True,
+        error_messages={"required": NO_WORKING_DAYS},
         help_text=_("No reminders on other days."),
     )
 
@@ -106,7 +104,7 @@ class NotificationsForm(forms.Form):
                 label=label,
                 required=False,
                 initial=kind not in off,
-                widget=forms.CheckboxInput(attrs={"role": "switch"}),
+                widget=forms.CheckboxInput(attrs={"role": "switch", "class": "form-check-input"}),
             )
 
     def enabled(self) -> dict[str, bool]:

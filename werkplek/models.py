@@ -33,6 +33,23 @@ def validate_weekdays(value) -> None:
         raise ValidationError(_("Choose each day of the week once."))
 
 
+def hours_per_week_field(verbose_name, *, help_text) -> models.DecimalField:
+    """Learning hours in a week, 0 to 40 with one decimal ("7.5"); empty: not stated.
+    The overload guard compares a program's with the organisation's maximum."""
+    return models.DecimalField(
+        verbose_name,
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(40)],
+        help_text=help_text,
+    )
+
+
+NO_WORKING_DAYS = _("Choose at least one working day: reminders go out on working days only.")
+
+
 def in_quiet_hours(moment: datetime.time, start: datetime.time, end: datetime.time) -> bool:
     """Whether a local time of day falls in quiet hours from `start` until `end`; hours that
     cross midnight (20:00–07:00) are the usual case, equal ends mean none."""
@@ -136,14 +153,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.email = self.__class__.objects.normalize_email(self.email).lower()
         _check_quiet_hours(self.quiet_hours_start, self.quiet_hours_end)
 
-    def is_quiet_at(self, moment: datetime.datetime, organization: "Organization") -> bool:
-        """Whether `moment` falls in this person's quiet hours, where they are: their own,
-        else the organisation's."""
-        local = timezone.localtime(moment, zoneinfo.ZoneInfo(self.time_zone)).time()
-        if self.quiet_hours_start is not None:
-            return in_quiet_hours(local, self.quiet_hours_start, self.quiet_hours_end)
-        return in_quiet_hours(local, organization.quiet_hours_start, organization.quiet_hours_end)
-
     @cached_property
     def current_memberships(self) -> list:
         """This person's memberships that have not ended, with their organisations (one query)."""
@@ -209,13 +218,8 @@ class Organization(models.Model):
         _("default language"), max_length=10, choices=settings.LANGUAGES, default="nl"
     )
     # The overload guard: the programs a learner runs here together should not ask more.
-    max_learning_hours_per_week = models.DecimalField(
+    max_learning_hours_per_week = hours_per_week_field(
         _("maximum learning hours per learner per week"),
-        max_digits=3,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(40)],
         help_text=_(
             "When a learner's running programs together plan more hours a week, the learner "
             "shows in the attention list. Empty: no maximum."
@@ -251,9 +255,11 @@ class Organization(models.Model):
     def __str__(self):
         return self.name
 
-    def works_on(self, day: datetime.date) -> bool:
-        """Whether `day` is one of the organisation's working days."""
-        return day.isoweekday() in self.working_weekdays
+    def clean(self):
+        super().clean()
+        # Without any, reminders would stop without anyone having chosen that.
+        if not self.working_weekdays:
+            raise ValidationError({"working_weekdays": NO_WORKING_DAYS})
 
     def holds_role(self, user, role: Role) -> bool:
         """Whether `user` holds `role` here now: the one role check for services."""
@@ -351,18 +357,9 @@ class Membership(models.Model):
 
 
 class OutboxMessageQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Messages to the user themself, to the people of organisations they manage, and
-        all of them for staff (who run the outbox)."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self.all()
-        managed = Membership.objects.filter(organization__in=Organization.objects.managed_by(user))
-        return self.filter(Q(recipient=user) | Q(recipient__in=managed.values("user")))
-
     def to_recipient(self, user):
-        """Messages to the user themself: the only ones their notification list shows."""
+        """The door: messages to the user themself, whatever roles they hold (a manager sees
+        no one else's). Staff read the whole outbox in the admin."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(recipient=user)
@@ -408,6 +405,9 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    # When the row's id last went into the broker's queue, until a worker takes it out (its
+    # claim clears it): the sweep leaves such a row alone for a lease.
+    handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -461,13 +461,19 @@ class LeaveQuerySet(models.QuerySet):
         return self.filter(Q(user=user) | Q(user__in=managed.values("user")))
 
     def editable_by(self, user):
-        """Leave the user may change: their own, and that of learners they manage."""
+        """Leave the user may change: that of the people they may set leave for."""
+        return self.filter(user__in=self.people_editable_by(user))
+
+    @staticmethod
+    def people_editable_by(user):
+        """The one rule of who sets whose leave: a person their own, an L&D manager that of
+        the learners of their organisations."""
         if not user.is_authenticated:
-            return self.none()
+            return User.objects.none()
         learners = Membership.objects.with_role(Role.LEARNER).filter(
             organization__in=Organization.objects.managed_by(user)
         )
-        return self.filter(Q(user=user) | Q(user__in=learners.values("user")))
+        return User.objects.filter(Q(pk=user.pk) | Q(pk__in=learners.values("user")))
 
     def covering(self, day: datetime.date):
         """Leave that includes `day`."""

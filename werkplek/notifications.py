@@ -8,11 +8,13 @@ give the outbox:
   the people who hold one of those roles. Messages people cannot do without (a
   password reset, an invitation) are not registered. Every optional mail carries
   `preferences_link(user)`: a signed link that opens the notification settings of that one
-  person, and no other page, without a password; its renderer asks `wants` at delivery.
+  person, and no other page, without a password; its renderer asks `wants` at delivery,
+  and gives the outbox `unsubscribe_link(user, kind)` for the mail's one-click
+  List-Unsubscribe header (RFC 8058).
 - **In-app kinds** (`register_in_app_kind`): messages that also show in the app's bell and
   notification list, with a short title and the page they are about. A notification is not
   a second record of a message: it is the outbox row itself, with a `read_at` of its own, so
-  whatever the outbox writes once per due slot is exactly what the bell counts. Kinds
+  whatever the outbox sends once per due slot is exactly what the bell counts. Kinds
   without one stay mail only.
 """
 
@@ -20,11 +22,11 @@ import datetime
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
 from werkplek.choices import Role
+from werkplek.lib.urls import absolute_url
 from werkplek.models import NotificationOptOut, OutboxMessage, User
 
 # --- Optional kinds: a person may turn them off --------------------------------------------
@@ -80,16 +82,50 @@ def preferences_token(user: User) -> str:
 
 def preferences_link(user: User) -> str:
     """The full address of a person's password-free notification settings page."""
-    path = reverse("notification-settings-link", args=[preferences_token(user)])
-    return settings.SITE_URL.rstrip("/") + path
+    return absolute_url(reverse("notification-settings-link", args=[preferences_token(user)]))
 
 
 def user_of_preferences_token(token: str) -> User | None:
     """The active person a settings link belongs to; None when it is altered or expired."""
+    data = _loads(token, PREFERENCES_LINK_SALT, PREFERENCES_LINK_MAX_AGE)
+    return _active_user(data)
+
+
+UNSUBSCRIBE_LINK_SALT = "werkplek.notifications.unsubscribe"
+# A mail client may offer "unsubscribe" long after the mail came; the link turns off one
+# kind for one person only, and the person turns it on again in their settings.
+UNSUBSCRIBE_LINK_MAX_AGE = datetime.timedelta(days=90)
+
+
+def unsubscribe_token(user: User, kind: str) -> str:
+    """The signed token of the address that turns `kind` off for `user`."""
+    return signing.dumps({"u": user.pk, "k": kind}, salt=UNSUBSCRIBE_LINK_SALT, compress=True)
+
+
+def unsubscribe_link(user: User, kind: str) -> str:
+    """The full address that turns `kind` off for `user` with one POST (RFC 8058)."""
+    path = reverse("notification-unsubscribe", args=[unsubscribe_token(user, kind)])
+    return absolute_url(path)
+
+
+def of_unsubscribe_token(token: str) -> tuple[User, str] | None:
+    """(the active person, the kind) an unsubscribe link names; None when it is altered,
+    expired, or names a kind the person cannot turn off (any more)."""
+    data = _loads(token, UNSUBSCRIBE_LINK_SALT, UNSUBSCRIBE_LINK_MAX_AGE)
+    user = _active_user(data)
+    if user is None or data.get("k") not in optional_kinds(user):
+        return None
+    return user, data["k"]
+
+
+def _loads(token: str, salt: str, max_age: datetime.timedelta):
     try:
-        data = signing.loads(token, salt=PREFERENCES_LINK_SALT, max_age=PREFERENCES_LINK_MAX_AGE)
+        return signing.loads(token, salt=salt, max_age=max_age)
     except signing.BadSignature:  # also SignatureExpired
         return None
+
+
+def _active_user(data) -> User | None:
     if not isinstance(data, dict) or not isinstance(data.get("u"), int):
         return None
     return User.objects.filter(pk=data["u"], is_active=True).first()
@@ -119,11 +155,12 @@ def register_in_app_kind(kind: str, describe: Describer) -> None:
 
 def in_app(user: User):
     """The person's notifications, newest first: their own outbox rows of kinds that show in
-    the app; a message cancelled before delivery had nothing left to say."""
+    the app, once sent. A queued row may still be cancelled (the reflection it reminds of is
+    handed in first) or wait for the end of the person's quiet hours or leave: the bell
+    shows what the mail said, when the mail said it, and never what was taken back."""
     return (
         OutboxMessage.objects.to_recipient(user)
-        .filter(kind__in=list(_describers))
-        .exclude(status=OutboxMessage.Status.CANCELLED)
+        .filter(kind__in=list(_describers), status=OutboxMessage.Status.SENT)
         .order_by("-created_at", "-pk")
     )
 

@@ -2,21 +2,23 @@
 delivered by a worker that claims the row before it sends.
 
 - `enqueue` writes the row once per (recipient, kind, due slot); a second call for the same key
-  writes nothing. After the commit a background thread hands the row's id to the broker, so a
-  page never waits for the broker; when the broker is down the row simply waits.
+  writes nothing. After the commit a background thread (`werkplek.handoff`) hands the row's
+  id to the broker and records when, so a page never waits for the broker; when the broker
+  is down the row simply waits.
 - `deliver` (the Celery task `werkplek.tasks.outbox_deliver`) claims the row with a conditional
   UPDATE, renders it with the renderer its kind registered, sends it and marks it sent.
-- `sweep` (beat, every minute) hands due rows to workers again and returns rows whose worker
-  died while sending to the queue.
+- `sweep` (beat, every minute) hands due rows to workers again, unless they were handed over
+  less than a lease ago, and returns rows whose worker died while sending to the queue.
 
 Apps register the kinds they send in their `AppConfig.ready` with `register_kind`; werkplek
-itself imports no domain app.
+itself imports no domain app. A kind that `waits_for_recipient` (reminders, nudges, digests,
+unlike a password reset someone is waiting for) is due at the recipient's next allowed
+moment (`werkplek.availability`): its row's `next_attempt_at` is put there when it is
+written, and again at delivery, when leave entered since moves it on.
 """
 
 import datetime
 import logging
-import queue
-import threading
 import traceback
 from collections.abc import Callable
 from email.utils import parseaddr
@@ -24,10 +26,12 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone, translation
 
+from werkplek import handoff
+from werkplek.availability import availability_of
 from werkplek.models import OutboxMessage, User
 
 logger = logging.getLogger(__name__)
@@ -37,24 +41,41 @@ DELIVER_TASK = "werkplek.tasks.outbox_deliver"
 
 
 class Rendered(NamedTuple):
-    """A message ready to send: subject, plain text and HTML."""
+    """A message ready to send: subject, plain text and HTML; for a message the person may
+    turn off, the address that does so in one click (notifications.unsubscribe_link)."""
 
     subject: str
     text: str
     html: str
+    unsubscribe: str = ""
 
 
 Renderer = Callable[[OutboxMessage], Rendered | None]
 _renderers: dict[str, Renderer] = {}
+_waiting_kinds: set[str] = set()
 
 
-def register_kind(kind: str, renderer: Renderer) -> None:
+def register_kind(kind: str, renderer: Renderer, *, waits_for_recipient: bool = False) -> None:
     """Let the outbox deliver messages of `kind`. The renderer is called at delivery time, in
     the recipient's language, with the message row; it returns the mail, or None to cancel
-    it (what it reminds of is done already). Tokens in links are made there, never stored."""
+    it (what it reminds of is done already). Tokens in links are made there, never stored.
+    With `waits_for_recipient` a message goes out only when its recipient may be messaged
+    (quiet hours, working days, leave); the organisations it is about are the ids in its
+    context's "organizations"."""
     if _renderers.get(kind, renderer) is not renderer:
         raise ValueError(f"outbox kind {kind!r} is registered twice")
     _renderers[kind] = renderer
+    if waits_for_recipient:
+        _waiting_kinds.add(kind)
+
+
+def _next_allowed(recipient: User, kind: str, context: dict, now: datetime.datetime):
+    """When the message may go to `recipient`: `now` for kinds that do not wait, else the
+    recipient's next allowed moment (two queries)."""
+    if kind not in _waiting_kinds:
+        return now
+    rule = availability_of([recipient], on=now.astimezone(datetime.UTC).date())[recipient.pk]
+    return rule.next_allowed(now, context.get("organizations"))
 
 
 def enqueue(
@@ -76,12 +97,15 @@ def enqueue(
         raise ValueError(f"outbox kind {kind!r} is not registered")
     if (recipient is None) == (not address):
         raise ValueError("give either a recipient or an address")
+    context = context or {}
+    now = timezone.now()
     message = OutboxMessage(
         recipient=recipient,
         address=address.strip().lower() if recipient is None else "",
         kind=kind,
         due_slot=str(due_slot),
-        context=context or {},
+        context=context,
+        next_attempt_at=_next_allowed(recipient, kind, context, now) if recipient else now,
     )
     try:
         # A savepoint: a clash leaves the caller's transaction usable. On PostgreSQL a
@@ -94,7 +118,7 @@ def enqueue(
         if OutboxMessage.objects.filter(**key).exists():
             return None
         raise
-    transaction.on_commit(lambda: _dispatcher.hand_over(message.pk))
+    transaction.on_commit(lambda: hand_over(message.pk))
     return message
 
 
@@ -126,48 +150,35 @@ def enqueue_many(*, kind: str, messages: list[tuple[User, str, dict]]) -> set[in
         if (recipient_id, slot) in wanted
     ]
     for message_id, _recipient_id in queued:
-        transaction.on_commit(lambda message_id=message_id: _dispatcher.hand_over(message_id))
+        transaction.on_commit(lambda message_id=message_id: hand_over(message_id))
     return {recipient_id for _pk, recipient_id in queued}
 
 
-class _Dispatcher:
-    """Hands row ids to the broker from one background thread, so a request never waits on a
-    slow or dead broker (and a reset form answers as fast for a known address as for an
-    unknown one). Ids it cannot hand over are dropped: their rows wait for the sweep."""
+def hand_over(message_id: int) -> None:
+    """Hand the row to the broker from the background thread (`werkplek.handoff`) and record
+    when it went, so the sweep leaves it alone while it waits in the broker's queue. A row
+    that could not be handed over waits for the sweep. (Off the request, a reset form also
+    answers as fast for a known address as for an unknown one.)"""
 
-    def __init__(self):
-        self._ids = queue.SimpleQueue()
-        self._thread = None
-        self._lock = threading.Lock()
+    def job():
+        now = timezone.now()
+        send_to_worker(message_id)
+        _record_hand_over([message_id], now)
 
-    def hand_over(self, message_id: int) -> None:
-        self._ids.put(message_id)
-        with self._lock:
-            # After a fork (a worker process) the parent's thread does not run here.
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="outbox-dispatch", daemon=True
-                )
-                self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            message_id = self._ids.get()
-            try:
-                send_to_worker(message_id)
-            except Exception as error:  # the broker is down or hangs: the sweep takes over
-                dropped = 1
-                while not self._ids.empty():
-                    self._ids.get_nowait()
-                    dropped += 1
-                logger.warning(
-                    "broker unreachable (%s); %d outbox message(s) wait for the sweep",
-                    error,
-                    dropped,
-                )
+    handoff.publisher.submit(job, what=f"outbox message {message_id}")
 
 
-_dispatcher = _Dispatcher()
+def _record_hand_over(message_ids, now) -> None:
+    try:
+        # Not a row a worker claimed since (a failed try is queued again): its retry is due
+        # for a fresh hand-off.
+        OutboxMessage.objects.filter(
+            Q(claimed_at__isnull=True) | Q(claimed_at__lt=now),
+            pk__in=message_ids,
+            status=Status.QUEUED,
+        ).update(handed_over_at=now)
+    except DatabaseError:  # not recorded: the sweep hands the row over once more, harmless
+        logger.warning("hand-off of outbox messages %s not recorded", message_ids)
 
 
 def send_to_worker(message_id: int) -> None:
@@ -185,12 +196,23 @@ def deliver(message_id: int) -> None:
     claimed = (
         OutboxMessage.objects.due(now)
         .filter(pk=message_id)
-        .update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        # The broker's copy of the hand-off is used up: a retry is handed over afresh.
+        .update(
+            status=Status.SENDING,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+            handed_over_at=None,
+        )
     )
     if not claimed:
         return  # sent, cancelled, failed, not due yet, or another worker has it
     message = OutboxMessage.objects.select_related("recipient").get(pk=message_id)
     mine = OutboxMessage.objects.filter(pk=message_id, status=Status.SENDING, claimed_at=now)
+    if message.recipient_id:
+        allowed = _next_allowed(message.recipient, message.kind, message.context, now)
+        if allowed > now:  # leave or quiet hours began since it was written: it waits
+            mine.update(status=Status.QUEUED, next_attempt_at=allowed, attempts=F("attempts") - 1)
+            return
     try:
         mail = _render(message)
         if mail is not None:
@@ -219,11 +241,16 @@ def _render(message: OutboxMessage) -> EmailMultiAlternatives | None:
         rendered = _renderers[message.kind](message)
     if rendered is None:
         return None
+    headers = {"Message-ID": message_id_header(message)}
+    if rendered.unsubscribe:
+        # RFC 8058: mail clients show an "unsubscribe" button that POSTs to this address.
+        headers["List-Unsubscribe"] = f"<{rendered.unsubscribe}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     mail = EmailMultiAlternatives(
         subject=one_line(rendered.subject),
         body=rendered.text,
         to=[message.to],
-        headers={"Message-ID": message_id_header(message)},
+        headers=headers,
     )
     if rendered.html:
         mail.attach_alternative(rendered.html, "text/html")
@@ -258,13 +285,13 @@ def _retry_or_fail(rows, attempts: int, error: str) -> None:
 
 def sweep(*, batch: int = 500) -> dict[str, int]:
     """Return rows whose worker died while sending to the queue (or fail them after their
-    last try), then hand every due row to the workers: what the broker lost, what a down
-    broker never took, and retries that have come due."""
+    last try), then hand due rows to the workers: what a down broker never took, retries
+    that have come due, and what the broker lost. A row handed over less than a lease ago
+    waits in the broker's queue for a worker (a slow one, perhaps): it is not handed over
+    again, or a backlog would fill the queue with copies of itself every minute."""
     now = timezone.now()
-    stuck = OutboxMessage.objects.filter(
-        status=Status.SENDING,
-        claimed_at__lt=now - datetime.timedelta(seconds=settings.OUTBOX_LEASE),
-    )
+    lease_ago = now - datetime.timedelta(seconds=settings.OUTBOX_LEASE)
+    stuck = OutboxMessage.objects.filter(status=Status.SENDING, claimed_at__lt=lease_ago)
     lost = "The worker stopped while sending; it may have gone out."
     failed = stuck.filter(attempts__gte=settings.OUTBOX_MAX_ATTEMPTS).update(
         status=Status.FAILED, last_error=lost
@@ -272,12 +299,18 @@ def sweep(*, batch: int = 500) -> dict[str, int]:
     requeued = stuck.update(status=Status.QUEUED, next_attempt_at=now, last_error=lost)
     due = list(
         OutboxMessage.objects.due(now)
+        .filter(Q(handed_over_at__isnull=True) | Q(handed_over_at__lt=lease_ago))
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:batch]
     )
-    for message_id in due:
-        send_to_worker(message_id)
-    return {"requeued": requeued, "failed": failed, "handed_over": len(due)}
+    handed = []
+    try:
+        for message_id in due:
+            send_to_worker(message_id)
+            handed.append(message_id)
+    finally:  # the broker fell over midway: what it took is handed over all the same
+        _record_hand_over(handed, now)
+    return {"requeued": requeued, "failed": failed, "handed_over": len(handed)}
 
 
 @transaction.atomic
@@ -286,7 +319,9 @@ def resend(*, message_ids) -> int:
     ones: a sent message is never sent again, a cancelled one has nothing left to say."""
     rows = OutboxMessage.objects.filter(pk__in=message_ids, status=Status.FAILED)
     ids = list(rows.values_list("pk", flat=True))
-    rows.update(status=Status.QUEUED, attempts=0, next_attempt_at=timezone.now())
+    rows.update(
+        status=Status.QUEUED, attempts=0, next_attempt_at=timezone.now(), handed_over_at=None
+    )
     for message_id in ids:
-        transaction.on_commit(lambda message_id=message_id: _dispatcher.hand_over(message_id))
+        transaction.on_commit(lambda message_id=message_id: hand_over(message_id))
     return len(ids)

@@ -1,8 +1,13 @@
 """Reads on people and organisations that the pages need."""
 
 from django.db.models import Q
+from django.utils import timezone
 
-from werkplek.models import Membership
+from werkplek.choices import Role
+from werkplek.models import Leave, Membership
+
+# The leave a page shows of one person: what is coming, the nearest first.
+LEAVE_SHOWN = 20
 
 
 def organization_members(organization, *, role=None, search=""):
@@ -14,3 +19,19 @@ def organization_members(organization, *, role=None, search=""):
     if search:
         members = members.filter(Q(user__name__icontains=search) | Q(user__email__icontains=search))
     return members.order_by("team", "user__name", "pk")
+
+
+def upcoming_leave(viewer, person):
+    """The leave of `person` that has not ended, as `viewer` may see it, nearest first."""
+    today = timezone.localdate()
+    leave = Leave.objects.visible_to(viewer).filter(user=person, ends_on__gte=today)
+    return leave.order_by("starts_on", "pk")[:LEAVE_SHOWN]
+
+
+def learner_of(organization, pk):
+    """A current learner's membership of `organization` (with the user), by its id."""
+    return (
+        Membership.objects.with_role(Role.LEARNER)
+        .select_related("user")
+        .filter(organization=organization, pk=pk)
+    )

@@ -131,10 +131,12 @@ def notifications_mark_all_read(*, actor: User) -> int:
 
 
 @transaction.atomic
-def notification_settings_set(*, user: User, enabled: dict[str, bool]) -> None:
-    """Turn kinds of optional message on or off for one person (by themself, signed in or
-    through their mail's settings link). Kinds that are not optional for their roles are
-    refused."""
+def notification_settings_set(*, actor: User, user: User, enabled: dict[str, bool]) -> None:
+    """Turn kinds of optional message on or off for one person, by themself (signed in, or
+    through their mail's settings or unsubscribe link: then the link's person acts); nobody
+    chooses another's mail. Kinds that are not optional for their roles are refused."""
+    if actor.pk != user.pk:
+        raise PermissionDenied
     unknown = set(enabled) - set(notifications.optional_kinds(user))
     if unknown:
         raise ValueError(f"{sorted(unknown)} cannot be turned off")
@@ -146,11 +148,17 @@ def notification_settings_set(*, user: User, enabled: dict[str, bool]) -> None:
     )
 
 
+@transaction.atomic
+def preferences_save(*, actor: User, fields: dict, enabled: dict[str, bool]) -> User:
+    """A person saves their preferences page: their own settings and mail switches, both or
+    neither."""
+    user = user_update_preferences(user=actor, **fields)
+    notification_settings_set(actor=actor, user=user, enabled=enabled)
+    return user
+
+
 def _ensure_may_set_leave(actor: User, user: User) -> None:
-    learners = Membership.objects.with_role(Role.LEARNER).filter(
-        user=user, organization__in=Organization.objects.managed_by(actor)
-    )
-    if actor.pk != user.pk and not learners.exists():
+    if not Leave.objects.people_editable_by(actor).filter(pk=user.pk).exists():
         raise ValidationError(_("You can set leave for yourself and your learners only."))
 
 

@@ -13,6 +13,11 @@ urlpatterns = [
     path("meldingen/", views.notification_list, name="notifications"),
     path("meldingen/gelezen/", views.notifications_read, name="notifications-read"),
     path("meldingen/<int:pk>/", views.notification_open, name="notification-open"),
+    path(
+        "meldingen/uitschrijven/<str:token>/",
+        views.notification_unsubscribe,
+        name="notification-unsubscribe",
+    ),
     # A mail's signed settings link; before it, the in-app list's own addresses (a signed
     # token always holds a ':', so it is never a number nor "gelezen").
     path(
@@ -21,6 +26,11 @@ urlpatterns = [
         name="notification-settings-link",
     ),
     path("organisaties/<slug:slug>/", views.organization_detail, name="organization-detail"),
+    path(
+        "organisaties/<slug:slug>/mensen/<int:pk>/afwezig/",
+        views.member_leave,
+        name="member-leave",
+    ),
     path(
         "organisaties/<slug:slug>/instellingen/",
         views.organization_settings,

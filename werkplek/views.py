@@ -7,10 +7,13 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 from django_otp import user_has_device
 
@@ -97,9 +100,10 @@ def notification_list(request):
 
 
 @login_required
-@require_GET
+@require_POST
 def notification_open(request, pk):
-    """Open what a notification is about, and count it as read."""
+    """Open what a notification is about, and count it as read: a POST, since it changes
+    the notification (a link prefetcher or checker must not mark it read)."""
     message = get_object_or_404(notifications.in_app(request.user), pk=pk)
     services.notification_mark_read(actor=request.user, message=message)
     return redirect(notifications.describe(message).url)
@@ -114,10 +118,6 @@ def notifications_read(request):
     return redirect("notifications")
 
 
-# The leave a person sees on their preferences page: what is coming, the nearest first.
-LEAVE_SHOWN = 20
-
-
 @login_required
 def preferences(request):
     """A person's own settings: name, language, time zone, quiet hours, which messages
@@ -126,25 +126,15 @@ def preferences(request):
     form = PreferencesForm(data, instance=request.user)
     notifications_form = NotificationsForm(data, user=request.user, prefix="notify")
     if request.method == "POST" and form.is_valid() and notifications_form.is_valid():
-        user = services.user_update_preferences(
-            user=request.user, **{name: form.cleaned_data[name] for name in form.fields}
+        user = services.preferences_save(
+            actor=request.user,
+            fields={name: form.cleaned_data[name] for name in form.fields},
+            enabled=notifications_form.enabled(),
         )
-        services.notification_settings_set(user=user, enabled=notifications_form.enabled())
         translation.activate(user.language)
         messages.success(request, _("Your preferences have been saved."))
         return redirect("preferences")
-    context = {
-        "form": form,
-        "notifications_form": notifications_form,
-        "leave_form": LeaveForm(),
-        "leaves": _upcoming_leave(request.user),
-    }
-    return render(request, "werkplek/preferences.html", context)
-
-
-def _upcoming_leave(user):
-    today = timezone.localdate()
-    return Leave.objects.visible_to(user).filter(user=user, ends_on__gte=today)[:LEAVE_SHOWN]
+    return _preferences_page(request, form=form, notifications_form=notifications_form)
 
 
 @login_required
@@ -158,23 +148,60 @@ def leave_create(request):
         if leave:
             messages.success(request, _("Your leave has been saved."))
             return redirect("preferences")
+    return _preferences_page(request, leave_form=form)
+
+
+def _preferences_page(request, *, form=None, notifications_form=None, leave_form=None):
+    """The preferences page, with the one form that was sent (and its errors)."""
+    if form is None:
+        form = PreferencesForm(instance=request.user)
+    if notifications_form is None:
+        notifications_form = NotificationsForm(user=request.user, prefix="notify")
     context = {
-        "form": PreferencesForm(instance=request.user),
-        "notifications_form": NotificationsForm(user=request.user, prefix="notify"),
-        "leave_form": form,
-        "leaves": _upcoming_leave(request.user),
+        "form": form,
+        "notifications_form": notifications_form,
+        "leave_form": LeaveForm() if leave_form is None else leave_form,
+        "leaves": selectors.upcoming_leave(request.user, request.user),
     }
     return render(request, "werkplek/preferences.html", context)
 
 
 @login_required
+def member_leave(request, slug, pk):
+    """An L&D manager marks a learner of their organisation away (ill, on leave): no
+    reminders reach the learner in that period."""
+    organization = get_object_or_404(Organization.objects.managed_by(request.user), slug=slug)
+    person = get_object_or_404(selectors.learner_of(organization, pk)).user
+    form = LeaveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        leave = run_service(
+            form, services.leave_create, actor=request.user, user=person, **form.cleaned_data
+        )
+        if leave:
+            messages.success(
+                request, _("The leave of %(name)s has been saved.") % {"name": person.name}
+            )
+            return redirect("member-leave", slug=slug, pk=pk)
+    context = {
+        "organization": organization,
+        "person": person,
+        "leave_form": form,
+        "leaves": selectors.upcoming_leave(request.user, person),
+    }
+    return render(request, "werkplek/member_leave.html", context)
+
+
+@login_required
 @require_POST
 def leave_delete(request, pk):
-    own = Leave.objects.editable_by(request.user).filter(user=request.user)
-    leave = get_object_or_404(own, pk=pk)
+    """Remove leave: one's own, or (an L&D manager) a learner's; back to the page it was on."""
+    leave = get_object_or_404(Leave.objects.editable_by(request.user), pk=pk)
     services.leave_delete(actor=request.user, leave=leave)
-    messages.success(request, _("Your leave has been removed."))
-    return redirect("preferences")
+    messages.success(request, _("The leave has been removed."))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = reverse("preferences")
+    return redirect(back)
 
 
 @never_cache  # the token is this page's password: no shared cache keeps it
@@ -188,10 +215,29 @@ def notification_settings_link(request, token):
     data = request.POST if request.method == "POST" else None  # all switches off is a POST
     form = NotificationsForm(data, user=user, prefix="notify")
     if request.method == "POST" and form.is_valid():
-        services.notification_settings_set(user=user, enabled=form.enabled())
+        services.notification_settings_set(actor=user, user=user, enabled=form.enabled())
         messages.success(request, _("Your notification settings have been saved."))
         return redirect("notification-settings-link", token=token)
     return render(request, "werkplek/notification_settings.html", {"form": form, "person": user})
+
+
+@csrf_exempt  # a mail client posts here (RFC 8058); the signed token is the only key
+@never_cache
+@require_http_methods(["GET", "POST"])
+def notification_unsubscribe(request, token):
+    """A mail's one-click unsubscribe address: a POST turns that kind of mail off for its
+    person. A GET (someone opened the address) only offers the button: link checkers in mail
+    filters open every address, and must not turn anything off. It names no one."""
+    found = notifications.of_unsubscribe_token(token)
+    if found is None:
+        return link_expired(request)
+    user, kind = found
+    translation.activate(user.language)
+    label = notifications.optional_kinds(user)[kind]
+    if request.method == "POST":
+        services.notification_settings_set(actor=user, user=user, enabled={kind: False})
+    context = {"label": label, "done": request.method == "POST"}
+    return render(request, "werkplek/notification_unsubscribe.html", context)
 
 
 def link_expired(request):

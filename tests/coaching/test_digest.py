@@ -24,7 +24,7 @@ from tests.factories import (
 )
 from werkplek import notifications
 from werkplek import services as werkplek_services
-from werkplek.models import OutboxMessage
+from werkplek.models import Leave, OutboxMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -207,7 +207,9 @@ def test_the_digest_job_reads_in_a_fixed_number_of_queries(
 def test_a_manager_who_turned_the_digest_off_gets_no_mail(
     busy_organization, manager, deliver_outbox
 ):
-    werkplek_services.notification_settings_set(user=manager, enabled={digest.DIGEST: False})
+    werkplek_services.notification_settings_set(
+        actor=manager, user=manager, enabled={digest.DIGEST: False}
+    )
     with time_machine.travel(at(MONDAY, 7, 0), tick=False):
         digest.digests_enqueue_due()
         assert [m for m in deliver_outbox() if m.to == [manager.email]] == []
@@ -218,3 +220,36 @@ def test_the_digest_says_how_to_receive_fewer(busy_organization, manager, delive
     sent = delivered_digest(manager, deliver_outbox)
     assert "Minder e-mail? Kies welke meldingen je krijgt." in sent.body
     assert "Minder e-mail? Kies welke meldingen je krijgt." in sent.alternatives[0][0]
+
+
+def test_a_manager_on_leave_for_three_weeks_gets_one_digest_on_the_first_morning_back(
+    program, manager, deliver_outbox
+):
+    back = MONDAY + datetime.timedelta(weeks=3, days=1)  # Tuesday, after three weeks away
+    Leave.objects.create(
+        user=manager,
+        starts_on=MONDAY - datetime.timedelta(days=3),
+        ends_on=back - datetime.timedelta(1),
+    )
+    moment = at(MONDAY, 7, 0)
+    sent = []
+    while moment < at(back, 12, 0):
+        with time_machine.travel(moment, tick=False):
+            digest.digests_enqueue_due()
+            before = len(mail.outbox)
+            deliver_outbox()
+            sent += [moment] * (len(mail.outbox) - before)
+        moment += datetime.timedelta(minutes=15)
+
+    # Weeks 13, 14 and 15 wrote digests that waited, each replaced by the next; week 16's,
+    # written on the last Monday away, goes out on the first morning back.
+    assert sent == [at(back, 7, 0)]
+    assert [m.to for m in mail.outbox] == [[manager.email]]
+    assert OutboxMessage.objects.get(status=OutboxMessage.Status.SENT).due_slot == "2027-W16"
+    assert (
+        OutboxMessage.objects.filter(
+            kind=digest.DIGEST, status=OutboxMessage.Status.CANCELLED
+        ).count()
+        == 3
+    )
+    assert notifications.unread_count(manager) == 1

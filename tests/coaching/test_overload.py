@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from coaching import attention
 from coaching.choices import AttentionReason
 from programs import services as program_services
 from tests.factories import CohortFactory, EnrolmentFactory, PairingFactory, ProgramFactory
+from werkplek import services
 
 pytestmark = pytest.mark.django_db
 
@@ -127,6 +129,26 @@ def test_the_organisation_settings_page_sets_quiet_hours_and_working_days(
     assert organization.quiet_hours_start == datetime.time(21, 30)
     assert organization.quiet_hours_end == datetime.time(6, 0)
     assert organization.working_weekdays == [1, 2, 3]
+
+
+def test_an_organisation_without_working_days_is_refused_and_keeps_its_reminders(
+    client, organization, manager
+):
+    client.force_login(manager)
+    url = reverse("organization-settings", args=[organization.slug])
+    data = settings_data(quiet_hours_start="21:30")
+    del data["working_weekdays"]  # no box ticked: the browser sends nothing
+    response = client.post(url, data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Kies minstens één werkdag: herinneringen gaan alleen op werkdagen uit." in page
+    assert 'value="21:30"' in page
+    organization.refresh_from_db()
+    assert organization.working_weekdays == [1, 2, 3, 4, 5]
+    with pytest.raises(ValidationError, match="Kies minstens één werkdag"):
+        services.organization_update_settings(
+            actor=manager, organization=organization, working_weekdays=[]
+        )
 
 
 def test_the_program_form_asks_the_planned_learning_hours(client, manager, program):

@@ -117,7 +117,9 @@ def test_my_progress_says_how_an_ended_enrolment_ended(client, learner, enrolmen
 )
 def test_only_the_current_coach_reacts_to_a_reflection(client, request, enrolment, actor, status):
     reflection = services.reflection_submit(
-        enrolment=enrolment, answers=[{"question": "Wat ging goed?", "answer": "Scannen"}]
+        enrolment=enrolment,
+        actor=enrolment.learner,
+        answers=[{"question": "Wat ging goed?", "answer": "Scannen"}],
     )
     client.force_login(request.getfixturevalue(actor))
     response = client.post(

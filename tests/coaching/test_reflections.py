@@ -49,7 +49,9 @@ def test_a_reflection_answers_the_oldest_one_due(enrolment):
     older = ReflectionFactory(enrolment=enrolment, due_on=datetime.date(2026, 11, 4))
     ReflectionFactory(enrolment=enrolment, due_on=datetime.date(2026, 11, 9))
     done = services.reflection_submit(
-        enrolment=enrolment, answers=[{"question": "Wat ging goed?", "answer": "Alles"}]
+        enrolment=enrolment,
+        actor=enrolment.learner,
+        answers=[{"question": "Wat ging goed?", "answer": "Alles"}],
     )
     assert done.pk == older.pk
     assert Reflection.objects.due().count() == 1
@@ -57,7 +59,9 @@ def test_a_reflection_answers_the_oldest_one_due(enrolment):
 
 def test_changing_the_questions_keeps_earlier_answers_as_they_were(enrolment, program):
     services.reflection_submit(
-        enrolment=enrolment, answers=[{"question": "Wat ging goed?", "answer": "Scannen"}]
+        enrolment=enrolment,
+        actor=enrolment.learner,
+        answers=[{"question": "Wat ging goed?", "answer": "Scannen"}],
     )
     program_services.reflection_prompts_set(program=program, questions=["Nieuwe vraag"])
     assert Reflection.objects.get().answers[0]["question"] == "Wat ging goed?"
@@ -68,7 +72,9 @@ def test_coach_sees_the_reflection_and_the_learner_sees_the_reaction(
 ):
     FeedbackMomentFactory(enrolment=enrolment, coach=coach)
     reflection = services.reflection_submit(
-        enrolment=enrolment, answers=[{"question": "Wat ging goed?", "answer": "Ik pak sneller"}]
+        enrolment=enrolment,
+        actor=enrolment.learner,
+        answers=[{"question": "Wat ging goed?", "answer": "Ik pak sneller"}],
     )
     client.force_login(coach)
     page = client.get(reverse("coaching:progress", args=[enrolment.pk])).content.decode()

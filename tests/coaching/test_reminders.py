@@ -26,6 +26,7 @@ from tests.factories import (
     ProgramFactory,
     ReflectionFactory,
 )
+from werkplek import notifications
 from werkplek.models import Leave, NotificationOptOut, OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -72,49 +73,49 @@ def local(zone, *args) -> datetime.datetime:
 # --- Daily and weekly, across the Dutch DST changes -------------------------------------------
 
 
-def test_daily_reminder_comes_at_nine_local_time_on_both_sides_of_the_spring_change(
-    organization,
+@pytest.mark.parametrize(
+    ("due_on", "start", "end", "expected", "utc_hours"),
+    [
+        pytest.param(
+            datetime.date(2027, 3, 20),
+            local(UTC, 2027, 3, 26, 22, 0),
+            local(UTC, 2027, 3, 29, 22, 0),
+            [
+                ("2027-03-27", "Sat 09:00"),
+                ("2027-03-28", "Sun 09:00"),  # the day of the change: 07:00 UTC instead of 08:00
+                ("2027-03-29", "Mon 09:00"),
+            ],
+            [8, 7, 7],
+            id="spring",
+        ),
+        pytest.param(
+            datetime.date(2027, 10, 20),
+            local(UTC, 2027, 10, 29, 22, 0),
+            local(UTC, 2027, 11, 1, 23, 0),
+            [
+                ("2027-10-30", "Sat 09:00"),
+                ("2027-10-31", "Sun 09:00"),  # the day of the change: 08:00 UTC instead of 07:00
+                ("2027-11-01", "Mon 09:00"),
+            ],
+            [7, 8, 8],
+            id="autumn",
+        ),
+    ],
+)
+def test_daily_reminder_comes_at_nine_local_time_on_both_sides_of_the_change(
+    organization, due_on, start, end, expected, utc_hours
 ):
     # A distribution centre works every day, so the Sunday of the change is a working day.
     organization.working_weekdays = EVERY_DAY
     organization.save()
-    learner_with_reflection(
-        organization, due_on=datetime.date(2027, 3, 20), reminder_rhythm=ReminderRhythm.DAILY
-    )
+    learner_with_reflection(organization, due_on=due_on, reminder_rhythm=ReminderRhythm.DAILY)
 
-    run_beat(local(UTC, 2027, 3, 26, 22, 0), local(UTC, 2027, 3, 29, 22, 0))
+    run_beat(start, end)
 
-    assert reminders_sent() == [
-        ("2027-03-27", "Sat 09:00"),
-        ("2027-03-28", "Sun 09:00"),  # the day of the change: 07:00 UTC instead of 08:00
-        ("2027-03-29", "Mon 09:00"),
-    ]
-    utc_hours = [
+    assert reminders_sent() == expected
+    assert [
         row.created_at.astimezone(UTC).hour for row in OutboxMessage.objects.order_by("created_at")
-    ]
-    assert utc_hours == [8, 7, 7]
-
-
-def test_daily_reminder_comes_at_nine_local_time_on_both_sides_of_the_autumn_change(
-    organization,
-):
-    organization.working_weekdays = EVERY_DAY
-    organization.save()
-    learner_with_reflection(
-        organization, due_on=datetime.date(2027, 10, 20), reminder_rhythm=ReminderRhythm.DAILY
-    )
-
-    run_beat(local(UTC, 2027, 10, 29, 22, 0), local(UTC, 2027, 11, 1, 23, 0))
-
-    assert reminders_sent() == [
-        ("2027-10-30", "Sat 09:00"),
-        ("2027-10-31", "Sun 09:00"),  # the day of the change: 08:00 UTC instead of 07:00
-        ("2027-11-01", "Mon 09:00"),
-    ]
-    utc_hours = [
-        row.created_at.astimezone(UTC).hour for row in OutboxMessage.objects.order_by("created_at")
-    ]
-    assert utc_hours == [7, 8, 8]
+    ] == utc_hours
 
 
 @pytest.mark.parametrize(
@@ -196,6 +197,26 @@ def test_personal_quiet_hours_make_the_reminder_wait_until_they_end(organization
     assert reminders_sent() == [("2027-03-29", "Mon 10:30")]
 
 
+def test_a_learner_of_two_organisations_is_reminded_when_neither_says_quiet(organization):
+    learner = learner_with_reflection(
+        organization,
+        due_on=datetime.date(2027, 3, 29),
+        reminder_rhythm=ReminderRhythm.DAILY,
+        reminder_time=datetime.time(7, 30),
+    )
+    # Also a coach at a warehouse whose quiet hours last until 08:30.
+    MembershipFactory(
+        user=learner,
+        organization__quiet_hours_end=datetime.time(8, 30),
+        is_learner=False,
+        is_coach=True,
+    )
+
+    run_beat(local(AMSTERDAM, 2027, 3, 29, 6, 0), local(AMSTERDAM, 2027, 3, 29, 12, 0))
+
+    assert reminders_sent() == [("2027-03-29", "Mon 08:30")]
+
+
 def test_a_reminder_time_in_the_organisations_evening_quiet_hours_sends_nothing(organization):
     # The organisation's default: quiet from 20:00 until 07:00.
     learner_with_reflection(
@@ -247,7 +268,7 @@ def test_no_reminder_for_a_learner_who_turned_reflection_reminders_off(organizat
 
 
 def test_once_after_feedback_reminds_on_the_day_the_reflection_falls_due_and_not_again(
-    organization, deliver_outbox
+    organization,
 ):
     learner = learner_with_reflection(
         organization, due_on=datetime.date(2027, 3, 31), reminder_time=datetime.time(16, 0)
@@ -346,14 +367,19 @@ def test_a_reminder_whose_reflections_were_handed_in_before_delivery_is_cancelle
     )
     with time_machine.travel(local(AMSTERDAM, 2027, 3, 29, 9, 0), tick=False):
         reminders.reflection_reminders_schedule()
+        # Queued, not sent: the bell does not announce what may still be taken back.
+        assert notifications.unread_count(learner) == 0
         services.reflection_submit(
             enrolment=learner.enrolments.get(),
+            actor=learner,
             answers=[{"question": "Wat ging goed?", "answer": "Alles."}],
         )
         assert deliver_outbox() == []
 
     assert OutboxMessage.objects.get().status == OutboxMessage.Status.CANCELLED
     assert mail.outbox == []
+    assert notifications.unread_count(learner) == 0
+    assert not notifications.in_app(learner).exists()
 
 
 def test_a_reminder_turned_off_after_it_was_queued_is_cancelled(organization, deliver_outbox):
@@ -390,13 +416,51 @@ def test_the_schedule_runs_in_the_same_number_of_queries_for_2_and_12_learners(
             )
     # 16:00 in Amsterdam, 10:00 in New York: every learner is due.
     with time_machine.travel(local(AMSTERDAM, 2027, 3, 29, 16, 0), tick=False):
-        # The open reflections with their learners and programs, turned-off kinds, leave; in
-        # a savepoint the outbox rows, the queued ones read back, "reminded" marked.
-        with django_assert_num_queries(8):
+        # One batch: its learners, their open reflections with learners and programs,
+        # turned-off kinds, then memberships and leave (werkplek.availability); in a savepoint
+        # the outbox rows, the queued ones read back, "reminded" marked.
+        with django_assert_num_queries(10):
             queued = reminders.reflection_reminders_schedule()
 
     assert queued == learners
     assert OutboxMessage.objects.count() == learners
+
+
+@pytest.mark.parametrize(("learners", "batches"), [(3, 1), (9, 3)])
+def test_a_large_organisation_is_scheduled_in_batches_of_learners_each_mail_bundled(
+    organization, django_assert_num_queries, deliver_outbox, monkeypatch, learners, batches
+):
+    monkeypatch.setattr(reminders, "REMINDER_BATCH", 3)
+    daily = ProgramFactory(organization=organization, reminder_rhythm=ReminderRhythm.DAILY)
+    once = ProgramFactory(organization=organization, reminder_rhythm=ReminderRhythm.AFTER_FEEDBACK)
+    people = [
+        MembershipFactory(organization=organization, user__language="en").user
+        for _ in range(learners)
+    ]
+    # Each learner's two reflections lie far apart in key order, in different batches of
+    # reflections: batches of learners keep them in one mail.
+    for program in (daily, once):
+        cohort = CohortFactory(program=program, starts_on=datetime.date(2027, 1, 4))
+        for learner in people:
+            enrolment = EnrolmentFactory(cohort=cohort, learner=learner)
+            ReflectionFactory(enrolment=enrolment, due_on=datetime.date(2027, 3, 29))
+
+    with time_machine.travel(local(AMSTERDAM, 2027, 3, 29, 16, 0), tick=False):
+        # Per batch the same 10 queries (see the test above), and one more that finds no
+        # learners after the last full batch.
+        with django_assert_num_queries(10 * batches + 1):
+            assert reminders.reflection_reminders_schedule() == learners
+        sent = deliver_outbox()
+
+    rows = OutboxMessage.objects.filter(kind=reminders.REFLECTION_REMINDER)
+    assert sorted(rows.values_list("recipient", "due_slot")) == [
+        (learner.pk, "2027-03-29") for learner in sorted(people, key=lambda p: p.pk)
+    ]
+    assert sorted(message.to[0] for message in sent) == sorted(p.email for p in people)
+    assert {message.subject for message in sent} == {"2 reflections are waiting for you"}
+    assert not Reflection.objects.filter(
+        enrolment__cohort__program=once, reminded_at__isnull=True
+    ).exists()
 
 
 def test_a_sent_reminder_shows_in_the_learners_notification_list_and_leads_to_their_progress(
@@ -413,5 +477,5 @@ def test_a_sent_reminder_shows_in_the_learners_notification_list_and_leads_to_th
     page = client.get(reverse("notifications")).content.decode()
     assert "Herinnering: er wacht een reflectie op je" in page
     row = OutboxMessage.objects.get(kind=reminders.REFLECTION_REMINDER)
-    response = client.get(reverse("notification-open", args=[row.pk]))
+    response = client.post(reverse("notification-open", args=[row.pk]))
     assert response.url == reverse("coaching:my-progress")

@@ -151,11 +151,25 @@ def test_a_reflection_with_only_blank_answers_is_refused_and_stays_due(enrolment
     due = ReflectionFactory(enrolment=enrolment)
     with pytest.raises(ValidationError, match="Beantwoord minstens één vraag."):
         services.reflection_submit(
-            enrolment=enrolment, answers=[{"question": "Wat ging goed?", "answer": "   "}]
+            enrolment=enrolment,
+            actor=enrolment.learner,
+            answers=[{"question": "Wat ging goed?", "answer": "   "}],
         )
     due.refresh_from_db()
     assert (due.submitted_at, due.answers) == (None, [])
     assert Reflection.objects.count() == 1
+
+
+def test_only_the_learner_hands_in_their_reflection(enrolment, coach):
+    due = ReflectionFactory(enrolment=enrolment)
+    with pytest.raises(ValidationError, match="Alleen de lerende kan de eigen reflectie"):
+        services.reflection_submit(
+            enrolment=enrolment,
+            actor=coach,
+            answers=[{"question": "Wat ging goed?", "answer": "Namens de lerende"}],
+        )
+    due.refresh_from_db()
+    assert (due.submitted_at, due.answers) == (None, [])
 
 
 def test_a_coach_cannot_react_to_a_reflection_not_yet_written(enrolment, coach):
@@ -274,7 +288,9 @@ def test_a_learner_who_stopped_can_no_longer_hand_in_a_reflection(enrolment):
     stop(enrolment)
     with pytest.raises(ValidationError, match=has_stopped(enrolment)):
         services.reflection_submit(
-            enrolment=enrolment, answers=[{"question": "Wat ging goed?", "answer": "Alles"}]
+            enrolment=enrolment,
+            actor=enrolment.learner,
+            answers=[{"question": "Wat ging goed?", "answer": "Alles"}],
         )
     due.refresh_from_db()
     assert due.submitted_at is None

@@ -28,7 +28,6 @@ def invitation(transactional_db):
         started_on=datetime.date(2026, 12, 7),
         coach=coach,
         invited_by=manager,
-        site_url="http://testserver",
     )
 
 

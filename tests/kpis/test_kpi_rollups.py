@@ -327,7 +327,7 @@ def test_people_not_in_the_program_leaves_out_the_learners_of_other_programs():
 
 
 @pytest.fixture
-def enqueued(monkeypatch):
+def enqueued(monkeypatch, handoff_inline):
     """What would have gone to the broker: (KPI ids, day) per KPI roll-up."""
     sent = []
 
@@ -391,7 +391,7 @@ def test_an_import_enqueues_one_roll_up_for_all_its_values(
 
 
 def test_a_measurement_is_saved_when_the_broker_is_unreachable(
-    client, monkeypatch, caplog, django_capture_on_commit_callbacks
+    client, monkeypatch, caplog, handoff_inline, django_capture_on_commit_callbacks
 ):
     def broker_down(*args, **kwargs):
         raise kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:6379.")
@@ -405,7 +405,7 @@ def test_a_measurement_is_saved_when_the_broker_is_unreachable(
         response = client.post(url, {"period": "2026-10-05", "value": "61,5"})
     assert response.status_code == 302
     assert Measurement.objects.filter(kpi=kpi, value=Decimal("61.5")).exists()
-    assert "Could not enqueue the roll-up" in caplog.text
+    assert f"the roll-up {tasks.rollup_kpis_task.name} of" in caplog.text
 
 
 def test_the_kpi_task_takes_ids_and_an_iso_day_and_writes_the_rows():

@@ -279,7 +279,7 @@ def test_rollup_all_works_in_batches_with_the_same_queries_per_batch(monkeypatch
 
 
 @pytest.fixture
-def enqueued(monkeypatch):
+def enqueued(monkeypatch, handoff_inline):
     """What would have gone to the broker: (enrolment ids, day) per roll-up."""
     sent = []
 
@@ -346,13 +346,22 @@ def test_handing_in_a_reflection_enqueues_a_roll_up(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         coaching_services.reflection_submit(
-            enrolment=enrolment, answers=[{"question": "Wat ging goed?", "answer": "Alles."}]
+            enrolment=enrolment,
+            actor=enrolment.learner,
+            answers=[{"question": "Wat ging goed?", "answer": "Alles."}],
         )
     assert [ids for ids, _day in enqueued] == [[enrolment.pk]]
 
 
 def test_feedback_is_saved_when_the_broker_is_unreachable(
-    client, coach, cohort, learner, monkeypatch, caplog, django_capture_on_commit_callbacks
+    client,
+    coach,
+    cohort,
+    learner,
+    monkeypatch,
+    caplog,
+    handoff_inline,
+    django_capture_on_commit_callbacks,
 ):
     def broker_down(*args, **kwargs):
         raise kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:6379.")
@@ -366,7 +375,7 @@ def test_feedback_is_saved_when_the_broker_is_unreachable(
         response = client.post(url, feedback_form(goal))
     assert response.status_code == 302
     assert FeedbackMoment.objects.filter(enrolment=enrolment).exists()
-    assert "Could not enqueue the roll-up" in caplog.text
+    assert f"the roll-up {tasks.rollup_enrolments_task.name} of" in caplog.text
 
 
 @pytest.mark.parametrize("model", ["enrolmentsnapshot", "cohortsnapshot", "programsnapshot"])

@@ -127,7 +127,9 @@ def test_an_ended_enrolment_accepts_no_feedback_reflection_or_peer_request(
         )
     with pytest.raises(ValidationError, match="gestopt met dit programma"):
         coaching_services.reflection_submit(
-            enrolment=enrolment, answers=[{"question": "Wat ging goed?", "answer": "Alles"}]
+            enrolment=enrolment,
+            actor=enrolment.learner,
+            answers=[{"question": "Wat ging goed?", "answer": "Alles"}],
         )
     with pytest.raises(ValidationError, match="gestopt met dit programma"):
         coaching_services.peer_feedback_request(

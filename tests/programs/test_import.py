@@ -20,7 +20,7 @@ from programs import imports, services
 from programs.models import Enrolment, Invitation, LearnerImport
 from tests.factories import EnrolmentFactory, MembershipFactory
 from tests.programs import spreadsheets
-from werkplek.models import User
+from werkplek.models import OutboxMessage, User
 
 pytestmark = pytest.mark.django_db
 
@@ -304,9 +304,7 @@ def test_only_a_manager_of_the_group_keeps_or_confirms_an_import(manager, coach,
         services.learner_import_create(cohort=cohort, rows=rows, actor=coach)
     learner_import = services.learner_import_create(cohort=cohort, rows=rows, actor=manager)
     with pytest.raises(ValidationError):
-        services.learner_import_confirm(
-            learner_import=learner_import, rows=rows, actor=coach, site_url="http://x"
-        )
+        services.learner_import_confirm(learner_import=learner_import, rows=rows, actor=coach)
     assert not Invitation.objects.exists()
     assert LearnerImport.objects.get().imported_at is None
 
@@ -324,9 +322,7 @@ def test_two_confirms_at_once_import_once(manager, cohort):
     def confirm_in_a_thread():
         try:
             barrier.wait()
-            services.learner_import_confirm(
-                learner_import=learner_import, rows=rows, actor=manager, site_url="http://x"
-            )
+            services.learner_import_confirm(learner_import=learner_import, rows=rows, actor=manager)
             outcomes.append("imported")
         except services.AlreadyImported:
             outcomes.append("already")
@@ -394,7 +390,7 @@ def test_a_nul_byte_from_the_file_never_reaches_the_database(manager, cohort):
     assert rows[0].errors
     rows[0].errors = []  # a caller that skips the preview still meets the model's rule
     with pytest.raises(services.ValidationError):
-        services.enrolment_import(cohort=cohort, rows=rows, site_url="http://x", invited_by=manager)
+        services.enrolment_import(cohort=cohort, rows=rows, invited_by=manager)
     assert not Invitation.objects.exists()
 
 
@@ -560,22 +556,40 @@ def test_a_clean_file_enrols_members_and_invites_newcomers(
 
 
 def test_the_invitation_mail_links_to_accepting_with_a_new_password(
-    client, cohort, manager, deliver_outbox
+    client, cohort, manager, deliver_outbox, settings
 ):
+    settings.SITE_URL = "https://werkplek.example"
     services.invitation_create(
         cohort=cohort,
         email="nina@example.nl",
         name="Nina Kok",
         started_on=cohort.starts_on,
         invited_by=manager,
-        site_url="http://testserver",
     )
     [message] = deliver_outbox()
     assert message.to == ["nina@example.nl"]
     assert message.subject == "Je bent uitgenodigd voor Inwerken orderpicker"
-    link = next(word for word in message.body.split() if word.startswith("http://"))
-    page = client.get(link.removeprefix("http://testserver"))
+    link = next(word for word in message.body.split() if word.startswith("https://"))
+    page = client.get(link.removeprefix("https://werkplek.example"))
     assert 'name="password1"' in page.content.decode()
+
+
+def test_an_invitation_queued_with_the_old_site_address_links_to_the_current_one(
+    cohort, manager, deliver_outbox, settings
+):
+    settings.SITE_URL = "https://werkplek.example"
+    invitation = services.invitation_create(
+        cohort=cohort,
+        email="nina@example.nl",
+        name="Nina Kok",
+        started_on=cohort.starts_on,
+        invited_by=manager,
+    )
+    # Rows written before the address was read at delivery carried it in their context.
+    OutboxMessage.objects.update(context={"invitation": invitation.pk, "site_url": "http://old"})
+    [message] = deliver_outbox()
+    assert f"https://werkplek.example{invitation.get_absolute_url()}" in message.body
+    assert "http://old" not in message.body
 
 
 def test_a_failure_half_way_writes_nothing(manager, cohort, monkeypatch):
@@ -597,7 +611,7 @@ def test_a_failure_half_way_writes_nothing(manager, cohort, monkeypatch):
 
     monkeypatch.setattr(services, "invitation_create", fail_on_second)
     with pytest.raises(RuntimeError):
-        services.enrolment_import(cohort=cohort, rows=rows, site_url="http://x", invited_by=manager)
+        services.enrolment_import(cohort=cohort, rows=rows, invited_by=manager)
     assert not Invitation.objects.exists()
     assert not Enrolment.objects.exists()
 

@@ -44,7 +44,6 @@ def test_a_newcomer_accepts_by_choosing_a_password_and_lands_on_their_progress(
         started_on=cohort.starts_on,
         invited_by=manager,
         coach=coach,
-        site_url="http://testserver",
     )
     url = reverse("programs:invitation-accept", args=[invitation.token])
     mismatch = client.post(url, {"name": "Nina", "password1": PASSWORD, "password2": "anders"})
@@ -66,7 +65,6 @@ def test_someone_with_an_account_is_asked_to_log_in_and_nobody_else_may_accept(
         name="Iemand",
         started_on=cohort.starts_on,
         invited_by=manager,
-        site_url="http://testserver",
     )
     url = reverse("programs:invitation-accept", args=[invitation.token])
     assert client.get(url).url.startswith(reverse("login"))
@@ -107,7 +105,6 @@ def invite_nina(cohort, manager):
         name="Nina Kok",
         started_on=cohort.starts_on,
         invited_by=manager,
-        site_url="http://testserver",
     )
 
 

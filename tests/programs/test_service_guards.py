@@ -218,9 +218,7 @@ def test_an_import_with_a_row_error_writes_nothing(cohort, manager):
         cohort,
     )
     with pytest.raises(ValidationError, match="Verbeter eerst de regels met fouten."):
-        services.enrolment_import(
-            cohort=cohort, rows=rows, site_url="http://testserver", invited_by=manager
-        )
+        services.enrolment_import(cohort=cohort, rows=rows, invited_by=manager)
     assert not User.objects.filter(email__in=["nina@example.nl", "zonder.naam@example.nl"]).exists()
     assert not Invitation.objects.exists()
     assert not Enrolment.objects.exists()
@@ -365,9 +363,7 @@ def test_a_list_that_exactly_fills_a_coach_needs_no_confirmation(cohort, organiz
         cohort,
     )
     assert imports.capacity_warnings(rows, cohort) == []
-    services.enrolment_import(
-        cohort=cohort, rows=rows, site_url="http://testserver", invited_by=manager
-    )
+    services.enrolment_import(cohort=cohort, rows=rows, invited_by=manager)
     assert Pairing.objects.filter(coach=coach).count() == 2
 
 
@@ -381,7 +377,6 @@ def invite(cohort, manager, *, email="nina@example.nl", **extra):
         name="Nina Kok",
         started_on=cohort.starts_on,
         invited_by=manager,
-        site_url="http://testserver",
         **extra,
     )
 

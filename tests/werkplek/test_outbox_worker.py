@@ -240,9 +240,9 @@ def test_with_the_broker_at_a_dead_port_feedback_saves_and_its_reminder_is_sent_
         response = client.post(url, form_data(goals, occurred_on="2026-11-20"))
         took = time.monotonic() - started
     assert response.status_code == 302
-    # Saved, never hung; not instant yet: the KPI roll-up is published in the request (kpis
-    # tasks._send) and a refused connection costs it about 2 seconds of retries.
-    assert took < 5, took
+    # Saved without waiting on the broker: the KPI roll-up is handed over from the
+    # background thread, where the refused connection costs its ~2 seconds.
+    assert took < 1, took
     reflection = Reflection.objects.get(enrolment=enrolment)
     assert reflection.due_on == datetime.date(2026, 11, 22)
 
@@ -257,7 +257,7 @@ def test_with_the_broker_at_a_dead_port_feedback_saves_and_its_reminder_is_sent_
         assert time.monotonic() - started < 1
     row = reminder_rows.get()
     assert (row.recipient, row.due_slot, row.status) == (learner, "2026-11-23", "queued")
-    time.sleep(0.5)  # the dispatcher's try at the dead broker is over: the row still waits
+    time.sleep(0.5)  # the background hand-off meets the dead broker: the row still waits
     assert reminder_rows.get().status == "queued"
 
     # The broker is back: the next sweep hands the waiting row to a worker, once.

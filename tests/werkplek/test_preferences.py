@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from coaching import digest, mails, reminders
@@ -123,5 +124,15 @@ def test_a_person_without_a_current_role_is_told_there_is_nothing_to_turn_off(cl
 
 def test_a_learner_cannot_turn_off_a_kind_their_roles_do_not_receive(learner):
     with pytest.raises(ValueError, match="cannot be turned off"):
-        services.notification_settings_set(user=learner, enabled={digest.DIGEST: False})
+        services.notification_settings_set(
+            actor=learner, user=learner, enabled={digest.DIGEST: False}
+        )
+    assert not NotificationOptOut.objects.exists()
+
+
+def test_nobody_turns_off_anothers_mail_not_even_their_manager(learner, manager):
+    with pytest.raises(PermissionDenied):
+        services.notification_settings_set(
+            actor=manager, user=learner, enabled={reminders.REFLECTION_REMINDER: False}
+        )
     assert not NotificationOptOut.objects.exists()

@@ -3,6 +3,7 @@ settings by id, the password-free links (altered, expired, reused, swapped, for 
 left), CSRF on the link forms, malformed times and page numbers, hostile names in mails."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -33,6 +34,7 @@ def nudge(coach, enrolment):
         kind=mails.FEEDBACK_OVERDUE,
         due_slot=f"{enrolment.pk}:probe",
         context={"enrolment": enrolment.pk, "learner": "Lerende", "program": "Inwerken"},
+        status=OutboxMessage.Status.SENT,
     )
 
 
@@ -54,7 +56,7 @@ def test_anothers_notification_is_404_and_mark_all_read_touches_only_ones_own(
     mine = nudge(other_coach, enrolment)
     client.force_login(other_coach)
 
-    assert client.get(reverse("notification-open", args=[theirs.pk])).status_code == 404
+    assert client.post(reverse("notification-open", args=[theirs.pk])).status_code == 404
     client.post(reverse("notifications-read"))
 
     theirs.refresh_from_db()
@@ -65,7 +67,7 @@ def test_anothers_notification_is_404_and_mark_all_read_touches_only_ones_own(
 
 def test_opening_a_notification_redirects_within_the_site(client, coach, enrolment):
     client.force_login(coach)
-    location = client.get(reverse("notification-open", args=[nudge(coach, enrolment).pk]))[
+    location = client.post(reverse("notification-open", args=[nudge(coach, enrolment).pk]))[
         "Location"
     ]
     assert location.startswith("/") and not location.startswith("//")
@@ -278,6 +280,9 @@ def test_malformed_quiet_hours_are_a_form_error_not_a_500(
 HOSTILE = '<script>alert("x")</script>\nBcc: a@evil.example'
 
 
+# A Thursday morning whose day 60 later is a Monday: the nudges and digest wait for their
+# recipient's working day and waking hours, whenever the suite runs.
+@time_machine.travel(datetime.datetime(2026, 12, 10, 10, 0, tzinfo=datetime.UTC))
 def test_every_kind_of_mail_escapes_hostile_names_and_keeps_its_subject_on_one_line(
     client, manager, coach, learner, program, cohort, enrolment, reflection, deliver_outbox
 ):
@@ -300,7 +305,7 @@ def test_every_kind_of_mail_escapes_hostile_names_and_keeps_its_subject_on_one_l
     client.force_login(learner)
     client.post(
         reverse("coaching:reflection-create", args=[enrolment.pk]),
-        {"answer_0": HOSTILE, "answer_2": HOSTILE},
+        {"answer_0": HOSTILE, "answer_2": HOSTILE, "asks_coach": "on"},
     )
     client.logout()
     ReflectionFactory(enrolment=enrolment, due_on=today)  # open, for the reminder
@@ -310,7 +315,6 @@ def test_every_kind_of_mail_escapes_hostile_names_and_keeps_its_subject_on_one_l
         name=HOSTILE,
         started_on=today,
         invited_by=manager,
-        site_url="https://werkplek.example",
     )
     for recipient, kind, slot in [
         (learner, reminders.REFLECTION_REMINDER, today.isoformat()),
@@ -334,12 +338,25 @@ def test_every_kind_of_mail_escapes_hostile_names_and_keeps_its_subject_on_one_l
         assert "&lt;script&gt;" in html  # the name is there, escaped
         assert "\n" not in message.subject and "\r" not in message.subject
         assert "Bcc" not in str(message.message()["Bcc"] or "")
+    # The mails a person may turn off say how in one click (RFC 8058); the others do not.
+    kind_of = {outbox.message_id_header(row): row.kind for row in OutboxMessage.objects.all()}
+    optional = {kind for p in (manager, coach, learner) for kind in notifications.optional_kinds(p)}
+    assert optional and optional < kinds
+    for message in sent:
+        headers = message.message()
+        if kind_of[headers["Message-ID"]] in optional:
+            assert re.fullmatch(
+                r"<https?://\S+/meldingen/uitschrijven/\S+/>", headers["List-Unsubscribe"]
+            )
+            assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        else:
+            assert headers["List-Unsubscribe"] is None, message.subject
 
 
 def test_ids_beyond_any_integer_column_answer_404(client, manager, organization):
     huge = 10**30
     client.force_login(manager)
-    assert client.get(reverse("notification-open", args=[huge])).status_code == 404
+    assert client.post(reverse("notification-open", args=[huge])).status_code == 404
     assert client.post(reverse("leave-delete", args=[huge])).status_code == 404
 
 

@@ -115,9 +115,61 @@ def test_a_manager_may_set_leave_for_a_learner_of_their_organisation_only(
     assert list(Leave.objects.visible_to(other_manager)) == []
 
 
+def test_a_manager_marks_a_learner_away_from_the_people_page_and_removes_it_again(
+    client, organization, manager, learner
+):
+    client.force_login(manager)
+    people = client.get(reverse("organization-detail", args=[organization.slug])).text
+    url = reverse("member-leave", args=[organization.slug, learner.memberships.get().pk])
+    assert f'href="{url}"' in people
+
+    added = client.post(url, {"starts_on": "2027-07-19", "ends_on": "2027-08-06"}, follow=True)
+    assert f"De afwezigheid van {learner.name} is opgeslagen." in added.text
+    assert "19 juli 2027 – 6 augustus 2027" in added.text
+    leave = Leave.objects.get()
+    assert (leave.user, leave.created_by) == (learner, manager)
+    client.force_login(learner)
+    assert "19 juli 2027 – 6 augustus 2027" in client.get(reverse("preferences")).text
+
+    client.force_login(manager)
+    removed = client.post(reverse("leave-delete", args=[leave.pk]), {"next": url})
+    assert removed["Location"] == url
+    assert not Leave.objects.exists()
+
+
+def test_only_the_organisations_managers_set_its_learners_leave(
+    client, organization, manager, learner, coach, other_manager
+):
+    days = {"starts_on": "2027-07-19", "ends_on": "2027-08-06"}
+    learner_url = reverse("member-leave", args=[organization.slug, learner.memberships.get().pk])
+    coach_url = reverse("member-leave", args=[organization.slug, coach.memberships.get().pk])
+    for someone, url in [
+        (other_manager, learner_url),
+        (learner, learner_url),
+        (manager, coach_url),
+    ]:
+        client.force_login(someone)
+        assert client.get(url).status_code == 404
+        assert client.post(url, days).status_code == 404
+    assert not Leave.objects.exists()
+
+
+def test_removing_leave_never_sends_the_person_to_another_site(client, learner):
+    leave = Leave.objects.create(
+        user=learner, starts_on=datetime.date(2027, 7, 19), ends_on=datetime.date(2027, 8, 6)
+    )
+    client.force_login(learner)
+    response = client.post(
+        reverse("leave-delete", args=[leave.pk]), {"next": "https://evil.example/"}
+    )
+    assert response["Location"] == reverse("preferences")
+
+
 def test_a_kind_that_cannot_be_turned_off_is_refused(learner):
     with pytest.raises(ValueError):
-        services.notification_settings_set(user=learner, enabled={"password_reset": False})
+        services.notification_settings_set(
+            actor=learner, user=learner, enabled={"password_reset": False}
+        )
 
 
 # --- The program form --------------------------------------------------------------------------

@@ -1,10 +1,12 @@
-"""Running a service from a view with its errors shown on the form; the date and time
-inputs of every form."""
+"""Running a service from a view with its errors shown on the form; the date, time and
+weekday inputs of every form."""
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
+
+from werkplek.choices import Weekday
 
 
 def run_service(form, service, **kwargs):
@@ -41,3 +43,16 @@ class TimeInput(forms.TimeInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%H:%M", **kwargs)
+
+
+class WeekdaysField(forms.TypedMultipleChoiceField):
+    """Days of the week as checkboxes, cleaned to ISO numbers (1 = Monday)."""
+
+    def __init__(self, *, required=False, **kwargs):
+        super().__init__(
+            choices=Weekday.choices,
+            coerce=int,
+            required=required,
+            widget=forms.CheckboxSelectMultiple,
+            **kwargs,
+        )
