@@ -4,6 +4,7 @@ import shutil
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.cache import cache
 from django.utils import translation
 
 from tests.factories import (
@@ -55,6 +56,13 @@ def pytest_terminal_summary(terminalreporter):
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with empty counters (the password-reset throttle lives in the cache;
+    tests use a process's memory, never the Redis that Celery uses)."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

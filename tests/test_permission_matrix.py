@@ -131,6 +131,16 @@ MATRIX = {
     ("password_reset_confirm",          POST): (200,   200, 200, 200, 200, 200, 200, 200),
     ("password_reset_complete",         GET):  (200,   200, 200, 200, 200, 200, 200, 200),
     ("password_reset_complete",         POST): (405,   405, 405, 405, 405, 405, 405, 405),
+    # Two-step sign-in: the code step belongs to a sign-in whose password was right; without
+    # one it sends back to the login page (tests/werkplek/test_two_factor.py walks it).
+    ("login-code",                      GET):  (302,   302, 302, 302, 302, 302, 302, 302),
+    ("login-code",                      POST): (302,   302, 302, 302, 302, 302, 302, 302),
+    # Managers turn it on and off for their own account (an empty form answers with its
+    # errors; turning off without it on goes back to the page); for others it is no page.
+    ("two-factor",                      GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200),
+    ("two-factor",                      POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200),
+    ("two-factor-disable",              GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("two-factor-disable",              POST): (LOGIN, 404, 404, 404, 404, 404, 302, 302),
     # Programs: read by the organisation's managers and those who learn or coach in them
     # (a former coach too: their old learner's progress page needs the goals); changed by
     # managers only. Any manager may start a program in their own organisation.
@@ -332,6 +342,10 @@ URL_OBJECT = {
     "kpis:measurement-import": "kpi",
     "kpis:measurement-import-template": "kpi",
     "kpis:measurement-import-confirm": "kpi",
+    # django-otp's admin pages of an authenticator app: any id does, as for the admin's own
+    # (non-staff are sent away before anything is looked up).
+    "admin:otp_totp_totpdevice_config": "leave",
+    "admin:otp_totp_totpdevice_qrcode": "leave",
 }
 # URL arguments that need no scenario object: a reset link that is not valid, and for the
 # admin (which sends non-staff away before it looks anything up) any existing app and id.

@@ -4,8 +4,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from werkplek import outbox, services
+from werkplek.forms import AdminLoginForm
 from werkplek.lib.admin import ReadOnlyAdminMixin
 from werkplek.models import Erasure, Membership, Organization, OutboxMessage, User
+
+# The admin's login has no code step: accounts with two-step sign-in use werkplek's.
+admin.site.login_form = AdminLoginForm
 
 
 class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline):

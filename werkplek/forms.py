@@ -1,11 +1,17 @@
 import unicodedata
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import forms as auth_forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+from django_otp import devices_for_user
+from django_otp.forms import OTPAuthenticationFormMixin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from werkplek import mails, notifications, outbox
+from werkplek import mails, notifications, outbox, signin
 from werkplek.choices import time_zone_choices
 from werkplek.lib.forms import DateInput, TimeInput, WeekdaysField
 from werkplek.models import NO_WORKING_DAYS, Leave, Organization, User
@@ -19,6 +25,19 @@ class LoginForm(auth_forms.AuthenticationForm):
             "case-sensitive."
         ),
     }
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's own login, which knows no code step: an account with two-step sign-in
+    logs in on werkplek's login page and then opens the admin."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if signin.needs_code(user):
+            raise forms.ValidationError(
+                _("This account logs in in two steps: log in on werkplek's login page first."),
+                code="two_step",
+            )
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
@@ -38,10 +57,11 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
 
         The answer is the same redirect, as fast, for a known and an unknown address: the
         broker is reached after the response, from another thread (werkplek.outbox). A second
-        request within the same minute adds no second mail."""
+        request within the same minute adds no second mail, nor one past the hourly limit."""
         minute = timezone.now().strftime("%Y-%m-%dT%H:%M")
         for user in self.get_users(self.cleaned_data["email"]):
-            outbox.enqueue(recipient=user, kind=mails.PASSWORD_RESET, due_slot=minute)
+            if signin.reset_mail_allowed(user):
+                outbox.enqueue(recipient=user, kind=mails.PASSWORD_RESET, due_slot=minute)
 
 
 class PreferencesForm(forms.ModelForm):
@@ -112,3 +132,60 @@ class EraseForm(forms.Form):
         if typed.casefold() != " ".join(self.person.name.split()).casefold():
             raise forms.ValidationError(_("The name you typed is not this person's name."))
         return typed
+
+
+class SignInCodeForm(OTPAuthenticationFormMixin, forms.Form):
+    """A code from the person's authenticator app, or one of their backup codes; wrong
+    codes make the next try wait longer (django-otp's throttle, per device)."""
+
+    otp_device = forms.ChoiceField(label=_("Code from"), widget=forms.RadioSelect)
+    otp_token = forms.CharField(
+        label=_("Code"),
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    otp_error_messages = {
+        **OTPAuthenticationFormMixin.otp_error_messages,
+        "token_required": _("Enter the code."),
+        "invalid_token": _("This code is not right. Check your app and try again."),
+        "n_failed_attempts": ngettext_lazy(
+            "%(failure_count)d wrong code. Wait a moment and try again.",
+            "%(failure_count)d wrong codes in a row. Wait a moment and try again.",
+            "failure_count",
+        ),
+        "verification_not_allowed": _("Checking codes is paused. Try again soon."),
+        "device_required": _("Choose where your code comes from."),
+    }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        choices = self.device_choices(user)
+        self.fields["otp_device"].choices = choices
+        self.fields["otp_device"].initial = choices[0][0] if choices else None
+
+    @staticmethod
+    def device_choices(user):
+        """The person's app first, then their backup codes, by what they are (django-otp
+        also calls this when a code was wrong)."""
+        labels = {TOTPDevice: _("my authenticator app"), StaticDevice: _("a backup code")}
+        devices = sorted(devices_for_user(user), key=lambda d: not isinstance(d, TOTPDevice))
+        return [(device.persistent_id, labels[type(device)]) for device in devices]
+
+    def clean(self):
+        super().clean()
+        self.clean_otp(self.user)
+        return self.cleaned_data
+
+
+class TwoFactorSetupForm(forms.Form):
+    """The first code from the app that just scanned the QR code."""
+
+    otp_token = forms.CharField(
+        label=_("Code from your app"),
+        max_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

@@ -3,6 +3,20 @@ import zoneinfo
 from django.conf import settings
 from django.utils import timezone, translation
 
+from werkplek import signin
+
+
+class IdleSessionMiddleware:
+    """End a session after SESSION_COOKIE_AGE seconds without a request, writing the session
+    at most every SESSION_RENEW_INTERVAL seconds rather than on every request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        signin.session_seen(request)
+        return self.get_response(request)
+
 
 class UserPreferencesMiddleware:
     """Serve a signed-in person in their own language and time zone.

@@ -28,6 +28,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
@@ -39,6 +40,7 @@ from django.db.models import Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_otp import devices_for_user
 from simple_history.models import HistoricalChanges
 from zipstream import ZIP_DEFLATED, ZipStream
 
@@ -421,6 +423,11 @@ def erase_own_part(erasing: Erasing) -> None:
     )
     NotificationOptOut.objects.filter(user=person).delete()
     Leave.objects.filter(user=person).delete()
+    # Sign-in traces: failed attempts name the account, two-step devices belong to the person.
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        model.objects.filter(username__iexact=erasing.email).delete()
+    for device in devices_for_user(person, confirmed=None):
+        device.delete()
     # One-time form tokens live a week; the success messages a replay repeats may name them.
     FormSubmission.objects.filter(user=person).delete()
     if erasing.name:

@@ -6,6 +6,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp import devices_for_user, user_has_device
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from werkplek import audit, notifications
 from werkplek.choices import Role
@@ -200,3 +204,38 @@ def form_submissions_prune(*, now: datetime.datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - FORM_SUBMISSIONS_KEPT
     deleted, _by_model = FormSubmission.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+BACKUP_CODE_COUNT = 10
+
+
+@transaction.atomic
+def two_factor_enable(*, actor: User, key: str, token: str) -> list[str]:
+    """A manager turns on two-step sign-in: an authenticator app that holds `key`, once
+    `token` proves it, and backup codes, returned to be shown once (stored as they are,
+    as django-otp keeps them, and deleted when used)."""
+    if not actor.has_role(Role.MANAGER):
+        raise PermissionDenied
+    if user_has_device(actor):
+        raise ValidationError(_("Two-step sign-in is on already."))
+    app = TOTPDevice(user=actor, key=key, name=_("Authenticator app"), confirmed=True)
+    app.full_clean()
+    app.save()
+    if not app.verify_token(token):  # a wrong code rolls the device back with the rest
+        raise ValidationError(
+            {"otp_token": _("This code is not right. Check your app and try again.")}
+        )
+    backup = StaticDevice.objects.create(user=actor, name=_("Backup codes"), confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=backup, token=c) for c in codes])
+    return codes
+
+
+@transaction.atomic
+def two_factor_disable(*, actor: User, verified_device: Device) -> None:
+    """A person turns off two-step sign-in, after a code from `verified_device` (their app,
+    or a backup code) was checked: their app and backup codes are removed."""
+    if verified_device.user_id != actor.pk:
+        raise PermissionDenied
+    for device in devices_for_user(actor, confirmed=None):
+        device.delete()

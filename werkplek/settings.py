@@ -5,6 +5,7 @@ installed: SQLite under var/, Celery on kombu's filesystem transport, e-mail to 
 Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS, EMAIL_URL and HTTPS=true.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -36,6 +37,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "werkplek",
     "programs",
     "coaching",
@@ -56,11 +61,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "werkplek.middleware.IdleSessionMiddleware",
     "werkplek.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, so that its lockout answer replaces the login page's response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "werkplek.urls"
@@ -90,6 +99,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "werkplek.User"
+# Axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -164,6 +178,48 @@ OUTBOX_LEASE = 600
 # months after it ended, and a person whose every membership ended that long ago is erased.
 AVG_RETENTION_MONTHS = env.int("AVG_RETENTION_MONTHS", default=24)
 
+# Sign-in protection (werkplek/signin.py). Failed sign-ins are counted per account and per
+# address (django-axes, in the database so every web process sees the same count); after
+# SIGNIN_FAILURE_LIMIT failures within SIGNIN_COOLOFF_MINUTES that account, or that address,
+# waits SIGNIN_COOLOFF_MINUTES from its last failure. Mind that an office behind one address
+# shares the address count: raise the limit there rather than switch it off.
+SIGNIN_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
+SIGNIN_COOLOFF_MINUTES = env.int("SIGNIN_COOLOFF_MINUTES", default=15)
+AXES_FAILURE_LIMIT = SIGNIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=SIGNIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A try during the lockout does not push its end further: "try again in 15 minutes" holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "werkplek.signin.account_of"
+AXES_CLIENT_IP_CALLABLE = "werkplek.signin.client_address"
+AXES_LOCKOUT_CALLABLE = "werkplek.views.signin_locked"
+# Our own log line names the account and address of a lockout (werkplek.signin); axes' own
+# lines mask both, and no banner at start-up. Neither ever logs or stores a password.
+AXES_VERBOSE = False
+# Failures are kept only until their cool-off ends; successful sign-ins are not recorded with
+# address and browser at all (personal data that nothing here reads, AVG).
+AXES_DISABLE_ACCESS_LOG = True
+# Password-reset requests: at most this many mails to one account per hour (counted in the
+# outbox, where each mail is a row) and this many requests from one address per hour.
+PASSWORD_RESET_MAILS_PER_HOUR = env.int("PASSWORD_RESET_MAILS_PER_HOUR", default=3)
+PASSWORD_RESET_REQUESTS_PER_HOUR = env.int("PASSWORD_RESET_REQUESTS_PER_HOUR", default=10)
+# The shared cache for the address counter; Redis in production (CACHE_URL), one process's
+# memory locally.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# A session ends after this many idle seconds (default 8 hours) and with a password change
+# (Django ties each session to the password). werkplek.middleware.IdleSessionMiddleware
+# renews the expiry at most every SESSION_RENEW_INTERVAL seconds, not on every request.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=8 * 60 * 60)
+SESSION_RENEW_INTERVAL = 5 * 60
+
+# Two-step sign-in (TOTP, django-otp): the name authenticator apps show; wrong codes wait
+# 1, 2, 4, … seconds (django-otp's throttle).
+OTP_TOTP_ISSUER = "werkplek"
+# How long the code step after a correct password may take.
+SIGNIN_CODE_TIMEOUT = 5 * 60
+
 # History rows are the audit trail: the admin shows them and never rolls a row back to one.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
@@ -178,6 +234,10 @@ CSRF_COOKIE_SECURE = HTTPS
 LANGUAGE_COOKIE_SECURE = HTTPS
 LANGUAGE_COOKIE_HTTPONLY = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+# How many proxies stand in front of the app, each adding the address it was reached from to
+# X-Forwarded-For; a client's address (for sign-in throttles) is the entry the nearest one
+# added. HTTPS=true means one TLS proxy (README); 0: people reach the app directly.
+PROXY_COUNT = env.int("PROXY_COUNT", default=1 if HTTPS else 0)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS

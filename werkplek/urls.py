@@ -1,9 +1,7 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from werkplek import personal_data_views, views
-from werkplek.forms import LoginForm, PasswordResetForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -47,10 +45,13 @@ urlpatterns = [
     ),
     path(
         "account/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
+        views.PasswordResetView.as_view(),
         name="password_reset",
     ),
-    path("account/login/", auth_views.LoginView.as_view(form_class=LoginForm), name="login"),
+    path("account/login/", views.LoginView.as_view(), name="login"),
+    path("account/login/code/", views.login_code, name="login-code"),
+    path("account/tweestaps/", views.two_factor, name="two-factor"),
+    path("account/tweestaps/uit/", views.two_factor_disable, name="two-factor-disable"),
     path("account/", include("django.contrib.auth.urls")),
     path("programmas/", include("programs.urls")),
     path("kpis/", include("kpis.urls")),

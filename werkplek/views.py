@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -13,15 +15,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
+from django_otp import user_has_device
 
-from werkplek import notifications, selectors, services
+from werkplek import notifications, selectors, services, signin
 from werkplek.celery import app as celery_app
 from werkplek.choices import Role
 from werkplek.forms import (
     LeaveForm,
+    LoginForm,
     NotificationsForm,
     OrganizationSettingsForm,
+    PasswordResetForm,
     PreferencesForm,
+    SignInCodeForm,
+    TwoFactorSetupForm,
 )
 from werkplek.lib.forms import run_service, submitted_once
 from werkplek.lib.text import search_text
@@ -237,6 +244,112 @@ def notification_unsubscribe(request, token):
 def link_expired(request):
     """The answer to a mail's link that is altered, expired or used up: a 404 that says so."""
     return render(request, "werkplek/link_expired.html", status=404)
+
+
+def signin_locked(request, original_response=None, credentials=None):
+    """Axes' answer to a locked-out attempt (AXES_LOCKOUT_CALLABLE): the login page with
+    what was typed (never the password) and the reason, as 429 Too Many Requests."""
+    form = LoginForm(request, initial={"username": request.POST.get("username", "")})
+    context = {
+        "form": form,
+        "next": request.POST.get("next", ""),
+        "lockout_message": signin.lockout_message(),
+    }
+    return render(request, "registration/login.html", context, status=429)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login; for a person with two-step sign-in on, a right password leads to the
+    code step instead of signing them in."""
+
+    form_class = LoginForm
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if not signin.needs_code(user):
+            return super().form_valid(form)
+        signin.code_step_start(self.request, user, next_url=self.get_success_url())
+        return redirect("login-code")
+
+
+@never_cache
+def login_code(request):
+    """The second step of signing in: a code from the app, or a backup code."""
+    user = signin.code_step_user(request)
+    if user is None:
+        messages.info(request, _("Log in again: the time for entering the code ran out."))
+        return redirect("login")
+    form = SignInCodeForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        next_url = signin.code_step_finish(request)
+        login(request, user)  # django-otp remembers the verified device in the session
+        return redirect(next_url)
+    return render(request, "registration/login_code.html", {"form": form})
+
+
+def _get_two_factor_manager(request):
+    """Two-step sign-in is for managers (404 for everyone else, as for any page they
+    may not see)."""
+    if not request.user.has_role(Role.MANAGER):
+        raise Http404
+    return request.user
+
+
+@never_cache  # the secret and the backup codes are on this page
+@login_required
+def two_factor(request):
+    """A manager's two-step sign-in: turn it on (scan a QR code, confirm a code; backup
+    codes are shown once) or see that it is on and turn it off."""
+    user = _get_two_factor_manager(request)
+    if user_has_device(user):
+        form = SignInCodeForm(user=user)
+        return render(request, "werkplek/two_factor_on.html", {"form": form})
+    key = signin.setup_key(request)
+    form = TwoFactorSetupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = run_service(
+            form,
+            services.two_factor_enable,
+            actor=user,
+            key=key,
+            token=form.cleaned_data["otp_token"],
+        )
+        if codes:
+            signin.setup_done(request)
+            return render(request, "werkplek/two_factor_codes.html", {"codes": codes})
+    context = {"form": form, **signin.setup_picture(user, key)}
+    return render(request, "werkplek/two_factor_setup.html", context)
+
+
+@login_required
+@require_POST
+def two_factor_disable(request):
+    """Turning two-step sign-in off takes a code, as signing in does."""
+    user = _get_two_factor_manager(request)
+    form = SignInCodeForm(request.POST, user=user)
+    if not user_has_device(user):
+        return redirect("two-factor")
+    if form.is_valid():
+        services.two_factor_disable(actor=user, verified_device=user.otp_device)
+        messages.success(request, _("Two-step sign-in is off."))
+        return redirect("two-factor")
+    return render(request, "werkplek/two_factor_on.html", {"form": form})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page, refusing an address that asked too often this hour; past an
+    account's own limit the answer stays the usual one (PasswordResetForm.save)."""
+
+    form_class = PasswordResetForm
+
+    def form_valid(self, form):
+        if signin.reset_request_allowed(self.request):
+            return super().form_valid(form)
+        form.add_error(
+            None,
+            _("Too many requests from your address. Try again in an hour."),
+        )
+        return self.render_to_response(self.get_context_data(form=form), status=429)
 
 
 @require_POST

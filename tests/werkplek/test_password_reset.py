@@ -1,6 +1,9 @@
+import datetime
+import re
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from werkplek.models import User
@@ -37,3 +40,57 @@ def test_a_look_alike_address_gets_no_reset_mail(client, sent):
     User.objects.create_user("nina@example.nl", None, name="Nina Kok")
     client.post(reverse("password_reset"), {"email": "nına@example.nl"})  # dotless ı
     assert sent() == []
+
+
+def ask(client, email, **extra):
+    return client.post(reverse("password_reset"), {"email": email}, **extra)
+
+
+def test_an_account_gets_at_most_three_reset_mails_an_hour(client, sent):
+    User.objects.create_user("nina@example.nl", "x-password-123", name="Nina Kok")
+    start = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.UTC)
+    for minute in range(6):
+        with time_machine.travel(start + datetime.timedelta(minutes=minute), tick=False):
+            response = ask(client, "nina@example.nl", REMOTE_ADDR=f"198.51.100.{minute}")
+        assert response.status_code == 302
+        assert response.url == reverse("password_reset_done")
+    assert len(sent()) == 3
+    with time_machine.travel(start + datetime.timedelta(minutes=61), tick=False):
+        ask(client, "nina@example.nl")
+    assert len(sent()) == 4
+
+
+def test_known_and_unknown_addresses_get_the_same_answer_also_past_the_limit(client, sent):
+    User.objects.create_user("nina@example.nl", "x-password-123", name="Nina Kok")
+    start = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.UTC)
+    answers = set()
+    for minute in range(5):
+        with time_machine.travel(start + datetime.timedelta(minutes=minute), tick=False):
+            for email in ("nina@example.nl", "niemand@example.nl"):
+                response = ask(client, email, REMOTE_ADDR=f"198.51.100.{minute}")
+                answers.add((response.status_code, response.url))
+    assert answers == {(302, reverse("password_reset_done"))}
+
+
+def test_one_address_may_ask_ten_times_an_hour_whatever_it_types(client, sent):
+    User.objects.create_user("nina@example.nl", "x-password-123", name="Nina Kok")
+    start = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        for number in range(10):
+            assert ask(client, f"someone{number}@example.nl").status_code == 302
+        known = ask(client, "nina@example.nl")
+        unknown = ask(client, "niemand@example.nl")
+    assert known.status_code == unknown.status_code == 429
+    page = known.content.decode()
+    assert "Te veel aanvragen vanaf je adres" in page
+    assert 'value="nina@example.nl"' in page  # what was typed stays
+    assert _without_csrf(unknown).replace("niemand", "nina") == _without_csrf(known)
+    assert sent() == []
+    with time_machine.travel(start + datetime.timedelta(hours=1), tick=False):
+        assert ask(client, "nina@example.nl").status_code == 302
+    assert len(sent()) == 1
+
+
+def _without_csrf(response):
+    """The page without its CSRF tokens, which are masked afresh in every response."""
+    return re.sub(r"[A-Za-z0-9]{64}", "", response.content.decode())

@@ -4,9 +4,11 @@ import csv
 import datetime
 import io
 import json
+import uuid
 import zipfile
 
 import pytest
+from axes.models import AccessAttempt
 from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import ValidationError
@@ -43,7 +45,14 @@ from tests.factories import (
 )
 from werkplek import personal_data
 from werkplek.demo import LEARNER_EMAIL, MANAGER_EMAIL
-from werkplek.models import Erasure, Leave, NotificationOptOut, OutboxMessage, User
+from werkplek.models import (
+    Erasure,
+    FormSubmission,
+    Leave,
+    NotificationOptOut,
+    OutboxMessage,
+    User,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +113,8 @@ def demo(db):
 def _traces_everywhere(learner, manager):
     """What a person leaves around werkplek besides their own records: a coach's nudge that
     names them, their invitation and the import list that named them, the admin's log, a
-    queued reminder, their notification choices and their leave."""
+    queued reminder, their notification choices and their leave, a failed sign-in with their
+    address, and a manager's form token whose success message names them."""
     enrolment = learner.enrolments.select_related("cohort").first()
     coach = enrolment.pairings.first().coach
     OutboxMessage.objects.create(
@@ -136,6 +146,22 @@ def _traces_everywhere(learner, manager):
     )
     NotificationOptOut.objects.create(user=learner, kind="reflection_reminder")
     Leave.objects.create(user=learner, starts_on=timezone.localdate(), ends_on=timezone.localdate())
+    AccessAttempt.objects.create(
+        username=learner.email,
+        ip_address="192.0.2.1",
+        user_agent="Firefox",
+        http_accept="text/html",
+        path_info="/account/login/",
+        get_data="",
+        post_data=f"username={learner.email}",
+        failures_since_start=1,
+    )
+    FormSubmission.objects.create(
+        user=manager,
+        token=uuid.uuid4(),
+        result_url="/programmas/",
+        messages=[[25, f"{learner.name} is ingeschreven."]],
+    )
 
 
 # --- Erasure -------------------------------------------------------------------------
