@@ -3,9 +3,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coaching.choices import Shift
+from coaching.models import FEEDBACK_TEXT_LENGTH, NOTE_LENGTH, REFLECTION_ANSWER_LENGTH
 from programs.choices import Level
 from programs.models import ChecklistItem, LearningGoal
-from werkplek.lib.forms import DateInput
+from werkplek.lib.forms import DateInput, LongTextField
 from werkplek.models import User
 
 
@@ -24,14 +25,21 @@ class FeedbackMomentForm(forms.Form):
         widget=forms.RadioSelect(attrs={"class": "btn-check"}),
     )
     shift_note = forms.CharField(label=_("Which shift?"), max_length=100, required=False)
-    went_well = forms.CharField(
-        label=_("What went well"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    went_well = LongTextField(
+        label=_("What went well"),
+        max_length=FEEDBACK_TEXT_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
-    to_improve = forms.CharField(
-        label=_("What can be better"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    to_improve = LongTextField(
+        label=_("What can be better"),
+        max_length=FEEDBACK_TEXT_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
-    next_step = forms.CharField(
+    next_step = LongTextField(
         label=_("Next step (agreed together)"),
+        max_length=FEEDBACK_TEXT_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -116,8 +124,8 @@ class FeedbackMomentForm(forms.Form):
 
 
 class AddendumForm(forms.Form):
-    text = forms.CharField(
-        label=_("Addendum"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    text = LongTextField(
+        label=_("Addendum"), max_length=NOTE_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
@@ -129,10 +137,10 @@ class ReflectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.questions = questions
         for index, question in enumerate(questions):
-            self.fields[f"answer_{index}"] = forms.CharField(
+            self.fields[f"answer_{index}"] = LongTextField(
                 label=question,
                 required=False,
-                max_length=4000,
+                max_length=REFLECTION_ANSWER_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
         self.fields["asks_coach"] = forms.BooleanField(
@@ -155,8 +163,8 @@ class ReflectionForm(forms.Form):
 
 
 class ReactionForm(forms.Form):
-    text = forms.CharField(
-        label=_("Your reaction"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    text = LongTextField(
+        label=_("Your reaction"), max_length=NOTE_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
@@ -183,6 +191,6 @@ class PeerRequestForm(forms.Form):
 
 
 class PeerFeedbackForm(forms.Form):
-    text = forms.CharField(
-        label=_("Your feedback"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    text = LongTextField(
+        label=_("Your feedback"), max_length=NOTE_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -1,10 +1,12 @@
-"""Running a service from a view with its errors shown on the form; the date and time
-inputs of every form."""
+"""Running a service from a view with its errors shown on the form; the date, time and
+free-text inputs of every form."""
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
+
+from werkplek.lib.text import MaxCharactersValidator
 
 
 def run_service(form, service, **kwargs):
@@ -41,3 +43,18 @@ class TimeInput(forms.TimeInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%H:%M", **kwargs)
+
+
+class LongTextField(forms.CharField):
+    """A text box for free text of at most `max_length` characters.
+
+    The browser gets no maxlength: it would cut off a pasted text there without a word. A
+    longer text comes back with the message how much too long it is, all of it still in
+    the box to shorten."""
+
+    widget = forms.Textarea
+
+    def __init__(self, *, max_length, **kwargs):
+        super().__init__(**kwargs)
+        self.max_length = max_length
+        self.validators.append(MaxCharactersValidator(max_length))
