@@ -13,6 +13,7 @@ The budget is fixed (`max_examples`, derandomised), so CI always runs the same e
 the same time.
 """
 
+import codecs
 import datetime
 import functools
 import re
@@ -21,12 +22,14 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.forms import BaseForm
 from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.programs import spreadsheets
 from tests.test_permission_matrix import (  # noqa: F401 - `scenario` is a fixture
     ACTORS,
     LOGIN,
@@ -284,28 +287,27 @@ PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]|\{[a-z_]*
 
 
 @functools.cache
-def dutch_texts() -> dict[str, list[re.Pattern]]:
-    """Every Dutch text in the catalogs (werkplek's and Django's) as a pattern, its
-    placeholders as wildcards; filed under the text's first word, to try only a few."""
+def dutch_texts() -> list[tuple[str, re.Pattern]]:
+    """Every Dutch text in the catalogs (werkplek's and Django's) as a pattern with its
+    placeholders as wildcards, and its longest fixed part (to try only texts that have it)."""
     catalog = translation.trans_real.translation("nl")._catalog
-    patterns: dict[str, list[re.Pattern]] = {}
+    texts = []
     for text in {text for part in catalog._catalogs for text in part.values() if text}:
-        if len(PLACEHOLDER.sub("", text).strip(" .:,")) < 3:
+        fixed = PLACEHOLDER.split(text.replace("%%", "%"))
+        if len("".join(fixed).strip(" .:,‘’“”")) < 3:
             continue  # "%(name)s" alone would match any message
-        parts = [re.escape(part) for part in PLACEHOLDER.split(text.replace("%%", "%"))]
-        pattern = re.compile(".+".join(parts), re.DOTALL)
-        first_word = "" if PLACEHOLDER.match(text) else text.split(" ", 1)[0]
-        patterns.setdefault(first_word, []).append(pattern)
-    return patterns
+        pattern = re.compile(".*".join(re.escape(part) for part in fixed), re.DOTALL)
+        texts.append((max(fixed, key=len), pattern))
+    return texts
 
 
 def assert_dutch(message) -> None:
-    """The message is a text of the Dutch catalog, with its values filled in (a message
-    may hold another, as "Naam: …" does: its first word, or a value it starts with)."""
+    """The message is a text of the Dutch catalog with its values filled in (a value may be
+    another Dutch text, as in "Naam: …")."""
     message = str(message)
-    texts = dutch_texts()
-    candidates = texts.get(message.split(" ", 1)[0], []) + texts.get("", [])
-    assert any(p.fullmatch(message) for p in candidates), f"not Dutch: {message[:200]!r}"
+    assert any(
+        fixed in message and pattern.fullmatch(message) for fixed, pattern in dutch_texts()
+    ), f"not Dutch: {message[:200]!r}"
 
 
 def messages_of(response) -> list[str]:
@@ -316,6 +318,8 @@ def messages_of(response) -> list[str]:
     refusal = response.context.get("refusal") if response.context else None
     if refusal:
         found.append(refusal)
+    for row in (response.context.get("rows") if response.context else None) or []:
+        found += list(row.errors)
     found += [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "error"]
     return found
 
@@ -387,6 +391,124 @@ def test_hostile_posts_get_a_dutch_form_error_or_are_stored_valid(
                 assert changed_models(before, after) == []
             else:
                 assert_stored_rows_are_valid(changed_models(before, after))
+            transaction.set_rollback(True)
+
+    post()
+
+
+# --- Files to the imports ---------------------------------------------------------------
+
+IMPORTS = ("programs:cohort-import", "kpis:measurement-import")
+LEARNERS = "E-mailadres;Naam;Team\n"
+HOSTILE_FILES = {
+    "empty.csv": b"",
+    "utf16.csv": (LEARNERS + "anna@dc-noord.nl;Anna;Inbound\n").encode("utf-16"),
+    # Windows-1252 with the five bytes it leaves undefined.
+    "cp1252.csv": LEARNERS.encode() + b"ren\xe9@dc-noord.nl;Ren\xe9 \x81\x8d\x8f\x90\x9d;x\n",
+    "formulas.csv": (
+        LEARNERS + "=cmd|' /C calc'!A0;=HYPERLINK(\"http://x\");@SUM(1)\n"
+        "+31612345678@dc-noord.nl;-2+3;\tInbound\n"
+    ).encode(),
+    "bidi.csv": (LEARNERS + "nina@dc-noord.nl;Nina\u202eevil;In\u2066bound\n").encode(),
+    "bomb.xlsx": spreadsheets.xlsx_bomb(),
+    "ten-megabyte-line.csv": b"a" * (10 * 2**20),
+    "giant-cell.csv": LEARNERS.encode() + b"x" * 1_900_000 + b";Anna;\n",
+    "garbage.csv": bytes(range(256)) * 64,
+    "garbage.xlsx": b"PK\x03\x04" + bytes(range(256)) * 16,
+    "garbage.xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 16,
+    "bom-only.csv": codecs.BOM_UTF8,
+}
+# A preview is kept until confirmed (or for a day): only a confirm writes people or values.
+PREVIEWS = {"programs.LearnerImport", "kpis.MeasurementImport"}
+
+
+def assert_upload_answered_in_dutch_writing_nothing(response, before) -> None:
+    assert response.status_code in (200, 413)
+    for message in messages_of(response):
+        assert_dutch(message)
+    assert set(changed_models(before, snapshot())) <= PREVIEWS
+    if is_refused(response) or any(row.errors for row in response.context.get("rows") or []):
+        assert changed_models(before, snapshot()) == []
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_FILES))
+@pytest.mark.parametrize("url_name", IMPORTS)
+def test_a_hostile_file_gets_a_dutch_message_and_imports_nothing(
+    client,
+    scenario,  # noqa: F811
+    url_name,
+    name,
+):
+    url = url_for(url_name, scenario)
+    client.force_login(scenario.actor("manager"))
+    before = snapshot()
+    response = client.post(
+        url, {"file": SimpleUploadedFile(name, HOSTILE_FILES[name])}, HTTP_ACCEPT_LANGUAGE="nl"
+    )
+    assert_upload_answered_in_dutch_writing_nothing(response, before)
+    assert messages_of(response) or response.context.get("rows")
+
+
+def test_a_name_with_a_direction_override_is_a_row_error_in_the_learner_import(
+    client,
+    scenario,  # noqa: F811
+):
+    client.force_login(scenario.actor("manager"))
+    response = client.post(
+        url_for("programs:cohort-import", scenario),
+        {"file": SimpleUploadedFile("bidi.csv", HOSTILE_FILES["bidi.csv"])},
+        HTTP_ACCEPT_LANGUAGE="nl",
+    )
+
+    [row] = response.context["rows"]
+    assert row.errors == [
+        "Naam: Gebruik alleen letters, cijfers en leestekens: deze tekst bevat een onzichtbaar "
+        "stuurteken of teken voor de schrijfrichting (U+202E).",
+        "Team: Gebruik alleen letters, cijfers en leestekens: deze tekst bevat een onzichtbaar "
+        "stuurteken of teken voor de schrijfrichting (U+2066).",
+    ]
+    assert response.context["learner_import"] is None
+
+
+CSV_TEXT = st.text(
+    alphabet=st.sampled_from(";,\t\n\r\"'=+-@ aé😀\x00\u202e0123456789-/@.") | st.characters(),
+    max_size=300,
+)
+
+
+@pytest.mark.parametrize("url_name", IMPORTS)
+def test_arbitrary_bytes_and_text_as_a_file_never_fail(
+    client,
+    scenario,  # noqa: F811
+    url_name,
+):
+    url = url_for(url_name, scenario)
+    manager = scenario.actor("manager")
+    header = (LEARNERS if url_name == IMPORTS[0] else "E-mailadres;Periode;Waarde\n").encode()
+
+    @settings(
+        max_examples=15,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(
+        content=st.one_of(
+            st.binary(max_size=2000),
+            CSV_TEXT.map(lambda text: header + text.encode("utf-8", "surrogatepass")),
+            CSV_TEXT.map(lambda text: header + text.encode("utf-16", "surrogatepass")),
+        ),
+        name=st.sampled_from(["lijst.csv", "lijst.xlsx", "lijst.ods", "lijst.xls", "lijst.txt"]),
+    )
+    def post(content, name):
+        with transaction.atomic():
+            client.force_login(manager)
+            before = snapshot()
+            response = client.post(
+                url, {"file": SimpleUploadedFile(name, content)}, HTTP_ACCEPT_LANGUAGE="nl"
+            )
+            assert_upload_answered_in_dutch_writing_nothing(response, before)
             transaction.set_rollback(True)
 
     post()
