@@ -103,7 +103,8 @@ class FeedbackMomentForm(forms.Form):
             if cleaned.get(f"practised_{goal.pk}") and not cleaned.get(f"level_{goal.pk}"):
                 self.add_error(f"level_{goal.pk}", _("Choose the level you saw."))
         practised = any(cleaned.get(f"practised_{goal.pk}") for goal in self.goals)
-        texts = [cleaned.get(name) for name in ("went_well", "to_improve", "next_step")]
+        names = ("went_well", "to_improve", "next_step")
+        texts = [cleaned.get(name) or name in self.errors for name in names]  # too long is typed
         if not (practised or cleaned.get("sign_offs") or any(texts)):
             # The service refuses it too; here the message lands on a field to fill in.
             self.add_error(
