@@ -3,9 +3,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coaching.choices import Shift
+from coaching.models import FEEDBACK_TEXT_LENGTH, NOTE_LENGTH, REFLECTION_ANSWER_LENGTH
 from programs.choices import Level
 from programs.models import ChecklistItem, LearningGoal
-from werkplek.lib.forms import DateInput, VersionField
+from werkplek.lib.forms import DateInput, LongTextField, VersionField
 from werkplek.models import User
 
 
@@ -24,14 +25,21 @@ class FeedbackMomentForm(forms.Form):
         widget=forms.RadioSelect(attrs={"class": "btn-check"}),
     )
     shift_note = forms.CharField(label=_("Which shift?"), max_length=100, required=False)
-    went_well = forms.CharField(
-        label=_("What went well"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    went_well = LongTextField(
+        label=_("What went well"),
+        max_length=FEEDBACK_TEXT_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
-    to_improve = forms.CharField(
-        label=_("What can be better"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    to_improve = LongTextField(
+        label=_("What can be better"),
+        max_length=FEEDBACK_TEXT_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
-    next_step = forms.CharField(
+    next_step = LongTextField(
         label=_("Next step (agreed together)"),
+        max_length=FEEDBACK_TEXT_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -96,7 +104,8 @@ class FeedbackMomentForm(forms.Form):
             if cleaned.get(f"practised_{goal.pk}") and not cleaned.get(f"level_{goal.pk}"):
                 self.add_error(f"level_{goal.pk}", _("Choose the level you saw."))
         practised = any(cleaned.get(f"practised_{goal.pk}") for goal in self.goals)
-        texts = [cleaned.get(name) for name in ("went_well", "to_improve", "next_step")]
+        names = ("went_well", "to_improve", "next_step")
+        texts = [cleaned.get(name) or name in self.errors for name in names]  # too long is typed
         if not (practised or cleaned.get("sign_offs") or any(texts)):
             # The service refuses it too; here the message lands on a field to fill in.
             self.add_error(
@@ -117,8 +126,8 @@ class FeedbackMomentForm(forms.Form):
 
 
 class AddendumForm(forms.Form):
-    text = forms.CharField(
-        label=_("Addendum"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    text = LongTextField(
+        label=_("Addendum"), max_length=NOTE_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
@@ -130,10 +139,10 @@ class ReflectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.questions = questions
         for index, question in enumerate(questions):
-            self.fields[f"answer_{index}"] = forms.CharField(
+            self.fields[f"answer_{index}"] = LongTextField(
                 label=question,
                 required=False,
-                max_length=4000,
+                max_length=REFLECTION_ANSWER_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
         self.fields["asks_coach"] = forms.BooleanField(
@@ -156,8 +165,8 @@ class ReflectionForm(forms.Form):
 
 
 class ReactionForm(forms.Form):
-    text = forms.CharField(
-        label=_("Your reaction"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    text = LongTextField(
+        label=_("Your reaction"), max_length=NOTE_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
@@ -184,6 +193,6 @@ class PeerRequestForm(forms.Form):
 
 
 class PeerFeedbackForm(forms.Form):
-    text = forms.CharField(
-        label=_("Your feedback"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    text = LongTextField(
+        label=_("Your feedback"), max_length=NOTE_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
     )

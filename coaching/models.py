@@ -7,6 +7,7 @@ sign-off names who saw what and when, a locked feedback moment only gets addenda
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -15,9 +16,27 @@ from simple_history.models import HistoricalRecords
 
 from coaching.choices import Shift
 from programs.choices import Level
-from programs.models import ChecklistItem, Enrolment, LearningGoal, readable_q
+from programs.models import (
+    MAX_REFLECTION_QUESTIONS,
+    REFLECTION_QUESTION_LENGTH,
+    ChecklistItem,
+    Enrolment,
+    LearningGoal,
+    readable_q,
+)
+from werkplek.lib.text import (
+    MaxCharactersValidator,
+    NameValidator,
+    bounded_text,
+    length_check,
+)
 
 EDIT_WINDOW = datetime.timedelta(hours=24)
+# The longest free texts, in characters: a feedback field holds a full page, a note (addendum,
+# reaction, peer feedback) half of one, a reflection answer most of one.
+FEEDBACK_TEXT_LENGTH = 5000
+NOTE_LENGTH = 2000
+REFLECTION_ANSWER_LENGTH = 4000
 
 
 class FeedbackMomentQuerySet(models.QuerySet):
@@ -49,10 +68,12 @@ class FeedbackMoment(models.Model):
     )
     occurred_on = models.DateField(_("date"))
     shift = models.CharField(_("shift"), max_length=20, choices=Shift.choices)
-    shift_note = models.CharField(_("other shift"), max_length=100, blank=True)
-    went_well = models.TextField(_("what went well"), blank=True)
-    to_improve = models.TextField(_("what can be better"), blank=True)
-    next_step = models.TextField(_("next step"), blank=True)
+    shift_note = models.CharField(
+        _("other shift"), max_length=100, blank=True, validators=[NameValidator()]
+    )
+    went_well = bounded_text(_("what went well"), max_length=FEEDBACK_TEXT_LENGTH, blank=True)
+    to_improve = bounded_text(_("what can be better"), max_length=FEEDBACK_TEXT_LENGTH, blank=True)
+    next_step = bounded_text(_("next step"), max_length=FEEDBACK_TEXT_LENGTH, blank=True)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
 
@@ -68,6 +89,10 @@ class FeedbackMoment(models.Model):
         verbose_name_plural = _("feedback moments")
         ordering = ["-occurred_on", "-created_at"]
         indexes = [models.Index(fields=["enrolment", "-occurred_on"])]
+        constraints = [
+            length_check(name, FEEDBACK_TEXT_LENGTH, name=f"feedback_{name}_length")
+            for name in ("went_well", "to_improve", "next_step")
+        ]
 
     def __str__(self):
         return f"{self.enrolment.learner} · {self.occurred_on}"
@@ -232,7 +257,7 @@ class FeedbackAddendum(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("author")
     )
-    text = models.TextField(_("addendum"))
+    text = bounded_text(_("addendum"), max_length=NOTE_LENGTH)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     objects = FeedbackAddendumQuerySet.as_manager()
@@ -243,6 +268,7 @@ class FeedbackAddendum(models.Model):
         verbose_name = _("addendum")
         verbose_name_plural = _("addenda")
         ordering = ["created_at"]
+        constraints = [length_check("text", NOTE_LENGTH, name="addendum_text_length")]
 
     def __str__(self):
         return self.text[:50]
@@ -268,6 +294,26 @@ class ReflectionQuerySet(models.QuerySet):
         return self.done().filter(enrolment__in=Enrolment.objects.coached_by(user))
 
 
+def validate_answers(answers) -> None:
+    """A reflection's answers as the form gives them: a list of at most as many questions as a
+    program may ask, each a question and an answer of bounded length."""
+    if not isinstance(answers, list) or len(answers) > MAX_REFLECTION_QUESTIONS:
+        raise ValidationError(
+            _("A reflection answers at most %(count)s questions.")
+            % {"count": MAX_REFLECTION_QUESTIONS}
+        )
+    for answer in answers:
+        if not (
+            isinstance(answer, dict)
+            and set(answer) == {"question", "answer"}
+            and isinstance(answer["question"], str)
+            and isinstance(answer["answer"], str)
+            and len(answer["question"]) <= REFLECTION_QUESTION_LENGTH
+        ):
+            raise ValidationError(_("Each answer belongs to one question."))
+        MaxCharactersValidator(REFLECTION_ANSWER_LENGTH)(answer["answer"])
+
+
 class Reflection(models.Model):
     """A learner's answers to the program's questions, due after a feedback moment.
 
@@ -287,7 +333,9 @@ class Reflection(models.Model):
         verbose_name=_("feedback moment"),
     )
     due_on = models.DateField(_("due on"))
-    answers = models.JSONField(_("answers"), default=list, blank=True)
+    answers = models.JSONField(
+        _("answers"), default=list, blank=True, validators=[validate_answers]
+    )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     # When a reminder first asked for it: a program that reminds "once after each feedback
     # moment" does not ask again (coaching.reminders).
@@ -338,7 +386,7 @@ class ReflectionReaction(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("author")
     )
-    text = models.TextField(_("reaction"))
+    text = bounded_text(_("reaction"), max_length=NOTE_LENGTH)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     objects = ReflectionReactionQuerySet.as_manager()
@@ -349,6 +397,7 @@ class ReflectionReaction(models.Model):
         verbose_name = _("reaction")
         verbose_name_plural = _("reactions")
         ordering = ["created_at"]
+        constraints = [length_check("text", NOTE_LENGTH, name="reaction_text_length")]
 
     def __str__(self):
         return self.text[:50]
@@ -394,8 +443,10 @@ class PeerFeedback(models.Model):
         related_name="peer_feedback_requests",
         verbose_name=_("asked of"),
     )
-    question = models.CharField(_("question"), max_length=300, blank=True)
-    text = models.TextField(_("feedback"), blank=True)
+    question = models.CharField(
+        _("question"), max_length=300, blank=True, validators=[NameValidator()]
+    )
+    text = bounded_text(_("feedback"), max_length=NOTE_LENGTH, blank=True)
     requested_at = models.DateTimeField(_("asked at"), default=timezone.now)
     given_at = models.DateTimeField(_("given at"), null=True, blank=True)
 
@@ -407,6 +458,7 @@ class PeerFeedback(models.Model):
         verbose_name = _("peer feedback")
         verbose_name_plural = _("peer feedback")
         ordering = ["-requested_at"]
+        constraints = [length_check("text", NOTE_LENGTH, name="peer_feedback_text_length")]
 
     def __str__(self):
         return f"{self.requested_from} → {self.enrolment.learner}: {self.goal}"

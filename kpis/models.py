@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, ProhibitNullCharactersValidator
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -23,6 +23,7 @@ from programs.models import (
     Program,
     validate_plausible_date,
 )
+from werkplek.lib.text import NameValidator
 from werkplek.models import Organization
 
 MAX_DECIMALS = 4
@@ -67,14 +68,12 @@ class KPI(models.Model):
         verbose_name=_("program"),
         help_text=_("Leave empty for a KPI of the whole organisation."),
     )
-    name = models.CharField(
-        _("name"), max_length=200, validators=[ProhibitNullCharactersValidator()]
-    )
+    name = models.CharField(_("name"), max_length=200, validators=[NameValidator()])
     unit = models.CharField(
         _("unit"),
         max_length=40,
         blank=True,
-        validators=[ProhibitNullCharactersValidator()],
+        validators=[NameValidator()],
         help_text=_("Shown next to every value, e.g. days, %, order lines per hour."),
     )
     direction = models.CharField(
@@ -293,9 +292,7 @@ class Measurement(models.Model):
         related_name="measurements",
         verbose_name=_("learner"),
     )
-    team = models.CharField(
-        _("team"), max_length=100, blank=True, validators=[ProhibitNullCharactersValidator()]
-    )
+    team = models.CharField(_("team"), max_length=100, blank=True, validators=[NameValidator()])
     cohort = models.ForeignKey(
         Cohort,
         on_delete=models.PROTECT,

@@ -5,10 +5,18 @@ from django.utils.translation import gettext_lazy as _
 
 from programs import imports
 from programs.choices import EndReason
-from programs.models import ChecklistItem, Cohort, LearningGoal, Method, Program
+from programs.models import (
+    MAX_REFLECTION_QUESTIONS,
+    REFLECTION_QUESTION_LENGTH,
+    ChecklistItem,
+    Cohort,
+    LearningGoal,
+    Method,
+    Program,
+)
 from programs.services import OVER_CAPACITY
 from werkplek.choices import Role
-from werkplek.lib.forms import DateInput, TimeInput, VersionField, WeekdaysField
+from werkplek.lib.forms import DateInput, LongTextField, TimeInput, VersionField, WeekdaysField
 from werkplek.models import Membership, Organization, User
 
 
@@ -40,6 +48,7 @@ class ProgramForm(forms.ModelForm):
             "methods",
         ]
         localized_fields = ["learning_hours_per_week"]  # "2,5" as Dutch people type it
+        field_classes = {"description": LongTextField, "business_objective": LongTextField}
         widgets = {
             "reminder_time": TimeInput(),
             "description": forms.Textarea(attrs={"rows": 3}),
@@ -94,6 +103,7 @@ class GoalForm(forms.ModelForm):
     class Meta:
         model = LearningGoal
         fields = ["title", "description", "success_criteria", "target_week"]
+        field_classes = {"description": LongTextField, "success_criteria": LongTextField}
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
             "success_criteria": forms.Textarea(attrs={"rows": 2}),
@@ -225,15 +235,17 @@ class InvitationSignupForm(forms.Form):
 
 
 class ReflectionPromptsForm(forms.Form):
-    questions = forms.CharField(
+    questions = LongTextField(
         label=_("Reflection questions"),
+        # Room for every question a program may ask, each on its own line.
+        max_length=MAX_REFLECTION_QUESTIONS * (REFLECTION_QUESTION_LENGTH + 2),
         help_text=_("One question per line. Learners answer them after each feedback moment."),
         widget=forms.Textarea(attrs={"rows": 5}),
     )
 
     def clean_questions(self):
         for line in self.cleaned_data["questions"].splitlines():
-            if len(line.strip()) > 300:
+            if len(line.strip()) > REFLECTION_QUESTION_LENGTH:
                 raise forms.ValidationError(_("Keep each question under 300 characters."))
         return self.cleaned_data["questions"]
 

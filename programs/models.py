@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import (
     MaxValueValidator,
     MinValueValidator,
-    ProhibitNullCharactersValidator,
 )
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
@@ -27,10 +26,14 @@ from programs.choices import (
     ProgramStatus,
     ReminderRhythm,
 )
-from werkplek.lib.text import has_nul
+from werkplek.lib.text import NameValidator, bounded_text, has_nul, length_check
 from werkplek.models import Organization, hours_per_week_field, validate_weekdays
 
 MAX_DURATION_WEEKS = 104
+# A program's and a goal's free texts, in characters: half a page each.
+DESCRIPTION_LENGTH = 2000
+MAX_REFLECTION_QUESTIONS = 10
+REFLECTION_QUESTION_LENGTH = 300
 # Dates outside this range are typing mistakes (and would overflow date arithmetic).
 EARLIEST_DATE = datetime.date(2000, 1, 1)
 LATEST_DATE = datetime.date(2099, 12, 31)
@@ -98,7 +101,7 @@ class Method(models.Model):
     builtin = models.CharField(
         _("built-in method"), max_length=40, choices=BuiltinMethod.choices, blank=True
     )
-    name = models.CharField(_("name"), max_length=100, blank=True)
+    name = models.CharField(_("name"), max_length=100, blank=True, validators=[NameValidator()])
 
     objects = MethodQuerySet.as_manager()
 
@@ -152,10 +155,11 @@ class Program(models.Model):
         related_name="programs",
         verbose_name=_("organisation"),
     )
-    name = models.CharField(_("name"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
-    business_objective = models.TextField(
+    name = models.CharField(_("name"), max_length=200, validators=[NameValidator()])
+    description = bounded_text(_("description"), max_length=DESCRIPTION_LENGTH, blank=True)
+    business_objective = bounded_text(
         _("business objective"),
+        max_length=DESCRIPTION_LENGTH,
         help_text=_(
             "The business result this program serves, e.g. new order pickers work "
             "independently within four weeks."
@@ -250,6 +254,8 @@ class Program(models.Model):
                 condition=Q(duration_weeks__gte=1, duration_weeks__lte=MAX_DURATION_WEEKS),
                 name="program_duration_in_range",
             ),
+            length_check("description", DESCRIPTION_LENGTH, name="program_description_length"),
+            length_check("business_objective", DESCRIPTION_LENGTH, name="program_objective_length"),
         ]
 
     def __str__(self):
@@ -290,10 +296,11 @@ class LearningGoal(models.Model):
         Program, on_delete=models.CASCADE, related_name="goals", verbose_name=_("program")
     )
     position = models.PositiveIntegerField(_("position"), default=0)
-    title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
-    success_criteria = models.TextField(
+    title = models.CharField(_("title"), max_length=200, validators=[NameValidator()])
+    description = bounded_text(_("description"), max_length=DESCRIPTION_LENGTH, blank=True)
+    success_criteria = bounded_text(
         _("success criteria"),
+        max_length=DESCRIPTION_LENGTH,
         blank=True,
         help_text=_("What a coach sees when the learner masters this."),
     )
@@ -320,6 +327,10 @@ class LearningGoal(models.Model):
             models.CheckConstraint(
                 condition=Q(target_week__gte=1, target_week__lte=MAX_DURATION_WEEKS),
                 name="goal_target_week_in_range",
+            ),
+            length_check("description", DESCRIPTION_LENGTH, name="goal_description_length"),
+            length_check(
+                "success_criteria", DESCRIPTION_LENGTH, name="goal_success_criteria_length"
             ),
         ]
 
@@ -357,7 +368,7 @@ class ChecklistItem(models.Model):
         verbose_name=_("learning goal"),
     )
     position = models.PositiveIntegerField(_("position"), default=0)
-    title = models.CharField(_("task"), max_length=200)
+    title = models.CharField(_("task"), max_length=200, validators=[NameValidator()])
     requires_sign_off = models.BooleanField(
         _("coach signs off"),
         default=True,
@@ -391,7 +402,7 @@ class Cohort(models.Model):
     program = models.ForeignKey(
         Program, on_delete=models.PROTECT, related_name="cohorts", verbose_name=_("program")
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[NameValidator()])
     is_pilot = models.BooleanField(_("pilot group"), default=False)
     starts_on = models.DateField(_("start date"), validators=[validate_plausible_date])
     closed_on = models.DateField(
@@ -735,12 +746,8 @@ class Invitation(models.Model):
     )
     email = models.EmailField(_("e-mail address"))
     # PostgreSQL cannot store a NUL character: refused as a validation error, not a crash.
-    name = models.CharField(
-        _("name"), max_length=150, validators=[ProhibitNullCharactersValidator()]
-    )
-    team = models.CharField(
-        _("team"), max_length=100, blank=True, validators=[ProhibitNullCharactersValidator()]
-    )
+    name = models.CharField(_("name"), max_length=150, validators=[NameValidator()])
+    team = models.CharField(_("team"), max_length=100, blank=True, validators=[NameValidator()])
     coach = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -865,7 +872,9 @@ class ReflectionPrompt(models.Model):
         verbose_name=_("program"),
     )
     position = models.PositiveIntegerField(_("position"), default=0)
-    text = models.CharField(_("question"), max_length=300)
+    text = models.CharField(
+        _("question"), max_length=REFLECTION_QUESTION_LENGTH, validators=[NameValidator()]
+    )
 
     # Every version with who saved it and when: the audit trail (werkplek.audit).
     history = HistoricalRecords()

@@ -14,6 +14,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from programs import imports, mails, selectors
 from programs.choices import EndReason, ProgramStatus
 from programs.models import (
+    MAX_REFLECTION_QUESTIONS,
     ChecklistItem,
     Cohort,
     Enrolment,
@@ -46,7 +47,6 @@ PROGRAM_FIELDS = {
     "reminder_time",
 }
 GOAL_FIELDS = {"title", "description", "success_criteria", "target_week"}
-MAX_REFLECTION_QUESTIONS = 10
 OVER_CAPACITY = "over_capacity"  # the error code a form answers with a confirmation box
 CHECKLIST_ITEM_FIELDS = {"title", "requires_sign_off"}
 
@@ -239,13 +239,12 @@ def program_update(
 @transaction.atomic
 def program_change_status(*, actor: User, program: Program, status: str) -> Program:
     """Move a program along draft → pilot → active → archived."""
+    if status not in ProgramStatus.values:
+        raise ValidationError(_("Choose one of the statuses offered."))
     if status not in program.next_statuses():
         raise ValidationError(
             _("A %(current)s program cannot become %(new)s.")
-            % {
-                "current": program.get_status_display(),
-                "new": ProgramStatus(status).label if status in ProgramStatus.values else status,
-            }
+            % {"current": program.get_status_display(), "new": ProgramStatus(status).label}
         )
     program.status = status
     audit.acted_by(program, actor).save(update_fields=["status", "updated_at"])

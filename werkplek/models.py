@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import (
     MaxValueValidator,
     MinValueValidator,
-    ProhibitNullCharactersValidator,
 )
 from django.db import models
 from django.db.models import Q
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from werkplek.choices import Role, Weekday, default_working_weekdays
+from werkplek.lib.text import NameValidator, bounded_text, length_check
 
 
 def validate_time_zone(value: str) -> None:
@@ -98,9 +98,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("e-mail address"), unique=True)
     # PostgreSQL cannot store a NUL character: refused as a validation error, not a crash.
-    name = models.CharField(
-        _("name"), max_length=150, validators=[ProhibitNullCharactersValidator()]
-    )
+    name = models.CharField(_("name"), max_length=150, validators=[NameValidator()])
     language = models.CharField(
         _("preferred language"),
         max_length=10,
@@ -207,7 +205,7 @@ class OrganizationQuerySet(models.QuerySet):
 class Organization(models.Model):
     """The tenant: every program, feedback moment and KPI belongs to exactly one."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[NameValidator()])
     slug = models.SlugField(_("slug"), unique=True)
     time_zone = models.CharField(
         _("default time zone"),
@@ -302,9 +300,7 @@ class Membership(models.Model):
     is_manager = models.BooleanField(_("L&D manager"), default=False)
     is_coach = models.BooleanField(_("coach"), default=False)
     is_learner = models.BooleanField(_("learner"), default=False)
-    team = models.CharField(
-        _("team"), max_length=100, blank=True, validators=[ProhibitNullCharactersValidator()]
-    )
+    team = models.CharField(_("team"), max_length=100, blank=True, validators=[NameValidator()])
     coach_capacity = models.PositiveSmallIntegerField(
         _("coach capacity"),
         null=True,
@@ -376,6 +372,9 @@ class OutboxMessageQuerySet(models.QuerySet):
         )
 
 
+LAST_ERROR_LENGTH = 5000
+
+
 class OutboxMessage(models.Model):
     """One e-mail to one person for one occasion, written in the transaction that caused it;
     the unique key (recipient, kind, due slot) makes it exist, and so go out, at most once.
@@ -420,7 +419,8 @@ class OutboxMessage(models.Model):
     # the server may have the mail, and a worker that dies leaves the row uncertain.
     data_sent_at = models.DateTimeField(_("handed to the mail server at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
+    # The end of a traceback: where it failed and why (werkplek.outbox keeps that much).
+    last_error = bounded_text(_("last error"), max_length=LAST_ERROR_LENGTH, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     # The in-app notification list reads these rows too (werkplek.notifications).
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -435,6 +435,7 @@ class OutboxMessage(models.Model):
             models.UniqueConstraint(
                 fields=["recipient", "kind", "due_slot"], name="outbox_once_per_due_slot"
             ),
+            length_check("last_error", LAST_ERROR_LENGTH, name="outbox_last_error_length"),
             models.UniqueConstraint(
                 fields=["address", "kind", "due_slot"],
                 condition=Q(recipient__isnull=True),

@@ -37,7 +37,7 @@ from django.utils import timezone, translation
 
 from werkplek import handoff
 from werkplek.availability import availability_of
-from werkplek.models import OutboxMessage, User
+from werkplek.models import LAST_ERROR_LENGTH, OutboxMessage, User
 
 logger = logging.getLogger(__name__)
 
@@ -324,6 +324,7 @@ def message_id_header(message: OutboxMessage) -> str:
 def _retry_or_fail(rows, attempts: int, error: str) -> None:
     """After a failed attempt: back to the queue with exponential backoff, or failed (visible
     in `manage.py outbox`) after the last try."""
+    error = error[-LAST_ERROR_LENGTH:]  # a traceback's end says where and why
     if attempts >= settings.OUTBOX_MAX_ATTEMPTS:
         rows.update(status=Status.FAILED, last_error=error)
         return

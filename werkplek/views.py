@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -236,6 +236,9 @@ def notification_unsubscribe(request, token):
     translation.activate(user.language)
     label = notifications.optional_kinds(user)[kind]
     if request.method == "POST":
+        # RFC 8058: a one-click unsubscribe posts exactly this field (the page's button too).
+        if request.POST.get("List-Unsubscribe") != "One-Click":
+            return HttpResponseBadRequest(_("This request does not ask to unsubscribe."))
         services.notification_settings_set(actor=user, user=user, enabled={kind: False})
     context = {"label": label, "done": request.method == "POST"}
     return render(request, "werkplek/notification_unsubscribe.html", context)

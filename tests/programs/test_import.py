@@ -341,12 +341,20 @@ def test_two_confirms_at_once_import_once(manager, cohort):
 # --- the preview checks exactly what the models store ---------------------------------------
 
 
+HIDDEN_CHARACTER = (
+    "Gebruik alleen letters, cijfers en leestekens: deze tekst bevat een onzichtbaar "
+    "stuurteken of teken voor de schrijfrichting"
+)
+
+
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        (["nina@example.nl", "Nina\x00Kok", "", "", ""], "Naam: Null-tekens zijn niet toegestaan."),
+        (["nina@example.nl", "Nina\x00Kok", "", "", ""], f"Naam: {HIDDEN_CHARACTER} (U+0000)."),
+        (["nina@example.nl", "Nina\u202eKok", "", "", ""], f"Naam: {HIDDEN_CHARACTER} (U+202E)."),
         (["nina@example.nl", "N" * 151, "", "", ""], "Naam: Zorg dat deze waarde"),
-        (["nina@example.nl", "Nina", "T\x00", "", ""], "Team: Null-tekens zijn niet toegestaan."),
+        (["nina@example.nl", "Nina", "T\x00", "", ""], f"Team: {HIDDEN_CHARACTER} (U+0000)."),
+        (["nina@example.nl", "Nina", "T\u2066", "", ""], f"Team: {HIDDEN_CHARACTER} (U+2066)."),
         (["nina@example.nl", "Nina", "T" * 101, "", ""], "Team: Zorg dat deze waarde"),
         ([("n" * 250) + "@example.nl", "Nina", "", "", ""], "E-mailadres: Zorg dat deze"),
         (["nina@example", "Nina", "", "", ""], "‘nina@example’ is geen geldig e-mailadres."),

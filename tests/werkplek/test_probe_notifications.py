@@ -313,7 +313,9 @@ def test_every_kind_of_mail_escapes_hostile_names_and_keeps_its_subject_on_one_l
     program_services.invitation_create(
         cohort=cohort,
         email="nieuw@example.com",
-        name=HOSTILE,
+        # A line break in a name is refused now (werkplek.lib.text.NameValidator); names
+        # stored before that rule still reach the mails, as the saves above do.
+        name=HOSTILE.replace("\n", " "),
         started_on=today,
         invited_by=manager,
     )

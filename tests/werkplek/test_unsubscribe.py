@@ -84,3 +84,12 @@ def test_an_altered_token_or_a_kind_the_person_cannot_turn_off_is_a_404(client, 
         assert response.status_code == 404
         assert "Deze link is verlopen" in response.content.decode()
     assert not NotificationOptOut.objects.exists()
+
+
+def test_a_post_without_the_one_click_field_turns_nothing_off(client, learner):
+    """RFC 8058: only a POST of List-Unsubscribe=One-Click unsubscribes; a form posted empty
+    (a scanner, a stray request) gets 400 and the mails keep coming."""
+    token = notifications.unsubscribe_token(learner, reminders.REFLECTION_REMINDER)
+    response = client.post(reverse("notification-unsubscribe", args=[token]), {})
+    assert response.status_code == 400
+    assert notifications.wants(learner, reminders.REFLECTION_REMINDER)

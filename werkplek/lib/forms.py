@@ -1,5 +1,5 @@
 """Running a service from a view with its errors shown on the form, once per posted form;
-the date, time and weekday inputs of every form."""
+the date, time, weekday and free-text inputs of every form."""
 
 import datetime
 import functools
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from werkplek.choices import Weekday
+from werkplek.lib.text import MaxCharactersValidator
 from werkplek.lib.versions import EditConflict
 from werkplek.models import FormSubmission
 
@@ -206,3 +207,18 @@ class WeekdaysField(forms.TypedMultipleChoiceField):
             widget=forms.CheckboxSelectMultiple,
             **kwargs,
         )
+
+
+class LongTextField(forms.CharField):
+    """A text box for free text of at most `max_length` characters.
+
+    The browser gets no maxlength: it would cut off a pasted text there without a word. A
+    longer text comes back with the message how much too long it is, all of it still in
+    the box to shorten."""
+
+    widget = forms.Textarea
+
+    def __init__(self, *, max_length, **kwargs):
+        super().__init__(**kwargs)
+        self.max_length = max_length
+        self.validators.append(MaxCharactersValidator(max_length))
