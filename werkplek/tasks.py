@@ -23,6 +23,7 @@ def retention_task() -> dict[str, int]:
     return personal_data.retention_apply()
 
 
+@shared_task
 def form_submissions_prune() -> int:
     """Forget old one-time form tokens (beat, nightly)."""
     return services.form_submissions_prune()

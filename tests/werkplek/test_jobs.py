@@ -52,3 +52,13 @@ def test_password_reset_for_an_unknown_address_sends_nothing(client, celery_work
     response = client.post(reverse("password_reset"), {"email": "niemand@example.nl"})
     assert response.status_code == 302
     assert not wait_for(lambda: mail.outbox, seconds=2)
+
+
+def test_every_job_beat_schedules_is_a_task_a_worker_knows():
+    """A beat entry whose task is not registered is sent every night and dropped by the
+    worker ("unregistered task") without anyone noticing."""
+    app.loader.import_default_modules()
+    unknown = [
+        name for name, entry in app.conf.beat_schedule.items() if entry["task"] not in app.tasks
+    ]
+    assert unknown == []
