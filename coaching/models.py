@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -95,7 +95,7 @@ class FeedbackMoment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.enrolment.learner} · {self.occurred_on}"
+        return f"{self.enrolment.learner} · {formats.date_format(self.occurred_on)}"
 
     @property
     def locked_at(self) -> datetime.datetime:
@@ -231,7 +231,7 @@ class SignOff(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.checklist_item} · {self.signed_on}"
+        return f"{self.checklist_item} · {formats.date_format(self.signed_on)}"
 
 
 class FeedbackAddendumQuerySet(models.QuerySet):
@@ -354,7 +354,7 @@ class Reflection(models.Model):
         ordering = ["-due_on", "-created_at"]
 
     def __str__(self):
-        return f"{self.enrolment.learner} · {self.due_on}"
+        return f"{self.enrolment.learner} · {formats.date_format(self.due_on)}"
 
     @property
     def is_done(self) -> bool:

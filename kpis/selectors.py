@@ -3,6 +3,7 @@
 from collections import defaultdict
 
 from django.db.models import Avg, Count, Max, OuterRef, Q, Subquery
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from kpis.choices import Direction, SubjectLevel
@@ -214,10 +215,21 @@ def _against(kpi: KPI, value) -> dict:
 
 def kpi_trail(kpi: KPI) -> list[audit.Source]:
     """Changes to a KPI's definition and its measurements (corrections included)."""
+
+    def number(value):
+        # to the KPI's own decimals, as its pages show it: "41", not the stored "41,0000"
+        return "" if value is None else formats.number_format(value, kpi.decimals, use_l10n=True)
+
+    values = ("baseline_value", "target_value", "min_value", "max_value")
     return [
-        audit.Source(KPI.history.filter(id=kpi.pk), hidden=frozenset({"organization"})),
+        audit.Source(
+            KPI.history.filter(id=kpi.pk),
+            hidden=frozenset({"organization"}),
+            formats=dict.fromkeys(values, number),
+        ),
         audit.Source(
             Measurement.history.filter(kpi_id=kpi.pk),
             hidden=frozenset({"kpi", "subject_level", "corrects"}),
+            formats={"value": number},
         ),
     ]

@@ -97,6 +97,8 @@ class Source:
                 or getattr(field, "auto_now_add", False)
                 # "recorded at" and the like: the history's own date says it
                 or field.default is timezone.now
+                # the edit-conflict counter (lib.versions) moves on every save: no news
+                or field.name == "version"
             )
         ]
 

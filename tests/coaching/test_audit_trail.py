@@ -4,7 +4,7 @@ a learner reads who changed their own records, and nobody else sees them."""
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from coaching import services
 from coaching.choices import Shift
@@ -105,6 +105,9 @@ def test_a_manager_reads_who_corrected_a_feedback_moment(client, enrolment, coac
     assert "Carla Coach" in page
     assert "<del>Rustig gewerkt.</del> &rarr;" in page
     assert "met hulp" in page  # the level by its label, not its number
+    # The moment is named by its date as the page's language writes it, not "2026-12-07".
+    assert formats.date_format(moment.occurred_on) in page
+    assert f"· {moment.occurred_on.isoformat()}" not in page
 
 
 def test_a_learner_reads_who_changed_their_own_records(client, enrolment, coach, learner, goal):

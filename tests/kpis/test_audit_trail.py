@@ -86,7 +86,9 @@ def test_a_manager_reads_a_kpis_corrections(client, kpi, manager):
     page = client.get(reverse("kpis:history", args=[kpi.pk])).content.decode()
     # The replaced value is no longer current; the correction's value is shown as stored.
     assert '<del>ja</del> &rarr; <ins class="text-decoration-none">nee</ins>' in page
-    assert "82,0" in page
+    # Values read with the KPI's own decimals (one), not as stored (four).
+    assert '<ins class="text-decoration-none">82,0</ins>' in page
+    assert "82,0000" not in page
 
 
 @pytest.mark.parametrize("count", [1, 25])
