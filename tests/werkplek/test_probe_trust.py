@@ -4,6 +4,7 @@ two-step sign-in, the lockout, the reset throttle, one-time form tokens and edit
 each tried with the ids of another person or organisation. A test fails if the hole is there."""
 
 import csv
+import datetime
 import io
 import uuid
 import zipfile
@@ -59,6 +60,7 @@ def world(organization, other_organization, manager, coach, learner, other_learn
     )
     kpi_b = KPIFactory(organization=other_organization, program=program_b, name=f"KPI {SECRET}")
     other_enrolment = EnrolmentFactory(cohort=enrolment.cohort, learner=other_learner)
+    PairingFactory(enrolment=other_enrolment, coach=coach)
     other_moment = FeedbackMomentFactory(
         enrolment=other_enrolment, coach=coach, went_well=f"Over de ander {SECRET}"
     )
@@ -100,9 +102,22 @@ def zip_text(client) -> dict[str, str]:
 # --- History pages -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("who", ["manager", "coach", "learner", "stranger"])
-def test_another_organisations_history_pages_are_404(client, world, manager, coach, learner, who):
-    actor = {"manager": manager, "coach": coach, "learner": learner}.get(who) or UserFactory()
+@pytest.mark.parametrize("who", ["manager", "coach", "learner", "stranger", "ex_manager_b"])
+def test_another_organisations_history_pages_are_404(
+    client, world, organization, other_organization, manager, coach, learner, who
+):
+    ex_manager_b = MembershipFactory(
+        organization=other_organization,
+        is_manager=True,
+        is_learner=False,
+        ended_on=timezone.localdate() - datetime.timedelta(days=1),
+    ).user
+    actor = {
+        "manager": manager,
+        "coach": coach,
+        "learner": learner,
+        "ex_manager_b": ex_manager_b,
+    }.get(who) or UserFactory()
     client.force_login(actor)
     for url in b_history_urls(world):
         response = client.get(url)
@@ -133,6 +148,9 @@ def test_a_learner_reads_neither_another_learners_history_nor_their_feedback_his
     own = client.get(reverse("coaching:my-history"))
     assert own.status_code == 200
     assert SECRET not in own.text
+    for page in ("abc", "-1", "99999999999999999999999", "1e9"):
+        response = client.get(reverse("coaching:my-history"), {"page": page})
+        assert response.status_code == 200, page
 
 
 def test_a_coach_does_not_read_a_learners_enrolment_history_of_another_organisation(
@@ -151,6 +169,20 @@ def test_a_coach_does_not_read_a_learners_enrolment_history_of_another_organisat
 def test_the_export_is_ones_own_and_holds_nothing_of_another_person(
     client, world, learner, other_learner
 ):
+    # The coach edits feedback on the other learner through the page: a history row with an
+    # actor, which the learner's download must not hold either.
+    other = world["other_moment"]
+    client.force_login(world["other_moment"].coach)
+    edited = client.post(
+        reverse("coaching:feedback-edit", args=[other.pk]),
+        {
+            "occurred_on": other.occurred_on.isoformat(),
+            "shift": other.shift,
+            "went_well": f"Bewerkt {SECRET}",
+            "version": str(other.version),
+        },
+    )
+    assert edited.status_code == 302
     client.force_login(learner)
     files = zip_text(client)
     everything = "\n".join(files.values())
