@@ -271,7 +271,8 @@ def test_nobody_but_the_own_manager_sets_a_learners_leave(
     client, world, organization, other_organization, manager, coach, learner
 ):
     def url(org, person):
-        return reverse("member-leave", args=[org.slug, person.pk])
+        # The address names the person's membership (of their own organisation).
+        return reverse("member-leave", args=[org.slug, person.memberships.get().pk])
 
     today = timezone.localdate().isoformat()
     data = {"starts_on": today, "ends_on": today, "reason": "x"}
