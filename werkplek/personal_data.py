@@ -331,6 +331,10 @@ def _check_erasable(person: User, actor: User | None) -> None:
     if actor is not None:
         if not may_erase(actor, person):
             raise PermissionDenied
+        # Four eyes: erasing scrubs the person's name from the audit rows of what they did,
+        # so a manager cannot wipe their own traces; another manager decides.
+        if actor.pk == person.pk:
+            raise ValidationError(_("You cannot erase yourself; ask another L&D manager."))
         elsewhere = (
             Membership.objects.current()
             .filter(user=person)
