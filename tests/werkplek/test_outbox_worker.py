@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core import management
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from coaching import reminders
 from coaching.models import Reflection
@@ -38,7 +39,7 @@ from tests.factories import (
 from tests.programs.test_import import confirm, upload, xlsx
 from werkplek import outbox
 from werkplek.celery import app
-from werkplek.models import OutboxMessage
+from werkplek.models import Organization, OutboxMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -157,6 +158,18 @@ def wait_for(condition, seconds=60, step=0.02):
     return False
 
 
+def on_the_workers_clock(organization, rows):
+    """The workers run on the real clock, not the test's travelled one: the queued reminders
+    become today's (a reminder goes out on its own day only), and the organisation has no
+    quiet hours or days off, so the checks at delivery let them through whenever CI runs."""
+    Organization.objects.filter(pk=organization.pk).update(
+        working_weekdays=list(range(1, 8)),
+        quiet_hours_start=datetime.time(0),
+        quiet_hours_end=datetime.time(0),
+    )
+    rows.update(due_slot=timezone.localdate().isoformat(), next_attempt_at=timezone.now())
+
+
 @pytest.fixture
 def broker_at():
     """Point this process's Celery client at another broker URL for the test."""
@@ -184,6 +197,7 @@ def test_a_batch_of_reminders_survives_a_killed_worker_and_each_arrives_exactly_
     with time_machine.travel(datetime.datetime(2026, 11, 23, 8, 0, tzinfo=datetime.UTC)):
         assert reminders.reflection_reminders_schedule() == 40
     rows = OutboxMessage.objects.filter(kind=reminders.REFLECTION_REMINDER)
+    on_the_workers_clock(organization, rows)
     expected = {outbox.message_id_header(row) for row in rows}
     assert len(expected) == 40
     sink = smtp.handler
@@ -286,6 +300,7 @@ def test_with_the_broker_at_a_dead_port_feedback_saves_and_its_reminder_is_sent_
     assert reminder_rows.get().status == "queued"
 
     # The broker is back: the next sweep hands the waiting row to a worker, once.
+    on_the_workers_clock(enrolment.cohort.program.organization, reminder_rows)
     broker_at(settings.CELERY_BROKER_URL)
     start_worker()
     outbox.sweep()
