@@ -14,7 +14,7 @@ from django.contrib.staticfiles import finders
 from django.utils import formats
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, npgettext
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
@@ -72,8 +72,9 @@ class _CertificatePage(FPDF):
 
 def filename(certificate: Certificate) -> str:
     """The downloaded file's name, in the active language: certificaat-lotte-de-vries.pdf."""
+    word = slugify(_("certificate"))
     learner = slugify(certificate.learner) or certificate.enrolment_id
-    return f"{slugify(_('certificate'))}-{learner}.pdf"
+    return f"{word}-{learner}.pdf"
 
 
 def render(certificate: Certificate) -> bytes:
@@ -198,7 +199,7 @@ def _signatures(pdf, certificate: Certificate, *, issued_on: str) -> None:
         (
             PAGE_WIDTH / 2 - 20 - width,
             ", ".join(certificate.coaches) or "–",
-            ngettext("Coach", "Coaches", len(certificate.coaches)),
+            npgettext("certificate", "Coach", "Coaches", len(certificate.coaches)),
         ),
         (
             PAGE_WIDTH / 2 + 20,

@@ -493,7 +493,7 @@ class ThankYouNote(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="thank_you_notes_sent",
-        verbose_name=_("from"),
+        verbose_name=_("sender"),
     )
     coach = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 ('coach', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='coach')),
                 ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('organization', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='werkplek.organization', verbose_name='organisation')),
-                ('sender', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='from')),
+                ('sender', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='sender')),
             ],
             options={
                 'verbose_name': 'historical thank-you note',
@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='sent at')),
                 ('coach', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='thank_you_notes_received', to=settings.AUTH_USER_MODEL, verbose_name='coach')),
                 ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='thank_you_notes', to='werkplek.organization', verbose_name='organisation')),
-                ('sender', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='thank_you_notes_sent', to=settings.AUTH_USER_MODEL, verbose_name='from')),
+                ('sender', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='thank_you_notes_sent', to=settings.AUTH_USER_MODEL, verbose_name='sender')),
             ],
             options={
                 'verbose_name': 'thank-you note',
