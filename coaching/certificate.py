@@ -13,8 +13,8 @@ from functools import cache
 from django.contrib.staticfiles import finders
 from django.utils import formats
 from django.utils.text import slugify
+from django.utils.translation import get_language, ngettext, npgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, npgettext
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
@@ -87,6 +87,7 @@ def render(certificate: Certificate) -> bytes:
     pdf.set_title(_text(_("Certificate") + f" · {certificate.learner} · {certificate.program}"))
     pdf.set_author(_text(certificate.organization))
     pdf.set_creator("werkplek")
+    pdf.set_lang(get_language())  # screen readers pronounce it in the certificate's language
     pdf.small_print = _("werkplek · enrolment %(number)s") % {"number": certificate.enrolment_id}
     # Dated the day it states, so the same facts always give the same file.
     pdf.set_creation_date(
