@@ -49,6 +49,12 @@ class CoachingConfig(AppConfig):
                 _("Nudges when a learner asks for help"),
                 {Role.COACH},
             ),
+            mails.THANK_YOU: (
+                mails.render_thank_you,
+                mails.describe_thank_you,
+                _("Thank-you notes from your L&D manager"),
+                {Role.COACH},
+            ),
             digest.DIGEST: (
                 digest.render_digest,
                 digest.describe_digest,

@@ -3,7 +3,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coaching.choices import Shift
-from coaching.models import FEEDBACK_TEXT_LENGTH, NOTE_LENGTH, REFLECTION_ANSWER_LENGTH
+from coaching.models import (
+    FEEDBACK_TEXT_LENGTH,
+    NOTE_LENGTH,
+    REFLECTION_ANSWER_LENGTH,
+    THANK_YOU_LENGTH,
+)
 from programs.choices import Level
 from programs.models import ChecklistItem, LearningGoal
 from werkplek.lib.forms import DateInput, LongTextField, VersionField
@@ -128,6 +133,15 @@ class FeedbackMomentForm(forms.Form):
 class AddendumForm(forms.Form):
     text = LongTextField(
         label=_("Addendum"), max_length=NOTE_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ThankYouNoteForm(forms.Form):
+    text = LongTextField(
+        label=_("Your thank-you"),
+        max_length=THANK_YOU_LENGTH,
+        help_text=_("A few sentences: what did this coach do well?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

@@ -1,4 +1,5 @@
-"""The coach's nudges, sent through werkplek's outbox and also shown in the app.
+"""The coach's nudges and thank-you notes, sent through werkplek's outbox and also shown in
+the app.
 
 Each kind has a renderer (the mail, made at delivery in the coach's language; None when
 there is nothing left to nudge about) and a describer (the in-app notification's title and
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coaching.attention import enrolment_statuses
-from coaching.models import Reflection
+from coaching.models import Reflection, ThankYouNote
 from programs.models import Enrolment
 from werkplek import notifications
 from werkplek.lib.urls import absolute_url
@@ -22,6 +23,7 @@ from werkplek.outbox import Rendered
 
 FEEDBACK_OVERDUE = "coach_feedback_overdue"
 HELP_ASKED = "coach_help_asked"
+THANK_YOU = "coach_thank_you"
 
 
 def overdue_slot(enrolment: Enrolment, last_feedback_on: datetime.date | None) -> str:
@@ -115,4 +117,36 @@ def describe_help_asked(message) -> Notice:
         title=_("%(learner)s asks for help in a reflection")
         % {"learner": message.context["learner"]},
         url=_help_url(message.context),
+    )
+
+
+def render_thank_you(message) -> Rendered | None:
+    """ "An L&D manager thanks you" with their note, unless the coach turned these off."""
+    if not notifications.wants(message.recipient, THANK_YOU):
+        return None
+    note = (
+        ThankYouNote.objects.select_related("sender", "organization")
+        .filter(pk=message.context["note"], coach=message.recipient)
+        .first()
+    )
+    if note is None:
+        return None
+    context = {
+        "coach": message.recipient,
+        "note": note,
+        "link": absolute_url(reverse("coaching:thanks")),
+        "preferences_link": notifications.preferences_link(message.recipient),
+    }
+    return Rendered(
+        subject=_("%(sender)s thanks you") % {"sender": note.sender.name},
+        text=render_to_string("coaching/email/thank_you.txt", context),
+        html=render_to_string("coaching/email/thank_you.html", context),
+        unsubscribe=notifications.unsubscribe_link(message.recipient, THANK_YOU),
+    )
+
+
+def describe_thank_you(message) -> Notice:
+    return Notice(
+        title=_("%(sender)s thanks you") % {"sender": message.context["sender"]},
+        url=reverse("coaching:thanks"),
     )

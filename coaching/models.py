@@ -30,6 +30,7 @@ from werkplek.lib.text import (
     bounded_text,
     length_check,
 )
+from werkplek.models import Organization
 
 EDIT_WINDOW = datetime.timedelta(hours=24)
 # The longest free texts, in characters: a feedback field holds a full page, a note (addendum,
@@ -37,6 +38,8 @@ EDIT_WINDOW = datetime.timedelta(hours=24)
 FEEDBACK_TEXT_LENGTH = 5000
 NOTE_LENGTH = 2000
 REFLECTION_ANSWER_LENGTH = 4000
+# A thank-you is a few sentences, not a review.
+THANK_YOU_LENGTH = 500
 
 
 class FeedbackMomentQuerySet(models.QuerySet):
@@ -462,3 +465,60 @@ class PeerFeedback(models.Model):
 
     def __str__(self):
         return f"{self.requested_from} → {self.enrolment.learner}: {self.goal}"
+
+
+class ThankYouNoteQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Thank-you notes the user received or sent, and all of those in the organisations
+        they manage."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            Q(coach=user)
+            | Q(sender=user)
+            | Q(organization__in=Organization.objects.managed_by(user))
+        )
+
+
+class ThankYouNote(models.Model):
+    """A short thank-you from an L&D manager to a coach of their organisation."""
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="thank_you_notes",
+        verbose_name=_("organisation"),
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="thank_you_notes_sent",
+        verbose_name=_("sender"),
+    )
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="thank_you_notes_received",
+        verbose_name=_("coach"),
+    )
+    text = bounded_text(_("thank-you note"), max_length=THANK_YOU_LENGTH)
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    objects = ThankYouNoteQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("thank-you note")
+        verbose_name_plural = _("thank-you notes")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["coach", "-created_at"])]
+        constraints = [
+            length_check("text", THANK_YOU_LENGTH, name="thank_you_text_length"),
+            models.CheckConstraint(
+                condition=~Q(sender=models.F("coach")), name="thank_you_not_to_oneself"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.sender} → {self.coach} · {formats.date_format(self.created_at)}"

@@ -1,6 +1,6 @@
 """coaching's part of a person's data (see werkplek.personal_data): the feedback about them
-with its levels, sign-offs and addenda, their reflections and the reactions to them, and
-peer feedback asked by or of them."""
+with its levels, sign-offs and addenda, their reflections and the reactions to them, peer
+feedback asked by or of them, and thank-you notes a coach received or a manager sent."""
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +14,7 @@ from coaching.models import (
     Reflection,
     ReflectionReaction,
     SignOff,
+    ThankYouNote,
 )
 from programs.models import Enrolment
 from werkplek.models import OutboxMessage
@@ -114,6 +115,15 @@ KINDS = [
         purpose=_("Feedback you asked of a fellow learner, or gave one."),
         readers=AROUND_THE_LEARNER | {Reader.PEER},
     ),
+    Kind(
+        name="thank_you_notes",
+        model=ThankYouNote,
+        about=("coach", "sender"),
+        columns=("organization__name", "sender__name", "coach__name", "text", "created_at"),
+        label=_("Thank-you notes"),
+        purpose=_("Recognition of a coach's work, from an L&D manager to the coach."),
+        readers=frozenset({Reader.PERSON, Reader.MANAGER}),
+    ),
 ]
 
 # The kinds of mail to coaches that name a learner in their context.
@@ -123,7 +133,8 @@ NAMING_THE_LEARNER = [mails.FEEDBACK_OVERDUE, mails.HELP_ASKED]
 def erase(erasing: Erasing) -> None:
     """The texts about the person become "removed": feedback, addenda, reflections' answers
     (their questions stay), reactions and peer feedback; their name leaves the mails to their
-    coaches. Dates, levels and sign-offs stay, so progress and counts do not change."""
+    coaches; and the thank-you notes they received or sent. Dates, levels and sign-offs stay,
+    so progress and counts do not change."""
     enrolments = Enrolment.objects.filter(learner=erasing.person)
     if erasing.ended_before is not None:
         enrolments = enrolments.filter(ended_on__lt=erasing.ended_before)
@@ -152,6 +163,22 @@ def erase(erasing: Erasing) -> None:
             context__enrolment__in=list(enrolments.values_list("pk", flat=True)),
         ),
         lambda message: {"context": {**message.context, "learner": erasing.anonymous_name}},
+    )
+    if erasing.ended_before is None:
+        _erase_thank_you_notes(erasing)
+
+
+def _erase_thank_you_notes(erasing: Erasing) -> None:
+    """The texts of the notes the person received or sent become "removed", and a sender's
+    name leaves the notifications of their notes. Person-level: retention leaves them to the
+    erasure."""
+    person = erasing.person
+    scrub(ThankYouNote, Q(coach=person) | Q(sender=person), text=erasing.removed)
+    sent = list(ThankYouNote.objects.filter(sender=person).values_list("pk", flat=True))
+    rewrite(
+        OutboxMessage,
+        Q(kind=mails.THANK_YOU, context__note__in=sent),
+        lambda message: {"context": {**message.context, "sender": erasing.anonymous_name}},
     )
 
 

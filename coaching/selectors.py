@@ -4,7 +4,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, F, Max, Prefetch, Value
+from django.db.models import CharField, F, Max, Prefetch, Subquery, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -16,6 +16,7 @@ from coaching.models import (
     Reflection,
     ReflectionReaction,
     SignOff,
+    ThankYouNote,
 )
 from coaching.progress import (
     GoalLevels,
@@ -29,6 +30,8 @@ from programs import selectors as program_selectors
 from programs.choices import Level
 from programs.models import ChecklistItem, Enrolment, LearningGoal, Pairing
 from werkplek import audit
+from werkplek.choices import Role
+from werkplek.models import Membership, Organization
 
 
 def levels_by_enrolment(enrolment_ids, assessments=None) -> dict[int, dict[int, GoalLevels]]:
@@ -288,6 +291,83 @@ def progress_timeline(enrolment: Enrolment, *, viewer, page: int = 1) -> Timelin
     }
     entries = [by_key[(kind, pk)] for pk, _on, _stamp, kind in rows]
     return TimelinePage(entries=entries, number=page, has_next=has_next)
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """What an independence certificate states: dated facts of one enrolment that ended
+    independent, the same for everyone who may download it."""
+
+    enrolment_id: int
+    learner: str
+    program: str
+    organization: str
+    goals: list[tuple[str, int | None]]  # (title, the level last assessed) in program order
+    started_on: datetime.date
+    independent_on: datetime.date
+    coaches: list[str]  # who guided the learner, first to last
+
+
+def certificate_of(enrolment: Enrolment) -> Certificate:
+    """The certificate of an enrolment that ended independent (its learner and program
+    loaded with it), in three queries."""
+    goals = LearningGoal.objects.filter(program=enrolment.cohort.program_id)
+    levels = levels_by_enrolment([enrolment.pk])[enrolment.pk]
+    # Every coach whose pairing began by the last day; one replaced before it began never
+    # guided anyone (see PairingQuerySet.current).
+    coach_names = (
+        Pairing.objects.filter(enrolment=enrolment, started_on__lte=enrolment.ended_on)
+        .exclude(ended_on=F("started_on"))
+        .order_by("started_on", "pk")
+        .values_list("coach__name", flat=True)
+    )
+    return Certificate(
+        enrolment_id=enrolment.pk,
+        learner=enrolment.learner.name,
+        program=enrolment.cohort.program.name,
+        organization=enrolment.cohort.program.organization.name,
+        goals=[(goal.title, levels[goal.pk].current) for goal in goals.order_by("position", "pk")],
+        started_on=enrolment.started_on,
+        independent_on=enrolment.ended_on,
+        coaches=list(dict.fromkeys(coach_names)),
+    )
+
+
+def coach_to_thank(enrolment: Enrolment, viewer):
+    """The coach membership of the enrolment's last coach, when `viewer` is an L&D manager of
+    its organisation who may thank them (not themself): one query."""
+    last_coach = (
+        Pairing.objects.filter(enrolment=enrolment)
+        .exclude(ended_on=F("started_on"))
+        .order_by("-started_on", "-pk")
+        .values("coach")[:1]
+    )
+    return (
+        Membership.objects.with_role(Role.COACH)
+        .filter(
+            organization=enrolment.cohort.program.organization_id,
+            organization__in=Organization.objects.managed_by(viewer),
+            user=Subquery(last_coach),
+        )
+        .exclude(user=viewer)
+        .select_related("user")
+        .first()
+    )
+
+
+THANKS_PER_PAGE = 10
+THANKS_ON_COACH_HOME = 3
+
+
+def thanks_received(coach):
+    """The thank-you notes a coach received, newest first, with who sent them and from
+    which organisation."""
+    return (
+        ThankYouNote.objects.visible_to(coach)
+        .filter(coach=coach)
+        .select_related("sender", "organization")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def peer_requests_for(user):

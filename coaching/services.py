@@ -20,14 +20,16 @@ from coaching.models import (
     Reflection,
     ReflectionReaction,
     SignOff,
+    ThankYouNote,
 )
 from coaching.signals import feedback_recorded, reflection_submitted
 from programs.choices import EndReason
 from programs.models import ChecklistItem, Enrolment, LearningGoal
 from programs.services import enrolment_record_end, ensure_running
 from werkplek import audit, outbox
+from werkplek.choices import Role
 from werkplek.lib.versions import claim_version
-from werkplek.models import OutboxMessage, User
+from werkplek.models import Organization, OutboxMessage, User
 
 # A learner reflects within two days of a feedback moment.
 REFLECTION_DUE_AFTER = datetime.timedelta(days=2)
@@ -390,6 +392,35 @@ def enrolment_mark_independent(
     return enrolment_record_end(
         actor=actor, enrolment=enrolment, reason=EndReason.INDEPENDENT, ended_on=on
     )
+
+
+@transaction.atomic
+def thank_you_note_create(
+    *, actor: User, coach: User, organization: Organization, text: str
+) -> ThankYouNote:
+    """An L&D manager of `organization` thanks one of its coaches (never themself). The coach
+    reads it on their own page and is told in the app and by mail, unless they turned that
+    off; a double post of the form is caught by the form's one-time token."""
+    if not organization.holds_role(actor, Role.MANAGER):
+        raise ValidationError(_("Only an L&D manager of the organisation can do this."))
+    if coach.pk == actor.pk:
+        raise ValidationError(_("A thank-you goes to someone else."))
+    if not organization.holds_role(coach, Role.COACH):
+        raise ValidationError(
+            _("%(name)s is not a coach in %(organization)s.")
+            % {"name": coach.name, "organization": organization.name}
+        )
+    note = ThankYouNote(organization=organization, sender=actor, coach=coach, text=text.strip())
+    audit.acted_by(note, actor)
+    note.full_clean()
+    note.save()
+    outbox.enqueue(
+        recipient=coach,
+        kind=mails.THANK_YOU,
+        due_slot=f"thank-you:{note.pk}",
+        context={"note": note.pk, "sender": actor.name, "organizations": [organization.pk]},
+    )
+    return note
 
 
 def history_scrub_person(person: User, removed: str) -> None:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("aandacht/", views.attention_list, name="attention"),
     path("deelnames/<int:pk>/zelfstandig/", views.mark_independent, name="mark-independent"),
     path("deelnames/<int:pk>/voortgang/", views.progress, name="progress"),
+    path("deelnames/<int:pk>/certificaat/", views.certificate_download, name="certificate"),
     path("deelnames/<int:pk>/geschiedenis/", views.enrolment_history, name="enrolment-history"),
     path("deelnames/<int:pk>/feedback/", views.feedback_create, name="feedback-create"),
     path("deelnames/<int:pk>/reflectie/", views.reflection_create, name="reflection-create"),
@@ -21,4 +22,6 @@ urlpatterns = [
     path("reflecties/<int:pk>/reactie/", views.reflection_react, name="reflection-react"),
     path("reflectie-link/<str:token>/", views.reflection_link, name="reflection-link"),
     path("collega-feedback/<int:pk>/", views.peer_give, name="peer-give"),
+    path("bedankjes/", views.thanks, name="thanks"),
+    path("coaches/<int:pk>/bedanken/", views.thank_coach, name="thank-coach"),
 ]

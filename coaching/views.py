@@ -1,9 +1,11 @@
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -11,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from coaching import attention, reminders, selectors, services
+from coaching import attention, certificate, reminders, selectors, services
 from coaching.forms import (
     AddendumForm,
     FeedbackMomentForm,
@@ -19,13 +21,16 @@ from coaching.forms import (
     PeerRequestForm,
     ReactionForm,
     ReflectionForm,
+    ThankYouNoteForm,
 )
-from coaching.models import FeedbackMoment, PeerFeedback, Reflection
+from coaching.models import FeedbackMoment, PeerFeedback, Reflection, ThankYouNote
 from programs import selectors as program_selectors
+from programs.choices import EndReason
 from programs.models import Cohort, Enrolment
 from werkplek import audit
 from werkplek.choices import Role
 from werkplek.lib.forms import run_service, submitted_once
+from werkplek.models import Membership, Organization
 from werkplek.views import link_expired
 
 
@@ -56,9 +61,14 @@ def coach_home(request):
     if not request.user.has_role(Role.COACH):
         raise Http404
     today = timezone.localdate()
+    shown = selectors.THANKS_ON_COACH_HOME
+    # One more than shown: whether the link to all of them is needed, in the same query.
+    thanks = list(selectors.thanks_received(request.user)[: shown + 1])
     context = {
         "rows": attention.coach_statuses(request.user, on=today),
         "earlier": selectors.earlier_learners(request.user),
+        "thanks": thanks[:shown],
+        "more_thanks": len(thanks) > shown,
     }
     return render(request, "coaching/coach_home.html", context)
 
@@ -234,6 +244,9 @@ def progress(request, pk):
         "peer_requests": selectors.peer_requests_for(request.user) if is_learner else [],
         "panels": selectors.progress_panels(enrolment, viewer=request.user),
         "today": timezone.localdate(),
+        "thank_membership": selectors.coach_to_thank(enrolment, request.user)
+        if is_manager and enrolment.ended_independent
+        else None,
     }
     return render(request, "coaching/progress.html", context)
 
@@ -254,6 +267,25 @@ def mark_independent(request, pk):
             request, _("%(name)s is independent. Well done!") % {"name": enrolment.learner}
         )
     return redirect("coaching:progress", pk=enrolment.pk)
+
+
+@login_required
+@require_safe
+def certificate_download(request, pk):
+    """The learner's certificate of an enrolment that ended independent, as a PDF in the
+    learner's language: for the learner, their coaches and the program's managers."""
+    enrolments = (
+        Enrolment.objects.visible_to(request.user)
+        .filter(end_reason=EndReason.INDEPENDENT)
+        .select_related("learner", "cohort__program__organization")
+    )
+    enrolment = get_object_or_404(enrolments, pk=pk)
+    with translation.override(enrolment.learner.language):
+        facts = selectors.certificate_of(enrolment)
+        pdf, name = certificate.render(facts), certificate.filename(facts)
+    return FileResponse(
+        io.BytesIO(pdf), as_attachment=True, filename=name, content_type="application/pdf"
+    )
 
 
 @login_required
@@ -429,3 +461,55 @@ def feedback_history(request, pk):
     back_url = reverse("coaching:progress", args=[moment.enrolment_id])
     sources = selectors.feedback_moment_trail(moment)
     return audit.render_trail(request, sources, subject=moment, back_url=back_url)
+
+
+# --- Recognition: a manager's thank-you to a coach. ---
+
+
+@login_required
+@submitted_once
+def thank_coach(request, pk):
+    """An L&D manager writes a thank-you to a coach of their organisation (the address names
+    the coach's membership, so the organisation it is sent from)."""
+    memberships = (
+        Membership.objects.with_role(Role.COACH)
+        .filter(organization__in=Organization.objects.managed_by(request.user))
+        .exclude(user=request.user)
+        .select_related("user", "organization")
+    )
+    membership = get_object_or_404(memberships, pk=pk)
+    coach = membership.user
+    form = ThankYouNoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        note = run_service(
+            form,
+            services.thank_you_note_create,
+            actor=request.user,
+            coach=coach,
+            organization=membership.organization,
+            text=form.cleaned_data["text"],
+        )
+        if note:
+            messages.success(request, _("Your thank-you is sent to %(name)s.") % {"name": coach})
+            return redirect("coaching:thank-coach", pk=membership.pk)
+    earlier = ThankYouNote.objects.visible_to(request.user).filter(
+        coach=coach, organization=membership.organization
+    )
+    context = {
+        "form": form,
+        "membership": membership,
+        "coach": coach,
+        "earlier": earlier.select_related("sender")[: selectors.THANKS_PER_PAGE],
+    }
+    return render(request, "coaching/thank_coach.html", context)
+
+
+@login_required
+@require_safe
+def thanks(request):
+    """The thank-you notes the signed-in coach received, newest first, a page at a time."""
+    if not request.user.has_role(Role.COACH):
+        raise Http404
+    notes = selectors.thanks_received(request.user)
+    page = Paginator(notes, selectors.THANKS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "coaching/thanks.html", {"page_obj": page})

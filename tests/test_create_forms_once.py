@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coaching import services as coaching_services
-from coaching.models import FeedbackAddendum, PeerFeedback, ReflectionReaction
+from coaching.models import FeedbackAddendum, PeerFeedback, ReflectionReaction, ThankYouNote
 from kpis import imports as kpi_imports
 from kpis import services as kpi_services
 from kpis.models import KPI, Measurement
@@ -148,6 +148,11 @@ def peer_give(f):
     return f("other_learner"), url, {"text": "Je scant rustig."}, given, {}
 
 
+def thank_coach(f):
+    url = reverse("coaching:thank-coach", args=[f("coach").memberships.get().pk])
+    return f("manager"), url, {"text": "Dank voor je geduld!"}, ThankYouNote.objects, {}
+
+
 def learner_import_confirm(f):
     cohort, manager = f("cohort"), f("manager")
     rows = [imports.ImportRow(line=2, email="nina@example.nl", name="Nina Kok")]
@@ -183,6 +188,7 @@ CASES = [
     addendum,
     reaction,
     peer_give,
+    thank_coach,
     learner_import_confirm,
     measurement_import_confirm,
 ]

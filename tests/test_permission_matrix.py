@@ -14,6 +14,7 @@ A run ends with "permission matrix: N URL × actor × method cases checked" (tes
 
 import dataclasses
 import datetime
+import functools
 import types
 from urllib.parse import quote
 
@@ -27,6 +28,7 @@ from django.utils import timezone
 from coaching import mails
 from coaching.models import PeerFeedback, Reflection
 from coaching.reminders import REFLECTION_REMINDER, reflection_link_token
+from programs.choices import EndReason
 from programs.models import Invitation
 from tests.factories import (
     ChecklistItemFactory,
@@ -251,6 +253,16 @@ MATRIX = {
     ("coaching:peer-request",           POST): (LOGIN, 200, 404, 404, 404, 404, 404, 404),
     ("coaching:peer-give",              GET):  (LOGIN, 404, 200, 404, 404, 404, 404, 404),
     ("coaching:peer-give",              POST): (LOGIN, 404, 200, 404, 404, 404, 404, 404),
+    # Recognition. The certificate of the learner's enrolment that ended independent: the
+    # learner, every coach who guided it and the program's managers (a running or otherwise
+    # ended enrolment has none: tests/coaching/test_recognition.py). A thank-you to a coach:
+    # written by a manager of the coach's organisation, read by the coach on their own page.
+    ("coaching:certificate",            GET):  (LOGIN, 200, 404, 200, 200, 404, 200, 404),
+    ("coaching:certificate",            POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("coaching:thank-coach",            GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("coaching:thank-coach",            POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("coaching:thanks",                 GET):  (LOGIN, 404, 404, 200, 200, 200, 404, 404),
+    ("coaching:thanks",                 POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
     # KPIs: defined, read and measured by the organisation's managers only (any manager may
     # open the list and define one in their own organisation).
     ("kpis:list",                       GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200),
@@ -336,6 +348,8 @@ URL_OBJECT = {
     "coaching:feedback-addendum": "feedback_then",  # the former coach's, locked long ago
     "coaching:reflection-react": "reflection",
     "coaching:peer-give": "peer_request",
+    "coaching:certificate": "certified_enrolment",
+    "coaching:thank-coach": "coach_membership",
     "kpis:dashboard": "program",
     "kpis:organization-dashboard": "organization",
     "kpis:detail": "kpi",
@@ -392,6 +406,33 @@ class Scenario:
 
     def actor(self, name):
         return self.people.get(name)
+
+    @functools.cached_property
+    def certified_enrolment(self):
+        """The learner's earlier enrolment in the program, ended independent after the former
+        coach handed over to the coach. Made only for the rows that ask for it, so every other
+        page sees the scenario as it was."""
+        started = self.enrolment.started_on - datetime.timedelta(days=120)
+        cohort = CohortFactory(program=self.program, name="Voorjaarsgroep", starts_on=started)
+        enrolment = EnrolmentFactory(
+            cohort=cohort,
+            learner=self.people["learner"],
+            ended_on=started + datetime.timedelta(days=60),
+            end_reason=EndReason.INDEPENDENT,
+        )
+        handed_over = started + datetime.timedelta(days=30)
+        PairingFactory(
+            enrolment=enrolment,
+            coach=self.people["former_coach"],
+            started_on=started,
+            ended_on=handed_over,
+        )
+        PairingFactory(enrolment=enrolment, coach=self.people["coach"], started_on=handed_over)
+        return enrolment
+
+    @property
+    def coach_membership(self):
+        return self.people["coach"].memberships.get()
 
 
 def _person(organization, name, email, **roles):

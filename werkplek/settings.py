@@ -303,6 +303,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # fontTools logs every glyph it keeps when fpdf2 embeds the certificate's font.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }
 
 # KPIs: an aggregate over fewer people than this says "too little data" and shows no number,

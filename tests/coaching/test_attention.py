@@ -299,7 +299,7 @@ def test_a_learner_marked_independent_leaves_the_coachs_list_and_frees_capacity(
         cohort=cohort, learner=newcomer, started_on=day(10), coach=coach
     )
     progress = client.get(reverse("coaching:progress", args=[enrolment.pk])).content.decode()
-    assert "Beëindigd op 10 november 2026 (zelfstandig)." in progress
+    assert "Zelfstandig sinds 10 november 2026" in progress
     assert "Zelfstandig verklaren" not in progress
 
 

@@ -91,7 +91,8 @@ def test_coach_marks_independent_and_manager_pairs_the_freed_coach(
     expect(page.get_by_text("Klaar om zelfstandig te verklaren")).to_be_visible()
     page.get_by_role("button", name="Verklaar Nina zelfstandig").click()
     expect(page.get_by_text("Nina Kok is zelfstandig. Goed gedaan!")).to_be_visible()
-    expect(page.get_by_text("Beëindigd op")).to_contain_text("(zelfstandig)")
+    expect(page.get_by_role("heading", name="Zelfstandig sinds")).to_be_visible()
+    expect(page.get_by_role("link", name="Certificaat downloaden")).to_be_visible()
     nina.refresh_from_db()
     assert (nina.ended_on, nina.end_reason) == (independent_on, EndReason.INDEPENDENT)
 

@@ -14,6 +14,7 @@ from coaching.models import (
     Reflection,
     ReflectionReaction,
     SignOff,
+    ThankYouNote,
 )
 from kpis.choices import SubjectLevel
 from programs.models import Invitation
@@ -32,6 +33,8 @@ PLAYED_BY = {
 }
 # Never a reader of anyone's records.
 STRANGERS = ("other_coach", "other_manager")
+# Whom a kind of record is about where that is not the learner: the coach's thank-you notes.
+ABOUT = {"thank_you_notes": "coach"}
 
 
 @pytest.fixture
@@ -75,6 +78,12 @@ def records(scenario):  # noqa: F811
         created_by=scenario.people["manager"],
     )
     MeasurementFactory(kpi=kpi, learner=learner)
+    ThankYouNote.objects.create(
+        organization=scenario.organization,
+        sender=scenario.people["manager"],
+        coach=scenario.people["coach"],
+        text="Dank voor je geduld met Lotte.",
+    )
     NotificationOptOut.objects.create(user=learner, kind="reflection_reminder")
     OutboxMessage.objects.create(recipient=learner, kind="reflection_reminder", due_slot="x")
     return scenario
@@ -94,12 +103,18 @@ def test_most_kinds_of_record_have_a_door_to_check_against():
 
 
 def test_who_reads_each_kind_of_record_is_what_the_privacy_page_says(records):
-    learner = records.people["learner"]
     wrong = []
     for kind in _kinds_with_a_door():
-        rows = kind.rows_about(learner)
-        assert rows.exists(), f"the scenario has no {kind.name} about the learner"
-        for reader, actor in PLAYED_BY.items():
+        subject = ABOUT.get(kind.name, "learner")
+        rows = kind.rows_about(records.people[subject])
+        assert rows.exists(), f"the scenario has no {kind.name} about the {subject}"
+        # The person is the one the records are about; nobody else plays two readers.
+        played = {
+            reader: actor
+            for reader, actor in {**PLAYED_BY, Reader.PERSON: subject}.items()
+            if actor != subject or reader == Reader.PERSON
+        }
+        for reader, actor in played.items():
             door = kind.model._default_manager.visible_to(records.people[actor])
             reads = rows.filter(pk__in=door.values("pk")).exists()
             if reads != (reader in kind.readers):
