@@ -17,8 +17,9 @@ domain app::
 
 Audit rows (django-simple-history) are covered for every historical model at once: a row is
 about the person when they made it, when one of its person fields names them, or when the
-kind registered for its model leads to them; `scrub` and `rewrite` change the history of a
-row together with the row.
+kind registered for its model leads to them. The erasure is the parts' alone: an app's
+`erase` says what goes, and `scrub` and `rewrite` change a row and every version of it in
+its history together, so there is one place per app that knows its personal texts.
 """
 
 import csv
@@ -36,7 +37,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
-from django.db.models import Max, Q
+from django.db.models import Case, Max, Q, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -281,12 +282,20 @@ def anonymous_email(person) -> str:
 def scrub(model, condition: Q, **values) -> int:
     """Overwrite `values` on the rows of `model` that match `condition`, and on their audit
     rows (when the model has a history): an erased text does not live on in its history.
-    `condition` names a row by `id`, never `pk` (an audit row's pk is its history_id)."""
-    count = model._default_manager.filter(condition).update(**values)
+    A text that was empty stays empty, in the row and in each version: the history must not
+    show words that never were. `condition` names a row by `id`, never `pk` (an audit row's
+    pk is its history_id)."""
+    kept_empty = {
+        name: Case(When(**{name: ""}, then=Value("")), default=Value(value))
+        if isinstance(value, str)
+        else value
+        for name, value in values.items()
+    }
+    count = model._default_manager.filter(condition).update(**kept_empty)
     historical = _history_of(model)
     if historical is not None:
         names = {model_field.name for model_field in historical._meta.concrete_fields}
-        kept = {name: value for name, value in values.items() if name in names}
+        kept = {name: value for name, value in kept_empty.items() if name in names}
         if kept:
             with audit.unlocked():  # the erasure: the one write on audit rows
                 historical.objects.filter(condition).update(**kept)
@@ -378,7 +387,6 @@ def person_erase(
     erasing = Erasing.of(person)
     for part in parts():
         part.erase(erasing)
-    audit.scrub_person(person, removed=erasing.removed)
     scrub(
         User,
         Q(id=person.pk),
