@@ -268,6 +268,43 @@ def test_an_erased_person_cannot_be_erased_again(organization, manager, learner,
     assert client.get(url).status_code == 404
 
 
+def _tokens(manager, messages: list[str], count: int = 1) -> None:
+    FormSubmission.objects.bulk_create(
+        FormSubmission(
+            user=manager,
+            token=uuid.uuid4(),
+            result_url="/programmas/",
+            messages=[[25, text] for text in messages],
+        )
+        for _ in range(count)
+    )
+
+
+def _erase_own_part_queries(person) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        personal_data.erase_own_part(personal_data.Erasing.of(person))
+    return len(queries)
+
+
+def test_erasure_drops_the_form_tokens_whose_messages_name_the_person_found_by_the_database(
+    organization, manager
+):
+    person = MembershipFactory(organization=organization, user__name='Zoë "Zo" Çelik').user
+    other = MembershipFactory(organization=organization, user__name="Jan Jansen").user
+    _tokens(manager, ['Zoë "Zo" Çelik is ingeschreven.'])
+    _tokens(manager, [f"Uitnodiging verstuurd aan {person.email.upper()}."])
+    _tokens(manager, ["Jan Jansen is ingeschreven."])
+    few = _erase_own_part_queries(person)
+    assert list(FormSubmission.objects.values_list("messages", flat=True)) == [
+        [[25, "Jan Jansen is ingeschreven."]]
+    ]
+
+    _tokens(manager, ["Jan Jansen is ingeschreven."], count=40)
+    _tokens(manager, ["Jan Jansen kreeg een coach."], count=2)
+    assert _erase_own_part_queries(other) == few
+    assert not FormSubmission.objects.exists()
+
+
 # --- Export --------------------------------------------------------------------------
 
 
