@@ -9,8 +9,9 @@ a write without an actor shows as made by werkplek itself.
 History rows are never edited. On PostgreSQL a trigger refuses UPDATE and DELETE on every
 history table (see `lock_history_tables`); the one exception is the AVG erasure, which
 removes a person's personal texts from history too: each app's erasure hook changes a row and
-its history together (werkplek.personal_data `scrub` and `rewrite`, inside `unlocked`); the
-demo dates its made-up past the same way.
+its history together (werkplek.personal_data `scrub` and `rewrite`, inside `unlocked`), and
+removes with its history what goes entirely (`remove`: leave); the demo dates its made-up
+past the same way.
 
 `trail` turns the history rows of several models into one dated list of changes, a page at
 a time, in a number of queries that does not grow with the history.
@@ -88,11 +89,14 @@ class Source:
         return self.rows.model.instance_type
 
     def fields(self) -> list[models.Field]:
-        """The fields a change lists: the model's own, without its key and timestamps."""
+        """The fields a change lists: the model's own that its history keeps, without its
+        key and timestamps."""
+        kept = {field.name for field in self.rows.model._meta.concrete_fields}
         return [
             field
             for field in self.model._meta.concrete_fields
-            if not (
+            if field.name in kept
+            and not (
                 field.primary_key
                 or field.name in self.hidden
                 or getattr(field, "auto_now", False)
@@ -271,7 +275,8 @@ def render_trail(request, sources, *, subject, back_url: str, intro: str = ""):
 
 @contextlib.contextmanager
 def unlocked():
-    """Let the writes inside change history rows (PostgreSQL's trigger checks the setting).
+    """Let the writes inside change or remove history rows (PostgreSQL's trigger checks the
+    setting).
     Only for the AVG erasure (werkplek.personal_data) and for dating the demo's made-up past."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -288,7 +293,10 @@ def unlocked():
 REFUSE_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION werkplek_refuse_history_edit() RETURNS trigger AS $$
 BEGIN
-    IF TG_OP = 'UPDATE' AND current_setting('{UNLOCK_SETTING}', true) = 'on' THEN
+    IF current_setting('{UNLOCK_SETTING}', true) = 'on' THEN
+        IF TG_OP = 'DELETE' THEN
+            RETURN OLD;
+        END IF;
         RETURN NEW;
     END IF;
     RAISE EXCEPTION 'audit rows in % are never edited (%)', TG_TABLE_NAME, TG_OP;

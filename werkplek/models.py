@@ -507,6 +507,9 @@ class Leave(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = LeaveQuerySet.as_manager()
+    # Who put a person on leave, or took it away: a manager may set a learner's leave, and
+    # it silences their reminders, so the works council asks.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("leave")

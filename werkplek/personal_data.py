@@ -337,6 +337,17 @@ def rewrite(model, condition: Q, change: Callable[[models.Model], dict]) -> int:
     return count
 
 
+def remove(model, condition: Q) -> int:
+    """Delete the rows of `model` that match `condition` and every audit row of them: for
+    what the erasure takes away entirely, so that its history does not keep it."""
+    count, _by_model = model._default_manager.filter(condition).delete()
+    historical = _history_of(model)
+    if historical is not None:
+        with audit.unlocked():  # the erasure: the one write on audit rows
+            historical.objects.filter(condition).delete()
+    return count
+
+
 def may_erase(actor: User, person: User) -> bool:
     """The one erasure rule of access: an L&D manager of an organisation the person belongs
     (or belonged) to."""
@@ -445,7 +456,8 @@ def erase_own_part(erasing: Erasing) -> None:
         },
     )
     NotificationOptOut.objects.filter(user=person).delete()
-    Leave.objects.filter(user=person).delete()
+    # When they were away is theirs alone (it may have been sick leave): gone, history too.
+    remove(Leave, Q(user=person))
     # Sign-in traces: failed attempts name the account, two-step devices belong to the person.
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         model.objects.filter(username__iexact=erasing.email).delete()

@@ -182,6 +182,7 @@ def leave_create(
     themself, or by an L&D manager for a learner of their organisation."""
     _ensure_may_set_leave(actor, user)
     leave = Leave(user=user, starts_on=starts_on, ends_on=ends_on, created_by=actor)
+    audit.acted_by(leave, actor)
     leave.full_clean()
     leave.save()
     return leave
@@ -191,7 +192,7 @@ def leave_create(
 def leave_delete(*, actor: User, leave: Leave) -> None:
     """Remove a leave period (cancelled, or typed wrong): by whom may set it."""
     _ensure_may_set_leave(actor, leave.user)
-    leave.delete()
+    audit.acted_by(leave, actor).delete()
 
 
 # A replay comes seconds or hours after the first post (a double tap, a restored tab); a week

@@ -14,6 +14,8 @@ from programs import services
 from programs.models import Program
 from tests.factories import LearningGoalFactory
 from werkplek import personal_data
+from werkplek import services as werkplek_services
+from werkplek.models import Leave
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +96,30 @@ def test_after_an_erasure_history_is_locked_again(enrolment, coach, learner):
         with pytest.raises(DatabaseError, match="never edited"), transaction.atomic():
             FeedbackMoment.history.filter(id=moment.pk).update(went_well="Toch weer")
     assert FeedbackMoment.history.get(id=moment.pk).went_well == "verwijderd"
+
+
+def test_the_history_says_which_manager_put_a_learner_on_leave_and_who_took_it_away(
+    manager, learner
+):
+    days = {"starts_on": timezone.localdate(), "ends_on": timezone.localdate()}
+    leave = werkplek_services.leave_create(actor=manager, user=learner, **days)
+    leave_id = leave.pk
+    werkplek_services.leave_delete(actor=learner, leave=leave)
+    rows = Leave.history.filter(id=leave_id).order_by("history_date", "history_id")
+    assert [(row.history_type, row.history_user, row.user) for row in rows] == [
+        ("+", manager, learner),
+        ("-", learner, learner),
+    ]
+
+
+@on_postgresql
+def test_the_erasure_alone_may_remove_history_rows(manager, learner):
+    days = {"starts_on": timezone.localdate(), "ends_on": timezone.localdate()}
+    leave = werkplek_services.leave_create(actor=manager, user=learner, **days)
+    with pytest.raises(DatabaseError, match="never edited"), transaction.atomic():
+        Leave.history.filter(id=leave.pk).delete()
+    personal_data.person_erase(actor=manager, person=learner)
+    assert not Leave.history.filter(user=learner).exists()
 
 
 def test_no_history_table_has_an_admin_page_that_could_change_or_delete_its_rows():
