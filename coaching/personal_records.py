@@ -15,7 +15,7 @@ from coaching.models import (
     ReflectionReaction,
     SignOff,
 )
-from programs.models import Enrolment
+from programs.personal_records import enrolments_erased
 from werkplek.models import OutboxMessage
 from werkplek.personal_data import Erasing, Kind, Reader, register, rewrite, scrub
 
@@ -126,9 +126,7 @@ def erase(erasing: Erasing) -> None:
     peer feedback; so does the peer feedback the person wrote about someone else, and their
     name leaves the mails to their coaches. Dates, levels and sign-offs stay, so progress and
     counts do not change."""
-    enrolments = Enrolment.objects.filter(learner=erasing.person)
-    if erasing.ended_before is not None:
-        enrolments = enrolments.filter(ended_on__lt=erasing.ended_before)
+    enrolments = enrolments_erased(erasing)
     removed = erasing.removed
     on_enrolments = Q(enrolment__in=enrolments)
     scrub(

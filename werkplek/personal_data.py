@@ -10,10 +10,12 @@ domain app::
   to the person, the columns a person gets, and what the privacy page says about it (why it
   is kept, who reads it). The export and the privacy page are made from these alone.
 - `erase(erasing)` anonymises the app's records about `erasing.person`: everything, or with
-  `erasing.ended_before` only what belongs to their enrolments that ended before that date
-  (retention). Dated facts, levels, statuses and counts stay; texts and names go.
-- `expired(ended_before)` (optional) answers the ids of people whose records of this app are
-  due for that retention anonymisation and not anonymised yet.
+  `erasing.ended_before` only what belongs to their enrolments in `erasing.organizations`
+  that ended before that date (retention). Dated facts, levels, statuses and counts stay;
+  texts and names go.
+- `expired(ended_before, organizations)` (optional) answers the ids of people whose records
+  of this app in those organisations are due for that retention anonymisation and not
+  anonymised yet. Each organisation may keep its own period (Organization.retention_months).
 
 Audit rows (django-simple-history) are covered for every historical model at once: a row is
 about the person when they made it, when one of its person fields names them, or when the
@@ -26,6 +28,7 @@ import csv
 import datetime
 import io
 import json
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -37,7 +40,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
-from django.db.models import Case, Max, Q, Value, When
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -96,7 +99,7 @@ class Part:
     app_label: str
     kinds: tuple[Kind, ...]
     erase: Callable[["Erasing"], None]
-    expired: Callable[[datetime.date], Iterable[int]] | None = None
+    expired: Callable[[datetime.date, list[int]], Iterable[int]] | None = None
 
 
 _parts: dict[str, Part] = {}
@@ -107,7 +110,7 @@ def register(
     *,
     kinds: Iterable[Kind],
     erase: Callable[["Erasing"], None],
-    expired: Callable[[datetime.date], Iterable[int]] | None = None,
+    expired: Callable[[datetime.date, list[int]], Iterable[int]] | None = None,
 ) -> None:
     """Let werkplek export, list and erase what `app_label` holds about people."""
     part = Part(app_label, tuple(kinds), erase, expired)
@@ -227,15 +230,30 @@ class Erasing:
     person: User
     name: str
     email: str
-    # None: everything about the person; a date: only what belongs to their enrolments that
-    # ended before it (the retention period's anonymisation).
+    # None: everything about the person; a date: only what belongs to their enrolments in
+    # `organizations` that ended before it (the retention period's anonymisation: each
+    # organisation's own period gives its own date).
     ended_before: datetime.date | None
     removed: str  # what replaces a text: "verwijderd", in the site's language
+    organizations: frozenset[int] = frozenset()
 
     @classmethod
-    def of(cls, person: User, *, ended_before: datetime.date | None = None) -> "Erasing":
+    def of(
+        cls,
+        person: User,
+        *,
+        ended_before: datetime.date | None = None,
+        organizations: Iterable[int] = (),
+    ) -> "Erasing":
         with translation.override(settings.LANGUAGE_CODE):
-            return cls(person, person.name, person.email, ended_before, str(REMOVED))
+            return cls(
+                person,
+                person.name,
+                person.email,
+                ended_before,
+                str(REMOVED),
+                frozenset(organizations),
+            )
 
     @property
     def anonymous_name(self) -> str:
@@ -492,34 +510,45 @@ def months_before(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month + 1, min(day.day, last_day))
 
 
-def retention_cutoff(today: datetime.date | None = None) -> datetime.date:
-    """Records that ended before this day have outlived the retention period."""
-    return months_before(today or timezone.localdate(), settings.AVG_RETENTION_MONTHS)
+def retention_cutoffs(today: datetime.date | None = None) -> list[tuple[datetime.date, list[int]]]:
+    """Per retention period in use, the day before which records have outlived it and the
+    organisations that keep that period (their own, or the site's): one query, and as many
+    periods as organisations chose different ones (at most 115)."""
+    today = today or timezone.localdate()
+    periods = defaultdict(list)
+    for organization in Organization.objects.only("pk", "retention_months"):
+        periods[organization.retention_period].append(organization.pk)
+    return [(months_before(today, months), ids) for months, ids in sorted(periods.items())]
 
 
 def retention_apply(*, today: datetime.date | None = None) -> dict[str, int]:
-    """Anonymise what outlived the retention period: the records of enrolments that ended
-    before the cutoff, and then everyone whose every membership ended before it. Safe to run
-    any number of times: what is anonymised is not found again."""
-    cutoff = retention_cutoff(today)
+    """Anonymise what outlived its organisation's retention period: the records of
+    enrolments that ended before the organisation's cutoff, and then everyone whose every
+    membership ended before its organisation's cutoff. Safe to run any number of times:
+    what is anonymised is not found again."""
+    cutoffs = retention_cutoffs(today)
     people = set()
-    for part in parts():
-        if part.expired is not None:
-            people.update(part.expired(cutoff))
-    ids = sorted(people)
-    for start in range(0, len(ids), RETENTION_BATCH):
-        with transaction.atomic():
-            for person in User.objects.filter(pk__in=ids[start : start + RETENTION_BATCH]):
-                erasing = Erasing.of(person, ended_before=cutoff)
-                for part in parts():
-                    part.erase(erasing)
-    gone = (
-        User.objects.filter(memberships__isnull=False, erasure__isnull=True, is_staff=False)
-        .exclude(memberships__ended_on__isnull=True)
-        .annotate(left_on=Max("memberships__ended_on"))
-        .filter(left_on__lt=cutoff)
-    )
-    leavers = list(gone.values_list("pk", flat=True))
+    for cutoff, organizations in cutoffs:
+        due = set()
+        for part in parts():
+            if part.expired is not None:
+                due.update(part.expired(cutoff, organizations))
+        people.update(due)
+        ids = sorted(due)
+        for start in range(0, len(ids), RETENTION_BATCH):
+            with transaction.atomic():
+                for person in User.objects.filter(pk__in=ids[start : start + RETENTION_BATCH]):
+                    erasing = Erasing.of(person, ended_before=cutoff, organizations=organizations)
+                    for part in parts():
+                        part.erase(erasing)
+    # A membership still counts while it runs, or ended within its organisation's period.
+    kept = Q(ended_on__isnull=True)
+    for cutoff, organizations in cutoffs:
+        kept |= Q(organization__in=organizations, ended_on__gte=cutoff)
+    gone = User.objects.filter(
+        memberships__isnull=False, erasure__isnull=True, is_staff=False
+    ).exclude(pk__in=Membership.objects.filter(kept).values("user"))
+    leavers = list(gone.distinct().values_list("pk", flat=True))
     for person in User.objects.filter(pk__in=leavers).iterator(CHUNK):
         person_erase(actor=None, person=person, reason=Erasure.Reason.RETENTION)
-    return {"people_with_expired_records": len(ids), "people_erased": len(leavers)}
+    return {"people_with_expired_records": len(people), "people_erased": len(leavers)}

@@ -108,6 +108,7 @@ ORGANIZATION_SETTINGS = {
     "quiet_hours_start",
     "quiet_hours_end",
     "working_weekdays",
+    "retention_months",
 }
 
 
@@ -116,7 +117,8 @@ def organization_update_settings(
     *, actor: User, organization: Organization, **fields
 ) -> Organization:
     """An L&D manager of the organisation changes its settings: the overload guard's maximum
-    learning hours per learner per week, and the quiet hours and working days reminders keep."""
+    learning hours per learner per week, the quiet hours and working days reminders keep, and
+    its own AVG retention period (6 to 120 months, or the site's)."""
     if not organization.holds_role(actor, Role.MANAGER):
         raise PermissionDenied
     unknown = set(fields) - ORGANIZATION_SETTINGS

@@ -41,6 +41,7 @@ from tests.factories import (
     MembershipFactory,
     OrganizationFactory,
     PairingFactory,
+    ProgramFactory,
     ReflectionFactory,
 )
 from werkplek import personal_data
@@ -437,6 +438,89 @@ def test_retention_anonymises_old_endings_then_people_who_left_long_ago_once(
         "people_with_expired_records": 0,
         "people_erased": 0,
     }
+
+
+def _ended_enrolment(organization, ended_on: datetime.date, text: str) -> Enrolment:
+    """An enrolment in `organization` that ended on `ended_on`, with one feedback `text`."""
+    cohort = CohortFactory(
+        program=ProgramFactory(organization=organization), starts_on=datetime.date(2024, 9, 2)
+    )
+    enrolment = EnrolmentFactory(cohort=cohort)
+    PairingFactory(enrolment=enrolment)
+    FeedbackMomentFactory(enrolment=enrolment, occurred_on=cohort.starts_on, went_well=text)
+    Enrolment.objects.filter(pk=enrolment.pk).update(
+        ended_on=ended_on, end_reason=EndReason.LEFT_ORGANISATION
+    )
+    return enrolment
+
+
+def test_each_organisation_keeps_records_for_its_own_retention_period(
+    organization, other_organization, settings
+):
+    settings.AVG_RETENTION_MONTHS = 24
+    today = datetime.date(2026, 12, 7)
+    spring = datetime.date(2026, 3, 1)  # nine months ago
+    long_ago = datetime.date(2024, 10, 1)  # over two years ago
+    Organization = type(organization)
+    Organization.objects.filter(pk=organization.pk).update(retention_months=6)
+    short_spring = _ended_enrolment(organization, spring, "Noord, voorjaar")
+    default_spring = _ended_enrolment(other_organization, spring, "Zuid, voorjaar")
+    default_long_ago = _ended_enrolment(other_organization, long_ago, "Zuid, lang geleden")
+    left_short = MembershipFactory(organization=organization, ended_on=spring).user
+    left_default = MembershipFactory(organization=other_organization, ended_on=spring).user
+    left_both = MembershipFactory(organization=organization, ended_on=spring).user
+    MembershipFactory(organization=other_organization, user=left_both, ended_on=spring)
+
+    assert personal_data.retention_apply(today=today) == {
+        "people_with_expired_records": 2,
+        "people_erased": 1,
+    }
+    texts = dict(FeedbackMoment.objects.values_list("enrolment", "went_well"))
+    assert texts == {
+        short_spring.pk: "verwijderd",  # past Noord's own six months
+        default_spring.pk: "Zuid, voorjaar",  # within the site's 24 months
+        default_long_ago.pk: "verwijderd",
+    }
+    assert Erasure.objects.get().person == left_short
+    # Still within Zuid's period: kept, also by who left Noord as long ago.
+    assert not Erasure.objects.filter(person__in=[left_default, left_both]).exists()
+    assert personal_data.retention_apply(today=today) == {
+        "people_with_expired_records": 0,
+        "people_erased": 0,
+    }
+
+
+def test_a_manager_sets_the_organisations_retention_period_within_its_bounds(
+    client, organization, manager, learner, settings
+):
+    settings.AVG_RETENTION_MONTHS = 24
+    client.force_login(manager)
+    url = reverse("organization-settings", args=[organization.slug])
+    form = {
+        "quiet_hours_start": "20:00",
+        "quiet_hours_end": "07:00",
+        "working_weekdays": ["1", "2", "3", "4", "5"],
+    }
+    assert "standaard van werkplek, 24 maanden" in client.get(url).content.decode()
+    for months, refused in (("5", "minstens 6"), ("121", "hoogstens 120")):
+        response = client.post(url, form | {"retention_months": months})
+        assert response.status_code == 200
+        assert f"Zorg ervoor dat deze waarde {refused} is." in response.content.decode()
+    organization.refresh_from_db()
+    assert organization.retention_months is None
+    client.post(url, form | {"retention_months": "36"})
+    organization.refresh_from_db()
+    assert (organization.retention_months, organization.retention_period) == (36, 36)
+    assert organization.history.first().history_user == manager
+
+    client.force_login(learner)
+    page = client.get(reverse("privacy")).content.decode()
+    assert f"{escape(organization.name)} bewaart het 36 maanden." in page
+    assert "24 maanden" in page
+    client.force_login(manager)
+    client.post(url, form | {"retention_months": ""})
+    organization.refresh_from_db()
+    assert organization.retention_period == 24
 
 
 @pytest.mark.parametrize(
