@@ -157,6 +157,18 @@ def history_about(historical) -> tuple[str, ...]:
     return tuple(dict.fromkeys(lookups))
 
 
+def history_rows_about(historical, person) -> Q:
+    """The history rows about `person`: those `history_about` leads to them, and every
+    version of a row that is about them now (an invitation's first version, written before
+    they accepted, names them by their address only)."""
+    condition = _any_of(history_about(historical), person)
+    for part in _parts.values():
+        for kind in part.kinds:
+            if kind.model is historical.instance_type:
+                condition |= Q(id__in=kind.rows_about(person).values("pk"))
+    return condition
+
+
 def _history_of(model):
     attribute = getattr(model._meta, "simple_history_manager_attribute", None)
     return getattr(model, attribute).model if attribute else None
@@ -212,7 +224,7 @@ def export(person: User) -> ZipStream:
             _add_table(archive, f"{part.app_label}/{kind.name}", queryset, list(kind.columns))
     for historical in historical_models():
         columns = [model_field.attname for model_field in historical._meta.concrete_fields]
-        rows = historical.objects.filter(_any_of(history_about(historical), person))
+        rows = historical.objects.filter(history_rows_about(historical, person))
         name = historical.instance_type._meta.label_lower.replace(".", "_")
         _add_table(archive, f"history/{name}", rows.order_by("history_date", "pk"), columns)
     return archive

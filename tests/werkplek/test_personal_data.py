@@ -45,6 +45,7 @@ from tests.factories import (
     ReflectionFactory,
 )
 from werkplek import personal_data
+from werkplek import services as werkplek_services
 from werkplek.demo import LEARNER_EMAIL, MANAGER_EMAIL
 from werkplek.models import (
     Erasure,
@@ -352,6 +353,36 @@ def test_the_demo_learners_download_holds_their_feedback_reflections_sign_offs_a
     assert program.history.count() == 1
     profile = json.loads(archive.read("werkplek/profile.json"))
     assert profile == [json.loads(json.dumps(profile[0]))] and profile[0]["email"] == LEARNER_EMAIL
+
+
+def test_the_download_holds_who_invited_them_and_who_put_them_on_leave(cohort, manager, client):
+    invitation = program_services.invitation_create(
+        cohort=cohort,
+        email="nina@example.nl",
+        name="Nina Kok",
+        started_on=cohort.starts_on,
+        invited_by=manager,
+    )
+    enrolment = program_services.invitation_accept_as_new(
+        invitation=invitation, name="Nina Kok", password="een-lang-wachtwoord"
+    )
+    nina = enrolment.learner
+    day = timezone.localdate()
+    werkplek_services.leave_create(actor=manager, user=nina, starts_on=day, ends_on=day)
+    client.force_login(nina)
+    archive = zip_of(client.get(reverse("personal-data-export")))
+
+    invited = csv_rows(archive, "history/programs_invitation.csv")
+    # Also the first version, written before Nina had an account.
+    assert [(row["history_user_id"], row["name"], row["accepted_at"] != "") for row in invited] == [
+        (str(manager.pk), "Nina Kok", False),
+        (str(nina.pk), "Nina Kok", True),
+    ]
+    assert "token" not in invited[0]
+    leave = csv_rows(archive, "history/werkplek_leave.csv")
+    assert [(row["history_user_id"], row["starts_on"]) for row in leave] == [
+        (str(manager.pk), day.isoformat())
+    ]
 
 
 def test_the_download_holds_nobody_elses_feedback(enrolment, other_enrolment, learner, client):
