@@ -294,7 +294,7 @@ def json_holding(field: str, text: str) -> Q:
     """Rows whose JSON `field` holds `text` in one of its strings, case-insensitively, asked
     of the database, which compares the JSON as text: PostgreSQL's jsonb reads with its
     letters as they are and a quote as \\", SQLite keeps what json.dumps wrote ("Zo\\u00eb")."""
-    forms = {json.dumps(text, ensure_ascii=ascii)[1:-1] for ascii in (False, True)}
+    forms = {json.dumps(text, ensure_ascii=escaped)[1:-1] for escaped in (False, True)}
     condition = Q(pk__in=[])
     for form in sorted(forms):
         condition |= Q(**{f"{field}__icontains": form})
@@ -525,7 +525,8 @@ def months_before(day: datetime.date, months: int) -> datetime.date:
 def retention_cutoffs(today: datetime.date | None = None) -> list[tuple[datetime.date, list[int]]]:
     """Per retention period in use, the day before which records have outlived it and the
     organisations that keep that period (their own, or the site's): one query, and as many
-    periods as organisations chose different ones (at most 115)."""
+    periods as organisations chose different ones (at most the 115 the bounds allow, and
+    the site's)."""
     today = today or timezone.localdate()
     periods = defaultdict(list)
     for organization in Organization.objects.only("pk", "retention_months"):
