@@ -15,16 +15,11 @@ class CoachingConfig(AppConfig):
 
         selectors.register_enrolment_statuses(attention.enrolment_statuses)
 
-        # What it holds about a person: exported, listed on the privacy page, erased.
+        # What it holds about a person: exported, listed on the privacy page, erased (rows
+        # and their history alike).
         from coaching import personal_records
 
         personal_records.register_part()
-
-        # The AVG erasure removes a person's texts from coaching's history as well.
-        from coaching.services import history_scrub_person
-        from werkplek import audit
-
-        audit.register_scrubber(history_scrub_person)
 
         # Mailed through the outbox; the optional ones listed on the preferences page, and
         # all of them shown in the app's notification list.

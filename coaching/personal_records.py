@@ -16,7 +16,7 @@ from coaching.models import (
     SignOff,
     ThankYouNote,
 )
-from programs.models import Enrolment
+from programs.personal_records import enrolments_erased
 from werkplek.models import OutboxMessage
 from werkplek.personal_data import Erasing, Kind, Reader, register, rewrite, scrub
 
@@ -131,21 +131,25 @@ NAMING_THE_LEARNER = [mails.FEEDBACK_OVERDUE, mails.HELP_ASKED]
 
 
 def erase(erasing: Erasing) -> None:
-    """The texts about the person become "removed": feedback, addenda, reflections' answers
-    (their questions stay), reactions and peer feedback; their name leaves the mails to their
-    coaches; and the thank-you notes they received or sent. Dates, levels and sign-offs stay,
-    so progress and counts do not change."""
-    enrolments = Enrolment.objects.filter(learner=erasing.person)
-    if erasing.ended_before is not None:
-        enrolments = enrolments.filter(ended_on__lt=erasing.ended_before)
+    """The texts about the person become "removed", in the rows and in every earlier version
+    of them: feedback, addenda, reflections' answers (their questions stay), reactions and
+    peer feedback; so does the peer feedback the person wrote about someone else, and their
+    name leaves the mails to their coaches; and the thank-you notes they received or sent.
+    Dates, levels and sign-offs stay, so progress and counts do not change."""
+    enrolments = enrolments_erased(erasing)
     removed = erasing.removed
     on_enrolments = Q(enrolment__in=enrolments)
-    for text in ("went_well", "to_improve", "next_step", "shift_note"):
-        scrub(FeedbackMoment, on_enrolments & ~Q(**{text: ""}), **{text: removed})
+    scrub(
+        FeedbackMoment,
+        on_enrolments,
+        **dict.fromkeys(("went_well", "to_improve", "next_step", "shift_note"), removed),
+    )
     scrub(FeedbackAddendum, Q(feedback_moment__enrolment__in=enrolments), text=removed)
     scrub(ReflectionReaction, Q(reflection__enrolment__in=enrolments), text=removed)
-    for text in ("question", "text"):
-        scrub(PeerFeedback, on_enrolments & ~Q(**{text: ""}), **{text: removed})
+    scrub(PeerFeedback, on_enrolments, question=removed, text=removed)
+    if erasing.ended_before is None:
+        # Their own words about a fellow learner: the other's record keeps the request.
+        scrub(PeerFeedback, Q(requested_from=erasing.person), text=removed)
     rewrite(
         Reflection,
         on_enrolments & ~Q(answers=[]),

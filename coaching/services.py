@@ -5,7 +5,6 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -421,29 +420,3 @@ def thank_you_note_create(
         context={"note": note.pk, "sender": actor.name, "organizations": [organization.pk]},
     )
     return note
-
-
-def history_scrub_person(person: User, removed: str) -> None:
-    """The AVG erasure's part in coaching's history (werkplek.audit.scrub_person): the texts
-    about `person` (feedback, addenda, reactions, peer feedback on their enrolments), their
-    reflection answers and the peer feedback they wrote are replaced by `removed` in every
-    earlier version. Dates, levels and sign-offs stay: they are what the counts are made of."""
-    about = Q(enrolment__learner=person)
-    audit.scrub(
-        FeedbackMoment,
-        where=about,
-        replace={field: removed for field in ("shift_note", *FEEDBACK_TEXT_FIELDS)},
-    )
-    audit.scrub(
-        FeedbackAddendum,
-        where=Q(feedback_moment__enrolment__learner=person),
-        replace={"text": removed},
-    )
-    audit.scrub(Reflection, where=about, replace={"answers": []})
-    audit.scrub(
-        ReflectionReaction,
-        where=Q(reflection__enrolment__learner=person),
-        replace={"text": removed},
-    )
-    audit.scrub(PeerFeedback, where=about, replace={"question": removed, "text": removed})
-    audit.scrub(PeerFeedback, where=Q(requested_from=person), replace={"text": removed})

@@ -777,6 +777,9 @@ class Invitation(models.Model):
     )
 
     objects = InvitationQuerySet.as_manager()
+    # Who invited whom, and when it was accepted: a works council asks. The token is a
+    # credential, not a fact: it stays out of the audit rows (and so out of every export).
+    history = HistoricalRecords(excluded_fields=["token"])
 
     class Meta:
         verbose_name = _("invitation")

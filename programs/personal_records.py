@@ -58,17 +58,22 @@ KINDS = [
 ]
 
 
-def _enrolments(erasing: Erasing):
+def enrolments_erased(erasing: Erasing):
+    """The person's enrolments an erasure covers: all of them, or for the retention job
+    those in its organisations that ended before its cutoff."""
     enrolments = Enrolment.objects.filter(learner=erasing.person)
     if erasing.ended_before is not None:
-        enrolments = enrolments.filter(ended_on__lt=erasing.ended_before)
+        enrolments = enrolments.filter(
+            ended_on__lt=erasing.ended_before,
+            program__organization__in=erasing.organizations,
+        )
     return enrolments
 
 
 def erase(erasing: Erasing) -> None:
     """Names and addresses in invitations and import lists; the enrolments are marked
     anonymised (their dates, reasons and counts stay)."""
-    enrolments = _enrolments(erasing)
+    enrolments = enrolments_erased(erasing)
     if erasing.ended_before is None:
         scrub(
             Invitation,
@@ -85,10 +90,15 @@ def erase(erasing: Erasing) -> None:
     enrolments.filter(anonymised_at__isnull=True).update(anonymised_at=timezone.now())
 
 
-def expired(ended_before: datetime.date) -> set[int]:
-    """Learners with an enrolment that ended before the cutoff and is not anonymised yet."""
+def expired(ended_before: datetime.date, organizations: list[int]) -> set[int]:
+    """Learners with an enrolment in one of `organizations` that ended before the cutoff
+    and is not anonymised yet."""
     return set(
-        Enrolment.objects.filter(ended_on__lt=ended_before, anonymised_at__isnull=True)
+        Enrolment.objects.filter(
+            ended_on__lt=ended_before,
+            anonymised_at__isnull=True,
+            program__organization__in=organizations,
+        )
         .values_list("learner", flat=True)
         .distinct()
     )

@@ -9,6 +9,7 @@ from programs.models import (
     ChecklistItem,
     Cohort,
     Enrolment,
+    Invitation,
     LearningGoal,
     Pairing,
     Program,
@@ -189,13 +190,19 @@ def goal_trail(goal: LearningGoal) -> list[audit.Source]:
 
 
 def cohort_trail(cohort: Cohort) -> list[audit.Source]:
-    """Changes to a group, its enrolments (start, end, status) and their pairings."""
+    """Changes to a group, its enrolments (start, end, status), their pairings, and who
+    invited whom into it."""
     enrolments = Enrolment.history.filter(cohort_id=cohort.pk)
     return [
         audit.Source(Cohort.history.filter(id=cohort.pk), hidden=frozenset({"program"})),
         audit.Source(enrolments, hidden=frozenset({"cohort", "program"})),
         audit.Source(
             Pairing.history.filter(enrolment_id__in=enrolments.values("id")),
+            keys={"enrolment": ENROLMENT_NAMES},
+        ),
+        audit.Source(
+            Invitation.history.filter(cohort_id=cohort.pk),
+            hidden=frozenset({"cohort"}),
             keys={"enrolment": ENROLMENT_NAMES},
         ),
     ]

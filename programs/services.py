@@ -759,6 +759,7 @@ def invitation_create(
         started_on=started_on,
         invited_by=invited_by,
     )
+    audit.acted_by(invitation, invited_by)
     invitation.full_clean()
     invitation.save()
     invitation_send(invitation=invitation)
@@ -787,6 +788,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Enrolment:
     )
     invitation.accepted_at = timezone.now()
     invitation.enrolment = enrolment
+    audit.acted_by(invitation, user, reason=audit.INVITATION)
     invitation.save(update_fields=["accepted_at", "enrolment"])
     return enrolment
 

@@ -8,8 +8,10 @@ a write without an actor shows as made by werkplek itself.
 
 History rows are never edited. On PostgreSQL a trigger refuses UPDATE and DELETE on every
 history table (see `lock_history_tables`); the one exception is the AVG erasure, which
-removes a person's personal texts from history too, through `scrub_person` (or `scrub`);
-the demo dates its made-up past the same way (`unlocked`).
+removes a person's personal texts from history too: each app's erasure hook changes a row and
+its history together (werkplek.personal_data `scrub` and `rewrite`, inside `unlocked`), and
+removes with its history what goes entirely (`remove`: leave); the demo dates its made-up
+past the same way.
 
 `trail` turns the history rows of several models into one dated list of changes, a page at
 a time, in a number of queries that does not grow with the history.
@@ -20,11 +22,11 @@ import dataclasses
 import datetime
 import decimal
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from django.core.paginator import Page, Paginator
 from django.db import connection, models, transaction
-from django.db.models import Case, OuterRef, Q, Subquery, Value, When
+from django.db.models import OuterRef, Q, Subquery, Value
 from django.shortcuts import render
 from django.utils import formats, timezone
 from django.utils.text import Truncator
@@ -40,7 +42,8 @@ IMPORT = "import"
 INVITATION = "invitation"
 REASONS = {IMPORT: _("through an import"), INVITATION: _("invitation accepted")}
 ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("removed")}
-# The PostgreSQL setting that lets `scrub` (and only it) change history rows, for one transaction.
+# The PostgreSQL setting that lets the erasure (and only it) change history rows, for one
+# transaction.
 UNLOCK_SETTING = "werkplek.erasing"
 
 
@@ -86,11 +89,14 @@ class Source:
         return self.rows.model.instance_type
 
     def fields(self) -> list[models.Field]:
-        """The fields a change lists: the model's own, without its key and timestamps."""
+        """The fields a change lists: the model's own that its history keeps, without its
+        key and timestamps."""
+        kept = {field.name for field in self.rows.model._meta.concrete_fields}
         return [
             field
             for field in self.model._meta.concrete_fields
-            if not (
+            if field.name in kept
+            and not (
                 field.primary_key
                 or field.name in self.hidden
                 or getattr(field, "auto_now", False)
@@ -269,8 +275,9 @@ def render_trail(request, sources, *, subject, back_url: str, intro: str = ""):
 
 @contextlib.contextmanager
 def unlocked():
-    """Let the writes inside change history rows (PostgreSQL's trigger checks the setting).
-    Only for `scrub` (the AVG erasure) and for dating the demo's made-up past."""
+    """Let the writes inside change or remove history rows (PostgreSQL's trigger checks the
+    setting).
+    Only for the AVG erasure (werkplek.personal_data) and for dating the demo's made-up past."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -281,45 +288,15 @@ def unlocked():
                 cursor.execute("SELECT set_config(%s, '', true)", [UNLOCK_SETTING])
 
 
-def scrub(model, *, where: Q, replace: dict) -> int:
-    """Overwrite `replace` (field → value) in every historical version of `model` matching
-    `where` (a Q over the model's own fields, e.g. Q(enrolment__learner=person)). For the
-    AVG erasure only: the one write on history rows. Returns how many rows changed."""
-    # A text that was empty stays empty: the history must not show words that never were.
-    kept_empty = {
-        name: Case(When(**{name: ""}, then=Value("")), default=Value(value))
-        if isinstance(value, str)
-        else value
-        for name, value in replace.items()
-    }
-    with unlocked():
-        return model.history.filter(where).update(**kept_empty)
-
-
-_scrubbers: list[Callable] = []
-
-
-def register_scrubber(scrubber: Callable) -> None:
-    """An app names what its history holds about a person: `scrubber(person, removed)`
-    calls `scrub` for each of its models (registered in the app's `ready()`)."""
-    if scrubber not in _scrubbers:
-        _scrubbers.append(scrubber)
-
-
-@transaction.atomic
-def scrub_person(person, *, removed: str) -> None:
-    """Remove a person's personal texts from every app's history, replacing them by
-    `removed` (e.g. "verwijderd"): the erasure calls this after anonymising the live rows."""
-    for scrubber in _scrubbers:
-        scrubber(person, removed)
-
-
 # --- PostgreSQL: history tables refuse UPDATE and DELETE ------------------------------
 
 REFUSE_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION werkplek_refuse_history_edit() RETURNS trigger AS $$
 BEGIN
-    IF TG_OP = 'UPDATE' AND current_setting('{UNLOCK_SETTING}', true) = 'on' THEN
+    IF current_setting('{UNLOCK_SETTING}', true) = 'on' THEN
+        IF TG_OP = 'DELETE' THEN
+            RETURN OLD;
+        END IF;
         RETURN NEW;
     END IF;
     RAISE EXCEPTION 'audit rows in % are never edited (%)', TG_TABLE_NAME, TG_OP;
@@ -330,8 +307,8 @@ $$ LANGUAGE plpgsql;
 
 def lock_history_tables(app_label: str):
     """A migration operation: on PostgreSQL, every history table of `app_label` (as the
-    migration state has them) refuses UPDATE and DELETE, unless `scrub` unlocked the
-    transaction. Add it to the migration that adds a tracked model."""
+    migration state has them) refuses UPDATE and DELETE, unless the erasure unlocked the
+    transaction (`unlocked`). Add it to the migration that adds a tracked model."""
     from django.db import migrations
 
     def forwards(apps, schema_editor):

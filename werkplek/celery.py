@@ -45,9 +45,10 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 14 * 60},
     },
-    # Every night at 03:15: anonymise what outlived the AVG retention period (settings'
-    # AVG_RETENTION_MONTHS): texts of enrolments that ended before it, and people who left
-    # before it (werkplek.personal_data.retention_apply); a run finds nothing twice.
+    # Every night at 03:15: anonymise what outlived the AVG retention period (each
+    # organisation's own, else settings' AVG_RETENTION_MONTHS): texts of enrolments that ended
+    # before it, and people who left before it (werkplek.personal_data.retention_apply); a
+    # run finds nothing twice.
     "avg-retention": {
         "task": "werkplek.tasks.retention_task",
         "schedule": crontab(hour=3, minute=15),

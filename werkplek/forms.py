@@ -1,6 +1,7 @@
 import unicodedata
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import forms as auth_forms
 from django.utils import timezone
@@ -14,7 +15,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from werkplek import mails, notifications, outbox, signin
 from werkplek.choices import time_zone_choices
 from werkplek.lib.forms import DateInput, TimeInput, WeekdaysField
-from werkplek.models import NO_WORKING_DAYS, Leave, Organization, User
+from werkplek.models import (
+    NO_WORKING_DAYS,
+    RETENTION_MONTHS_LEAST,
+    RETENTION_MONTHS_MOST,
+    Leave,
+    Organization,
+    User,
+)
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -88,9 +96,22 @@ class OrganizationSettingsForm(forms.ModelForm):
             "quiet_hours_start",
             "quiet_hours_end",
             "working_weekdays",
+            "retention_months",
         ]
         localized_fields = ["max_learning_hours_per_week"]  # "7,5" as Dutch people type it
         widgets = {"quiet_hours_start": TimeInput(), "quiet_hours_end": TimeInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["retention_months"].help_text = _(
+            "How long the texts about a learner are kept after their enrolment ended, from "
+            "%(least)s to %(most)s months; then they are removed, and so is the name of "
+            "whoever left that long ago. Empty: werkplek's default, %(default)s months."
+        ) % {
+            "least": RETENTION_MONTHS_LEAST,
+            "most": RETENTION_MONTHS_MOST,
+            "default": settings.AVG_RETENTION_MONTHS,
+        }
 
 
 class NotificationsForm(forms.Form):

@@ -185,6 +185,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.is_authenticated and role in self.roles
 
 
+# An organisation's own AVG retention period: at least half a year (a group's rhythm of
+# feedback and review needs that), at most ten years.
+RETENTION_MONTHS_LEAST = 6
+RETENTION_MONTHS_MOST = 120
+
+
 class OrganizationQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Organisations the user is a member of now, in any role."""
@@ -242,6 +248,17 @@ class Organization(models.Model):
         validators=[validate_weekdays],
         help_text=_("No reminders on other days."),
     )
+    # The AVG retention period of this organisation's records (werkplek.personal_data);
+    # empty: the site's, settings.AVG_RETENTION_MONTHS.
+    retention_months = models.PositiveSmallIntegerField(
+        _("retention period in months"),
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(RETENTION_MONTHS_LEAST),
+            MaxValueValidator(RETENTION_MONTHS_MOST),
+        ],
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = OrganizationQuerySet.as_manager()
@@ -252,6 +269,16 @@ class Organization(models.Model):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    retention_months__gte=RETENTION_MONTHS_LEAST,
+                    retention_months__lte=RETENTION_MONTHS_MOST,
+                )
+                | Q(retention_months__isnull=True),
+                name="organization_retention_months_bounded",
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -261,6 +288,12 @@ class Organization(models.Model):
         # Without any, reminders would stop without anyone having chosen that.
         if not self.working_weekdays:
             raise ValidationError({"working_weekdays": NO_WORKING_DAYS})
+
+    @property
+    def retention_period(self) -> int:
+        """How many months after an enrolment ended its records are kept: the
+        organisation's own period, or the site's."""
+        return self.retention_months or settings.AVG_RETENTION_MONTHS
 
     def holds_role(self, user, role: Role) -> bool:
         """Whether `user` holds `role` here now: the one role check for services."""
@@ -507,6 +540,9 @@ class Leave(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = LeaveQuerySet.as_manager()
+    # Who put a person on leave, or took it away: a manager may set a learner's leave, and
+    # it silences their reminders, so the works council asks.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("leave")

@@ -10,21 +10,25 @@ domain app::
   to the person, the columns a person gets, and what the privacy page says about it (why it
   is kept, who reads it). The export and the privacy page are made from these alone.
 - `erase(erasing)` anonymises the app's records about `erasing.person`: everything, or with
-  `erasing.ended_before` only what belongs to their enrolments that ended before that date
-  (retention). Dated facts, levels, statuses and counts stay; texts and names go.
-- `expired(ended_before)` (optional) answers the ids of people whose records of this app are
-  due for that retention anonymisation and not anonymised yet.
+  `erasing.ended_before` only what belongs to their enrolments in `erasing.organizations`
+  that ended before that date (retention). Dated facts, levels, statuses and counts stay;
+  texts and names go.
+- `expired(ended_before, organizations)` (optional) answers the ids of people whose records
+  of this app in those organisations are due for that retention anonymisation and not
+  anonymised yet. Each organisation may keep its own period (Organization.retention_months).
 
 Audit rows (django-simple-history) are covered for every historical model at once: a row is
 about the person when they made it, when one of its person fields names them, or when the
-kind registered for its model leads to them; `scrub` and `rewrite` change the history of a
-row together with the row.
+kind registered for its model leads to them. The erasure is the parts' alone: an app's
+`erase` says what goes, and `scrub` and `rewrite` change a row and every version of it in
+its history together, so there is one place per app that knows its personal texts.
 """
 
 import csv
 import datetime
 import io
 import json
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -36,7 +40,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
-from django.db.models import Max, Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -95,7 +99,7 @@ class Part:
     app_label: str
     kinds: tuple[Kind, ...]
     erase: Callable[["Erasing"], None]
-    expired: Callable[[datetime.date], Iterable[int]] | None = None
+    expired: Callable[[datetime.date, list[int]], Iterable[int]] | None = None
 
 
 _parts: dict[str, Part] = {}
@@ -106,7 +110,7 @@ def register(
     *,
     kinds: Iterable[Kind],
     erase: Callable[["Erasing"], None],
-    expired: Callable[[datetime.date], Iterable[int]] | None = None,
+    expired: Callable[[datetime.date, list[int]], Iterable[int]] | None = None,
 ) -> None:
     """Let werkplek export, list and erase what `app_label` holds about people."""
     part = Part(app_label, tuple(kinds), erase, expired)
@@ -151,6 +155,18 @@ def history_about(historical) -> tuple[str, ...]:
     for part in _parts.values():
         lookups.extend(path for kind in part.kinds if kind.model is tracked for path in kind.about)
     return tuple(dict.fromkeys(lookups))
+
+
+def history_rows_about(historical, person) -> Q:
+    """The history rows about `person`: those `history_about` leads to them, and every
+    version of a row that is about them now (an invitation's first version, written before
+    they accepted, names them by their address only)."""
+    condition = _any_of(history_about(historical), person)
+    for part in _parts.values():
+        for kind in part.kinds:
+            if kind.model is historical.instance_type:
+                condition |= Q(id__in=kind.rows_about(person).values("pk"))
+    return condition
 
 
 def _history_of(model):
@@ -208,7 +224,7 @@ def export(person: User) -> ZipStream:
             _add_table(archive, f"{part.app_label}/{kind.name}", queryset, list(kind.columns))
     for historical in historical_models():
         columns = [model_field.attname for model_field in historical._meta.concrete_fields]
-        rows = historical.objects.filter(_any_of(history_about(historical), person))
+        rows = historical.objects.filter(history_rows_about(historical, person))
         name = historical.instance_type._meta.label_lower.replace(".", "_")
         _add_table(archive, f"history/{name}", rows.order_by("history_date", "pk"), columns)
     return archive
@@ -226,15 +242,30 @@ class Erasing:
     person: User
     name: str
     email: str
-    # None: everything about the person; a date: only what belongs to their enrolments that
-    # ended before it (the retention period's anonymisation).
+    # None: everything about the person; a date: only what belongs to their enrolments in
+    # `organizations` that ended before it (the retention period's anonymisation: each
+    # organisation's own period gives its own date).
     ended_before: datetime.date | None
     removed: str  # what replaces a text: "verwijderd", in the site's language
+    organizations: frozenset[int] = frozenset()
 
     @classmethod
-    def of(cls, person: User, *, ended_before: datetime.date | None = None) -> "Erasing":
+    def of(
+        cls,
+        person: User,
+        *,
+        ended_before: datetime.date | None = None,
+        organizations: Iterable[int] = (),
+    ) -> "Erasing":
         with translation.override(settings.LANGUAGE_CODE):
-            return cls(person, person.name, person.email, ended_before, str(REMOVED))
+            return cls(
+                person,
+                person.name,
+                person.email,
+                ended_before,
+                str(REMOVED),
+                frozenset(organizations),
+            )
 
     @property
     def anonymous_name(self) -> str:
@@ -259,6 +290,17 @@ class Erasing:
         return value
 
 
+def json_holding(field: str, text: str) -> Q:
+    """Rows whose JSON `field` holds `text` in one of its strings, case-insensitively, asked
+    of the database, which compares the JSON as text: PostgreSQL's jsonb reads with its
+    letters as they are and a quote as \\", SQLite keeps what json.dumps wrote ("Zo\\u00eb")."""
+    forms = {json.dumps(text, ensure_ascii=escaped)[1:-1] for escaped in (False, True)}
+    condition = Q(pk__in=[])
+    for form in sorted(forms):
+        condition |= Q(**{f"{field}__icontains": form})
+    return condition
+
+
 def _replace_casefold(text: str, old: str, new: str) -> str:
     start = text.lower().find(old.lower())
     while start >= 0:
@@ -281,12 +323,20 @@ def anonymous_email(person) -> str:
 def scrub(model, condition: Q, **values) -> int:
     """Overwrite `values` on the rows of `model` that match `condition`, and on their audit
     rows (when the model has a history): an erased text does not live on in its history.
-    `condition` names a row by `id`, never `pk` (an audit row's pk is its history_id)."""
-    count = model._default_manager.filter(condition).update(**values)
+    A text that was empty stays empty, in the row and in each version: the history must not
+    show words that never were. `condition` names a row by `id`, never `pk` (an audit row's
+    pk is its history_id)."""
+    kept_empty = {
+        name: Case(When(**{name: ""}, then=Value("")), default=Value(value))
+        if isinstance(value, str)
+        else value
+        for name, value in values.items()
+    }
+    count = model._default_manager.filter(condition).update(**kept_empty)
     historical = _history_of(model)
     if historical is not None:
         names = {model_field.name for model_field in historical._meta.concrete_fields}
-        kept = {name: value for name, value in values.items() if name in names}
+        kept = {name: value for name, value in kept_empty.items() if name in names}
         if kept:
             with audit.unlocked():  # the erasure: the one write on audit rows
                 historical.objects.filter(condition).update(**kept)
@@ -314,6 +364,17 @@ def rewrite(model, condition: Q, change: Callable[[models.Model], dict]) -> int:
             if changed:
                 with audit.unlocked():  # the erasure: the one write on audit rows
                     count += manager.bulk_update(rows, sorted(changed))
+    return count
+
+
+def remove(model, condition: Q) -> int:
+    """Delete the rows of `model` that match `condition` and every audit row of them: for
+    what the erasure takes away entirely, so that its history does not keep it."""
+    count, _by_model = model._default_manager.filter(condition).delete()
+    historical = _history_of(model)
+    if historical is not None:
+        with audit.unlocked():  # the erasure: the one write on audit rows
+            historical.objects.filter(condition).delete()
     return count
 
 
@@ -378,7 +439,6 @@ def person_erase(
     erasing = Erasing.of(person)
     for part in parts():
         part.erase(erasing)
-    audit.scrub_person(person, removed=erasing.removed)
     scrub(
         User,
         Q(id=person.pk),
@@ -426,7 +486,8 @@ def erase_own_part(erasing: Erasing) -> None:
         },
     )
     NotificationOptOut.objects.filter(user=person).delete()
-    Leave.objects.filter(user=person).delete()
+    # When they were away is theirs alone (it may have been sick leave): gone, history too.
+    remove(Leave, Q(user=person))
     # Sign-in traces: failed attempts name the account, two-step devices belong to the person.
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         model.objects.filter(username__iexact=erasing.email).delete()
@@ -435,12 +496,10 @@ def erase_own_part(erasing: Erasing) -> None:
     # One-time form tokens live a week; the success messages a replay repeats may name them.
     FormSubmission.objects.filter(user=person).delete()
     if erasing.name:
+        # A manager's success message may name them ("Lotte is ingeschreven."): found by
+        # the database, however many tokens there are.
         FormSubmission.objects.filter(
-            pk__in=[
-                submission.pk
-                for submission in FormSubmission.objects.only("messages").iterator()
-                if erasing.name.casefold() in json.dumps(submission.messages).casefold()
-            ]
+            json_holding("messages", erasing.name) | json_holding("messages", erasing.email)
         ).delete()
         rewrite(
             LogEntry,
@@ -463,34 +522,46 @@ def months_before(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month + 1, min(day.day, last_day))
 
 
-def retention_cutoff(today: datetime.date | None = None) -> datetime.date:
-    """Records that ended before this day have outlived the retention period."""
-    return months_before(today or timezone.localdate(), settings.AVG_RETENTION_MONTHS)
+def retention_cutoffs(today: datetime.date | None = None) -> list[tuple[datetime.date, list[int]]]:
+    """Per retention period in use, the day before which records have outlived it and the
+    organisations that keep that period (their own, or the site's): one query, and as many
+    periods as organisations chose different ones (at most the 115 the bounds allow, and
+    the site's)."""
+    today = today or timezone.localdate()
+    periods = defaultdict(list)
+    for organization in Organization.objects.only("pk", "retention_months"):
+        periods[organization.retention_period].append(organization.pk)
+    return [(months_before(today, months), ids) for months, ids in sorted(periods.items())]
 
 
 def retention_apply(*, today: datetime.date | None = None) -> dict[str, int]:
-    """Anonymise what outlived the retention period: the records of enrolments that ended
-    before the cutoff, and then everyone whose every membership ended before it. Safe to run
-    any number of times: what is anonymised is not found again."""
-    cutoff = retention_cutoff(today)
+    """Anonymise what outlived its organisation's retention period: the records of
+    enrolments that ended before the organisation's cutoff, and then everyone whose every
+    membership ended before its organisation's cutoff. Safe to run any number of times:
+    what is anonymised is not found again."""
+    cutoffs = retention_cutoffs(today)
     people = set()
-    for part in parts():
-        if part.expired is not None:
-            people.update(part.expired(cutoff))
-    ids = sorted(people)
-    for start in range(0, len(ids), RETENTION_BATCH):
-        with transaction.atomic():
-            for person in User.objects.filter(pk__in=ids[start : start + RETENTION_BATCH]):
-                erasing = Erasing.of(person, ended_before=cutoff)
-                for part in parts():
-                    part.erase(erasing)
-    gone = (
-        User.objects.filter(memberships__isnull=False, erasure__isnull=True, is_staff=False)
-        .exclude(memberships__ended_on__isnull=True)
-        .annotate(left_on=Max("memberships__ended_on"))
-        .filter(left_on__lt=cutoff)
-    )
-    leavers = list(gone.values_list("pk", flat=True))
+    for cutoff, organizations in cutoffs:
+        due = set()
+        for part in parts():
+            if part.expired is not None:
+                due.update(part.expired(cutoff, organizations))
+        people.update(due)
+        ids = sorted(due)
+        for start in range(0, len(ids), RETENTION_BATCH):
+            with transaction.atomic():
+                for person in User.objects.filter(pk__in=ids[start : start + RETENTION_BATCH]):
+                    erasing = Erasing.of(person, ended_before=cutoff, organizations=organizations)
+                    for part in parts():
+                        part.erase(erasing)
+    # A membership still counts while it runs, or ended within its organisation's period.
+    kept = Q(ended_on__isnull=True)
+    for cutoff, organizations in cutoffs:
+        kept |= Q(organization__in=organizations, ended_on__gte=cutoff)
+    gone = User.objects.filter(
+        memberships__isnull=False, erasure__isnull=True, is_staff=False
+    ).exclude(pk__in=Membership.objects.filter(kept).values("user"))
+    leavers = list(gone.distinct().values_list("pk", flat=True))
     for person in User.objects.filter(pk__in=leavers).iterator(CHUNK):
         person_erase(actor=None, person=person, reason=Erasure.Reason.RETENTION)
-    return {"people_with_expired_records": len(ids), "people_erased": len(leavers)}
+    return {"people_with_expired_records": len(people), "people_erased": len(leavers)}

@@ -13,7 +13,13 @@ from django.views.decorators.http import require_GET
 from werkplek import personal_data
 from werkplek.forms import EraseForm
 from werkplek.lib.forms import run_service
-from werkplek.models import Erasure, Membership, Organization
+from werkplek.models import (
+    RETENTION_MONTHS_LEAST,
+    RETENTION_MONTHS_MOST,
+    Erasure,
+    Membership,
+    Organization,
+)
 
 
 @never_cache
@@ -38,6 +44,12 @@ def privacy(request):
         "parts": personal_data.parts(),
         "readers": personal_data.Reader,
         "retention_months": settings.AVG_RETENTION_MONTHS,
+        "retention_least": RETENTION_MONTHS_LEAST,
+        "retention_most": RETENTION_MONTHS_MOST,
+        # A signed-in person reads the period of each of their own organisations.
+        "organizations": Organization.objects.visible_to(request.user).only(
+            "name", "retention_months"
+        ),
     }
     return render(request, "werkplek/privacy.html", context)
 

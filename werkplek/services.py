@@ -108,6 +108,7 @@ ORGANIZATION_SETTINGS = {
     "quiet_hours_start",
     "quiet_hours_end",
     "working_weekdays",
+    "retention_months",
 }
 
 
@@ -116,7 +117,8 @@ def organization_update_settings(
     *, actor: User, organization: Organization, **fields
 ) -> Organization:
     """An L&D manager of the organisation changes its settings: the overload guard's maximum
-    learning hours per learner per week, and the quiet hours and working days reminders keep."""
+    learning hours per learner per week, the quiet hours and working days reminders keep, and
+    its own AVG retention period (6 to 120 months, or the site's)."""
     if not organization.holds_role(actor, Role.MANAGER):
         raise PermissionDenied
     unknown = set(fields) - ORGANIZATION_SETTINGS
@@ -182,6 +184,7 @@ def leave_create(
     themself, or by an L&D manager for a learner of their organisation."""
     _ensure_may_set_leave(actor, user)
     leave = Leave(user=user, starts_on=starts_on, ends_on=ends_on, created_by=actor)
+    audit.acted_by(leave, actor)
     leave.full_clean()
     leave.save()
     return leave
@@ -191,7 +194,7 @@ def leave_create(
 def leave_delete(*, actor: User, leave: Leave) -> None:
     """Remove a leave period (cancelled, or typed wrong): by whom may set it."""
     _ensure_may_set_leave(actor, leave.user)
-    leave.delete()
+    audit.acted_by(leave, actor).delete()
 
 
 # A replay comes seconds or hours after the first post (a double tap, a restored tab); a week

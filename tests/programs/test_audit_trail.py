@@ -152,6 +152,41 @@ def test_an_accepted_invitation_is_recorded_as_the_inviting_managers(cohort, man
     assert (row.history_user, row.history_change_reason) == (manager, audit.INVITATION)
 
 
+def test_who_invited_whom_and_the_acceptance_are_in_the_groups_history_without_the_link(
+    client, cohort, manager
+):
+    manager.name = "Mira Manager"
+    manager.save()
+    invitation = services.invitation_create(
+        cohort=cohort,
+        email="nina@example.nl",
+        name="Nina Kok",
+        started_on=cohort.starts_on,
+        invited_by=manager,
+    )
+    created = latest(Invitation, invitation.pk)
+    assert (created.history_user, created.name, created.email) == (
+        manager,
+        "Nina Kok",
+        "nina@example.nl",
+    )
+    # The link's token is a credential: no audit row (and so no export) holds it.
+    assert not hasattr(created, "token")
+    enrolment = services.invitation_accept_as_new(
+        invitation=invitation, name="Nina Kok", password="een-lang-wachtwoord"
+    )
+    accepted = latest(Invitation, invitation.pk)
+    assert (accepted.history_user, accepted.history_change_reason, accepted.enrolment_id) == (
+        enrolment.learner,
+        audit.INVITATION,
+        enrolment.pk,
+    )
+    client.force_login(manager)
+    page = client.get(reverse("programs:cohort-history", args=[cohort.pk])).content.decode()
+    assert "Uitnodiging" in page and "nina@example.nl" in page and "Mira Manager" in page
+    assert invitation.token not in page
+
+
 def test_the_program_history_shows_who_changed_which_field(client, program, manager):
     manager.name = "Mira Manager"
     manager.save()
@@ -225,4 +260,4 @@ def test_history_pages_take_the_same_queries_for_a_long_history_as_for_a_short_o
     )
 
 
-QUERIES = {"programs:history": 18, "programs:cohort-history": 15}
+QUERIES = {"programs:history": 18, "programs:cohort-history": 18}

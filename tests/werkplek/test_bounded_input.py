@@ -13,6 +13,7 @@ from django.utils import translation
 
 from coaching.models import FEEDBACK_TEXT_LENGTH, FeedbackMoment
 from tests.factories import FeedbackMomentFactory, KPIFactory
+from werkplek.lib import text
 from werkplek.lib.text import MaxCharactersValidator, NameValidator
 
 APPS = ("werkplek", "programs", "coaching", "kpis")
@@ -106,3 +107,50 @@ def test_the_kpi_template_holds_a_formula_like_kpi_name_as_text(client, organiza
     cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
     assert any("HYPERLINK" in str(cell.value) for cell in cells)
     assert not [cell for cell in cells if cell.data_type == "f"]
+
+
+# --- Names stored before NameValidator: the data migrations clean them -----------------
+
+
+def test_the_pattern_the_database_searches_with_finds_exactly_the_refused_characters():
+    import re
+
+    pattern = re.compile(text.HIDDEN_CHARACTERS_PATTERN)
+    for code in range(1, 0x3000):
+        assert bool(pattern.search(chr(code))) == text.is_hidden(chr(code)), f"U+{code:04X}"
+
+
+@pytest.mark.django_db
+def test_the_migration_removes_hidden_characters_from_stored_names_and_never_leaves_one_empty(
+    organization, manager
+):
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    from programs.models import Cohort, Program
+    from tests.factories import CohortFactory, MembershipFactory, ProgramFactory
+    from werkplek.models import Membership, User
+
+    # Written as an older werkplek stored them: without the model's checks.
+    taken = ProgramFactory(organization=organization, owner=manager, name="Inwerken")
+    program = ProgramFactory(organization=organization, owner=manager, name="Orderpicken")
+    Program.objects.filter(pk=program.pk).update(name="Inwerken\u202e ")
+    cohort = CohortFactory(program=taken, name="Maart")
+    Cohort.objects.filter(pk=cohort.pk).update(name="\u202e\u200f\t")
+    person = MembershipFactory(organization=organization).user
+    User.objects.filter(pk=person.pk).update(name="Jan\u202enesnaJ\n")
+    Membership.objects.filter(user=person).update(team="\u2066\u2069")
+    before = Program.history.filter(id=program.pk).count()
+
+    state = MigrationLoader(connection).project_state().apps
+    with translation.override("en"):  # the fallback speaks the site's language, not the caller's
+        changed = sum(text.clean_stored_names(state, app) for app in APPS)
+
+    assert changed == 4
+    assert Program.objects.get(pk=program.pk).name == f"Inwerken ({program.pk})"
+    assert Program.objects.get(pk=taken.pk).name == "Inwerken"
+    assert Cohort.objects.get(pk=cohort.pk).name == f"Groep #{cohort.pk}"
+    assert User.objects.get(pk=person.pk).name == "JannesnaJ"
+    assert Membership.objects.get(user=person).team == ""
+    assert Program.history.filter(id=program.pk).count() == before
+    assert sum(text.clean_stored_names(state, app) for app in APPS) == 0

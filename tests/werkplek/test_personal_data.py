@@ -41,9 +41,11 @@ from tests.factories import (
     MembershipFactory,
     OrganizationFactory,
     PairingFactory,
+    ProgramFactory,
     ReflectionFactory,
 )
 from werkplek import personal_data
+from werkplek import services as werkplek_services
 from werkplek.demo import LEARNER_EMAIL, MANAGER_EMAIL
 from werkplek.models import (
     Erasure,
@@ -268,6 +270,43 @@ def test_an_erased_person_cannot_be_erased_again(organization, manager, learner,
     assert client.get(url).status_code == 404
 
 
+def _tokens(manager, messages: list[str], count: int = 1) -> None:
+    FormSubmission.objects.bulk_create(
+        FormSubmission(
+            user=manager,
+            token=uuid.uuid4(),
+            result_url="/programmas/",
+            messages=[[25, text] for text in messages],
+        )
+        for _ in range(count)
+    )
+
+
+def _erase_own_part_queries(person) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        personal_data.erase_own_part(personal_data.Erasing.of(person))
+    return len(queries)
+
+
+def test_erasure_drops_the_form_tokens_whose_messages_name_the_person_found_by_the_database(
+    organization, manager
+):
+    person = MembershipFactory(organization=organization, user__name='Zoë "Zo" Çelik').user
+    other = MembershipFactory(organization=organization, user__name="Jan Jansen").user
+    _tokens(manager, ['Zoë "Zo" Çelik is ingeschreven.'])
+    _tokens(manager, [f"Uitnodiging verstuurd aan {person.email.upper()}."])
+    _tokens(manager, ["Jan Jansen is ingeschreven."])
+    few = _erase_own_part_queries(person)
+    assert list(FormSubmission.objects.values_list("messages", flat=True)) == [
+        [[25, "Jan Jansen is ingeschreven."]]
+    ]
+
+    _tokens(manager, ["Jan Jansen is ingeschreven."], count=40)
+    _tokens(manager, ["Jan Jansen kreeg een coach."], count=2)
+    assert _erase_own_part_queries(other) == few
+    assert not FormSubmission.objects.exists()
+
+
 # --- Export --------------------------------------------------------------------------
 
 
@@ -314,6 +353,36 @@ def test_the_demo_learners_download_holds_their_feedback_reflections_sign_offs_a
     assert program.history.count() == 1
     profile = json.loads(archive.read("werkplek/profile.json"))
     assert profile == [json.loads(json.dumps(profile[0]))] and profile[0]["email"] == LEARNER_EMAIL
+
+
+def test_the_download_holds_who_invited_them_and_who_put_them_on_leave(cohort, manager, client):
+    invitation = program_services.invitation_create(
+        cohort=cohort,
+        email="nina@example.nl",
+        name="Nina Kok",
+        started_on=cohort.starts_on,
+        invited_by=manager,
+    )
+    enrolment = program_services.invitation_accept_as_new(
+        invitation=invitation, name="Nina Kok", password="een-lang-wachtwoord"
+    )
+    nina = enrolment.learner
+    day = timezone.localdate()
+    werkplek_services.leave_create(actor=manager, user=nina, starts_on=day, ends_on=day)
+    client.force_login(nina)
+    archive = zip_of(client.get(reverse("personal-data-export")))
+
+    invited = csv_rows(archive, "history/programs_invitation.csv")
+    # Also the first version, written before Nina had an account.
+    assert [(row["history_user_id"], row["name"], row["accepted_at"] != "") for row in invited] == [
+        (str(manager.pk), "Nina Kok", False),
+        (str(nina.pk), "Nina Kok", True),
+    ]
+    assert "token" not in invited[0]
+    leave = csv_rows(archive, "history/werkplek_leave.csv")
+    assert [(row["history_user_id"], row["starts_on"]) for row in leave] == [
+        (str(manager.pk), day.isoformat())
+    ]
 
 
 def test_the_download_holds_nobody_elses_feedback(enrolment, other_enrolment, learner, client):
@@ -402,6 +471,89 @@ def test_retention_anonymises_old_endings_then_people_who_left_long_ago_once(
     }
 
 
+def _ended_enrolment(organization, ended_on: datetime.date, text: str) -> Enrolment:
+    """An enrolment in `organization` that ended on `ended_on`, with one feedback `text`."""
+    cohort = CohortFactory(
+        program=ProgramFactory(organization=organization), starts_on=datetime.date(2024, 9, 2)
+    )
+    enrolment = EnrolmentFactory(cohort=cohort)
+    PairingFactory(enrolment=enrolment)
+    FeedbackMomentFactory(enrolment=enrolment, occurred_on=cohort.starts_on, went_well=text)
+    Enrolment.objects.filter(pk=enrolment.pk).update(
+        ended_on=ended_on, end_reason=EndReason.LEFT_ORGANISATION
+    )
+    return enrolment
+
+
+def test_each_organisation_keeps_records_for_its_own_retention_period(
+    organization, other_organization, settings
+):
+    settings.AVG_RETENTION_MONTHS = 24
+    today = datetime.date(2026, 12, 7)
+    spring = datetime.date(2026, 3, 1)  # nine months ago
+    long_ago = datetime.date(2024, 10, 1)  # over two years ago
+    Organization = type(organization)
+    Organization.objects.filter(pk=organization.pk).update(retention_months=6)
+    short_spring = _ended_enrolment(organization, spring, "Noord, voorjaar")
+    default_spring = _ended_enrolment(other_organization, spring, "Zuid, voorjaar")
+    default_long_ago = _ended_enrolment(other_organization, long_ago, "Zuid, lang geleden")
+    left_short = MembershipFactory(organization=organization, ended_on=spring).user
+    left_default = MembershipFactory(organization=other_organization, ended_on=spring).user
+    left_both = MembershipFactory(organization=organization, ended_on=spring).user
+    MembershipFactory(organization=other_organization, user=left_both, ended_on=spring)
+
+    assert personal_data.retention_apply(today=today) == {
+        "people_with_expired_records": 2,
+        "people_erased": 1,
+    }
+    texts = dict(FeedbackMoment.objects.values_list("enrolment", "went_well"))
+    assert texts == {
+        short_spring.pk: "verwijderd",  # past Noord's own six months
+        default_spring.pk: "Zuid, voorjaar",  # within the site's 24 months
+        default_long_ago.pk: "verwijderd",
+    }
+    assert Erasure.objects.get().person == left_short
+    # Still within Zuid's period: kept, also by who left Noord as long ago.
+    assert not Erasure.objects.filter(person__in=[left_default, left_both]).exists()
+    assert personal_data.retention_apply(today=today) == {
+        "people_with_expired_records": 0,
+        "people_erased": 0,
+    }
+
+
+def test_a_manager_sets_the_organisations_retention_period_within_its_bounds(
+    client, organization, manager, learner, settings
+):
+    settings.AVG_RETENTION_MONTHS = 24
+    client.force_login(manager)
+    url = reverse("organization-settings", args=[organization.slug])
+    form = {
+        "quiet_hours_start": "20:00",
+        "quiet_hours_end": "07:00",
+        "working_weekdays": ["1", "2", "3", "4", "5"],
+    }
+    assert "standaard van werkplek, 24 maanden" in client.get(url).content.decode()
+    for months, refused in (("5", "minstens 6"), ("121", "hoogstens 120")):
+        response = client.post(url, form | {"retention_months": months})
+        assert response.status_code == 200
+        assert f"Zorg ervoor dat deze waarde {refused} is." in response.content.decode()
+    organization.refresh_from_db()
+    assert organization.retention_months is None
+    client.post(url, form | {"retention_months": "36"})
+    organization.refresh_from_db()
+    assert (organization.retention_months, organization.retention_period) == (36, 36)
+    assert organization.history.first().history_user == manager
+
+    client.force_login(learner)
+    page = client.get(reverse("privacy")).content.decode()
+    assert f"{escape(organization.name)} bewaart het 36 maanden." in page
+    assert "24 maanden" in page
+    client.force_login(manager)
+    client.post(url, form | {"retention_months": ""})
+    organization.refresh_from_db()
+    assert organization.retention_period == 24
+
+
 @pytest.mark.parametrize(
     ("day", "months", "expected"),
     [
@@ -464,8 +616,15 @@ def test_scrub_changes_a_row_and_every_audit_row_of_it_alone(organization, manag
 
     personal_data.scrub(Program, Q(id=first.pk), business_objective="weg", description="weg")
 
-    assert set(first.history.values_list("business_objective", "description")) == {("weg", "weg")}
-    assert first.history.count() == 2
+    # The first version had no description: it stays empty, no version shows words that
+    # never were.
+    versions = first.history.order_by("history_date", "history_id")
+    assert list(versions.values_list("business_objective", "description")) == [
+        ("weg", ""),
+        ("weg", "weg"),
+    ]
+    program = Program.objects.get(pk=first.pk)
+    assert (program.business_objective, program.description) == ("weg", "weg")
     assert list(second.history.values_list("business_objective", flat=True)) == ["Geheim doel"]
 
 

@@ -3,13 +3,17 @@ text follows."""
 
 import unicodedata
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.utils import translation
 from django.utils.deconstruct import deconstructible
 from django.utils.formats import number_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # PostgreSQL refuses a NUL character in any string, also one it only compares with: a query
@@ -38,12 +42,28 @@ DIRECTION_CHARACTERS = frozenset(
 CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
 
 
+# The same characters as a regular expression that PostgreSQL and SQLite (Django gives it
+# Python's re) both read, so that the database finds the rows that hold one. NUL is left
+# out: PostgreSQL can hold none, and refuses it even in a pattern.
+HIDDEN_CHARACTERS_PATTERN = (
+    "[\\u0001-\\u001f\\u007f-\\u009f\\u2028\\u2029"
+    + "".join(f"\\u{ord(char):04x}" for char in sorted(DIRECTION_CHARACTERS))
+    + "]"
+)
+
+
+def is_hidden(char: str) -> bool:
+    """Whether a name may not hold `char` (see NameValidator)."""
+    return char in DIRECTION_CHARACTERS or unicodedata.category(char) in CONTROL_CATEGORIES
+
+
+def without_hidden_characters(value: str) -> str:
+    """`value` as NameValidator accepts it: its hidden characters removed, trimmed."""
+    return "".join(char for char in value if not is_hidden(char)).strip()
+
+
 def _hidden_characters(value: str) -> list[str]:
-    found = dict.fromkeys(
-        char
-        for char in value
-        if char in DIRECTION_CHARACTERS or unicodedata.category(char) in CONTROL_CATEGORIES
-    )
+    found = dict.fromkeys(char for char in value if is_hidden(char))
     return [f"U+{ord(char):04X}" for char in found]
 
 
@@ -103,3 +123,55 @@ def length_check(field_name: str, max_length: int, *, name: str) -> models.Check
     return models.CheckConstraint(
         condition=LessThanOrEqual(Length(field_name), max_length), name=name
     )
+
+
+# --- Names stored before NameValidator: cleaned once, by a migration per app ------------
+
+
+def clean_stored_names(apps, app_label: str) -> int:
+    """Remove the hidden characters from the names `app_label` stored before NameValidator
+    existed: every field that has the validator, in every model as `apps` (a migration's
+    state) has it. The database finds the rows. A name that held nothing else becomes empty
+    where the field may be blank, else "<Model> #<id>"; where the clean name is taken already
+    (names are unique per organisation or group), the row's id is added to it. Audit rows
+    stay as they were written. Answers how many values changed."""
+    changed = 0
+    for model in apps.get_app_config(app_label).get_models():
+        if model.__name__.startswith("Historical"):
+            continue
+        for field in model._meta.concrete_fields:
+            if not any(isinstance(check, NameValidator) for check in field.validators):
+                continue
+            found = model._base_manager.filter(
+                **{f"{field.attname}__regex": HIDDEN_CHARACTERS_PATTERN}
+            )
+            for pk, value in found.values_list("pk", field.attname):
+                _store_clean_name(model, field, pk, value)
+                changed += 1
+    return changed
+
+
+def _store_clean_name(model, field, pk, value: str) -> None:
+    clean = without_hidden_characters(value)
+    if not clean and not field.blank:
+        with translation.override(settings.LANGUAGE_CODE):
+            clean = f"{capfirst(gettext(model._meta.verbose_name))} #{pk}"
+    suffix = f" ({pk})"
+    taken = f"{clean[: field.max_length - len(suffix)]}{suffix}".strip()
+    rows = model._base_manager.filter(pk=pk)
+    try:
+        with transaction.atomic():
+            rows.update(**{field.attname: clean})
+    except IntegrityError:
+        with transaction.atomic():
+            rows.update(**{field.attname: taken})
+
+
+def clean_stored_names_operation(app_label: str):
+    """A data migration's operation: `clean_stored_names` for `app_label`."""
+    from django.db import migrations
+
+    def forwards(apps, schema_editor):
+        clean_stored_names(apps, app_label)
+
+    return migrations.RunPython(forwards, migrations.RunPython.noop, elidable=True)
