@@ -49,6 +49,12 @@ class CoachingConfig(AppConfig):
                 _("Nudges when a learner asks for help"),
                 {Role.COACH},
             ),
+            mails.SIGN_OFF_EXPIRING: (
+                mails.render_sign_off_expiring,
+                mails.describe_sign_off_expiring,
+                _("Nudges when a learner's sign-off is about to expire"),
+                {Role.COACH},
+            ),
             digest.DIGEST: (
                 digest.render_digest,
                 digest.describe_digest,
