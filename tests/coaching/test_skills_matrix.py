@@ -315,14 +315,15 @@ def test_the_matrix_costs_the_same_queries_for_5_people_and_for_200(
 ):
     bulk_people(cohort, count, coach, [forklift, scanning])
     client.force_login(manager)
-    # session, user, memberships (roles, organisations); the filter's teams, then the
-    # matrix: tasks, people counted and paged, their sign-offs, the counts per task; the
-    # filter's programs and goals; the bell
+    # session, user, memberships (roles, organisations); the filter's teams; the matrix's
+    # tasks, people counted and paged, their latest sign-offs, who can do each task now; the
+    # filter's programs and goals; the bell. The same 12 for 5 people and for 200.
     with django_assert_num_queries(12):
         response = client.get(reverse("coaching:skills-matrix"))
     assert response.status_code == 200
     page = response.content.decode()
-    assert page.count("<tr>") <= skills.PEOPLE_PER_PAGE + 2
+    assert page.count("<tr>") == min(count, skills.PEOPLE_PER_PAGE) + 2  # two header rows
+    assert len(page) < 60_000  # a full page of 25 people × 2 tasks
 
 
 # --- The export --------------------------------------------------------------------------------
@@ -403,3 +404,27 @@ def test_the_feedback_form_offers_an_expiring_or_expired_task_again(
     _goals, _levels, open_items = selectors.feedback_form_data(anna)
 
     assert open_items == [forklift]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"program": "abc"},
+        {"goal": "99999999999999999999"},
+        {"team": "Inslag\x00"},
+        {"page": "-1"},
+        {"page": "99999999999999999999"},
+        {"organization": "\u202eevil"},
+        {"format": "pdf"},
+    ],
+)
+def test_hostile_query_parameters_show_the_matrix_or_not_found_never_an_error(
+    client, manager, cohort, coach, forklift, params
+):
+    person(cohort, "Anna Jansen", coach=coach)
+
+    response = matrix_page(client, manager, **params)
+
+    assert response.status_code in (200, 404)
+    if response.status_code == 200:
+        assert "Anna Jansen" in response.content.decode()
