@@ -261,8 +261,9 @@ def export_rows(
     *, viewer, organization, people, program=None, goal=None, today: datetime.date
 ) -> Iterator[list]:
     """The whole filtered matrix as spreadsheet rows, the header first: a person's name and
-    team, then for each task the sign-off's date, who signed it and its currency; a last row
-    counts who can do each task now. People are read EXPORT_BATCH at a time."""
+    team, then for each task the page shows (at most MAX_TASKS) the sign-off's date, who
+    signed it and its currency; a last row counts who can do each task now and flags the
+    vulnerable ones. Every person, read EXPORT_BATCH at a time (a query per batch)."""
     enrolments = matrix_enrolments(viewer, organization, program=program)
     items, _more = _tasks(matrix_tasks(viewer, organization, program=program, goal=goal))
     sign_offs = SignOff.objects.filter(enrolment__in=enrolments)
