@@ -50,6 +50,12 @@ class CoachingConfig(AppConfig):
                 _("Thank-you notes from your L&D manager"),
                 {Role.COACH},
             ),
+            mails.SIGN_OFF_EXPIRING: (
+                mails.render_sign_off_expiring,
+                mails.describe_sign_off_expiring,
+                _("Nudges when a learner's sign-off is about to expire"),
+                {Role.COACH},
+            ),
             digest.DIGEST: (
                 digest.render_digest,
                 digest.describe_digest,

@@ -34,3 +34,12 @@ class AttentionReason(models.TextChoices):
     READY = "ready", _("ready to be marked independent")
     COACH_OVER_CAPACITY = "coach_over_capacity", _("coach over capacity")
     LEARNER_OVERLOADED = "learner_overloaded", _("too much learning at once")
+
+
+class Currency(models.TextChoices):
+    """Whether a sign-off still counts: a task observed again after N days (the checklist
+    item's `reobserve_after_days`) is expiring in the last two weeks and expired after."""
+
+    CURRENT = "current", _("current")
+    EXPIRING = "expiring", _("expiring")
+    EXPIRED = "expired", _("expired")

@@ -10,11 +10,13 @@ import datetime
 
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from coaching import skills
 from coaching.attention import enrolment_statuses
-from coaching.models import Reflection, ThankYouNote
+from coaching.choices import Currency
+from coaching.models import Reflection, SignOff, ThankYouNote
 from programs.models import Enrolment
 from werkplek import notifications
 from werkplek.lib.urls import absolute_url
@@ -24,6 +26,7 @@ from werkplek.outbox import Rendered
 FEEDBACK_OVERDUE = "coach_feedback_overdue"
 HELP_ASKED = "coach_help_asked"
 THANK_YOU = "coach_thank_you"
+SIGN_OFF_EXPIRING = "coach_sign_off_expiring"
 
 
 def overdue_slot(enrolment: Enrolment, last_feedback_on: datetime.date | None) -> str:
@@ -149,4 +152,68 @@ def describe_thank_you(message) -> Notice:
     return Notice(
         title=_("%(sender)s thanks you") % {"sender": message.context["sender"]},
         url=reverse("coaching:thanks"),
+    )
+
+
+def render_sign_off_expiring(message) -> Rendered | None:
+    """ "Observe this task again": a learner's sign-off expires soon (or has), unless the task
+    was signed off again since, the recipient no longer coaches the learner or turned these
+    nudges off."""
+    if not notifications.wants(message.recipient, SIGN_OFF_EXPIRING):
+        return None
+    sign_off = (
+        SignOff.objects.select_related(
+            "enrolment__learner", "enrolment__cohort__program", "checklist_item"
+        )
+        .filter(
+            pk=message.context["sign_off"],
+            enrolment__in=Enrolment.objects.coached_now_by(message.recipient),
+        )
+        .first()
+    )
+    if sign_off is None:
+        return None
+    enrolment, item = sign_off.enrolment, sign_off.checklist_item
+    later = SignOff.objects.filter(
+        enrolment__learner=enrolment.learner_id,
+        checklist_item=item,
+        signed_on__gt=sign_off.signed_on,
+    )
+    expires_on = item.expires_on(sign_off.signed_on)
+    if expires_on is None or later.exists():
+        return None
+    today = timezone.localdate()
+    running = enrolment.is_running
+    link = reverse(
+        "coaching:feedback-create" if running else "coaching:progress", args=[enrolment.pk]
+    )
+    context = {
+        "coach": message.recipient,
+        "sign_off": sign_off,
+        "enrolment": enrolment,
+        "expires_on": expires_on,
+        "expired": skills.currency_of(expires_on, today) == Currency.EXPIRED,
+        "running": running,
+        "link": absolute_url(link),
+        "preferences_link": notifications.preferences_link(message.recipient),
+    }
+    return Rendered(
+        subject=_("Observe “%(task)s” of %(learner)s again")
+        % {"task": item.title, "learner": enrolment.learner.name},
+        text=render_to_string("coaching/email/sign_off_expiring.txt", context),
+        html=render_to_string("coaching/email/sign_off_expiring.html", context),
+        unsubscribe=notifications.unsubscribe_link(message.recipient, SIGN_OFF_EXPIRING),
+    )
+
+
+def describe_sign_off_expiring(message) -> Notice:
+    expires_on = datetime.date.fromisoformat(message.context["expires_on"])
+    return Notice(
+        title=_("The sign-off of “%(task)s” for %(learner)s expires on %(date)s")
+        % {
+            "task": message.context["task"],
+            "learner": message.context["learner"],
+            "date": formats.date_format(expires_on),
+        },
+        url=_progress_url(message.context),
     )

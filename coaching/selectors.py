@@ -8,6 +8,8 @@ from django.db.models import CharField, F, Max, Prefetch, Subquery, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from coaching import skills
+from coaching.choices import Currency
 from coaching.models import (
     FeedbackAddendum,
     FeedbackMoment,
@@ -402,19 +404,27 @@ def peers_in_group(enrolment):
 
 
 def feedback_form_data(enrolment, *, moment=None):
-    """The goals, their current levels and the tasks not yet signed off, for the form."""
+    """The goals, their current levels and the open tasks, for the form: those not yet
+    signed off, and those to observe again (the latest sign-off expiring or expired)."""
     program_goals = LearningGoal.objects.filter(program=enrolment.cohort.program_id)
     goals = list(program_goals.order_by("position", "pk"))
     levels = levels_by_enrolment([enrolment.pk])[enrolment.pk]
     current_levels = {goal_id: goal_levels.current for goal_id, goal_levels in levels.items()}
+    items = list(
+        ChecklistItem.objects.filter(goal__in=program_goals).order_by(
+            "goal__position", "goal", "position", "pk"
+        )
+    )
     signed = SignOff.objects.filter(enrolment=enrolment)
     if moment is not None:
         signed = signed.exclude(feedback_moment=moment)
-    open_items = list(
-        ChecklistItem.objects.filter(goal__in=program_goals)
-        .exclude(pk__in=signed.values("checklist_item"))
-        .order_by("goal__position", "goal", "position", "pk")
-    )
+    cells = skills.latest_cells(signed, [enrolment.learner_id], items, timezone.localdate())
+    open_items = [
+        item
+        for item in items
+        if (cell := cells.get((enrolment.learner_id, item.pk))) is None
+        or cell.currency != Currency.CURRENT
+    ]
     return goals, current_levels, open_items
 
 

@@ -5,11 +5,13 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from coaching import mails
+from coaching import mails, skills
 from coaching.attention import enrolment_statuses
 from coaching.models import (
     FeedbackAddendum,
@@ -22,13 +24,13 @@ from coaching.models import (
     ThankYouNote,
 )
 from coaching.signals import feedback_recorded, reflection_submitted
-from programs.choices import EndReason
-from programs.models import ChecklistItem, Enrolment, LearningGoal
+from programs.choices import EndReason, ProgramStatus
+from programs.models import ChecklistItem, Enrolment, LearningGoal, Pairing
 from programs.services import enrolment_record_end, ensure_running
 from werkplek import audit, outbox
 from werkplek.choices import Role
 from werkplek.lib.versions import claim_version
-from werkplek.models import Organization, OutboxMessage, User
+from werkplek.models import Membership, Organization, OutboxMessage, User
 
 # A learner reflects within two days of a feedback moment.
 REFLECTION_DUE_AFTER = datetime.timedelta(days=2)
@@ -312,6 +314,99 @@ def coach_nudges_overdue_feedback(*, on: datetime.date) -> int:
                     )
                 )
     return written
+
+
+# An expiry found this long after the day itself is not nudged about: a re-observation
+# period set on an old task should not mail a backlog of expiries long past.
+EXPIRY_NUDGE_GRACE = datetime.timedelta(days=30)
+
+
+def sign_offs_due_for_expiry_nudge(*, on: datetime.date):
+    """The sign-offs whose coach is nudged on `on`: the latest of a learner's task that is
+    observed again after N days, from the day it becomes expiring (coaching.skills) until
+    EXPIRY_NUDGE_GRACE after it expired, not nudged about yet (one condition per distinct
+    period, so no date arithmetic in the database)."""
+    periods = (
+        ChecklistItem.objects.filter(reobserve_after_days__isnull=False)
+        .order_by()
+        .values_list("reobserve_after_days", flat=True)
+        .distinct()
+    )
+    window = Q(pk__in=[])
+    for days in periods:
+        period = datetime.timedelta(days=days)
+        window |= Q(
+            checklist_item__reobserve_after_days=days,
+            signed_on__lte=on + skills.EXPIRY_WARNING - period,
+            signed_on__gt=on - period - EXPIRY_NUDGE_GRACE,
+        )
+    later = SignOff.objects.filter(
+        Q(signed_on__gt=OuterRef("signed_on"))
+        | Q(signed_on=OuterRef("signed_on"), pk__gt=OuterRef("pk")),
+        enrolment__learner=OuterRef("enrolment__learner"),
+        checklist_item=OuterRef("checklist_item"),
+    )
+    nudged = OutboxMessage.objects.filter(
+        kind=mails.SIGN_OFF_EXPIRING, due_slot=Cast(OuterRef("pk"), CharField())
+    )
+    still_member = Membership.objects.current().filter(
+        user=OuterRef("enrolment__learner"),
+        organization=OuterRef("enrolment__cohort__program__organization"),
+    )
+    return (
+        SignOff.objects.filter(window, Exists(still_member), enrolment__learner__is_active=True)
+        .exclude(enrolment__cohort__program__status=ProgramStatus.ARCHIVED)
+        .exclude(Exists(later))
+        .exclude(Exists(nudged))
+    )
+
+
+def coach_nudges_expiring_sign_offs(*, on: datetime.date) -> int:
+    """Nudge the current coach of each enrolment whose sign-off starts expiring (see
+    `sign_offs_due_for_expiry_nudge`), once per expiry: the outbox key is the sign-off, so a
+    run twice, or a coach who changed since, writes nothing more. Works in batches of
+    NUDGE_BATCH sign-offs, each in a fixed number of queries. A sign-off without a current
+    coach waits for one. Each nudge goes out at its coach's next allowed moment (the
+    outbox's rule: werkplek.availability, checked again at delivery). Answers how many
+    nudges were written."""
+    due = sign_offs_due_for_expiry_nudge(on=on).select_related(
+        "enrolment__learner", "enrolment__cohort__program", "checklist_item"
+    )
+    written, after = 0, 0
+    while True:
+        batch = list(due.filter(pk__gt=after).order_by("pk")[:NUDGE_BATCH])
+        if not batch:
+            return written
+        after = batch[-1].pk
+        coaches = {
+            pairing.enrolment_id: pairing.coach
+            for pairing in Pairing.objects.current(on=on)
+            .filter(enrolment__in={s.enrolment_id for s in batch})
+            .select_related("coach")
+        }
+        messages = [
+            (
+                coaches[sign_off.enrolment_id],
+                str(sign_off.pk),
+                {
+                    "sign_off": sign_off.pk,
+                    "enrolment": sign_off.enrolment_id,
+                    "learner": sign_off.enrolment.learner.name,
+                    "task": sign_off.checklist_item.title,
+                    "expires_on": sign_off.checklist_item.expires_on(
+                        sign_off.signed_on
+                    ).isoformat(),
+                    "organizations": [sign_off.enrolment.cohort.program.organization_id],
+                },
+            )
+            for sign_off in batch
+            if sign_off.enrolment_id in coaches
+        ]
+        with transaction.atomic():
+            outbox.enqueue_many(kind=mails.SIGN_OFF_EXPIRING, messages=messages)
+        written += len(messages)
+        if len(batch) < NUDGE_BATCH:
+            return written
 
 
 @transaction.atomic

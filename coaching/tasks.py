@@ -22,3 +22,9 @@ def nudge_overdue_feedback() -> int:
 def enqueue_due_digests() -> int:
     """Write the weekly digest of every manager whose Monday 07:00 has come."""
     return digest.digests_enqueue_due()
+
+
+@shared_task
+def nudge_expiring_sign_offs() -> int:
+    """Nudge coaches whose learner's sign-off starts expiring (once per expiry)."""
+    return services.coach_nudges_expiring_sign_offs(on=timezone.localdate())

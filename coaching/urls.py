@@ -9,6 +9,7 @@ urlpatterns = [
     path("mijn-voortgang/", views.my_progress, name="my-progress"),
     path("mijn-voortgang/geschiedenis/", views.my_history, name="my-history"),
     path("aandacht/", views.attention_list, name="attention"),
+    path("wie-kan-wat/", views.skills_matrix, name="skills-matrix"),
     path("deelnames/<int:pk>/zelfstandig/", views.mark_independent, name="mark-independent"),
     path("deelnames/<int:pk>/voortgang/", views.progress, name="progress"),
     path("deelnames/<int:pk>/certificaat/", views.certificate_download, name="certificate"),

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from coaching import attention, certificate, reminders, selectors, services
+from coaching import attention, certificate, reminders, selectors, services, skills
+from coaching.filters import SkillsMatrixFilter
 from coaching.forms import (
     AddendumForm,
     FeedbackMomentForm,
@@ -29,6 +30,7 @@ from programs.choices import EndReason
 from programs.models import Cohort, Enrolment
 from werkplek import audit
 from werkplek.choices import Role
+from werkplek.lib import spreadsheet
 from werkplek.lib.forms import run_service, submitted_once
 from werkplek.models import Membership, Organization
 from werkplek.views import link_expired
@@ -84,6 +86,44 @@ def attention_list(request):
     rows = attention.attention_list(request.user, on=timezone.localdate())
     page = Paginator(rows, ATTENTION_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "coaching/attention.html", {"page": page, "total": len(rows)})
+
+
+@login_required
+@require_safe
+def skills_matrix(request):
+    """Who can do which task now, in the organisation the viewer manages or coaches in
+    (`?organization=<slug>` when there are several): L&D managers see everyone, a coach the
+    learners they coach (coaching.skills). `?format=xlsx` downloads it."""
+    organizations = skills.organizations_for(request.user)
+    slug = request.GET.get("organization")
+    chosen = [o for o in organizations if slug is None or o.slug == slug]
+    if not chosen:
+        raise Http404
+    organization = chosen[0]
+    filters = SkillsMatrixFilter(request.GET, viewer=request.user, organization=organization)
+    scope = {
+        "viewer": request.user,
+        "organization": organization,
+        "people": filters.qs,
+        "program": filters.chosen("program"),
+        "goal": filters.chosen("goal"),
+        "today": timezone.localdate(),
+    }
+    if request.GET.get("format") == "xlsx":
+        return spreadsheet.download(
+            skills.export_rows(**scope), sheet=_("Skills matrix"), filename=_("skills-matrix")
+        )
+    matrix = skills.skills_matrix(page_number=request.GET.get("page"), **scope)
+    export = request.GET.copy()
+    export.pop("page", None)
+    export["format"] = "xlsx"
+    context = {
+        "matrix": matrix,
+        "filters": filters,
+        "organizations": organizations,
+        "export_query": export.urlencode(),
+    }
+    return render(request, "coaching/skills_matrix.html", context)
 
 
 def _feedback_form(request, enrolment, *, moment=None, data=None):

@@ -8,19 +8,15 @@ function registered with `@PROGRAM_SECTIONS.section(key, title)`.
 
 Program, goal and KPI names are typed by users: a text cell is never a formula. CSV cells
 starting with a formula character get a leading quote (a spreadsheet opening the file would
-otherwise evaluate them); XLSX cells are written as strings, with XlsxWriter's guessing of
-formulas and links switched off, and numbers as numbers so that they can be summed.
+otherwise evaluate them); XLSX workbooks are written by werkplek.lib.spreadsheet (strings as
+strings, never formulas or links; numbers as numbers, so that they can be summed).
 """
 
 import csv
 import datetime
-import io
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 
-import xlsxwriter
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,13 +24,10 @@ from django.utils.translation import gettext_lazy
 from kpis.dashboard import SURVIVAL_LABELS
 from kpis.templatetags.kpi_format import kpi_verdict
 from programs.choices import Level
-from programs.imports import XLSX_CONTENT_TYPE
-from werkplek.lib.spreadsheet import neutralise
+from werkplek.lib import spreadsheet
+from werkplek.lib.spreadsheet import XLSX_CONTENT_TYPE, neutralise
 
 FORMATS = ("csv", "xlsx")
-SHEET_NAME_LENGTH = 31  # Excel's limit
-SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-COLUMN_WIDTH = (8, 60)  # characters: the narrowest and widest a column is made
 
 
 @dataclass(frozen=True)
@@ -113,65 +106,8 @@ def _csv_cell(cell):
 
 
 def workbook(sections: Iterable[Section], data) -> bytes:
-    """An XLSX workbook with a sheet per section: bold, frozen header, columns as wide as
-    their contents (within limits)."""
-    output = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        output,
-        {
-            "in_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
-    styles = {
-        "header": book.add_format({"bold": True}),
-        "date": book.add_format({"num_format": "yyyy-mm-dd"}),
-    }
-    used = set()
-    for section in sections:
-        sheet = book.add_worksheet(_sheet_name(str(section.title), used))
-        _write_rows(sheet, section.rows(data), styles)
-    book.close()
-    return output.getvalue()
-
-
-def _sheet_name(title: str, used: set) -> str:
-    """`title` as Excel allows a sheet's name: without []:*?/\\, no quote at either end,
-    at most 31 characters, and not the same as another sheet's."""
-    name = SHEET_NAME_FORBIDDEN.sub(" ", title).strip("' ")[:SHEET_NAME_LENGTH] or "Sheet"
-    candidate, number = name, 2
-    while candidate.lower() in used:
-        suffix = f" ({number})"
-        candidate = name[: SHEET_NAME_LENGTH - len(suffix)] + suffix
-        number += 1
-    used.add(candidate.lower())
-    return candidate
-
-
-def _write_rows(sheet, rows: Iterable[list], styles: dict) -> None:
-    widths = []
-    for row_index, row in enumerate(rows):
-        for column, cell in enumerate(row):
-            if row_index == 0:
-                sheet.write_string(row_index, column, str(cell), styles["header"])
-            elif cell is None or cell == "":
-                continue
-            elif isinstance(cell, int | float | Decimal):
-                sheet.write_number(row_index, column, float(cell))
-            elif isinstance(cell, datetime.date):
-                sheet.write_datetime(row_index, column, cell, styles["date"])
-            else:
-                sheet.write_string(row_index, column, str(cell))
-            text = cell.isoformat() if isinstance(cell, datetime.date) else str(cell)
-            if column >= len(widths):
-                widths.append(0)
-            widths[column] = max(widths[column], len(text))
-    sheet.freeze_panes(1, 0)
-    low, high = COLUMN_WIDTH
-    for column, width in enumerate(widths):
-        sheet.set_column(column, column, min(max(width + 2, low), high))
+    """An XLSX workbook with a sheet per section (werkplek.lib.spreadsheet.workbook)."""
+    return spreadsheet.workbook((section.title, section.rows(data)) for section in sections)
 
 
 def _too_little() -> str:

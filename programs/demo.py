@@ -26,7 +26,8 @@ ORDER_PICKER_GOALS = [
         1,
         [
             ("Draagt veiligheidsschoenen en een hesje op de vloer", True),
-            ("Kent de looproutes en de nooduitgangen van zijn zone", True),
+            # Observed again every four weeks: the skills matrix shows it expiring and expired.
+            ("Kent de looproutes en de nooduitgangen van zijn zone", True, 28),
             ("Meldt een onveilige situatie direct bij de teamleider", False),
         ],
     ),
@@ -58,7 +59,7 @@ ORDER_PICKER_GOALS = [
         "Doet de controle, rijdt en parkeert zonder aanwijzingen.",
         4,
         [
-            ("Doet de dagelijkse controle van de EPT", True),
+            ("Doet de dagelijkse controle van de EPT", True, 365),
             ("Rijdt veilig door smalle gangpaden", True),
             ("Parkeert en laadt de EPT op de juiste plek", True),
         ],
@@ -136,9 +137,14 @@ def _goal(demo, program, goal) -> LearningGoal:
         success_criteria=criteria,
         target_week=week,
     )
-    for item_title, signed in items:
+    # A task is (title, coach signs off) or, observed again after some days, (…, days).
+    for item_title, signed, *reobserve in items:
         services.checklist_item_create(
-            actor=demo.managers[0], goal=goal, title=item_title, requires_sign_off=signed
+            actor=demo.managers[0],
+            goal=goal,
+            title=item_title,
+            requires_sign_off=signed,
+            reobserve_after_days=reobserve[0] if reobserve else None,
         )
     return goal
 

@@ -121,7 +121,7 @@ class GoalForm(forms.ModelForm):
 class ChecklistItemForm(forms.ModelForm):
     class Meta:
         model = ChecklistItem
-        fields = ["title", "requires_sign_off"]
+        fields = ["title", "requires_sign_off", "reobserve_after_days"]
 
 
 class CohortForm(forms.ModelForm):

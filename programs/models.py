@@ -37,6 +37,8 @@ REFLECTION_QUESTION_LENGTH = 300
 # Dates outside this range are typing mistakes (and would overflow date arithmetic).
 EARLIEST_DATE = datetime.date(2000, 1, 1)
 LATEST_DATE = datetime.date(2099, 12, 31)
+# The longest a sign-off may stay current before the task is observed again: ten years.
+MAX_REOBSERVE_DAYS = 3650
 
 
 def validate_plausible_date(value: datetime.date) -> None:
@@ -374,6 +376,18 @@ class ChecklistItem(models.Model):
         default=True,
         help_text=_("A coach must see the task done and sign it off."),
     )
+    # A skill fades: after this many days a sign-off no longer counts in the skills matrix
+    # until a coach sees the task done again (coaching.skills).
+    reobserve_after_days = models.PositiveSmallIntegerField(
+        _("observe again after (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_REOBSERVE_DAYS)],
+        help_text=_(
+            "A sign-off stays current this many days; then a coach observes the task again. "
+            "Empty: a sign-off stays current."
+        ),
+    )
 
     objects = ChecklistItemQuerySet.as_manager()
     # Every version with who saved it and when: the audit trail (werkplek.audit).
@@ -383,9 +397,22 @@ class ChecklistItem(models.Model):
         verbose_name = _("checklist item")
         verbose_name_plural = _("checklist items")
         ordering = ["goal", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reobserve_after_days__isnull=True)
+                | Q(reobserve_after_days__gte=1, reobserve_after_days__lte=MAX_REOBSERVE_DAYS),
+                name="checklist_item_reobserve_in_range",
+            ),
+        ]
 
     def __str__(self):
         return self.title
+
+    def expires_on(self, signed_on: datetime.date) -> datetime.date | None:
+        """The day a sign-off of `signed_on` stops being current; None when it never does."""
+        if self.reobserve_after_days is None:
+            return None
+        return signed_on + datetime.timedelta(days=self.reobserve_after_days)
 
 
 class CohortQuerySet(models.QuerySet):
@@ -483,6 +510,15 @@ class EnrolmentQuerySet(models.QuerySet):
             | Q(pk__in=coached.values("enrolment"))
             | Q(cohort__program__in=Program.objects.managed_by(user))
         )
+
+    def skills_visible_to(self, user):
+        """The one rule of whose skills a person sees in the skills matrix
+        (coaching.skills): an L&D manager every enrolment of the organisations they manage,
+        a coach the enrolments they are the current coach of (running or ended). A role
+        that sees more (a line manager, their team's) is added here, nowhere else."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.managed_by(user) | self.coached_now_by(user)
 
     def visible_to(self, user):
         """Enrolments the user may read: in full (above), or as a former coach only what

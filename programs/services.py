@@ -48,7 +48,7 @@ PROGRAM_FIELDS = {
 }
 GOAL_FIELDS = {"title", "description", "success_criteria", "target_week"}
 OVER_CAPACITY = "over_capacity"  # the error code a form answers with a confirmation box
-CHECKLIST_ITEM_FIELDS = {"title", "requires_sign_off"}
+CHECKLIST_ITEM_FIELDS = {"title", "requires_sign_off", "reobserve_after_days"}
 
 
 def _ensure_editable(program: Program) -> None:
@@ -294,6 +294,7 @@ def program_duplicate(*, actor: User, program: Program, name: str, owner: User) 
                 position=item.position,
                 title=item.title,
                 requires_sign_off=item.requires_sign_off,
+                reobserve_after_days=item.reobserve_after_days,
             )
             for goal, new_goal in zip(goals, new_goals, strict=True)
             for item in goal.checklist_items.all()
@@ -394,7 +395,8 @@ def checklist_item_create(
 def checklist_item_update(
     *, item: ChecklistItem, actor: User | None = None, **fields
 ) -> ChecklistItem:
-    """Change a task's text or whether a coach signs it off."""
+    """Change a task's text, whether a coach signs it off, or after how many days it is
+    observed again."""
     _ensure_editable(item.goal.program)
     audit.acted_by(item, actor)
     changed = _set_fields(item, fields, CHECKLIST_ITEM_FIELDS)

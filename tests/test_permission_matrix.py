@@ -219,6 +219,11 @@ MATRIX = {
     # The attention list: every manager, for the programs they manage.
     ("coaching:attention",              GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200),
     ("coaching:attention",              POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200),
+    # The skills matrix of the organisation (no URL arguments): its L&D managers see
+    # everyone, a coach the learners they coach now (an empty matrix for one who coaches
+    # nobody); a manager of another organisation gets their own organisation's. Read only.
+    ("coaching:skills-matrix",          GET):  (LOGIN, 404, 404, 200, 200, 200, 200, 200),
+    ("coaching:skills-matrix",          POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
     # Marking independent: the current coach or a manager; the scenario's learner is not
     # independent yet, so it answers with a message on the progress page.
     ("coaching:mark-independent",       GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),

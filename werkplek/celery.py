@@ -30,6 +30,15 @@ app.conf.beat_schedule = {
         "task": "coaching.tasks.nudge_overdue_feedback",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon-fri"),
     },
+    # Every day at 07:30: nudge the coach of each learner whose sign-off of a task that is
+    # observed again after N days starts expiring, two weeks before it does
+    # (coaching.services.coach_nudges_expiring_sign_offs); once per expiry, in batches, so
+    # the days after write nothing. Each nudge waits for its coach's own allowed moment
+    # (werkplek.availability); weekends are included, as expiry dates are calendar days.
+    "coaching-nudge-expiring-sign-offs": {
+        "task": "coaching.tasks.nudge_expiring_sign_offs",
+        "schedule": crontab(hour=7, minute=30),
+    },
     # Every 15 minutes: write the weekly digest of each L&D manager whose Monday 07:00 has
     # come in their own time zone (coaching.digest); once per manager per ISO week. A
     # quarter-hour finds every time zone's 07:00, including those at :30 and :45.

@@ -17,7 +17,8 @@ from programs.imports.reading import (
     too_large_message,
     upload_too_large,
 )
-from programs.imports.template import EXAMPLE_EMAIL, XLSX_CONTENT_TYPE, template_xlsx
+from programs.imports.template import EXAMPLE_EMAIL, template_xlsx
+from werkplek.lib.spreadsheet import XLSX_CONTENT_TYPE
 
 __all__ = [
     "EXAMPLE_EMAIL",

@@ -9,7 +9,6 @@ from openpyxl.styles import Font
 
 from programs.models import Cohort
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The example row's address; a list that still has it imports everything but that row.
 EXAMPLE_EMAIL = "voorbeeld@example.org"
 

@@ -12,10 +12,11 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from kpis import exports, rollups
+from kpis import rollups
 from kpis.choices import SubjectLevel
 from tests.factories import KPIFactory, LearningGoalFactory, MeasurementFactory, ProgramFactory
 from tests.kpis.test_organization_dashboard import program_snapshot
+from werkplek.lib import spreadsheet
 
 pytestmark = pytest.mark.django_db
 
@@ -241,10 +242,10 @@ def test_the_organisation_programs_csv_says_too_little_data_without_a_number(
 def test_sheet_names_are_valid_for_excel():
     used = set()
     long = "KPI's van de organisatie tegen nulmeting en streefwaarde"
-    assert exports._sheet_name(long, used) == long[:31]
-    assert exports._sheet_name(long, used) == long[:27] + " (2)"
-    assert exports._sheet_name("Doel [1/2]: *wat?*", used) == "Doel  1 2    wat"
-    assert exports._sheet_name("'citaat'", used) == "citaat"
+    assert spreadsheet._sheet_name(long, used) == long[:31]
+    assert spreadsheet._sheet_name(long, used) == long[:27] + " (2)"
+    assert spreadsheet._sheet_name("Doel [1/2]: *wat?*", used) == "Doel  1 2    wat"
+    assert spreadsheet._sheet_name("'citaat'", used) == "citaat"
     assert all(len(name) <= 31 for name in used)
 
 

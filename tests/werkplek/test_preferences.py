@@ -74,7 +74,12 @@ def test_the_time_zone_picker_offers_the_common_zones_first_by_name(client, lear
 # --- Notification switches: each person sees the kinds their roles receive ------------------
 
 LEARNER_KINDS = {reminders.REFLECTION_REMINDER}
-COACH_KINDS = {mails.FEEDBACK_OVERDUE, mails.HELP_ASKED, mails.THANK_YOU}
+COACH_KINDS = {
+    mails.FEEDBACK_OVERDUE,
+    mails.HELP_ASKED,
+    mails.THANK_YOU,
+    mails.SIGN_OFF_EXPIRING,
+}
 MANAGER_KINDS = {digest.DIGEST}
 
 

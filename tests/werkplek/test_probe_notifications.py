@@ -15,7 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coaching import mails, reminders
-from tests.factories import MembershipFactory, ReflectionFactory
+from coaching.models import SignOff
+from tests.factories import (
+    ChecklistItemFactory,
+    LearningGoalFactory,
+    MembershipFactory,
+    ReflectionFactory,
+)
 from werkplek import notifications, services
 from werkplek.models import Leave, Membership, OutboxMessage
 
@@ -310,6 +316,13 @@ def test_every_kind_of_mail_escapes_hostile_names_and_keeps_its_subject_on_one_l
     )
     client.logout()
     ReflectionFactory(enrolment=enrolment, due_on=today)  # open, for the reminder
+    # A sign-off that is expiring 60 days from now, for the coach's nudge.
+    task = ChecklistItemFactory(
+        goal=LearningGoalFactory(program=program), title=HOSTILE, reobserve_after_days=65
+    )
+    SignOff.objects.create(
+        enrolment=enrolment, checklist_item=task, signed_by=coach, signed_on=today
+    )
     program_services.invitation_create(
         cohort=cohort,
         email="nieuw@example.com",
@@ -330,6 +343,7 @@ def test_every_kind_of_mail_escapes_hostile_names_and_keeps_its_subject_on_one_l
         OutboxMessage.objects.get_or_create(recipient=recipient, kind=kind, due_slot=slot)
     with time_machine.travel(later):
         coaching_services.coach_nudges_overdue_feedback(on=timezone.localdate())
+        coaching_services.coach_nudges_expiring_sign_offs(on=timezone.localdate())
         mail.outbox = []
         sent = deliver_outbox()
 
