@@ -14,7 +14,9 @@ import dataclasses
 import datetime
 import io
 import json
+import operator
 import random
+import re
 import time
 from collections import defaultdict
 from types import SimpleNamespace
@@ -88,13 +90,35 @@ def _copy_text(value) -> str:
     if value is False:
         return "f"
     if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
+        return _copy_string(value)
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False).translate(_COPY_ESCAPES)
     return str(value)
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_PLAIN = (models.IntegerField, models.DecimalField, models.DateField, models.ForeignKey)
+
+
+def _copy_string(value: str) -> str:
+    # Translating costs a step per character; most texts have nothing to escape.
+    return value.translate(_COPY_ESCAPES) if _COPY_SPECIAL.search(value) else value
+
+
+def _converter(field: models.Field):
+    """The quickest way to turn this column's values into COPY text: `str` for a number,
+    date or key that is never empty (a third of the time of `_copy_text`, which the other
+    columns take; at millions of rows that counts)."""
+    if field.null:
+        return _copy_text
+    if isinstance(field, models.BooleanField):
+        return {True: "t", False: "f"}.__getitem__
+    if isinstance(field, models.CharField | models.TextField):
+        return _copy_string
+    if isinstance(field, _PLAIN):  # DateTimeField is a DateField too
+        return str
+    return _copy_text
 
 
 def _default(field: models.Field, now: datetime.datetime):
@@ -143,6 +167,7 @@ class Table:
             self.name, ", ".join(connection.ops.quote_name(f.column) for f in named + rest)
         )
         self.suffix = "".join("\t" + _copy_text(v) for v in self.defaults.values())
+        self.converters = [_converter(field) for field in named]
         self.rows = []
         self.count = 0
         self.seconds = 0.0
@@ -196,8 +221,10 @@ class Table:
             return
         started = time.perf_counter()
         if self.uses_copy:
-            suffix = self.suffix
-            text = "".join("\t".join(map(_copy_text, row)) + suffix + "\n" for row in self.rows)
+            suffix, converters, call = self.suffix, self.converters, operator.call
+            text = "".join(
+                "\t".join(map(call, converters, row)) + suffix + "\n" for row in self.rows
+            )
             with connection.cursor() as cursor:
                 cursor.copy_expert(self.copy_sql, io.StringIO(text))
         else:
