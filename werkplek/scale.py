@@ -405,8 +405,9 @@ def seed(scale: Scale) -> None:
                         number += 1
                         person = _name(number)
                         email = _email(person, number, slug)
-                    joined = founded + datetime.timedelta(days=rng.randrange(7 * HISTORY_WEEKS))
-                    users.add(user_id, email, person, password, joined)
+                    # Everyone's account dates from the organisation's start, before any
+                    # enrolment of theirs.
+                    users.add(user_id, email, person, password, founded)
                     team = "L&D" if role == Role.MANAGER else rng.choice(organization.teams)
                     memberships.add(
                         user_id,
@@ -416,7 +417,7 @@ def seed(scale: Scale) -> None:
                         role == Role.LEARNER,
                         team,
                         _capacity(rng, role, index == 0 and n == 0),
-                        joined,
+                        founded,
                     )
                     roles[role].append(SimpleNamespace(id=user_id, team=team))
             organization.managers = roles[Role.MANAGER]

@@ -223,3 +223,9 @@ def test_the_demo_managers_dashboard_shows_the_generated_numbers(client):
         enrolments.filter(end_reason=EndReason.INDEPENDENT).count(),
     )
     assert client.get(reverse("coaching:attention")).status_code == 200
+
+
+def test_texts_with_tabs_newlines_and_backslashes_go_into_copy_escaped():
+    assert scale._copy_text("a\tb\nc\\d\re") == "a\\tb\\nc\\\\d\\re"
+    assert scale._copy_text(None) == "\\N"
+    assert scale._copy_text({"answer": "ja\tnee"}) == '{"answer": "ja\\\\tnee"}'
