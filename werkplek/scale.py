@@ -147,7 +147,8 @@ INDEXES = """
 class Table:
     """One model's generated rows, written in chunks: COPY from an in-memory text buffer
     on PostgreSQL, `bulk_create` elsewhere. A generator names the columns it fills (by
-    attname, `enrolment_id`); the others get their defaults. With `id` among them, it
+    attname, `enrolment_id`); the others get their defaults (`bulk_create` dates `auto_now`
+    fields now whatever it is given; COPY keeps the generated dates). With `id` among them, it
     takes ids from `new_id()`; the sequence is moved past them when the table closes.
 
     On PostgreSQL the table's foreign keys and plain indexes are dropped while it is
