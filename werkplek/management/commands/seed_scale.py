@@ -1,0 +1,67 @@
+import time
+from importlib import import_module
+
+from django.apps import apps
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.module_loading import module_has_submodule
+
+from werkplek.demo import COACH_EMAIL, DEMO_PASSWORD, LEARNER_EMAIL, MANAGER_EMAIL
+from werkplek.scale import SIZES, Scale, holds_data, rows_written
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate organisations at a benchmark size (S, M, L, XL; T is the tests' size) "
+        "into an empty database, with the demo logins inside. --flush empties it first."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--size", choices=list(SIZES), default="S")
+        parser.add_argument("--seed", type=int, default=1, help="The same seed, the same data.")
+        parser.add_argument(
+            "--flush",
+            action="store_true",
+            help="Delete EVERYTHING in the database first (manage.py flush), then generate.",
+        )
+
+    def handle(self, *args, size, seed, flush, **options):
+        started = time.perf_counter()
+        if flush:
+            call_command("flush", interactive=False, verbosity=0)
+        elif holds_data():
+            raise CommandError(
+                "The database already holds people or organisations (generated or not). "
+                "seed_scale only fills an empty database; --flush deletes everything first."
+            )
+        scale = Scale(SIZES[size], seed)
+        with transaction.atomic():
+            for app_config in apps.get_app_configs():
+                if module_has_submodule(app_config.module, "scale"):
+                    part = time.perf_counter()
+                    import_module(f"{app_config.name}.scale").seed(scale)
+                    scale.timings[app_config.name] = time.perf_counter() - part
+        total = time.perf_counter() - started
+        self._report(scale, size, total)
+
+    def _report(self, scale, size, total):
+        write = self.stdout.write
+        write(f"Size {size} (seed {scale.seed}), {'COPY' if scale.uses_copy else 'bulk_create'}:")
+        write(f"  {'table':<32} {'rows':>10} {'s writing':>10} {'rows/s':>10}")
+        rows = 0
+        for table, (count, seconds) in rows_written(scale).items():
+            rows += count
+            rate = f"{count / seconds:,.0f}" if seconds else "-"
+            write(f"  {table:<32} {count:>10,} {seconds:>10.1f} {rate:>10}")
+        for step, seconds in scale.timings.items():
+            write(f"  step {step}: {seconds:.1f} s")
+        write(
+            self.style.SUCCESS(
+                f"{rows:,} rows in {total:.1f} s ({rows / total:,.0f} rows/s overall, "
+                "generation, roll-up and flush included)."
+            )
+        )
+        write(f"Demo logins (password for all, and for every generated person: {DEMO_PASSWORD}):")
+        for email in [MANAGER_EMAIL, COACH_EMAIL, LEARNER_EMAIL]:
+            write(f"  {email}")
