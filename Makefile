@@ -36,7 +36,7 @@ test: $(VENV)/.installed node_modules/.installed lint
 # Needs PostgreSQL (DATABASE_URL names the server; the data goes to werkplek_bench_<size>) and
 # Redis (REDIS_URL). Prints a markdown table for docs/benchmarks.md.
 SIZE ?= S
-BENCH_SECONDS ?= 20
+BENCH_SECONDS ?= 15
 bench: $(VENV)/.installed
 	$(PY) -m bench.run --size $(SIZE) --seconds $(BENCH_SECONDS)
 

@@ -82,7 +82,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=int, default=20, help="load per page (default 20)")
     parser.add_argument("--users", type=int, default=GUNICORN_WORKERS, help="concurrent people")
     parser.add_argument(
-        "--reminders", type=int, default=1000, help="learners reminded (default 1000)"
+        "--reminders", type=int, default=500, help="learners reminded (default 500)"
     )
     parser.add_argument("--reseed", action="store_true", help="generate the data again")
     args = parser.parse_args(argv)
