@@ -220,7 +220,6 @@ def seed(scale: Scale) -> None:
             Measurement,
             "id kpi_id subject_level learner_id team cohort_id program_id period_start value "
             "is_current corrects_id recorded_by_id recorded_at",
-            after=[kpis],
         ) as measurements,
     ):
         writer = _Writer(scale, kpis, measurements)

@@ -123,7 +123,7 @@ def _program(scale: Scale, rng, organization, index: int, per_program: int, tabl
         prompts.add(program.id, position, text)
     # Groups every few weeks, from the first one (the pilot) until a few weeks ago.
     count = 1 if is_pilot else max(2, math.ceil(per_program / LEARNERS_PER_GROUP))
-    step = max(1, (first_weeks_ago - 2) // count)
+    step = max(1, (first_weeks_ago - 2) // max(1, count - 1))
     for number in range(count):
         cohort = SimpleNamespace(
             id=cohorts.new_id(), starts_on=scale.monday(first_weeks_ago - number * step)
