@@ -630,10 +630,10 @@ class Bench:
 
     def reminders(self) -> dict:
         """Reminders delivered per minute by one worker. In this run's copy of the data only:
-        `--reminders` learners get a running enrolment with a reflection due today, every program
-        reminds daily from midnight, no organisation has quiet hours. The reminder job queues
-        one mail per learner while no worker runs; then one worker delivers them into the
-        SMTP sink."""
+        `--reminders` learners get a running enrolment with a reflection due today, and only
+        they have open reflections; every program reminds daily from midnight; no
+        organisation has quiet hours. The reminder job queues one mail per learner while no
+        worker runs; then one worker delivers them into the SMTP sink."""
         from django.db.models import Count
         from django.utils import timezone
 
@@ -663,12 +663,14 @@ class Bench:
             .values_list("pk", flat=True)[: self.args.reminders]
         )
         Enrolment.objects.filter(pk__in=list(reopened)).update(ended_on=None, end_reason="")
-        Reflection.objects.bulk_create(
-            Reflection(enrolment_id=pk, due_on=today)
-            for pk in Enrolment.objects.running()
+        reminded = list(
+            Enrolment.objects.running()
             .order_by("learner_id")
             .values_list("pk", flat=True)[: self.args.reminders]
         )
+        # Only these learners have reflections open: the others' are handed in.
+        Reflection.objects.due().exclude(enrolment__in=reminded).update(submitted_at=timezone.now())
+        Reflection.objects.bulk_create(Reflection(enrolment_id=pk, due_on=today) for pk in reminded)
         queued = reflection_reminders_schedule()
         rows = OutboxMessage.objects.filter(kind=REFLECTION_REMINDER)
         if queued == 0:
