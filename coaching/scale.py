@@ -118,7 +118,8 @@ def _history(scale: Scale, rng, plan, count: int, tables) -> None:
             signed.add(item)
         _reflection(scale, rng, plan, moment, day, recorded_at, coach, tables, final=final)
         if rng.random() < ADDENDUM_SHARE:
-            addenda.add(moment, coach, ADDENDUM, recorded_at + datetime.timedelta(days=2))
+            added = min(recorded_at + datetime.timedelta(days=2), scale.now)
+            addenda.add(moment, coach, ADDENDUM, added)
 
 
 def _shift(rng):

@@ -10,6 +10,7 @@ and a few running enrolments have no coach yet.
 
 import datetime
 import math
+from collections import defaultdict
 from types import SimpleNamespace
 
 from programs.choices import BuiltinMethod, EndReason, ProgramStatus
@@ -24,6 +25,7 @@ from programs.models import (
     Program,
     ReflectionPrompt,
 )
+from werkplek.models import Membership
 from werkplek.scale import HISTORY_WEEKS, Scale, split
 
 PROGRAM_NAMES = [
@@ -278,3 +280,14 @@ def seed(scale: Scale) -> None:
                     pairings.add(plan.id, coach, since, until, scale.at(since, 8))
             scale.programs += own
             scale.enrolments += plans
+    _memberships_end(scale)
+
+
+def _memberships_end(scale: Scale) -> None:
+    """Who left the organisation left it on their enrolment's last day."""
+    left = defaultdict(list)
+    for plan in scale.enrolments:
+        if plan.end_reason == EndReason.LEFT_ORGANISATION:
+            left[plan.ended_on].append(plan.learner.id)
+    for day, learners in left.items():
+        Membership.objects.filter(user__in=learners, is_learner=True).update(ended_on=day)

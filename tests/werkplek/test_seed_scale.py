@@ -88,7 +88,7 @@ def test_the_tiny_size_generates_its_numbers_and_reports_rows_per_second(way):
     output = _seed()
     assert Organization.objects.count() == TINY.organizations
     assert Program.objects.count() == TINY.programs
-    assert Membership.objects.with_role(Role.LEARNER).count() == TINY.learners
+    assert Membership.objects.filter(is_learner=True).count() == TINY.learners
     assert Membership.objects.with_role(Role.COACH).count() == TINY.coaches
     assert FeedbackMoment.objects.count() == TINY.moments
     assert Measurement.objects.count() == TINY.measurements
@@ -152,6 +152,9 @@ def test_the_generated_history_is_dated_like_real_use(way):
     assert Pairing.objects.filter(ended_on__isnull=False).exists()
     assert Reflection.objects.filter(submitted_at__isnull=False).exists()
     assert Reflection.objects.filter(submitted_at__isnull=True, due_on__lt=today).exists()
+    # A learner who left the organisation left it on their enrolment's last day.
+    left = Enrolment.objects.filter(end_reason=EndReason.LEFT_ORGANISATION)
+    assert all(Membership.objects.get(user=e.learner_id).ended_on == e.ended_on for e in left)
     # Levels only rise: every goal's assessments in date order.
     levels = defaultdict(list)
     for enrolment, goal, level in GoalAssessment.objects.order_by(
