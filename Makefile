@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format messages
+.PHONY: run test bench lint format messages
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -30,6 +30,15 @@ test: $(VENV)/.installed node_modules/.installed lint
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
+
+# The scale benchmark (bench/run.py): the app under gunicorn with a Celery worker, on a
+# generated organisation of SIZE S, M, L or XL, loaded with locust for BENCH_SECONDS per page.
+# Needs PostgreSQL (DATABASE_URL names the server; the data goes to werkplek_bench_<size>) and
+# Redis (REDIS_URL). Prints a markdown table for docs/benchmarks.md.
+SIZE ?= S
+BENCH_SECONDS ?= 15
+bench: $(VENV)/.installed
+	$(PY) -m bench.run --size $(SIZE) --seconds $(BENCH_SECONDS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

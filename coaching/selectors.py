@@ -194,7 +194,12 @@ def enrolment_progress(enrolment: Enrolment, *, viewer, today: datetime.date) ->
         .prefetch_related(
             Prefetch(
                 "reactions",
-                queryset=ReflectionReaction.objects.visible_to(viewer).select_related("author"),
+                # The enrolment again, although the reflections have it: without it PostgreSQL
+                # hashes every reflection of every enrolment to join the door's condition
+                # (docs/benchmarks.md, the progress page).
+                queryset=ReflectionReaction.objects.visible_to(viewer)
+                .filter(reflection__enrolment=enrolment)
+                .select_related("author"),
             )
         )
         .order_by("-due_on", "-pk")
