@@ -82,9 +82,14 @@ def membership_add_role(
     actor: User | None = None,
     reason: str = "",
 ) -> Membership:
-    """Add one role to a person in an organisation, keeping what they had (team if not given)."""
+    """Add one role to a person in an organisation, keeping what they had (team if not given).
+    A person who holds it already, in the same team, is left alone: no save, so the
+    organisation's history shows no change that is none (an import of known learners)."""
     membership = audit.acted_by(_membership(user, organization), actor, reason=reason)
-    setattr(membership, Membership.ROLE_FIELDS[role], True)
+    field = Membership.ROLE_FIELDS[role]
+    if membership.pk and getattr(membership, field) and team in ("", membership.team):
+        return membership
+    setattr(membership, field, True)
     membership.team = team or membership.team
     membership.full_clean()
     membership.save()

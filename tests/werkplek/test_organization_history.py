@@ -68,3 +68,18 @@ def test_a_long_history_takes_the_same_queries_as_a_short_one(
         response = client.get(reverse("organization-history", args=[organization.slug]))
     assert response.status_code == 200
     assert response.content.decode().count('<li class="border-bottom') == min(2 + 3 * count, 20)
+
+
+def test_giving_a_role_someone_holds_already_is_no_change(manager, organization, learner):
+    before = learner.memberships.get().history.count()
+    services.membership_add_role(
+        user=learner, organization=organization, role=Role.LEARNER, actor=manager
+    )
+    services.membership_add_role(
+        user=learner, organization=organization, role=Role.LEARNER, team="", actor=manager
+    )
+    assert learner.memberships.get().history.count() == before
+    services.membership_add_role(
+        user=learner, organization=organization, role=Role.LEARNER, team="Inslag", actor=manager
+    )
+    assert learner.memberships.get().history.count() == before + 1
