@@ -118,6 +118,14 @@ def leave_create(f):
     return f("learner"), reverse("leave-create"), data, Leave.objects, {}
 
 
+def member_leave(f):
+    """The L&D manager marks a learner away (werkplek.views.member_leave)."""
+    learner = f("learner")
+    url = reverse("member-leave", args=[f("organization").slug, learner.memberships.get().pk])
+    data = {"starts_on": _today(), "ends_on": _today()}
+    return f("manager"), url, data, Leave.objects.filter(user=learner), {}
+
+
 def addendum(f):
     moment = FeedbackMomentFactory(enrolment=f("enrolment"), coach=f("coach"))
     url = reverse("coaching:feedback-addendum", args=[moment.pk])
@@ -180,6 +188,7 @@ CASES = [
     kpi_create,
     measurement_create,
     leave_create,
+    member_leave,
     addendum,
     reaction,
     peer_give,
