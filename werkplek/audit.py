@@ -22,6 +22,7 @@ import decimal
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db import connection, models, transaction
 from django.db.models import Case, OuterRef, Q, Subquery, Value, When
@@ -40,6 +41,22 @@ IMPORT = "import"
 INVITATION = "invitation"
 REASONS = {IMPORT: _("through an import"), INVITATION: _("invitation accepted")}
 ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("removed")}
+# The fields that name a row in a trail ("Task “Scan the pallet”"): the first of these that
+# a model has, unless its Source says otherwise. Keys read by their objects' names.
+NAME_FIELDS = (
+    "name",
+    "title",
+    "learner",
+    "user",
+    "checklist_item",
+    "goal",
+    "coach",
+    "occurred_on",
+    "due_on",
+    "period_start",
+    "text",
+)
+NAME_CHARS = 60
 # The PostgreSQL setting that lets `scrub` (and only it) change history rows, for one transaction.
 UNLOCK_SETTING = "werkplek.erasing"
 
@@ -69,13 +86,15 @@ class Source:
     `hidden` names fields not worth showing (pointers to the parent the trail is about);
     `formats` maps a field to a function that makes its value readable; `keys` maps a
     foreign key to the queryset its objects are named from, where their names need a join
-    (`Enrolment.objects.select_related("learner")`); other keys are named by `str()`.
+    (`Enrolment.objects.select_related("learner")`); other keys are named by `str()`;
+    `name` names the fields whose values name a row (default: the first of NAME_FIELDS).
     """
 
     rows: models.QuerySet
     hidden: frozenset = frozenset()
     formats: dict = dataclasses.field(default_factory=dict)
     keys: dict = dataclasses.field(default_factory=dict)
+    name: tuple = ()
 
     def key_group(self, number: int, field: models.Field):
         """Which lookup names this key: its own queryset's, or its model's shared one."""
@@ -102,6 +121,20 @@ class Source:
             )
         ]
 
+    def name_fields(self) -> list[models.Field]:
+        """The fields whose values name one row of this source."""
+        names = self.name or next(
+            ((name,) for name in NAME_FIELDS if _has_field(self.model, name)), ()
+        )
+        return [self.model._meta.get_field(name) for name in names]
+
+
+def _has_field(model, name: str) -> bool:
+    try:
+        return model._meta.get_field(name).concrete
+    except FieldDoesNotExist:
+        return False
+
 
 @dataclasses.dataclass
 class Change:
@@ -114,14 +147,17 @@ class Change:
 
 @dataclasses.dataclass
 class Entry:
-    """One line of a trail: who did what to which kind of object, when."""
+    """One line of a trail: who did what to which object (its kind and name), when; for a
+    removal the last values; `note` says what changed where no shown field did."""
 
     when: datetime.datetime
     who: str
     kind: str
+    name: str
     action: str
     reason: str
     changes: list[Change]
+    note: str = ""
 
 
 def trail(sources: Iterable[Source], *, page: str | int | None, per_page=PER_PAGE) -> Page:
@@ -191,7 +227,7 @@ def _key_labels(sources: list[Source], loaded) -> dict:
     lookups = {}
     for number, rows in loaded:
         source = sources[number]
-        for field in source.fields():
+        for field in {*source.fields(), *source.name_fields()}:
             if field.is_relation and field.name not in source.formats:
                 group = source.key_group(number, field)
                 lookups[group] = source.keys.get(field.name, field.related_model._base_manager)
@@ -207,25 +243,43 @@ def _key_labels(sources: list[Source], loaded) -> dict:
 def _entry(sources: list[Source], number: int, row, before, labels: dict) -> Entry:
     source = sources[number]
     changes = []
-    if row.history_type != "-":
-        for field in source.fields():
-            new = _readable(source, number, field, getattr(row, field.attname), labels)
+    for field in source.fields():
+        value = _readable(source, number, field, getattr(row, field.attname), labels)
+        if row.history_type == "-":
+            # what the removed object held: its last values, struck through
+            old, new = value, ""
+        else:
+            new = value
             old = (
                 _readable(source, number, field, getattr(before, field.attname), labels)
                 if before
                 else ""
             )
-            if old != new:
-                changes.append(Change(str(field.verbose_name).capitalize(), old, new))
+        if old != new:
+            changes.append(Change(str(field.verbose_name).capitalize(), old, new))
+    note = ""
+    # Moving a goal or task up or down changes only its (hidden) position.
+    if row.history_type == "~" and not changes and before and _moved(row, before):
+        note = str(_("order changed"))
+    name = " · ".join(
+        _readable(source, number, field, getattr(row, field.attname), labels)
+        for field in source.name_fields()
+    )
     user = row.history_user
     return Entry(
         when=row.history_date,
         who=user.name if user else str(_("werkplek (automatic)")),
         kind=str(source.model._meta.verbose_name).capitalize(),
+        name=Truncator(name).chars(NAME_CHARS),
         action=str(ACTIONS.get(row.history_type, row.history_type)),
         reason=str(REASONS.get(row.history_change_reason or "", "")),
         changes=changes,
+        note=note,
     )
+
+
+def _moved(row, before) -> bool:
+    return getattr(row, "position", None) != getattr(before, "position", None)
 
 
 def _readable(source: Source, number: int, field: models.Field, value, labels: dict) -> str:

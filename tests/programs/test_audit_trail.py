@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from programs import imports, services
+from programs import imports, selectors, services
 from programs.choices import EndReason
 from programs.models import (
     ChecklistItem,
@@ -187,6 +187,46 @@ def test_the_goal_history_lists_its_tasks(client, program, manager):
     client.force_login(manager)
     page = client.get(reverse("programs:goal-history", args=[goal.pk])).content.decode()
     assert "Scanner opladen" in page
+
+
+def test_closing_a_group_names_each_learner_whose_enrolment_ended(cohort, manager):
+    for name in ("Lotte de Vries", "Sem Bakker"):
+        EnrolmentFactory(cohort=cohort, learner=UserFactory(name=name))
+    services.cohort_close(
+        actor=manager, cohort=cohort, reason=EndReason.STOPPED, ended_on=timezone.localdate()
+    )
+    page = audit.trail(selectors.cohort_trail(cohort), page=1)
+    ended = [
+        entry.name for entry in page if entry.kind == "Deelname" and entry.action == "gewijzigd"
+    ]
+    assert sorted(ended) == ["Lotte de Vries", "Sem Bakker"]
+
+
+def test_a_removed_task_is_named_with_its_last_values(client, program, manager):
+    goal = LearningGoalFactory(program=program)
+    item = services.checklist_item_create(actor=manager, goal=goal, title="Scanner opladen")
+    services.checklist_item_delete(actor=manager, item=item)
+    removed = audit.trail(selectors.goal_trail(goal), page=1)[0]
+    assert (removed.action, removed.kind, removed.name) == (
+        "verwijderd",
+        "Aftekenpunt",
+        "Scanner opladen",
+    )
+    assert ("Scanner opladen", "") in [(change.old, change.new) for change in removed.changes]
+    client.force_login(manager)
+    page = client.get(reverse("programs:goal-history", args=[goal.pk])).content.decode()
+    assert "verwijderd: Aftekenpunt “Scanner opladen”" in page
+
+
+def test_moving_a_goal_reads_as_a_change_of_order(program, manager):
+    first = LearningGoalFactory(program=program, position=1, title="Veilig werken")
+    LearningGoalFactory(program=program, position=2, title="Scannen")
+    services.goal_move(actor=manager, goal=first, direction=1)
+    moved = [entry for entry in audit.trail(selectors.program_trail(program), page=1)][:2]
+    assert {(entry.name, entry.note) for entry in moved} == {
+        ("Veilig werken", "volgorde gewijzigd"),
+        ("Scannen", "volgorde gewijzigd"),
+    }
 
 
 def _history_of_size(program, cohort, manager, count):
