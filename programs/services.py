@@ -230,10 +230,20 @@ def program_update(
             }
         )
     claim_version(program, seen=version)
-    program.save(update_fields=[*changed, "updated_at"])
     if methods is not None:
-        program.methods.set(methods)
+        _set_methods(program, methods)
+    program.save(update_fields=[*changed, "updated_at"])
     return program
+
+
+def _set_methods(program: Program, methods: Iterable[Method]) -> None:
+    """Choose the methods without a history row of their own: the save that follows records
+    them with the rest of the edit, as one change."""
+    program.skip_history_when_saving = True
+    try:
+        program.methods.set(methods)
+    finally:
+        del program.skip_history_when_saving
 
 
 @transaction.atomic

@@ -30,6 +30,7 @@ from django.shortcuts import render
 from django.utils import formats, timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import get_m2m_reverse_field_name
 
 from werkplek.choices import Weekday
 
@@ -121,6 +122,12 @@ class Source:
             )
         ]
 
+    def m2m_fields(self) -> list[models.Field]:
+        """The many-to-many fields whose choices each version keeps (simple-history's
+        `m2m_fields`), e.g. a program's learning methods."""
+        fields = getattr(self.rows.model, "_history_m2m_fields", ())
+        return [field for field in fields if field.name not in self.hidden]
+
     def name_fields(self) -> list[models.Field]:
         """The fields whose values name one row of this source."""
         names = self.name or next(
@@ -185,11 +192,15 @@ def trail(sources: Iterable[Source], *, page: str | int | None, per_page=PER_PAG
     for number, source in enumerate(sources):
         rows[number], previous[number] = _with_previous(source, wanted[number])
     labels = _key_labels(sources, [*rows.items(), *previous.items()])
+    chosen = {
+        number: _m2m_choices(source, [*rows[number], *previous[number]])
+        for number, source in enumerate(sources)
+    }
     entries = []
     for _date, history_id, number in current.object_list:
         row = rows[number][history_id]
         before = previous[number].get(row.previous_id)
-        entries.append(_entry(sources, number, row, before, labels))
+        entries.append(_entry(sources, number, row, before, labels, chosen[number]))
     current.object_list = entries
     return current
 
@@ -220,6 +231,19 @@ def _in(queryset, field: str, values):
     return queryset.filter(**{f"{field}__in": values} if values else {f"{field}__isnull": True})
 
 
+def _m2m_choices(source: Source, history_ids: list[int]) -> dict:
+    """{(history id, field name): "A, B"}: what each loaded version had chosen in each
+    many-to-many field, by name (one query per field)."""
+    chosen = defaultdict(list)
+    for field in source.m2m_fields():
+        model = getattr(source.rows.model, field.name).model
+        target = get_m2m_reverse_field_name(field)
+        for choice in _in(model.objects, "history", history_ids).select_related(target):
+            name = getattr(choice, target) or f"#{getattr(choice, f'{target}_id')}"
+            chosen[choice.history_id, field.name].append(str(name))
+    return {key: ", ".join(sorted(names)) for key, names in chosen.items()}
+
+
 def _key_labels(sources: list[Source], loaded) -> dict:
     """{(key group, pk): text} for every key the loaded rows point at: one query per model
     (or per key with its own queryset)."""
@@ -240,7 +264,7 @@ def _key_labels(sources: list[Source], loaded) -> dict:
     return labels
 
 
-def _entry(sources: list[Source], number: int, row, before, labels: dict) -> Entry:
+def _entry(sources: list[Source], number: int, row, before, labels: dict, chosen: dict) -> Entry:
     source = sources[number]
     changes = []
     for field in source.fields():
@@ -255,6 +279,13 @@ def _entry(sources: list[Source], number: int, row, before, labels: dict) -> Ent
                 if before
                 else ""
             )
+        if old != new:
+            changes.append(Change(str(field.verbose_name).capitalize(), old, new))
+    for field in source.m2m_fields():
+        new = chosen.get((row.history_id, field.name), "")
+        old = chosen.get((before.history_id, field.name), "") if before else ""
+        if row.history_type == "-":
+            old, new = new, ""
         if old != new:
             changes.append(Change(str(field.verbose_name).capitalize(), old, new))
     note = ""

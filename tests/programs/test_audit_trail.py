@@ -14,6 +14,7 @@ from programs.models import (
     Cohort,
     Enrolment,
     Invitation,
+    Method,
     Pairing,
     Program,
     ReflectionPrompt,
@@ -229,6 +230,23 @@ def test_moving_a_goal_reads_as_a_change_of_order(program, manager):
     }
 
 
+def test_the_program_history_shows_which_methods_were_chosen(client, program, manager):
+    buddy, training = (
+        Method.objects.create(organization=program.organization, name=name)
+        for name in ("Buddy-systeem", "Klassikale training")
+    )
+    services.program_update(actor=manager, program=program, methods=[buddy])
+    services.program_update(actor=manager, program=program, methods=[training])
+    changed = audit.trail(selectors.program_trail(program), page=1)[0]
+    assert (changed.action, changed.name) == ("gewijzigd", program.name)
+    assert [(change.label, change.old, change.new) for change in changed.changes] == [
+        ("Leervormen", "Buddy-systeem", "Klassikale training")
+    ]
+    client.force_login(manager)
+    page = client.get(reverse("programs:history", args=[program.pk])).content.decode()
+    assert "<del>Buddy-systeem</del> &rarr;" in page
+
+
 def _history_of_size(program, cohort, manager, count):
     """`count` + 1 changes of each kind, and the group closed."""
     goal = LearningGoalFactory(program=program, target_week=1)
@@ -257,7 +275,8 @@ def test_history_pages_take_the_same_queries_for_a_long_history_as_for_a_short_o
     _history_of_size(program, cohort, manager, count)
     client.force_login(manager)
     # Session and user, count and keys, and per kind of row its rows, their previous
-    # versions and the names their keys point at (people; goals or enrolments).
+    # versions and the names their keys point at (people; goals or enrolments); for the
+    # program also the methods each version had chosen.
     with django_assert_num_queries(QUERIES[url_name]):
         response = client.get(reverse(url_name, args=[subject.pk]))
     assert response.content.decode().count('<li class="border-bottom') == min(
@@ -265,4 +284,4 @@ def test_history_pages_take_the_same_queries_for_a_long_history_as_for_a_short_o
     )
 
 
-QUERIES = {"programs:history": 18, "programs:cohort-history": 15}
+QUERIES = {"programs:history": 19, "programs:cohort-history": 15}
