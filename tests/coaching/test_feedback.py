@@ -190,7 +190,7 @@ def recorded(coach, enrolment, goals):
 def test_author_can_correct_feedback_within_24_hours(client, coach, recorded, goals):
     client.force_login(coach)
     with time_machine.travel(NOW + datetime.timedelta(hours=23, minutes=59), tick=False):
-        data = form_data(goals, went_well="Verbeterd")
+        data = form_data(goals, went_well="Verbeterd", version=recorded.version)
         response = client.post(reverse("coaching:feedback-edit", args=[recorded.pk]), data)
     assert response.status_code == 302
     recorded.refresh_from_db()

@@ -83,6 +83,28 @@ def test_a_goal_edited_in_two_tabs_keeps_the_first_save(client, manager, program
     assert LearningGoal.objects.get().title == "Veilig scannen"
 
 
+def test_a_goal_edit_posted_without_a_version_is_refused_as_a_conflict(client, manager, program):
+    """A post without the version (an old page, a hand-made request) cannot tell what it
+    builds on: it never overwrites, it shows what was saved and keeps what was typed."""
+    from programs import services  # noqa: PLC0415
+
+    goal = LearningGoalFactory(program=program, title="Scannen", target_week=1)
+    services.goal_update(actor=manager, goal=goal, title="Veilig scannen")
+    client.force_login(manager)
+    prefix = f"goal-{goal.pk}"
+    shown = client.post(
+        reverse("programs:goal-edit", args=[goal.pk]),
+        {f"{prefix}-title": "Snel scannen", f"{prefix}-target_week": "1"},
+    )
+
+    content = html.unescape(shown.content.decode())
+    assert CONFLICT in content
+    assert 'value="Snel scannen"' in content
+    assert "Intussen opgeslagen: Veilig scannen" in content
+    assert LearningGoal.objects.get().title == "Veilig scannen"
+    assert version_in(content, f"{prefix}-version") == "2"
+
+
 def test_a_service_call_without_a_version_still_moves_it_on(manager, program):
     """Callers other than the form (the admin, a command) save on the loaded version."""
     from programs import services  # noqa: PLC0415
