@@ -170,7 +170,8 @@ def feedback_edit(request, pk):
 @require_POST
 @submitted_once
 def feedback_addendum(request, pk):
-    """The learner's current coach adds a note to a feedback moment."""
+    """The learner's current coach adds a note to a feedback moment; a note that cannot be
+    saved comes back on its own page with what was typed and why."""
     moment = get_object_or_404(FeedbackMoment.objects.open_to_addenda_by(request.user), pk=pk)
     form = AddendumForm(request.POST)
     if form.is_valid() and run_service(
@@ -181,11 +182,15 @@ def feedback_addendum(request, pk):
         text=form.cleaned_data["text"],
     ):
         messages.success(request, _("Addendum saved."))
-    else:
-        messages.error(
-            request, " ".join(form.non_field_errors()) or _("Write the addendum before saving it.")
-        )
-    return redirect("coaching:progress", pk=moment.enrolment_id)
+        return redirect("coaching:progress", pk=moment.enrolment_id)
+    context = {
+        "form": form,
+        "heading": _("Add an addendum"),
+        "submit": _("Save addendum"),
+        "back_url": reverse("coaching:progress", args=[moment.enrolment_id]),
+        "back_label": moment.enrolment.learner.name,
+    }
+    return render(request, "coaching/note_form.html", context)
 
 
 # A page past any timeline's end (a hundred thousand pages of ten): a larger number asks
@@ -327,8 +332,11 @@ def reflection_link(request, token):
 @require_POST
 @submitted_once
 def reflection_react(request, pk):
+    """The learner's current coach reacts to a reflection; as with an addendum, a reaction
+    that cannot be saved comes back with what was typed and why."""
     reflection = get_object_or_404(Reflection.objects.open_to_reactions_by(request.user), pk=pk)
     form = ReactionForm(request.POST)
+    progress_url = reverse("coaching:progress", args=[reflection.enrolment_id])
     if form.is_valid() and run_service(
         form,
         services.reflection_react,
@@ -337,10 +345,15 @@ def reflection_react(request, pk):
         text=form.cleaned_data["text"],
     ):
         messages.success(request, _("Your reaction has been saved."))
-    else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    progress_url = reverse("coaching:progress", args=[reflection.enrolment_id])
-    return redirect(f"{progress_url}#reflection-{reflection.pk}")
+        return redirect(f"{progress_url}#reflection-{reflection.pk}")
+    context = {
+        "form": form,
+        "heading": _("React"),
+        "submit": _("Save reaction"),
+        "back_url": progress_url,
+        "back_label": reflection.enrolment.learner.name,
+    }
+    return render(request, "coaching/note_form.html", context)
 
 
 @login_required
