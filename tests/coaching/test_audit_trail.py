@@ -3,6 +3,8 @@ and peer feedback record who wrote them; managers read a moment's or an enrolmen
 a learner reads who changed their own records, and nobody else sees them."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import formats, timezone
 
@@ -166,3 +168,34 @@ def test_a_learners_history_takes_the_same_queries_for_a_long_history_as_a_short
     with django_assert_num_queries(29):
         response = client.get(reverse("coaching:my-history"))
     assert response.status_code == 200
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_an_enrolments_history_takes_the_same_queries_for_a_long_history_as_a_short_one(
+    client, enrolment, coach, goal, manager
+):
+    _history_of_size(enrolment, coach, goal, 1)
+    client.force_login(manager)
+    url = reverse("coaching:enrolment-history", args=[enrolment.pk])
+    short = _queries(client, url)
+    _history_of_size(enrolment, coach, goal, 15)
+    assert _queries(client, url) == short
+
+
+def test_a_feedback_moments_history_takes_the_same_queries_for_a_long_history_as_a_short_one(
+    client, enrolment, coach, goal, manager
+):
+    moment = record(enrolment, coach, goal)
+    client.force_login(manager)
+    url = reverse("coaching:feedback-history", args=[moment.pk])
+    short = _queries(client, url)
+    for number in range(25):
+        services.feedback_moment_update(moment=moment, user=coach, went_well=f"Versie {number}")
+        services.feedback_addendum_create(moment=moment, author=coach, text=f"Nog {number}.")
+    assert _queries(client, url) == short

@@ -4,6 +4,8 @@ who did it in the history, and a manager reads the changes on the object's histo
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -282,6 +284,27 @@ def test_history_pages_take_the_same_queries_for_a_long_history_as_for_a_short_o
     assert response.content.decode().count('<li class="border-bottom') == min(
         audit.PER_PAGE, response.context["page"].paginator.count
     )
+
+
+def test_the_goal_history_takes_the_same_queries_for_a_long_history_as_a_short_one(
+    client, program, manager
+):
+    goal = LearningGoalFactory(program=program, target_week=1)
+    client.force_login(manager)
+    url = reverse("programs:goal-history", args=[goal.pk])
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    short = queries()
+    for number in range(25):
+        services.goal_update(actor=manager, goal=goal, title=f"Doel {number}")
+        item = services.checklist_item_create(actor=manager, goal=goal, title=f"Taak {number}")
+        if number % 2:
+            services.checklist_item_delete(actor=manager, item=item)
+    assert queries() == short
 
 
 QUERIES = {"programs:history": 19, "programs:cohort-history": 15}
