@@ -115,7 +115,7 @@ def feedback_create(request, pk):
             form,
             services.feedback_moment_create,
             enrolment=enrolment,
-            coach=request.user,
+            actor=request.user,
             levels=form.levels(),
             sign_off_items=form.cleaned_data["sign_offs"],
             **form.moment_fields(),
@@ -153,7 +153,7 @@ def feedback_edit(request, pk):
             services.feedback_moment_update,
             saved_form=lambda saved: _feedback_form(request, saved.enrolment, moment=saved),
             moment=moment,
-            user=request.user,
+            actor=request.user,
             version=form.cleaned_data["version"],
             levels=form.levels(),
             sign_off_items=form.cleaned_data["sign_offs"],
@@ -178,7 +178,7 @@ def feedback_addendum(request, pk):
         form,
         services.feedback_addendum_create,
         moment=moment,
-        author=request.user,
+        actor=request.user,
         text=form.cleaned_data["text"],
     ):
         messages.success(request, _("Addendum saved."))
@@ -341,7 +341,7 @@ def reflection_react(request, pk):
         form,
         services.reflection_react,
         reflection=reflection,
-        author=request.user,
+        actor=request.user,
         text=form.cleaned_data["text"],
     ):
         messages.success(request, _("Your reaction has been saved."))
@@ -367,6 +367,7 @@ def peer_request(request, pk):
         asked = run_service(
             form,
             services.peer_feedback_request,
+            actor=request.user,
             enrolment=enrolment,
             goal=form.cleaned_data["goal"],
             peer=form.cleaned_data["peer"],
@@ -392,7 +393,7 @@ def peer_give(request, pk):
             form,
             services.peer_feedback_give,
             request=asked,
-            author=request.user,
+            actor=request.user,
             text=form.cleaned_data["text"],
         ):
             messages.success(request, _("Thank you, your feedback has been shared."))

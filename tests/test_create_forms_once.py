@@ -147,6 +147,7 @@ def reaction(f):
 def peer_give(f):
     f("other_enrolment")
     asked = coaching_services.peer_feedback_request(
+        actor=f("learner"),
         enrolment=f("enrolment"),
         goal=LearningGoalFactory(program=f("program")),
         peer=f("other_learner"),

@@ -24,7 +24,7 @@ on_postgresql = pytest.mark.skipif(
 def _feedback(enrolment, coach, **texts):
     return coaching_services.feedback_moment_create(
         enrolment=enrolment,
-        coach=coach,
+        actor=coach,
         occurred_on=timezone.localdate(),
         shift=Shift.MORNING,
         **texts,
@@ -47,7 +47,7 @@ def test_scrub_person_removes_their_feedback_and_answers_from_every_version(
 ):
     moment = _feedback(enrolment, coach, went_well="Lotte scande rustig.", to_improve="")
     coaching_services.feedback_moment_update(
-        moment=moment, user=coach, went_well="Lotte scande rustig en netjes."
+        moment=moment, actor=coach, went_well="Lotte scande rustig en netjes."
     )
     coaching_services.reflection_submit(
         actor=enrolment.learner,
