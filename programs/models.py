@@ -237,8 +237,9 @@ class Program(models.Model):
 
     objects = ProgramQuerySet.as_manager()
     # Every version with who saved it and when: the rhythm's changes on the dashboard, and
-    # the audit trail's storage. The services set the acting user on each write.
-    history = HistoricalRecords()
+    # the audit trail's storage, with the methods chosen at each version. The services set
+    # the acting user on each write.
+    history = HistoricalRecords(m2m_fields=[methods])
 
     class Meta:
         verbose_name = _("learning program")

@@ -48,7 +48,7 @@ def organization_trail(organization) -> list[audit.Source]:
         ),
         audit.Source(
             Membership.history.filter(organization_id=organization.pk),
-            hidden=frozenset({"organization"}),
-            subject="user",
+            hidden=frozenset({"organization", "user"}),
+            name=("user",),
         ),
     ]

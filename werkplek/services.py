@@ -1,6 +1,7 @@
 """Writes on people and organisations."""
 
 import datetime
+import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -231,6 +232,8 @@ def form_submissions_prune(*, now: datetime.datetime | None = None) -> int:
 
 
 BACKUP_CODE_COUNT = 10
+# Turning the second step on or off goes to the lockouts' log: the account, never a secret.
+signin_log = logging.getLogger("werkplek.signin")
 
 
 @transaction.atomic
@@ -252,6 +255,7 @@ def two_factor_enable(*, actor: User, key: str, token: str) -> list[str]:
     backup = StaticDevice.objects.create(user=actor, name=_("Backup codes"), confirmed=True)
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
     StaticToken.objects.bulk_create([StaticToken(device=backup, token=c) for c in codes])
+    signin_log.info("Two-step sign-in turned on: account=%s", actor.pk)
     return codes
 
 
@@ -263,3 +267,4 @@ def two_factor_disable(*, actor: User, verified_device: Device) -> None:
         raise PermissionDenied
     for device in devices_for_user(actor, confirmed=None):
         device.delete()
+    signin_log.info("Two-step sign-in turned off: account=%s", actor.pk)

@@ -40,6 +40,23 @@ def account_of(request, credentials) -> str | None:
 
 
 def client_address(request) -> str | None:
+    """The address the sign-in and password-reset limits count: the person's device's, or
+    for IPv6 its /64 network, written as the network's first address (one connection is
+    given a whole /64 and can take a new address in it for every try, so the limits count
+    the network; axes stores an address, not a network)."""
+    address = _device_address(request)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6 and ip.ipv4_mapped:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
+    return str(ip)
+
+
+def _device_address(request) -> str | None:
     """The address of the person's device: behind PROXY_COUNT proxies, the entry of
     X-Forwarded-For that the nearest proxy added (entries further left come from the client
     and can be forged); else the address that connected."""

@@ -196,6 +196,7 @@ def _preferences_page(request, *, form=None, notifications_form=None, leave_form
 
 
 @login_required
+@submitted_once
 def member_leave(request, slug, pk):
     """An L&D manager marks a learner of their organisation away (ill, on leave): no
     reminders reach the learner in that period."""
