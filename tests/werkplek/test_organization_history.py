@@ -31,7 +31,7 @@ def test_managers_read_who_changed_settings_and_roles(client, manager, organizat
     assert "Rusttijden vanaf" in html
     assert "<del>20:00</del> &rarr; <ins" in html
     # Every line about a membership names its person, also where the person did not change.
-    assert html.count("Lidmaatschap · Sanne Verbeek") == 3
+    assert html.count("Lidmaatschap “Sanne Verbeek”") == 3
     # Capitals stay as the label has them (not "L&d-manager").
     assert "L&amp;D-manager</dt>" in html
     assert "Vertrokken op" in html
