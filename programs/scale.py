@@ -116,7 +116,9 @@ def _program(scale: Scale, rng, organization, index: int, per_program: int, tabl
             id=goals.new_id(), target_week=_target_week(week, last_week, duration), items=[]
         )
         goals.add(goal.id, program.id, position, title, description, criteria, goal.target_week)
-        for item_position, (item_title, requires) in enumerate(checklist):
+        # A demo item may add a re-observation interval as a third field; generated
+        # items leave it empty.
+        for item_position, (item_title, requires, *_interval) in enumerate(checklist):
             item_id = items.new_id()
             items.add(item_id, goal.id, item_position, item_title, requires)
             goal.items.append((item_id, requires))
