@@ -25,7 +25,7 @@ from coaching.progress import (
     project_independence,
     working_days_between,
 )
-from coaching.selectors import levels_by_enrolment
+from coaching.selectors import current_levels_by_enrolment
 from programs.choices import ProgramStatus
 from programs.models import ChecklistItem, Enrolment, LearningGoal, Pairing, Program
 from programs.selectors import active_learners
@@ -222,7 +222,7 @@ def enrolment_statuses(
         .values_list("enrolment", "checklist_item", "first")
     ):
         first_signed[enrolment_id][item_id] = signed_on
-    levels = levels_by_enrolment(ids)
+    levels = current_levels_by_enrolment(ids)
     reflections = {
         row["enrolment"]: row
         for row in Reflection.objects.filter(enrolment__in=ids)
