@@ -11,6 +11,7 @@ from coaching.models import (
     FeedbackMoment,
     GoalAssessment,
     PeerFeedback,
+    ProgressReview,
     Reflection,
     ReflectionReaction,
     SignOff,
@@ -19,7 +20,10 @@ from programs.models import Enrolment
 from werkplek.models import OutboxMessage
 from werkplek.personal_data import Erasing, Kind, Reader, register, rewrite, scrub
 
-AROUND_THE_LEARNER = frozenset({Reader.PERSON, Reader.COACH, Reader.FORMER_COACH, Reader.MANAGER})
+# The line manager of the learner's team reads their progress page, and so all of these.
+AROUND_THE_LEARNER = frozenset(
+    {Reader.PERSON, Reader.COACH, Reader.FORMER_COACH, Reader.MANAGER, Reader.LINE_MANAGER}
+)
 FEEDBACK_PURPOSE = _("To follow your progress towards working independently.")
 
 KINDS = [
@@ -114,6 +118,23 @@ KINDS = [
         purpose=_("Feedback you asked of a fellow learner, or gave one."),
         readers=AROUND_THE_LEARNER | {Reader.PEER},
     ),
+    Kind(
+        name="progress_reviews",
+        model=ProgressReview,
+        about=("enrolment__learner",),
+        columns=(
+            "id",
+            "enrolment__program__name",
+            "planned_on",
+            "held_on",
+            "outcome",
+            "outcome_by__name",
+            "created_at",
+        ),
+        label=_("Progress reviews"),
+        purpose=_("The planned talks about your progress with your coach and line manager."),
+        readers=AROUND_THE_LEARNER,
+    ),
 ]
 
 # The kinds of mail to coaches that name a learner in their context.
@@ -122,8 +143,9 @@ NAMING_THE_LEARNER = [mails.FEEDBACK_OVERDUE, mails.HELP_ASKED]
 
 def erase(erasing: Erasing) -> None:
     """The texts about the person become "removed": feedback, addenda, reflections' answers
-    (their questions stay), reactions and peer feedback; their name leaves the mails to their
-    coaches. Dates, levels and sign-offs stay, so progress and counts do not change."""
+    (their questions stay), reactions, peer feedback and review outcomes; their name leaves
+    the mails to their coaches. Dates, levels and sign-offs stay, so progress and counts do
+    not change."""
     enrolments = Enrolment.objects.filter(learner=erasing.person)
     if erasing.ended_before is not None:
         enrolments = enrolments.filter(ended_on__lt=erasing.ended_before)
@@ -133,6 +155,7 @@ def erase(erasing: Erasing) -> None:
         scrub(FeedbackMoment, on_enrolments & ~Q(**{text: ""}), **{text: removed})
     scrub(FeedbackAddendum, Q(feedback_moment__enrolment__in=enrolments), text=removed)
     scrub(ReflectionReaction, Q(reflection__enrolment__in=enrolments), text=removed)
+    scrub(ProgressReview, on_enrolments & ~Q(outcome=""), outcome=removed)
     for text in ("question", "text"):
         scrub(PeerFeedback, on_enrolments & ~Q(**{text: ""}), **{text: removed})
     rewrite(

@@ -4,7 +4,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, F, Max, Prefetch, Value
+from django.db.models import CharField, F, Max, OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -13,6 +13,7 @@ from coaching.models import (
     FeedbackMoment,
     GoalAssessment,
     PeerFeedback,
+    ProgressReview,
     Reflection,
     ReflectionReaction,
     SignOff,
@@ -29,6 +30,8 @@ from programs import selectors as program_selectors
 from programs.choices import Level
 from programs.models import ChecklistItem, Enrolment, LearningGoal, Pairing
 from werkplek import audit
+from werkplek.choices import Role
+from werkplek.models import Membership, User
 
 
 def levels_by_enrolment(enrolment_ids, assessments=None) -> dict[int, dict[int, GoalLevels]]:
@@ -290,6 +293,51 @@ def progress_timeline(enrolment: Enrolment, *, viewer, page: int = 1) -> Timelin
     return TimelinePage(entries=entries, number=page, has_next=has_next)
 
 
+def progress_reviews(enrolment: Enrolment, *, viewer) -> list[ProgressReview]:
+    """The enrolment's progress reviews `viewer` may read, first planned first (one query;
+    at most MAX_REVIEWS_PER_ENROLMENT)."""
+    return list(
+        ProgressReview.objects.visible_to(viewer)
+        .filter(enrolment=enrolment)
+        .select_related("outcome_by")
+    )
+
+
+def line_managers_of(enrolment: Enrolment):
+    """The line managers of the learner's team in the enrolment's organisation, by name."""
+    team = Membership.objects.current().filter(
+        user=enrolment.learner_id, organization=enrolment.cohort.program.organization_id
+    )
+    leads = Membership.objects.with_role(Role.LINE_MANAGER).filter(
+        organization=enrolment.cohort.program.organization_id,
+        team__in=team.exclude(team="").values("team"),
+    )
+    return User.objects.filter(pk__in=leads.values("user")).order_by("name", "pk")
+
+
+def team_enrolments(line_manager):
+    """The running enrolments of the learners of the line manager's teams, by learner
+    name: what the team page pages through."""
+    return (
+        Enrolment.objects.led_by(line_manager)
+        .running()
+        .select_related("learner", "cohort__program")
+        .order_by("learner__name", "pk")
+    )
+
+
+def next_reviews(enrolment_ids) -> dict[int, ProgressReview]:
+    """{enrolment: its first review without an outcome} for these enrolments (one query)."""
+    first = (
+        ProgressReview.objects.upcoming()
+        .filter(enrolment=OuterRef("enrolment"))
+        .order_by("planned_on", "pk")
+        .values("pk")[:1]
+    )
+    reviews = ProgressReview.objects.filter(enrolment__in=enrolment_ids, pk=Subquery(first))
+    return {review.enrolment_id: review for review in reviews}
+
+
 def peer_requests_for(user):
     """Feedback fellow learners asked of this user and that they have not given yet."""
     return (
@@ -404,6 +452,10 @@ def enrolment_trail(enrolment_ids) -> list[audit.Source]:
         ),
         audit.Source(
             PeerFeedback.history.filter(enrolment_id__in=enrolment_ids),
+            hidden=frozenset({"enrolment"}),
+        ),
+        audit.Source(
+            ProgressReview.history.filter(enrolment_id__in=enrolment_ids),
             hidden=frozenset({"enrolment"}),
         ),
     ]

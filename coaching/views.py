@@ -17,10 +17,12 @@ from coaching.forms import (
     FeedbackMomentForm,
     PeerFeedbackForm,
     PeerRequestForm,
+    ProgressReviewOutcomeForm,
+    ProgressReviewPlanForm,
     ReactionForm,
     ReflectionForm,
 )
-from coaching.models import FeedbackMoment, PeerFeedback, Reflection
+from coaching.models import FeedbackMoment, PeerFeedback, ProgressReview, Reflection
 from programs import selectors as program_selectors
 from programs.models import Cohort, Enrolment
 from werkplek import audit
@@ -221,6 +223,7 @@ def progress(request, pk):
         return render(request, "coaching/_timeline.html", context)
     data = selectors.enrolment_progress(enrolment, viewer=request.user, today=timezone.localdate())
     is_learner = enrolment.learner_id == request.user.pk
+    may_record = ProgressReview.objects.open_to_outcome_by(request.user).filter(enrolment=enrolment)
     context = {
         "progress": data,
         "timeline": timeline,
@@ -234,6 +237,12 @@ def progress(request, pk):
         "peer_requests": selectors.peer_requests_for(request.user) if is_learner else [],
         "panels": selectors.progress_panels(enrolment, viewer=request.user),
         "today": timezone.localdate(),
+        "reviews": selectors.progress_reviews(enrolment, viewer=request.user),
+        "line_managers": selectors.line_managers_of(enrolment),
+        "can_plan_reviews": ProgressReview.plannable_enrolments(request.user)
+        .filter(pk=enrolment.pk)
+        .exists(),
+        "reviews_to_record": set(may_record.values_list("pk", flat=True)),
     }
     return render(request, "coaching/progress.html", context)
 
@@ -429,3 +438,106 @@ def feedback_history(request, pk):
     back_url = reverse("coaching:progress", args=[moment.enrolment_id])
     sources = selectors.feedback_moment_trail(moment)
     return audit.render_trail(request, sources, subject=moment, back_url=back_url)
+
+
+# --- Line managers and progress reviews ---------------------------------------------------
+
+TEAM_PER_PAGE = 25
+
+
+@login_required
+@require_safe
+def team(request):
+    """The line manager's team: its learners' running enrolments with progress and the next
+    review, a page at a time."""
+    if not request.user.has_role(Role.LINE_MANAGER):
+        raise Http404
+    page = Paginator(selectors.team_enrolments(request.user), TEAM_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    today = timezone.localdate()
+    enrolments = list(page.object_list)
+    statuses = attention.enrolment_statuses(enrolments, on=today)
+    next_reviews = selectors.next_reviews([e.pk for e in enrolments])
+    rows = [(statuses[e.pk], next_reviews.get(e.pk)) for e in enrolments]
+    teams = sorted(
+        {m.team for m in request.user.current_memberships if m.is_line_manager}, key=str.lower
+    )
+    context = {"page_obj": page, "rows": rows, "teams": teams, "today": today}
+    return render(request, "coaching/team.html", context)
+
+
+def _enrolment_to_plan(request, pk):
+    enrolments = ProgressReview.plannable_enrolments(request.user).select_related(
+        "learner", "cohort__program"
+    )
+    return get_object_or_404(enrolments, pk=pk)
+
+
+def _reviews_url(enrolment_id) -> str:
+    return reverse("coaching:progress", args=[enrolment_id]) + "#reviews"
+
+
+@login_required
+@submitted_once
+def review_plan(request, pk):
+    """The learner's coach or an L&D manager plans a progress review."""
+    enrolment = _enrolment_to_plan(request, pk)
+    form = ProgressReviewPlanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if run_service(
+            form,
+            services.progress_review_plan,
+            actor=request.user,
+            enrolment=enrolment,
+            planned_on=form.cleaned_data["planned_on"],
+        ):
+            messages.success(request, _("Progress review planned."))
+            return redirect(_reviews_url(enrolment.pk))
+    context = {
+        "form": form,
+        "enrolment": enrolment,
+        "default_days": services.default_review_days(enrolment),
+        "planned": enrolment.progress_reviews.all(),
+    }
+    return render(request, "coaching/review_plan.html", context)
+
+
+@login_required
+@require_POST
+@submitted_once
+def reviews_plan_default(request, pk):
+    """One tap: plan the usual reviews (weeks two and four, and the target date)."""
+    enrolment = _enrolment_to_plan(request, pk)
+    try:
+        planned = services.progress_reviews_plan_default(actor=request.user, enrolment=enrolment)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("%(count)s progress reviews planned.") % {"count": len(planned)}
+        )
+    return redirect(_reviews_url(enrolment.pk))
+
+
+@login_required
+@submitted_once
+def review_outcome(request, pk):
+    """The learner's coach or line manager records what a review agreed."""
+    reviews = ProgressReview.objects.open_to_outcome_by(request.user).select_related(
+        "enrolment__learner", "enrolment__cohort__program"
+    )
+    review = get_object_or_404(reviews, pk=pk)
+    form = ProgressReviewOutcomeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if run_service(
+            form,
+            services.progress_review_record_outcome,
+            actor=request.user,
+            review=review,
+            outcome=form.cleaned_data["outcome"],
+            held_on=form.cleaned_data["held_on"],
+        ):
+            messages.success(request, _("Outcome of the progress review saved."))
+            return redirect(_reviews_url(review.enrolment_id))
+    return render(request, "coaching/review_outcome.html", {"form": form, "review": review})
