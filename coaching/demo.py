@@ -220,13 +220,14 @@ REVIEW_OUTCOME = (
 
 
 def _progress_reviews(demo) -> None:
-    """The usual reviews for the running enrolments of the line manager's team; the first
-    review that has passed is held, with its outcome recorded by the line manager."""
+    """The usual reviews for the running enrolments of the line manager's team that have not
+    passed their target date; the first review that has passed is held, with its outcome
+    recorded by the line manager."""
     line_manager = demo.line_managers[0]
     today = timezone.localdate()
     for enrolment in Enrolment.objects.led_by(line_manager).running().order_by("pk"):
         coach = enrolment.pairings.filter(ended_on__isnull=True).first()
-        if coach is None or enrolment.progress_reviews.exists():
+        if coach is None or enrolment.target_on < today or enrolment.progress_reviews.exists():
             continue
         for day in services.default_review_days(enrolment):
             services.progress_review_plan(actor=coach.coach, enrolment=enrolment, planned_on=day)

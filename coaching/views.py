@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
@@ -514,9 +515,12 @@ def reviews_plan_default(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(
-            request, _("%(count)s progress reviews planned.") % {"count": len(planned)}
+        text = ngettext(
+            "%(count)s progress review planned.",
+            "%(count)s progress reviews planned.",
+            len(planned),
         )
+        messages.success(request, text % {"count": len(planned)})
     return redirect(_reviews_url(enrolment.pk))
 
 
