@@ -1,4 +1,4 @@
-"""The permission matrix: every URL name × eight actors × GET and POST → the answer.
+"""The permission matrix: every URL name × nine actors × GET and POST → the answer.
 
 The table below is the specification of who may open what. The test walks Django's URL
 resolver, so a page added without a row here fails (`test_every_url_has_a_row`), and so does
@@ -63,7 +63,8 @@ GET, POST = METHODS
 
 # One row per URL name and method; its answers in the order of ACTORS (the columns below:
 # anonymous, learner, other learner, coach, former coach, other coach, manager, other manager,
-# line manager).
+# line manager). The line manager holds no other role: beyond their own pages, their team
+# page, their learner's progress (and its program) and a review's outcome, everything is 404.
 # fmt: off
 MATRIX = {
     # URL name                          method anon   lrnr peer coac form othr mgr  o.mgr line
@@ -146,16 +147,17 @@ MATRIX = {
     ("two-factor-disable",              GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
     ("two-factor-disable",              POST): (LOGIN, 404, 404, 404, 404, 404, 302, 302, 404),
     # Programs: read by the organisation's managers and those who learn or coach in them
-    # (a former coach too: their old learner's progress page needs the goals); changed by
-    # managers only. Any manager may start a program in their own organisation.
+    # (a former coach too: their old learner's progress page needs the goals) or lead a
+    # learner's team (the line manager); changed by managers only. Any manager may start a
+    # program in their own organisation.
     ("programs:list",                   GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200),
     ("programs:list",                   POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200),
     ("programs:create",                 GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200, 404),
     ("programs:create",                 POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200, 404),
     ("programs:methods",                GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
     ("programs:methods",                POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
-    ("programs:detail",                 GET):  (LOGIN, 200, 200, 200, 200, 404, 200, 404, 404),
-    ("programs:detail",                 POST): (LOGIN, 200, 200, 200, 200, 404, 200, 404, 404),
+    ("programs:detail",                 GET):  (LOGIN, 200, 200, 200, 200, 404, 200, 404, 200),
+    ("programs:detail",                 POST): (LOGIN, 200, 200, 200, 200, 404, 200, 404, 200),
     # History pages (werkplek.audit): managers of the program; GET only.
     ("programs:history",                GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
     ("programs:history",                POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
@@ -211,11 +213,12 @@ MATRIX = {
     ("programs:invitation-accept",      POST): (200,   404, 404, 404, 404, 404, 404, 404, 404),
     # Coaching. "My learners" is for coaches, "my progress" for learners (it sends a learner
     # with one enrolment straight to it). The progress page: the learner, their coaches now
-    # and before (read-only, as it stood then) and the managers. Acting on it: the current
-    # coach (feedback, addenda, reactions), the learner (reflection, asking a colleague) and
-    # the colleague asked (giving peer feedback).
-    ("coaching:home",                   GET):  (LOGIN, 404, 404, 200, 200, 200, 404, 404, 200),
-    ("coaching:home",                   POST): (LOGIN, 404, 404, 200, 200, 200, 404, 404, 200),
+    # and before (read-only, as it stood then), the managers and the line manager of the
+    # learner's team (read-only). Acting on it: the current coach (feedback, addenda,
+    # reactions), the learner (reflection, asking a colleague) and the colleague asked
+    # (giving peer feedback).
+    ("coaching:home",                   GET):  (LOGIN, 404, 404, 200, 200, 200, 404, 404, 404),
+    ("coaching:home",                   POST): (LOGIN, 404, 404, 200, 200, 200, 404, 404, 404),
     # The attention list: every manager, for the programs they manage.
     ("coaching:attention",              GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200, 404),
     ("coaching:attention",              POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200, 404),
@@ -225,8 +228,8 @@ MATRIX = {
     ("coaching:mark-independent",       POST): (LOGIN, 404, 404, 302, 404, 404, 302, 404, 404),
     ("coaching:my-progress",            GET):  (LOGIN, 302, 302, 404, 404, 404, 404, 404, 404),
     ("coaching:my-progress",            POST): (LOGIN, 302, 302, 404, 404, 404, 404, 404, 404),
-    ("coaching:progress",               GET):  (LOGIN, 200, 404, 200, 200, 404, 200, 404, 404),
-    ("coaching:progress",               POST): (LOGIN, 200, 404, 200, 200, 404, 200, 404, 404),
+    ("coaching:progress",               GET):  (LOGIN, 200, 404, 200, 200, 404, 200, 404, 200),
+    ("coaching:progress",               POST): (LOGIN, 200, 404, 200, 200, 404, 200, 404, 200),
     # An enrolment's history: its learner and the program's managers; a learner's own
     # history: anyone with an enrolment; a feedback moment's history: managers.
     ("coaching:enrolment-history",      GET):  (LOGIN, 200, 404, 404, 404, 404, 200, 404, 404),
@@ -289,7 +292,7 @@ MATRIX = {
     ("kpis:measurement-import-template", POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
     ("kpis:measurement-import-confirm", GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
     ("kpis:measurement-import-confirm", POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404, 404),
-    # Django's admin: staff only, and none of the eight actors is staff. Its own login and
+    # Django's admin: staff only, and none of the nine actors is staff. Its own login and
     # logout are rows (logout sends a non-staff visitor to the admin's index, which sends
     # them on to its login); every other admin URL follows ADMIN_RULE.
     ("admin:login",                     GET):  (200,   200, 200, 200, 200, 200, 200, 200, 200),
