@@ -221,3 +221,9 @@ class ProgressReviewOutcomeForm(forms.Form):
         today = timezone.localdate()
         self.fields["held_on"].initial = today
         self.fields["held_on"].widget.attrs["max"] = today.isoformat()
+
+
+class ProgressReviewCommentForm(forms.Form):
+    text = LongTextField(
+        label=_("Comment"), max_length=NOTE_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -482,6 +482,18 @@ class ProgressReviewQuerySet(models.QuerySet):
         enrolments = Enrolment.objects.coached_now_by(user) | Enrolment.objects.led_by(user)
         return self.filter(outcome="", enrolment__in=enrolments)
 
+    def open_to_comments_by(self, user):
+        """Reviews the user may comment on: those of the enrolments they take part in as
+        the learner, the current coach or the line manager of the learner's team."""
+        if not user.is_authenticated:
+            return self.none()
+        enrolments = (
+            Enrolment.objects.filter(learner=user)
+            | Enrolment.objects.coached_now_by(user)
+            | Enrolment.objects.led_by(user)
+        )
+        return self.filter(enrolment__in=enrolments)
+
     def held(self):
         return self.exclude(outcome="")
 
@@ -550,3 +562,41 @@ class ProgressReview(models.Model):
     def is_overdue_on(self, on: datetime.date) -> bool:
         """Its day has passed without an outcome recorded."""
         return not self.is_held and self.planned_on < on
+
+
+class ProgressReviewCommentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Comments on the reviews the user reads; a former coach, those of their time."""
+        return self.filter(
+            readable_q(user, enrolment="review__enrolment", dated="created_at", timestamp=True)
+        )
+
+
+class ProgressReviewComment(models.Model):
+    """A participant's note on a progress review: the line manager's view, a question of
+    the learner, a coach's addition; the outcome itself stays as it was recorded."""
+
+    review = models.ForeignKey(
+        ProgressReview,
+        on_delete=models.CASCADE,
+        related_name="comments",
+        verbose_name=_("progress review"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("author")
+    )
+    text = bounded_text(_("comment"), max_length=NOTE_LENGTH)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = ProgressReviewCommentQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("comment on a progress review")
+        verbose_name_plural = _("comments on progress reviews")
+        ordering = ["created_at", "pk"]
+        constraints = [length_check("text", NOTE_LENGTH, name="review_comment_text_length")]
+
+    def __str__(self):
+        return self.text[:50]

@@ -12,6 +12,7 @@ from coaching.models import (
     GoalAssessment,
     PeerFeedback,
     ProgressReview,
+    ProgressReviewComment,
     Reflection,
     ReflectionReaction,
     SignOff,
@@ -135,6 +136,15 @@ KINDS = [
         purpose=_("The planned talks about your progress with your coach and line manager."),
         readers=AROUND_THE_LEARNER,
     ),
+    Kind(
+        name="progress_review_comments",
+        model=ProgressReviewComment,
+        about=("review__enrolment__learner", "author"),
+        columns=("review_id", "review__planned_on", "author__name", "text", "created_at"),
+        label=_("Comments on progress reviews"),
+        purpose=_("What you, your coach and your line manager noted on a progress review."),
+        readers=AROUND_THE_LEARNER,
+    ),
 ]
 
 # The kinds of mail to coaches that name a learner in their context.
@@ -143,9 +153,9 @@ NAMING_THE_LEARNER = [mails.FEEDBACK_OVERDUE, mails.HELP_ASKED]
 
 def erase(erasing: Erasing) -> None:
     """The texts about the person become "removed": feedback, addenda, reflections' answers
-    (their questions stay), reactions, peer feedback and review outcomes; their name leaves
-    the mails to their coaches. Dates, levels and sign-offs stay, so progress and counts do
-    not change."""
+    (their questions stay), reactions, peer feedback, review outcomes and comments on
+    reviews; their name leaves the mails to their coaches. Dates, levels and sign-offs stay,
+    so progress and counts do not change."""
     enrolments = Enrolment.objects.filter(learner=erasing.person)
     if erasing.ended_before is not None:
         enrolments = enrolments.filter(ended_on__lt=erasing.ended_before)
@@ -156,6 +166,7 @@ def erase(erasing: Erasing) -> None:
     scrub(FeedbackAddendum, Q(feedback_moment__enrolment__in=enrolments), text=removed)
     scrub(ReflectionReaction, Q(reflection__enrolment__in=enrolments), text=removed)
     scrub(ProgressReview, on_enrolments & ~Q(outcome=""), outcome=removed)
+    scrub(ProgressReviewComment, Q(review__enrolment__in=enrolments), text=removed)
     for text in ("question", "text"):
         scrub(PeerFeedback, on_enrolments & ~Q(**{text: ""}), **{text: removed})
     rewrite(

@@ -14,6 +14,7 @@ from coaching.models import (
     GoalAssessment,
     PeerFeedback,
     ProgressReview,
+    ProgressReviewComment,
     Reflection,
     ReflectionReaction,
     SignOff,
@@ -294,13 +295,28 @@ def progress_timeline(enrolment: Enrolment, *, viewer, page: int = 1) -> Timelin
 
 
 def progress_reviews(enrolment: Enrolment, *, viewer) -> list[ProgressReview]:
-    """The enrolment's progress reviews `viewer` may read, first planned first (one query;
-    at most MAX_REVIEWS_PER_ENROLMENT)."""
+    """The enrolment's progress reviews `viewer` may read, first planned first, with the
+    comments they may read (two queries; at most MAX_REVIEWS_PER_ENROLMENT reviews)."""
+    comments = ProgressReviewComment.objects.visible_to(viewer).select_related("author")
     return list(
         ProgressReview.objects.visible_to(viewer)
         .filter(enrolment=enrolment)
         .select_related("outcome_by")
+        .prefetch_related(Prefetch("comments", queryset=comments))
     )
+
+
+def progress_review_panel(enrolment: Enrolment, *, viewer) -> dict:
+    """The progress page's reviews as `viewer` sees them: the reviews with their comments,
+    the participants, and what the viewer may do (plan, record which outcomes, comment)."""
+    reviews = ProgressReview.objects.filter(enrolment=enrolment)
+    return {
+        "reviews": progress_reviews(enrolment, viewer=viewer),
+        "line_managers": line_managers_of(enrolment),
+        "can_plan": ProgressReview.plannable_enrolments(viewer).filter(pk=enrolment.pk).exists(),
+        "to_record": set(reviews.open_to_outcome_by(viewer).values_list("pk", flat=True)),
+        "can_comment": reviews.open_to_comments_by(viewer).exists(),
+    }
 
 
 def line_managers_of(enrolment: Enrolment):
@@ -438,8 +454,10 @@ def feedback_moment_trail(moment: FeedbackMoment) -> list[audit.Source]:
 
 def enrolment_trail(enrolment_ids) -> list[audit.Source]:
     """Changes to enrolments (`enrolment_ids`: a queryset of their ids) and everything
-    recorded in them: pairings, feedback, sign-offs, reflections, reactions, peer feedback."""
+    recorded in them: pairings, feedback, sign-offs, reflections, reactions, peer feedback,
+    progress reviews and their comments."""
     reflections = Reflection.history.filter(enrolment_id__in=enrolment_ids)
+    reviews = ProgressReview.history.filter(enrolment_id__in=enrolment_ids)
     return [
         *program_selectors.enrolment_trail(enrolment_ids),
         *_feedback_sources(FeedbackMoment.history.filter(enrolment_id__in=enrolment_ids)),
@@ -454,8 +472,9 @@ def enrolment_trail(enrolment_ids) -> list[audit.Source]:
             PeerFeedback.history.filter(enrolment_id__in=enrolment_ids),
             hidden=frozenset({"enrolment"}),
         ),
+        audit.Source(reviews, hidden=frozenset({"enrolment"})),
         audit.Source(
-            ProgressReview.history.filter(enrolment_id__in=enrolment_ids),
-            hidden=frozenset({"enrolment"}),
+            ProgressReviewComment.history.filter(review_id__in=reviews.values("id")),
+            hidden=frozenset({"review"}),
         ),
     ]

@@ -19,6 +19,7 @@ from coaching.models import (
     GoalAssessment,
     PeerFeedback,
     ProgressReview,
+    ProgressReviewComment,
     Reflection,
     ReflectionReaction,
     SignOff,
@@ -516,3 +517,20 @@ def progress_review_record_outcome(
     review.full_clean()
     review.save(update_fields=["outcome", "held_on", "outcome_by"])
     return review
+
+
+@transaction.atomic
+def progress_review_comment_create(
+    *, actor: User, review: ProgressReview, text: str
+) -> ProgressReviewComment:
+    """Add a participant's comment to a progress review (the learner, their current coach
+    or the line manager of their team); the outcome stays as recorded."""
+    if not ProgressReview.objects.open_to_comments_by(actor).filter(pk=review.pk).exists():
+        raise ValidationError(
+            _("Only the learner, their coach and their line manager comment on a review.")
+        )
+    comment = ProgressReviewComment(review=review, author=actor, text=text.strip())
+    audit.acted_by(comment, actor)
+    comment.full_clean()
+    comment.save()
+    return comment

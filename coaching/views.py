@@ -18,6 +18,7 @@ from coaching.forms import (
     FeedbackMomentForm,
     PeerFeedbackForm,
     PeerRequestForm,
+    ProgressReviewCommentForm,
     ProgressReviewOutcomeForm,
     ProgressReviewPlanForm,
     ReactionForm,
@@ -224,7 +225,6 @@ def progress(request, pk):
         return render(request, "coaching/_timeline.html", context)
     data = selectors.enrolment_progress(enrolment, viewer=request.user, today=timezone.localdate())
     is_learner = enrolment.learner_id == request.user.pk
-    may_record = ProgressReview.objects.open_to_outcome_by(request.user).filter(enrolment=enrolment)
     context = {
         "progress": data,
         "timeline": timeline,
@@ -238,12 +238,7 @@ def progress(request, pk):
         "peer_requests": selectors.peer_requests_for(request.user) if is_learner else [],
         "panels": selectors.progress_panels(enrolment, viewer=request.user),
         "today": timezone.localdate(),
-        "reviews": selectors.progress_reviews(enrolment, viewer=request.user),
-        "line_managers": selectors.line_managers_of(enrolment),
-        "can_plan_reviews": ProgressReview.plannable_enrolments(request.user)
-        .filter(pk=enrolment.pk)
-        .exists(),
-        "reviews_to_record": set(may_record.values_list("pk", flat=True)),
+        "reviews": selectors.progress_review_panel(enrolment, viewer=request.user),
     }
     return render(request, "coaching/progress.html", context)
 
@@ -545,3 +540,24 @@ def review_outcome(request, pk):
             messages.success(request, _("Outcome of the progress review saved."))
             return redirect(_reviews_url(review.enrolment_id))
     return render(request, "coaching/review_outcome.html", {"form": form, "review": review})
+
+
+@login_required
+@require_POST
+@submitted_once
+def review_comment(request, pk):
+    """The learner, their coach or their line manager adds a comment to a review."""
+    review = get_object_or_404(ProgressReview.objects.open_to_comments_by(request.user), pk=pk)
+    form = ProgressReviewCommentForm(request.POST)
+    if form.is_valid() and run_service(
+        form,
+        services.progress_review_comment_create,
+        actor=request.user,
+        review=review,
+        text=form.cleaned_data["text"],
+    ):
+        messages.success(request, _("Comment saved."))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    progress_url = reverse("coaching:progress", args=[review.enrolment_id])
+    return redirect(f"{progress_url}#review-{review.pk}")

@@ -10,7 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coaching import services as coaching_services
-from coaching.models import FeedbackAddendum, PeerFeedback, ProgressReview, ReflectionReaction
+from coaching.models import (
+    FeedbackAddendum,
+    PeerFeedback,
+    ProgressReview,
+    ProgressReviewComment,
+    ReflectionReaction,
+)
 from kpis import imports as kpi_imports
 from kpis import services as kpi_services
 from kpis.models import KPI, Measurement
@@ -177,6 +183,15 @@ def review_outcome(f):
     return f("line_manager"), url, data, ProgressReview.objects.held(), {}
 
 
+def review_comment(f):
+    review = coaching_services.progress_review_plan(
+        actor=f("coach"), enrolment=f("enrolment"), planned_on=f("enrolment").started_on
+    )
+    url = reverse("coaching:review-comment", args=[review.pk])
+    data = {"text": "Fijn dat de koelcel erbij komt."}
+    return f("line_manager"), url, data, ProgressReviewComment.objects, {}
+
+
 def learner_import_confirm(f):
     cohort, manager = f("cohort"), f("manager")
     rows = [imports.ImportRow(line=2, email="nina@example.nl", name="Nina Kok")]
@@ -215,6 +230,7 @@ CASES = [
     review_plan,
     reviews_plan_default,
     review_outcome,
+    review_comment,
     learner_import_confirm,
     measurement_import_confirm,
 ]

@@ -267,6 +267,10 @@ MATRIX = {
     ("coaching:reviews-plan-default",   POST): (LOGIN, 404, 404, 302, 404, 404, 302, 404, 404),
     ("coaching:review-outcome",         GET):  (LOGIN, 404, 404, 200, 404, 404, 404, 404, 200),
     ("coaching:review-outcome",         POST): (LOGIN, 404, 404, 200, 404, 404, 404, 404, 200),
+    # A comment on a review: its participants (the learner, the current coach, the line
+    # manager of the learner's team); an empty comment goes back with a message.
+    ("coaching:review-comment",         GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("coaching:review-comment",         POST): (LOGIN, 302, 404, 302, 404, 404, 404, 404, 302),
     # KPIs: defined, read and measured by the organisation's managers only (any manager may
     # open the list and define one in their own organisation).
     ("kpis:list",                       GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200, 404),
@@ -355,6 +359,7 @@ URL_OBJECT = {
     "coaching:review-plan": "enrolment",
     "coaching:reviews-plan-default": "enrolment",
     "coaching:review-outcome": "review",
+    "coaching:review-comment": "review",
     "kpis:dashboard": "program",
     "kpis:organization-dashboard": "organization",
     "kpis:detail": "kpi",

@@ -2,6 +2,8 @@
 who records its outcome, through the services and the pages."""
 
 import datetime
+import io
+import zipfile
 
 import pytest
 import time_machine
@@ -12,6 +14,7 @@ from coaching import services
 from coaching.models import REVIEW_OUTCOME_LENGTH, ProgressReview
 from programs.models import Enrolment
 from tests.factories import EnrolmentFactory, MembershipFactory, PairingFactory
+from werkplek import personal_data
 from werkplek import services as werkplek_services
 from werkplek.lib.forms import SUBMISSION_TOKEN
 
@@ -199,6 +202,88 @@ def test_a_too_long_outcome_comes_back_whole_with_how_long_it_may_be(client, lin
     assert text.strip() in page.content.decode()
     assert "Maximaal 1.000 tekens; deze tekst heeft er 1.009." in page.content.decode()
     assert not ProgressReview.objects.held().exists()
+
+
+# --- Comments -------------------------------------------------------------------------
+
+
+@time_machine.travel(IN_WEEK_FIVE, tick=False)
+def test_the_participants_comment_and_nobody_else(
+    organization, learner, coach, line_manager, manager, other_coach, review
+):
+    for author in (line_manager, learner, coach):
+        services.progress_review_comment_create(actor=author, review=review, text=" Gezien. ")
+    other_team = MembershipFactory(
+        organization=organization, is_line_manager=True, is_learner=False, team="Inslag"
+    ).user
+    for outsider in (manager, other_coach, other_team):
+        with pytest.raises(ValidationError, match="Alleen de lerende, diens coach"):
+            services.progress_review_comment_create(actor=outsider, review=review, text="Hoi")
+    comments = review.comments.order_by("pk")
+    assert [(c.author, c.text) for c in comments] == [
+        (line_manager, "Gezien."),
+        (learner, "Gezien."),
+        (coach, "Gezien."),
+    ]
+    assert comments[0].history.get().history_user == line_manager
+
+
+@time_machine.travel(IN_WEEK_FIVE, tick=False)
+def test_a_comment_shows_under_its_review_for_the_learner(
+    client, learner, line_manager, enrolment, review
+):
+    client.force_login(line_manager)
+    answer = client.post(
+        reverse("coaching:review-comment", args=[review.pk]),
+        {"text": "Fijn dat de koelcel erbij komt."},
+    )
+    progress = reverse("coaching:progress", args=[enrolment.pk])
+    assert answer["Location"] == f"{progress}#review-{review.pk}"
+    client.force_login(learner)
+    html = client.get(progress).content.decode()
+    assert f"<strong>{line_manager.name}</strong>" in html
+    assert "Fijn dat de koelcel erbij komt." in html
+
+
+def test_erasing_the_learner_removes_the_outcome_and_comments_and_keeps_the_dates(
+    manager, line_manager, coach, enrolment, learner
+):
+    with time_machine.travel(IN_WEEK_FIVE, tick=False):
+        review = services.progress_review_plan(
+            actor=coach, enrolment=enrolment, planned_on=datetime.date(2026, 11, 16)
+        )
+        services.progress_review_record_outcome(
+            actor=line_manager,
+            review=review,
+            outcome="Lotte loopt voor.",
+            held_on=review.planned_on,
+        )
+        services.progress_review_comment_create(actor=coach, review=review, text="Lotte: top.")
+    personal_data.person_erase(actor=manager, person=learner)
+    review.refresh_from_db()
+    assert review.planned_on == datetime.date(2026, 11, 16)
+    assert review.outcome == review.comments.get().text == "verwijderd"
+    assert not ProgressReview.history.filter(outcome__contains="Lotte").exists()
+
+
+def test_the_export_holds_the_reviews_and_their_comments(
+    client, learner, line_manager, coach, enrolment
+):
+    with time_machine.travel(IN_WEEK_FIVE, tick=False):
+        review = services.progress_review_plan(
+            actor=coach, enrolment=enrolment, planned_on=datetime.date(2026, 11, 16)
+        )
+        services.progress_review_record_outcome(
+            actor=line_manager, review=review, outcome="Loopt voor.", held_on=review.planned_on
+        )
+        services.progress_review_comment_create(actor=line_manager, review=review, text="Top.")
+    client.force_login(learner)
+    response = client.get(reverse("personal-data-export"))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    reviews = archive.read("coaching/progress_reviews.csv").decode("utf-8-sig")
+    comments = archive.read("coaching/progress_review_comments.csv").decode("utf-8-sig")
+    assert "Loopt voor." in reviews and line_manager.name in reviews
+    assert "Top." in comments
 
 
 # --- The pages ----------------------------------------------------------------------------
