@@ -17,6 +17,7 @@ urlpatterns = [
         name="reviews-plan-default",
     ),
     path("voortgangsgesprekken/<int:pk>/uitkomst/", views.review_outcome, name="review-outcome"),
+    path("voortgangsgesprekken/<int:pk>/opmerking/", views.review_comment, name="review-comment"),
     path("deelnames/<int:pk>/zelfstandig/", views.mark_independent, name="mark-independent"),
     path("deelnames/<int:pk>/voortgang/", views.progress, name="progress"),
     path("deelnames/<int:pk>/geschiedenis/", views.enrolment_history, name="enrolment-history"),
