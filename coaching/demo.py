@@ -210,6 +210,37 @@ def seed(demo: SimpleNamespace) -> None:
         _end(demo, prefix, EndReason.INDEPENDENT)
     for prefix in LEFT:
         _end(demo, prefix, EndReason.LEFT_ORGANISATION)
+    _progress_reviews(demo)
+
+
+REVIEW_OUTCOME = (
+    "Goede start. Daan pakt nieuwe taken snel op; afgesproken dat hij volgende week "
+    "ook de koelcel doet, met Mohamed erbij."
+)
+
+
+def _progress_reviews(demo) -> None:
+    """The usual reviews for the running enrolments of the line manager's team that have not
+    passed their target date; the first review that has passed is held, with its outcome
+    recorded by the line manager."""
+    line_manager = demo.line_managers[0]
+    today = timezone.localdate()
+    for enrolment in Enrolment.objects.led_by(line_manager).running().order_by("pk"):
+        coach = enrolment.pairings.filter(ended_on__isnull=True).first()
+        if coach is None or enrolment.target_on < today or enrolment.progress_reviews.exists():
+            continue
+        for day in services.default_review_days(enrolment):
+            services.progress_review_plan(actor=coach.coach, enrolment=enrolment, planned_on=day)
+        first = enrolment.progress_reviews.first()
+        if first.planned_on <= today:
+            services.progress_review_record_outcome(
+                actor=line_manager,
+                review=first,
+                outcome=REVIEW_OUTCOME
+                if enrolment.learner.email.startswith("learner@")
+                else "Besproken hoe het gaat; de volgende stap staat in de feedback.",
+                held_on=first.planned_on,
+            )
 
 
 def _end(demo, prefix: str, reason: str) -> None:

@@ -7,6 +7,7 @@ from coaching.models import (
     FEEDBACK_TEXT_LENGTH,
     NOTE_LENGTH,
     REFLECTION_ANSWER_LENGTH,
+    REVIEW_OUTCOME_LENGTH,
     THANK_YOU_LENGTH,
 )
 from programs.choices import Level
@@ -209,4 +210,30 @@ class PeerRequestForm(forms.Form):
 class PeerFeedbackForm(forms.Form):
     text = LongTextField(
         label=_("Your feedback"), max_length=NOTE_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ProgressReviewPlanForm(forms.Form):
+    planned_on = forms.DateField(label=_("Date of the review"), widget=DateInput())
+
+
+class ProgressReviewOutcomeForm(forms.Form):
+    held_on = forms.DateField(label=_("Held on"), widget=DateInput())
+    outcome = LongTextField(
+        label=_("Outcome"),
+        help_text=_("What was agreed, in a few sentences."),
+        max_length=REVIEW_OUTCOME_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["held_on"].initial = today
+        self.fields["held_on"].widget.attrs["max"] = today.isoformat()
+
+
+class ProgressReviewCommentForm(forms.Form):
+    text = LongTextField(
+        label=_("Comment"), max_length=NOTE_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -522,3 +522,141 @@ class ThankYouNote(models.Model):
 
     def __str__(self):
         return f"{self.sender} → {self.coach} · {formats.date_format(self.created_at)}"
+
+
+# A review's outcome is a short summary, not minutes: a few sentences.
+REVIEW_OUTCOME_LENGTH = 1000
+# The most reviews one enrolment can have planned: the list on its page stays short.
+MAX_REVIEWS_PER_ENROLMENT = 12
+
+
+class ProgressReviewQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Reviews of enrolments the user reads in full (the learner, their coach, the
+        line manager of their team, the managers); a former coach, those planned in their time."""
+        return self.filter(readable_q(user, dated="planned_on"))
+
+    def open_to_outcome_by(self, user):
+        """Reviews whose outcome the user may record: not recorded yet, of a learner they are
+        the current coach or the line manager of."""
+        enrolments = Enrolment.objects.coached_now_by(user) | Enrolment.objects.led_by(user)
+        return self.filter(outcome="", enrolment__in=enrolments)
+
+    def open_to_comments_by(self, user):
+        """Reviews the user may comment on: those of the enrolments they take part in as
+        the learner, the current coach or the line manager of the learner's team."""
+        if not user.is_authenticated:
+            return self.none()
+        enrolments = (
+            Enrolment.objects.filter(learner=user)
+            | Enrolment.objects.coached_now_by(user)
+            | Enrolment.objects.led_by(user)
+        )
+        return self.filter(enrolment__in=enrolments)
+
+    def held(self):
+        return self.exclude(outcome="")
+
+    def upcoming(self):
+        return self.filter(outcome="")
+
+
+class ProgressReview(models.Model):
+    """A progress meeting (voortgangsgesprek) of the learner, their coach and their line
+    manager, planned for a day of one enrolment; its short outcome is recorded afterwards."""
+
+    enrolment = models.ForeignKey(
+        Enrolment,
+        on_delete=models.PROTECT,
+        related_name="progress_reviews",
+        verbose_name=_("enrolment"),
+    )
+    planned_on = models.DateField(_("planned on"))
+    held_on = models.DateField(_("held on"), null=True, blank=True)
+    outcome = bounded_text(_("outcome"), max_length=REVIEW_OUTCOME_LENGTH, blank=True)
+    outcome_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("outcome recorded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ProgressReviewQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("progress review")
+        verbose_name_plural = _("progress reviews")
+        ordering = ["planned_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "planned_on"],
+                name="progress_review_once_per_day",
+                violation_error_message=_("A progress review is already planned on that day."),
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="", held_on__isnull=True, outcome_by__isnull=True)
+                | (~Q(outcome="") & Q(held_on__isnull=False)),
+                name="progress_review_outcome_with_date",
+            ),
+            length_check("outcome", REVIEW_OUTCOME_LENGTH, name="progress_review_outcome_length"),
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment.learner} · {formats.date_format(self.planned_on)}"
+
+    @staticmethod
+    def plannable_enrolments(user):
+        """The one rule of who plans reviews: the current coach, or an L&D manager of the
+        program, on a running enrolment."""
+        return Enrolment.objects.coached_by(user) | Enrolment.objects.running().managed_by(user)
+
+    @property
+    def is_held(self) -> bool:
+        return bool(self.outcome)
+
+    def is_overdue_on(self, on: datetime.date) -> bool:
+        """Its day has passed without an outcome recorded."""
+        return not self.is_held and self.planned_on < on
+
+
+class ProgressReviewCommentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Comments on the reviews the user reads; a former coach, those of their time."""
+        return self.filter(
+            readable_q(user, enrolment="review__enrolment", dated="created_at", timestamp=True)
+        )
+
+
+class ProgressReviewComment(models.Model):
+    """A participant's note on a progress review: the line manager's view, a question of
+    the learner, a coach's addition; the outcome itself stays as it was recorded."""
+
+    review = models.ForeignKey(
+        ProgressReview,
+        on_delete=models.CASCADE,
+        related_name="comments",
+        verbose_name=_("progress review"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("author")
+    )
+    text = bounded_text(_("comment"), max_length=NOTE_LENGTH)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = ProgressReviewCommentQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("comment on a progress review")
+        verbose_name_plural = _("comments on progress reviews")
+        ordering = ["created_at", "pk"]
+        constraints = [length_check("text", NOTE_LENGTH, name="review_comment_text_length")]
+
+    def __str__(self):
+        return self.text[:50]

@@ -11,6 +11,8 @@ from coaching.models import (
     FeedbackMoment,
     GoalAssessment,
     PeerFeedback,
+    ProgressReview,
+    ProgressReviewComment,
     Reflection,
     ReflectionReaction,
     SignOff,
@@ -20,7 +22,10 @@ from programs.personal_records import enrolments_erased
 from werkplek.models import OutboxMessage
 from werkplek.personal_data import Erasing, Kind, Reader, register, rewrite, scrub
 
-AROUND_THE_LEARNER = frozenset({Reader.PERSON, Reader.COACH, Reader.FORMER_COACH, Reader.MANAGER})
+# The line manager of the learner's team reads their progress page, and so all of these.
+AROUND_THE_LEARNER = frozenset(
+    {Reader.PERSON, Reader.COACH, Reader.FORMER_COACH, Reader.MANAGER, Reader.LINE_MANAGER}
+)
 FEEDBACK_PURPOSE = _("To follow your progress towards working independently.")
 
 KINDS = [
@@ -124,6 +129,32 @@ KINDS = [
         purpose=_("Recognition of a coach's work, from an L&D manager to the coach."),
         readers=frozenset({Reader.PERSON, Reader.MANAGER}),
     ),
+    Kind(
+        name="progress_reviews",
+        model=ProgressReview,
+        about=("enrolment__learner",),
+        columns=(
+            "id",
+            "enrolment__program__name",
+            "planned_on",
+            "held_on",
+            "outcome",
+            "outcome_by__name",
+            "created_at",
+        ),
+        label=_("Progress reviews"),
+        purpose=_("The planned talks about your progress with your coach and line manager."),
+        readers=AROUND_THE_LEARNER,
+    ),
+    Kind(
+        name="progress_review_comments",
+        model=ProgressReviewComment,
+        about=("review__enrolment__learner", "author"),
+        columns=("review_id", "review__planned_on", "author__name", "text", "created_at"),
+        label=_("Comments on progress reviews"),
+        purpose=_("What you, your coach and your line manager noted on a progress review."),
+        readers=AROUND_THE_LEARNER,
+    ),
 ]
 
 # The kinds of mail to coaches that name a learner in their context.
@@ -132,10 +163,11 @@ NAMING_THE_LEARNER = [mails.FEEDBACK_OVERDUE, mails.HELP_ASKED]
 
 def erase(erasing: Erasing) -> None:
     """The texts about the person become "removed", in the rows and in every earlier version
-    of them: feedback, addenda, reflections' answers (their questions stay), reactions and
-    peer feedback; so does the peer feedback the person wrote about someone else, and their
-    name leaves the mails to their coaches; and the thank-you notes they received or sent.
-    Dates, levels and sign-offs stay, so progress and counts do not change."""
+    of them: feedback, addenda, reflections' answers (their questions stay), reactions, peer
+    feedback, review outcomes and comments on reviews; so does the peer feedback the person
+    wrote about someone else, and their name leaves the mails to their coaches; and the
+    thank-you notes they received or sent. Dates, levels and sign-offs stay, so progress and
+    counts do not change."""
     enrolments = enrolments_erased(erasing)
     removed = erasing.removed
     on_enrolments = Q(enrolment__in=enrolments)
@@ -146,6 +178,8 @@ def erase(erasing: Erasing) -> None:
     )
     scrub(FeedbackAddendum, Q(feedback_moment__enrolment__in=enrolments), text=removed)
     scrub(ReflectionReaction, Q(reflection__enrolment__in=enrolments), text=removed)
+    scrub(ProgressReview, on_enrolments & ~Q(outcome=""), outcome=removed)
+    scrub(ProgressReviewComment, Q(review__enrolment__in=enrolments), text=removed)
     scrub(PeerFeedback, on_enrolments, question=removed, text=removed)
     if erasing.ended_before is None:
         # Their own words about a fellow learner: the other's record keeps the request.

@@ -9,6 +9,7 @@ from django.db.models import (
     CharField,
     F,
     Max,
+    OuterRef,
     Prefetch,
     Q,
     RowRange,
@@ -28,6 +29,8 @@ from coaching.models import (
     FeedbackMoment,
     GoalAssessment,
     PeerFeedback,
+    ProgressReview,
+    ProgressReviewComment,
     Reflection,
     ReflectionReaction,
     SignOff,
@@ -46,7 +49,7 @@ from programs.choices import Level
 from programs.models import ChecklistItem, Enrolment, LearningGoal, Pairing
 from werkplek import audit
 from werkplek.choices import Role
-from werkplek.models import Membership, Organization
+from werkplek.models import Membership, Organization, User
 
 
 def levels_by_enrolment(enrolment_ids, assessments=None) -> dict[int, dict[int, GoalLevels]]:
@@ -441,6 +444,66 @@ def thanks_received(coach):
     )
 
 
+def progress_reviews(enrolment: Enrolment, *, viewer) -> list[ProgressReview]:
+    """The enrolment's progress reviews `viewer` may read, first planned first, with the
+    comments they may read (two queries; at most MAX_REVIEWS_PER_ENROLMENT reviews)."""
+    comments = ProgressReviewComment.objects.visible_to(viewer).select_related("author")
+    return list(
+        ProgressReview.objects.visible_to(viewer)
+        .filter(enrolment=enrolment)
+        .select_related("outcome_by")
+        .prefetch_related(Prefetch("comments", queryset=comments))
+    )
+
+
+def progress_review_panel(enrolment: Enrolment, *, viewer) -> dict:
+    """The progress page's reviews as `viewer` sees them: the reviews with their comments,
+    the participants, and what the viewer may do (plan, record which outcomes, comment)."""
+    reviews = ProgressReview.objects.filter(enrolment=enrolment)
+    return {
+        "reviews": progress_reviews(enrolment, viewer=viewer),
+        "line_managers": line_managers_of(enrolment),
+        "can_plan": ProgressReview.plannable_enrolments(viewer).filter(pk=enrolment.pk).exists(),
+        "to_record": set(reviews.open_to_outcome_by(viewer).values_list("pk", flat=True)),
+        "can_comment": reviews.open_to_comments_by(viewer).exists(),
+    }
+
+
+def line_managers_of(enrolment: Enrolment):
+    """The line managers of the learner's team in the enrolment's organisation, by name."""
+    team = Membership.objects.current().filter(
+        user=enrolment.learner_id, organization=enrolment.cohort.program.organization_id
+    )
+    leads = Membership.objects.with_role(Role.LINE_MANAGER).filter(
+        organization=enrolment.cohort.program.organization_id,
+        team__in=team.exclude(team="").values("team"),
+    )
+    return User.objects.filter(pk__in=leads.values("user")).order_by("name", "pk")
+
+
+def team_enrolments(line_manager):
+    """The running enrolments of the learners of the line manager's teams, by learner
+    name: what the team page pages through."""
+    return (
+        Enrolment.objects.led_by(line_manager)
+        .running()
+        .select_related("learner", "cohort__program")
+        .order_by("learner__name", "pk")
+    )
+
+
+def next_reviews(enrolment_ids) -> dict[int, ProgressReview]:
+    """{enrolment: its first review without an outcome} for these enrolments (one query)."""
+    first = (
+        ProgressReview.objects.upcoming()
+        .filter(enrolment=OuterRef("enrolment"))
+        .order_by("planned_on", "pk")
+        .values("pk")[:1]
+    )
+    reviews = ProgressReview.objects.filter(enrolment__in=enrolment_ids, pk=Subquery(first))
+    return {review.enrolment_id: review for review in reviews}
+
+
 def peer_requests_for(user):
     """Feedback fellow learners asked of this user and that they have not given yet."""
     return (
@@ -549,8 +612,10 @@ def feedback_moment_trail(moment: FeedbackMoment) -> list[audit.Source]:
 
 def enrolment_trail(enrolment_ids) -> list[audit.Source]:
     """Changes to enrolments (`enrolment_ids`: a queryset of their ids) and everything
-    recorded in them: pairings, feedback, sign-offs, reflections, reactions, peer feedback."""
+    recorded in them: pairings, feedback, sign-offs, reflections, reactions, peer feedback,
+    progress reviews and their comments."""
     reflections = Reflection.history.filter(enrolment_id__in=enrolment_ids)
+    reviews = ProgressReview.history.filter(enrolment_id__in=enrolment_ids)
     return [
         *program_selectors.enrolment_trail(enrolment_ids),
         *_feedback_sources(FeedbackMoment.history.filter(enrolment_id__in=enrolment_ids)),
@@ -564,5 +629,10 @@ def enrolment_trail(enrolment_ids) -> list[audit.Source]:
         audit.Source(
             PeerFeedback.history.filter(enrolment_id__in=enrolment_ids),
             hidden=frozenset({"enrolment"}),
+        ),
+        audit.Source(reviews, hidden=frozenset({"enrolment"})),
+        audit.Source(
+            ProgressReviewComment.history.filter(review_id__in=reviews.values("id")),
+            hidden=frozenset({"review"}),
         ),
     ]

@@ -14,10 +14,13 @@ from simple_history.utils import bulk_create_with_history
 from coaching import mails, skills
 from coaching.attention import enrolment_statuses
 from coaching.models import (
+    MAX_REVIEWS_PER_ENROLMENT,
     FeedbackAddendum,
     FeedbackMoment,
     GoalAssessment,
     PeerFeedback,
+    ProgressReview,
+    ProgressReviewComment,
     Reflection,
     ReflectionReaction,
     SignOff,
@@ -519,3 +522,118 @@ def thank_you_note_create(
         context={"note": note.pk, "sender": actor.name, "organizations": [organization.pk]},
     )
     return note
+
+
+# --- Progress reviews -------------------------------------------------------------------
+
+# The usual reviews: after two and four weeks, and on the target date.
+DEFAULT_REVIEW_WEEKS = (2, 4)
+
+
+def _ensure_may_plan(enrolment: Enrolment, actor: User) -> None:
+    ensure_running(enrolment)
+    if not ProgressReview.plannable_enrolments(actor).filter(pk=enrolment.pk).exists():
+        raise ValidationError(_("Only the learner's coach or an L&D manager plans reviews."))
+
+
+def _review_new(enrolment: Enrolment, planned_on: datetime.date, actor: User) -> ProgressReview:
+    if planned_on < enrolment.started_on:
+        raise ValidationError(
+            {"planned_on": _("Plan the review on or after the start of the enrolment.")}
+        )
+    if enrolment.progress_reviews.count() >= MAX_REVIEWS_PER_ENROLMENT:
+        raise ValidationError(
+            _("An enrolment has at most %(count)s progress reviews.")
+            % {"count": MAX_REVIEWS_PER_ENROLMENT}
+        )
+    review = audit.acted_by(ProgressReview(enrolment=enrolment, planned_on=planned_on), actor)
+    review.full_clean()
+    review.save()
+    return review
+
+
+@transaction.atomic
+def progress_review_plan(
+    *, actor: User, enrolment: Enrolment, planned_on: datetime.date
+) -> ProgressReview:
+    """Plan one progress review of a running enrolment, at most one a day; by its current
+    coach or an L&D manager of its program."""
+    _ensure_may_plan(enrolment, actor)
+    return _review_new(enrolment, planned_on, actor)
+
+
+def default_review_days(enrolment: Enrolment) -> list[datetime.date]:
+    """The usual review days of an enrolment: weeks two and four after its start, and its
+    target date; a day past the target date falls away."""
+    days = [enrolment.started_on + datetime.timedelta(weeks=w) for w in DEFAULT_REVIEW_WEEKS]
+    return sorted({day for day in days if day < enrolment.target_on} | {enrolment.target_on})
+
+
+@transaction.atomic
+def progress_reviews_plan_default(
+    *, actor: User, enrolment: Enrolment, today: datetime.date | None = None
+) -> list[ProgressReview]:
+    """Plan the usual reviews that are not planned yet and still ahead (see
+    `default_review_days`); running it twice plans nothing twice."""
+    _ensure_may_plan(enrolment, actor)
+    today = today or timezone.localdate()
+    planned = set(enrolment.progress_reviews.values_list("planned_on", flat=True))
+    days = [d for d in default_review_days(enrolment) if d >= today and d not in planned]
+    if not days:
+        raise ValidationError(
+            _("The usual reviews are planned already, or their days have passed.")
+        )
+    return [_review_new(enrolment, day, actor) for day in days]
+
+
+@transaction.atomic
+def progress_review_record_outcome(
+    *,
+    actor: User,
+    review: ProgressReview,
+    outcome: str,
+    held_on: datetime.date,
+    today: datetime.date | None = None,
+) -> ProgressReview:
+    """Record what a review agreed, once: by the learner's current coach or the line
+    manager of their team, on or after the day it was held."""
+    # Asked of the database: someone else may have recorded it a moment ago.
+    review = (
+        ProgressReview.objects.select_for_update(of=("self",))
+        .filter(pk=review.pk)
+        .select_related("enrolment__learner")
+        .first()
+    )
+    if review is None or review.is_held:
+        raise ValidationError(_("The outcome of this review is recorded already."))
+    if not ProgressReview.objects.open_to_outcome_by(actor).filter(pk=review.pk).exists():
+        raise ValidationError(
+            _("Only the learner's coach or line manager records the outcome of a review.")
+        )
+    if held_on > (today or timezone.localdate()):
+        raise ValidationError({"held_on": _("A review cannot be held in the future.")})
+    outcome = outcome.strip()
+    if not outcome:
+        raise ValidationError({"outcome": _("Write what was agreed.")})
+    review.outcome, review.held_on, review.outcome_by = outcome, held_on, actor
+    audit.acted_by(review, actor)
+    review.full_clean()
+    review.save(update_fields=["outcome", "held_on", "outcome_by"])
+    return review
+
+
+@transaction.atomic
+def progress_review_comment_create(
+    *, actor: User, review: ProgressReview, text: str
+) -> ProgressReviewComment:
+    """Add a participant's comment to a progress review (the learner, their current coach
+    or the line manager of their team); the outcome stays as recorded."""
+    if not ProgressReview.objects.open_to_comments_by(actor).filter(pk=review.pk).exists():
+        raise ValidationError(
+            _("Only the learner, their coach and their line manager comment on a review.")
+        )
+    comment = ProgressReviewComment(review=review, author=actor, text=text.strip())
+    audit.acted_by(comment, actor)
+    comment.full_clean()
+    comment.save()
+    return comment

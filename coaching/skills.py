@@ -55,13 +55,13 @@ def currency_of(expires_on: datetime.date | None, today: datetime.date) -> Curre
 
 def organizations_for(user) -> list[Organization]:
     """The organisations whose skills matrix the user may open, by name: where they are an
-    L&D manager or a coach now."""
+    L&D manager, a coach or a line manager now."""
     return [
         membership.organization
         for membership in sorted(
             user.current_memberships, key=lambda membership: membership.organization.name
         )
-        if membership.is_manager or membership.is_coach
+        if membership.is_manager or membership.is_coach or membership.is_line_manager
     ]
 
 

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
@@ -20,11 +21,20 @@ from coaching.forms import (
     FeedbackMomentForm,
     PeerFeedbackForm,
     PeerRequestForm,
+    ProgressReviewCommentForm,
+    ProgressReviewOutcomeForm,
+    ProgressReviewPlanForm,
     ReactionForm,
     ReflectionForm,
     ThankYouNoteForm,
 )
-from coaching.models import FeedbackMoment, PeerFeedback, Reflection, ThankYouNote
+from coaching.models import (
+    FeedbackMoment,
+    PeerFeedback,
+    ProgressReview,
+    Reflection,
+    ThankYouNote,
+)
 from programs import selectors as program_selectors
 from programs.choices import EndReason
 from programs.models import Cohort, Enrolment
@@ -93,7 +103,7 @@ def attention_list(request):
 def skills_matrix(request):
     """Who can do which task now, in the organisation the viewer manages or coaches in
     (`?organization=<slug>` when there are several): L&D managers see everyone, a coach the
-    learners they coach (coaching.skills). `?format=xlsx` downloads it."""
+    learners they coach, a line manager their team's (coaching.skills). `?format=xlsx` downloads it."""
     organizations = skills.organizations_for(request.user)
     slug = request.GET.get("organization")
     chosen = [o for o in organizations if slug is None or o.slug == slug]
@@ -292,6 +302,7 @@ def progress(request, pk):
         "thank_membership": selectors.coach_to_thank(enrolment, request.user)
         if is_manager and enrolment.ended_independent
         else None,
+        "reviews": selectors.progress_review_panel(enrolment, viewer=request.user),
     }
     return render(request, "coaching/progress.html", context)
 
@@ -567,3 +578,130 @@ def thanks(request):
     notes = selectors.thanks_received(request.user)
     page = Paginator(notes, selectors.THANKS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "coaching/thanks.html", {"page_obj": page})
+
+
+# --- Line managers and progress reviews ---------------------------------------------------
+
+TEAM_PER_PAGE = 25
+
+
+@login_required
+@require_safe
+def team(request):
+    """The line manager's team: its learners' running enrolments with progress and the next
+    review, a page at a time."""
+    if not request.user.has_role(Role.LINE_MANAGER):
+        raise Http404
+    page = Paginator(selectors.team_enrolments(request.user), TEAM_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    today = timezone.localdate()
+    enrolments = list(page.object_list)
+    statuses = attention.enrolment_statuses(enrolments, on=today)
+    next_reviews = selectors.next_reviews([e.pk for e in enrolments])
+    rows = [(statuses[e.pk], next_reviews.get(e.pk)) for e in enrolments]
+    teams = sorted(
+        {m.team for m in request.user.current_memberships if m.is_line_manager}, key=str.lower
+    )
+    context = {"page_obj": page, "rows": rows, "teams": teams, "today": today}
+    return render(request, "coaching/team.html", context)
+
+
+def _enrolment_to_plan(request, pk):
+    enrolments = ProgressReview.plannable_enrolments(request.user).select_related(
+        "learner", "cohort__program"
+    )
+    return get_object_or_404(enrolments, pk=pk)
+
+
+def _reviews_url(enrolment_id) -> str:
+    return reverse("coaching:progress", args=[enrolment_id]) + "#reviews"
+
+
+@login_required
+@submitted_once
+def review_plan(request, pk):
+    """The learner's coach or an L&D manager plans a progress review."""
+    enrolment = _enrolment_to_plan(request, pk)
+    form = ProgressReviewPlanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if run_service(
+            form,
+            services.progress_review_plan,
+            actor=request.user,
+            enrolment=enrolment,
+            planned_on=form.cleaned_data["planned_on"],
+        ):
+            messages.success(request, _("Progress review planned."))
+            return redirect(_reviews_url(enrolment.pk))
+    context = {
+        "form": form,
+        "enrolment": enrolment,
+        "default_days": services.default_review_days(enrolment),
+        "planned": enrolment.progress_reviews.all(),
+    }
+    return render(request, "coaching/review_plan.html", context)
+
+
+@login_required
+@require_POST
+@submitted_once
+def reviews_plan_default(request, pk):
+    """One tap: plan the usual reviews (weeks two and four, and the target date)."""
+    enrolment = _enrolment_to_plan(request, pk)
+    try:
+        planned = services.progress_reviews_plan_default(actor=request.user, enrolment=enrolment)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        text = ngettext(
+            "%(count)s progress review planned.",
+            "%(count)s progress reviews planned.",
+            len(planned),
+        )
+        messages.success(request, text % {"count": len(planned)})
+    return redirect(_reviews_url(enrolment.pk))
+
+
+@login_required
+@submitted_once
+def review_outcome(request, pk):
+    """The learner's coach or line manager records what a review agreed."""
+    reviews = ProgressReview.objects.open_to_outcome_by(request.user).select_related(
+        "enrolment__learner", "enrolment__cohort__program"
+    )
+    review = get_object_or_404(reviews, pk=pk)
+    form = ProgressReviewOutcomeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if run_service(
+            form,
+            services.progress_review_record_outcome,
+            actor=request.user,
+            review=review,
+            outcome=form.cleaned_data["outcome"],
+            held_on=form.cleaned_data["held_on"],
+        ):
+            messages.success(request, _("Outcome of the progress review saved."))
+            return redirect(_reviews_url(review.enrolment_id))
+    return render(request, "coaching/review_outcome.html", {"form": form, "review": review})
+
+
+@login_required
+@require_POST
+@submitted_once
+def review_comment(request, pk):
+    """The learner, their coach or their line manager adds a comment to a review."""
+    review = get_object_or_404(ProgressReview.objects.open_to_comments_by(request.user), pk=pk)
+    form = ProgressReviewCommentForm(request.POST)
+    if form.is_valid() and run_service(
+        form,
+        services.progress_review_comment_create,
+        actor=request.user,
+        review=review,
+        text=form.cleaned_data["text"],
+    ):
+        messages.success(request, _("Comment saved."))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    progress_url = reverse("coaching:progress", args=[review.enrolment_id])
+    return redirect(f"{progress_url}#review-{review.pk}")

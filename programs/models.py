@@ -27,7 +27,7 @@ from programs.choices import (
     ReminderRhythm,
 )
 from werkplek.lib.text import NameValidator, bounded_text, has_nul, length_check
-from werkplek.models import Organization, hours_per_week_field, validate_weekdays
+from werkplek.models import Membership, Organization, hours_per_week_field, validate_weekdays
 
 MAX_DURATION_WEEKS = 104
 # A program's and a goal's free texts, in characters: half a page each.
@@ -494,6 +494,14 @@ class EnrolmentQuerySet(models.QuerySet):
         mark independent (ended ones too, so a second tap is told it has ended)."""
         return self.coached_now_by(user) | self.managed_by(user)
 
+    def led_by(self, user):
+        """Enrolments of the learners of the teams the user is a line manager of: in the
+        same organisation, the learner's membership names the line manager's team."""
+        team = Membership.objects.led_by(user).filter(
+            user=OuterRef("learner"), organization=OuterRef("program__organization")
+        )
+        return self.filter(Exists(team))
+
     def learning(self, user):
         """The user's own running enrolments: the ones they reflect and ask feedback in."""
         if not user.is_authenticated:
@@ -501,8 +509,9 @@ class EnrolmentQuerySet(models.QuerySet):
         return self.running().filter(learner=user)
 
     def fully_visible_to(self, user):
-        """Enrolments the user may read in full: their own, managed ones, and those they
-        coach now (the last coach of an ended enrolment still does)."""
+        """Enrolments the user may read in full: their own, managed ones, those they
+        coach now (the last coach of an ended enrolment still does), and those of the
+        learners of the team they are the line manager of."""
         if not user.is_authenticated:
             return self.none()
         coached = Pairing.objects.current().filter(coach=user)
@@ -510,16 +519,18 @@ class EnrolmentQuerySet(models.QuerySet):
             Q(learner=user)
             | Q(pk__in=coached.values("enrolment"))
             | Q(cohort__program__in=Program.objects.managed_by(user))
+            | Q(pk__in=self.model.objects.led_by(user).values("pk"))
         )
 
     def skills_visible_to(self, user):
         """The one rule of whose skills a person sees in the skills matrix
         (coaching.skills): an L&D manager every enrolment of the organisations they manage,
-        a coach the enrolments they are the current coach of (running or ended). A role
-        that sees more (a line manager, their team's) is added here, nowhere else."""
+        a coach the enrolments they are the current coach of (running or ended), a line
+        manager those of their team's learners. A role that sees more is added here, nowhere
+        else."""
         if not user.is_authenticated:
             return self.none()
-        return self.managed_by(user) | self.coached_now_by(user)
+        return self.managed_by(user) | self.coached_now_by(user) | self.led_by(user)
 
     def visible_to(self, user):
         """Enrolments the user may read: in full (above), or as a former coach only what

@@ -10,7 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from programs.models import Enrolment, Invitation, LearnerImport, Pairing
 from werkplek.personal_data import Erasing, Kind, Reader, register, rewrite, scrub
 
-AROUND_THE_LEARNER = frozenset({Reader.PERSON, Reader.COACH, Reader.FORMER_COACH, Reader.MANAGER})
+# The line manager of the learner's team reads the enrolment on the progress page.
+AROUND_THE_LEARNER = frozenset(
+    {Reader.PERSON, Reader.COACH, Reader.FORMER_COACH, Reader.MANAGER, Reader.LINE_MANAGER}
+)
 
 KINDS = [
     Kind(

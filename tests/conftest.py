@@ -98,6 +98,14 @@ def learner(organization):
 
 
 @pytest.fixture
+def line_manager(organization):
+    """The line manager of the team Orderpicking, which `learner` is in."""
+    return MembershipFactory(
+        organization=organization, is_line_manager=True, is_learner=False, team="Orderpicking"
+    ).user
+
+
+@pytest.fixture
 def other_manager(other_organization):
     return MembershipFactory(
         organization=other_organization, is_manager=True, is_learner=False

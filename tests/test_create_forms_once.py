@@ -10,7 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coaching import services as coaching_services
-from coaching.models import FeedbackAddendum, PeerFeedback, ReflectionReaction, ThankYouNote
+from coaching.models import (
+    FeedbackAddendum,
+    PeerFeedback,
+    ProgressReview,
+    ProgressReviewComment,
+    ReflectionReaction,
+    ThankYouNote,
+)
 from kpis import imports as kpi_imports
 from kpis import services as kpi_services
 from kpis.models import KPI, Measurement
@@ -26,9 +33,12 @@ from programs.models import (
     Program,
 )
 from tests.factories import (
+    CohortFactory,
+    EnrolmentFactory,
     FeedbackMomentFactory,
     KPIFactory,
     LearningGoalFactory,
+    PairingFactory,
     ReflectionFactory,
 )
 from werkplek.lib.forms import SUBMISSION_TOKEN
@@ -162,6 +172,41 @@ def thank_coach(f):
     return f("manager"), url, {"text": "Dank voor je geduld!"}, ThankYouNote.objects, {}
 
 
+def review_plan(f):
+    url = reverse("coaching:review-plan", args=[f("enrolment").pk])
+    return f("coach"), url, {"planned_on": _today()}, ProgressReview.objects, {}
+
+
+def reviews_plan_default(f):
+    """The usual reviews at once (all but the last planned already, so the post plans one):
+    a replay plans none again."""
+    coach, today = f("coach"), timezone.localdate()
+    enrolment = EnrolmentFactory(cohort=CohortFactory(program=f("program"), starts_on=today))
+    PairingFactory(enrolment=enrolment, coach=coach, started_on=today)
+    for day in coaching_services.default_review_days(enrolment)[:-1]:
+        coaching_services.progress_review_plan(actor=coach, enrolment=enrolment, planned_on=day)
+    url = reverse("coaching:reviews-plan-default", args=[enrolment.pk])
+    return coach, url, {}, ProgressReview.objects, {}
+
+
+def review_outcome(f):
+    review = coaching_services.progress_review_plan(
+        actor=f("coach"), enrolment=f("enrolment"), planned_on=f("enrolment").started_on
+    )
+    url = reverse("coaching:review-outcome", args=[review.pk])
+    data = {"held_on": review.planned_on.isoformat(), "outcome": "Loopt voor."}
+    return f("line_manager"), url, data, ProgressReview.objects.held(), {}
+
+
+def review_comment(f):
+    review = coaching_services.progress_review_plan(
+        actor=f("coach"), enrolment=f("enrolment"), planned_on=f("enrolment").started_on
+    )
+    url = reverse("coaching:review-comment", args=[review.pk])
+    data = {"text": "Fijn dat de koelcel erbij komt."}
+    return f("line_manager"), url, data, ProgressReviewComment.objects, {}
+
+
 def learner_import_confirm(f):
     cohort, manager = f("cohort"), f("manager")
     rows = [imports.ImportRow(line=2, email="nina@example.nl", name="Nina Kok")]
@@ -199,6 +244,10 @@ CASES = [
     reaction,
     peer_give,
     thank_coach,
+    review_plan,
+    reviews_plan_default,
+    review_outcome,
+    review_comment,
     learner_import_confirm,
     measurement_import_confirm,
 ]

@@ -137,6 +137,9 @@ def valid_post(url_name: str, scenario) -> dict:  # noqa: F811
             "question": "Scan ik snel genoeg?",
         },
         "coaching:peer-give": {"text": "Je scant snel."},
+        "coaching:review-plan": {"planned_on": _today()},
+        "coaching:review-outcome": {"held_on": _today(), "outcome": "Loopt voor; koelcel erbij."},
+        "coaching:review-comment": {"text": "Fijn dat de koelcel erbij komt."},
         "kpis:create": {
             "name": "Orderfouten",
             "unit": "fouten",

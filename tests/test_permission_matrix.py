@@ -1,4 +1,4 @@
-"""The permission matrix: every URL name × eight actors × GET and POST → the answer.
+"""The permission matrix: every URL name × nine actors × GET and POST → the answer.
 
 The table below is the specification of who may open what. The test walks Django's URL
 resolver, so a page added without a row here fails (`test_every_url_has_a_row`), and so does
@@ -26,7 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
 from django.utils import timezone
 
 from coaching import mails
-from coaching.models import PeerFeedback, Reflection
+from coaching.models import PeerFeedback, ProgressReview, Reflection
 from coaching.reminders import REFLECTION_REMINDER, reflection_link_token
 from programs.choices import EndReason
 from programs.models import Invitation
@@ -58,251 +58,271 @@ ACTORS = (
     "other_coach",  # a coach of the organisation who does not coach in this program
     "manager",  # an L&D manager of the organisation
     "other_manager",  # an L&D manager of another organisation
+    "line_manager",  # the line manager of the learner's team (not of the other learner's)
 )
 METHODS = ("GET", "POST")
 GET, POST = METHODS
 
 # One row per URL name and method; its answers in the order of ACTORS (the columns below:
-# anonymous, learner, other learner, coach, former coach, other coach, manager, other manager).
+# anonymous, learner, other learner, coach, former coach, other coach, manager, other manager,
+# line manager). The line manager holds no other role: beyond their own pages, their team
+# page, their learner's progress (and its program) and a review's outcome, everything is 404.
 # fmt: off
 MATRIX = {
-    # URL name                          method anon   lrnr peer coac form othr mgr  o.mgr
+    # URL name                          method anon   lrnr peer coac form othr mgr  o.mgr line
     # The ground floor: public pages, the account pages, the signed-in person's own pages.
     # Home sends everyone with a role on to their role's page.
-    ("home",                            GET):  (LOGIN, 302, 302, 302, 302, 302, 302, 302),
-    ("home",                            POST): (LOGIN, 302, 302, 302, 302, 302, 302, 302),
-    ("healthz",                         GET):  (200,   200, 200, 200, 200, 200, 200, 200),
-    ("healthz",                         POST): (200,   200, 200, 200, 200, 200, 200, 200),
-    ("language-switch",                 GET):  (405,   405, 405, 405, 405, 405, 405, 405),
-    ("language-switch",                 POST): (302,   302, 302, 302, 302, 302, 302, 302),
-    ("preferences",                     GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
-    ("preferences",                     POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    ("home",                            GET):  (LOGIN, 302, 302, 302, 302, 302, 302, 302, 302),
+    ("home",                            POST): (LOGIN, 302, 302, 302, 302, 302, 302, 302, 302),
+    ("healthz",                         GET):  (200,   200, 200, 200, 200, 200, 200, 200, 200),
+    ("healthz",                         POST): (200,   200, 200, 200, 200, 200, 200, 200, 200),
+    ("language-switch",                 GET):  (405,   405, 405, 405, 405, 405, 405, 405, 405),
+    ("language-switch",                 POST): (302,   302, 302, 302, 302, 302, 302, 302, 302),
+    ("preferences",                     GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("preferences",                     POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200),
     # Leave: each person sets their own on their preferences page (an empty form answers
     # with its errors); the person, or an L&D manager of their organisation, removes it.
-    ("leave-create",                    GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
-    ("leave-create",                    POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200),
-    ("leave-delete",                    GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("leave-delete",                    POST): (LOGIN, 302, 404, 404, 404, 404, 302, 404),
+    ("leave-create",                    GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("leave-create",                    POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("leave-delete",                    GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("leave-delete",                    POST): (LOGIN, 302, 404, 404, 404, 404, 302, 404, 404),
     # A mail's notification settings link (the learner's, valid): that page for whoever holds
     # it, signed in or not, without signing anyone in; an empty form turns every kind off.
     # Altered, expired and reused links: tests/coaching/test_reflection_link.py.
-    ("notification-settings-link",      GET):  (200,   200, 200, 200, 200, 200, 200, 200),
-    ("notification-settings-link",      POST): (302,   302, 302, 302, 302, 302, 302, 302),
+    ("notification-settings-link",      GET):  (200,   200, 200, 200, 200, 200, 200, 200, 200),
+    ("notification-settings-link",      POST): (302,   302, 302, 302, 302, 302, 302, 302, 302),
     # A mail's one-click unsubscribe address (the learner's reminders, valid): a GET offers
     # the button, a POST (without CSRF token: mail clients send it) turns them off.
     # Altered tokens: tests/werkplek/test_unsubscribe.py.
-    ("notification-unsubscribe",        GET):  (200,   200, 200, 200, 200, 200, 200, 200),
+    ("notification-unsubscribe",        GET):  (200,   200, 200, 200, 200, 200, 200, 200, 200),
     # The matrix posts an empty form: not RFC 8058's List-Unsubscribe=One-Click, so 400 and
     # nothing turned off; the real one-click POST: tests/werkplek/test_unsubscribe.py.
-    ("notification-unsubscribe",        POST): (400,   400, 400, 400, 400, 400, 400, 400),
+    ("notification-unsubscribe",        POST): (400,   400, 400, 400, 400, 400, 400, 400, 400),
     # AVG: the privacy page is public; each person downloads their own data (no address
     # names anyone else's); only a manager of the person's organisation opens their erasure.
-    ("privacy",                         GET):  (200,   200, 200, 200, 200, 200, 200, 200),
-    ("privacy",                         POST): (405,   405, 405, 405, 405, 405, 405, 405),
-    ("personal-data-export",            GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
-    ("personal-data-export",            POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("person-erase",                    GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("person-erase",                    POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("organization-detail",             GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("organization-detail",             POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("privacy",                         GET):  (200,   200, 200, 200, 200, 200, 200, 200, 200),
+    ("privacy",                         POST): (405,   405, 405, 405, 405, 405, 405, 405, 405),
+    ("personal-data-export",            GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("personal-data-export",            POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("person-erase",                    GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("person-erase",                    POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("organization-detail",             GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("organization-detail",             POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
     # The organisation's settings (the overload guard's maximum): its own managers only.
     # A learner's leave, set by the organisation's L&D managers only.
-    ("member-leave",                    GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("member-leave",                    POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("member-leave",                    GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("member-leave",                    POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("organization-settings",           GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("organization-settings",           POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
     # The organisation's history (settings and memberships): its own managers only.
-    ("organization-history",            GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("organization-history",            POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("organization-settings",           GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("organization-settings",           POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("organization-history",            GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("organization-history",            POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
     # Everyone's own notifications; one of them (the coach's nudge) opens for its recipient
     # only (a POST: it marks it read), and everyone may mark their own read.
-    ("notifications",                   GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
-    ("notifications",                   POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("notification-open",               GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("notification-open",               POST): (LOGIN, 404, 404, 302, 404, 404, 404, 404),
-    ("notifications-read",              GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("notifications-read",              POST): (LOGIN, 302, 302, 302, 302, 302, 302, 302),
-    ("login",                           GET):  (200,   200, 200, 200, 200, 200, 200, 200),
-    ("login",                           POST): (200,   200, 200, 200, 200, 200, 200, 200),
-    ("logout",                          GET):  (405,   405, 405, 405, 405, 405, 405, 405),
-    ("logout",                          POST): (302,   302, 302, 302, 302, 302, 302, 302),
-    ("password_change",                 GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
-    ("password_change",                 POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200),
-    ("password_change_done",            GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
-    ("password_change_done",            POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("password_reset",                  GET):  (200,   200, 200, 200, 200, 200, 200, 200),
-    ("password_reset",                  POST): (200,   200, 200, 200, 200, 200, 200, 200),
-    ("password_reset_done",             GET):  (200,   200, 200, 200, 200, 200, 200, 200),
-    ("password_reset_done",             POST): (405,   405, 405, 405, 405, 405, 405, 405),
-    ("password_reset_confirm",          GET):  (200,   200, 200, 200, 200, 200, 200, 200),
-    ("password_reset_confirm",          POST): (200,   200, 200, 200, 200, 200, 200, 200),
-    ("password_reset_complete",         GET):  (200,   200, 200, 200, 200, 200, 200, 200),
-    ("password_reset_complete",         POST): (405,   405, 405, 405, 405, 405, 405, 405),
+    ("notifications",                   GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("notifications",                   POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("notification-open",               GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("notification-open",               POST): (LOGIN, 404, 404, 302, 404, 404, 404, 404, 404),
+    ("notifications-read",              GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("notifications-read",              POST): (LOGIN, 302, 302, 302, 302, 302, 302, 302, 302),
+    ("login",                           GET):  (200,   200, 200, 200, 200, 200, 200, 200, 200),
+    ("login",                           POST): (200,   200, 200, 200, 200, 200, 200, 200, 200),
+    ("logout",                          GET):  (405,   405, 405, 405, 405, 405, 405, 405, 405),
+    ("logout",                          POST): (302,   302, 302, 302, 302, 302, 302, 302, 302),
+    ("password_change",                 GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("password_change",                 POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("password_change_done",            GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("password_change_done",            POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("password_reset",                  GET):  (200,   200, 200, 200, 200, 200, 200, 200, 200),
+    ("password_reset",                  POST): (200,   200, 200, 200, 200, 200, 200, 200, 200),
+    ("password_reset_done",             GET):  (200,   200, 200, 200, 200, 200, 200, 200, 200),
+    ("password_reset_done",             POST): (405,   405, 405, 405, 405, 405, 405, 405, 405),
+    ("password_reset_confirm",          GET):  (200,   200, 200, 200, 200, 200, 200, 200, 200),
+    ("password_reset_confirm",          POST): (200,   200, 200, 200, 200, 200, 200, 200, 200),
+    ("password_reset_complete",         GET):  (200,   200, 200, 200, 200, 200, 200, 200, 200),
+    ("password_reset_complete",         POST): (405,   405, 405, 405, 405, 405, 405, 405, 405),
     # Two-step sign-in: the code step belongs to a sign-in whose password was right; without
     # one it sends back to the login page (tests/werkplek/test_two_factor.py walks it).
-    ("login-code",                      GET):  (302,   302, 302, 302, 302, 302, 302, 302),
-    ("login-code",                      POST): (302,   302, 302, 302, 302, 302, 302, 302),
+    ("login-code",                      GET):  (302,   302, 302, 302, 302, 302, 302, 302, 302),
+    ("login-code",                      POST): (302,   302, 302, 302, 302, 302, 302, 302, 302),
     # Managers turn it on and off for their own account (an empty form answers with its
     # errors; turning off without it on goes back to the page); for others it is no page.
-    ("two-factor",                      GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200),
-    ("two-factor",                      POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200),
-    ("two-factor-disable",              GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("two-factor-disable",              POST): (LOGIN, 404, 404, 404, 404, 404, 302, 302),
+    ("two-factor",                      GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200, 404),
+    ("two-factor",                      POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200, 404),
+    ("two-factor-disable",              GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("two-factor-disable",              POST): (LOGIN, 404, 404, 404, 404, 404, 302, 302, 404),
     # Programs: read by the organisation's managers and those who learn or coach in them
-    # (a former coach too: their old learner's progress page needs the goals); changed by
-    # managers only. Any manager may start a program in their own organisation.
-    ("programs:list",                   GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200),
-    ("programs:list",                   POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200),
-    ("programs:create",                 GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200),
-    ("programs:create",                 POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200),
-    ("programs:methods",                GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:methods",                POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:detail",                 GET):  (LOGIN, 200, 200, 200, 200, 404, 200, 404),
-    ("programs:detail",                 POST): (LOGIN, 200, 200, 200, 200, 404, 200, 404),
+    # (a former coach too: their old learner's progress page needs the goals) or lead a
+    # learner's team (the line manager); changed by managers only. Any manager may start a
+    # program in their own organisation.
+    ("programs:list",                   GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("programs:list",                   POST): (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("programs:create",                 GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200, 404),
+    ("programs:create",                 POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200, 404),
+    ("programs:methods",                GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:methods",                POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:detail",                 GET):  (LOGIN, 200, 200, 200, 200, 404, 200, 404, 200),
+    ("programs:detail",                 POST): (LOGIN, 200, 200, 200, 200, 404, 200, 404, 200),
     # History pages (werkplek.audit): managers of the program; GET only.
-    ("programs:history",                GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:history",                POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("programs:goal-history",           GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:goal-history",           POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("programs:cohort-history",         GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:cohort-history",         POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("programs:edit",                   GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:edit",                   POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:status",                 GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("programs:status",                 POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404),
-    ("programs:duplicate",              GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:duplicate",              POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:goal-create",            GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:goal-create",            POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:reflection-prompts",     GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:reflection-prompts",     POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:cohort-create",          GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:cohort-create",          POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:goal-edit",              GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:goal-edit",              POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:goal-delete",            GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("programs:goal-delete",            POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404),
-    ("programs:goal-move",              GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("programs:goal-move",              POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404),
-    ("programs:checklist-item-create",  GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:checklist-item-create",  POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:checklist-item-edit",    GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:checklist-item-edit",    POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:checklist-item-delete",  GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("programs:checklist-item-delete",  POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404),
-    ("programs:checklist-item-move",    GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("programs:checklist-item-move",    POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404),
+    ("programs:history",                GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:history",                POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:goal-history",           GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:goal-history",           POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:cohort-history",         GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:cohort-history",         POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:edit",                   GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:edit",                   POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:status",                 GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:status",                 POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404, 404),
+    ("programs:duplicate",              GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:duplicate",              POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:goal-create",            GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:goal-create",            POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:reflection-prompts",     GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:reflection-prompts",     POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:cohort-create",          GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:cohort-create",          POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:goal-edit",              GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:goal-edit",              POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:goal-delete",            GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:goal-delete",            POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404, 404),
+    ("programs:goal-move",              GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:goal-move",              POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404, 404),
+    ("programs:checklist-item-create",  GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:checklist-item-create",  POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:checklist-item-edit",    GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:checklist-item-edit",    POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:checklist-item-delete",  GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:checklist-item-delete",  POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404, 404),
+    ("programs:checklist-item-move",    GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:checklist-item-move",    POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404, 404),
     # Groups and the learner import: managers only.
-    ("programs:cohort-detail",          GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:cohort-detail",          POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("programs:cohort-detail",          GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:cohort-detail",          POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
     # The coach picker's search: its matches for htmx; a plain GET goes back to the group page.
-    ("programs:cohort-coaches",         GET):  (LOGIN, 404, 404, 404, 404, 404, 302, 404),
-    ("programs:cohort-coaches",         POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("programs:cohort-close",           GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:cohort-close",           POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:enrolment-end",          GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:enrolment-end",          POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:cohort-import",          GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:cohort-import",          POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:cohort-import-template", GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("programs:cohort-import-template", POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("programs:cohort-import-confirm",  GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("programs:cohort-import-confirm",  POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404),
+    ("programs:cohort-coaches",         GET):  (LOGIN, 404, 404, 404, 404, 404, 302, 404, 404),
+    ("programs:cohort-coaches",         POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:cohort-close",           GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:cohort-close",           POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:enrolment-end",          GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:enrolment-end",          POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:cohort-import",          GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:cohort-import",          POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:cohort-import-template", GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:cohort-import-template", POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:cohort-import-confirm",  GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:cohort-import-confirm",  POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404, 404),
     # An invitation's link, for someone new to the organisation: the visitor without an
     # account chooses a password; anyone signed in with another address gets 404.
-    ("programs:invitation-accept",      GET):  (200,   404, 404, 404, 404, 404, 404, 404),
-    ("programs:invitation-accept",      POST): (200,   404, 404, 404, 404, 404, 404, 404),
+    ("programs:invitation-accept",      GET):  (200,   404, 404, 404, 404, 404, 404, 404, 404),
+    ("programs:invitation-accept",      POST): (200,   404, 404, 404, 404, 404, 404, 404, 404),
     # Coaching. "My learners" is for coaches, "my progress" for learners (it sends a learner
     # with one enrolment straight to it). The progress page: the learner, their coaches now
-    # and before (read-only, as it stood then) and the managers. Acting on it: the current
-    # coach (feedback, addenda, reactions), the learner (reflection, asking a colleague) and
-    # the colleague asked (giving peer feedback).
-    ("coaching:home",                   GET):  (LOGIN, 404, 404, 200, 200, 200, 404, 404),
-    ("coaching:home",                   POST): (LOGIN, 404, 404, 200, 200, 200, 404, 404),
+    # and before (read-only, as it stood then), the managers and the line manager of the
+    # learner's team (read-only). Acting on it: the current coach (feedback, addenda,
+    # reactions), the learner (reflection, asking a colleague) and the colleague asked
+    # (giving peer feedback).
+    ("coaching:home",                   GET):  (LOGIN, 404, 404, 200, 200, 200, 404, 404, 404),
+    ("coaching:home",                   POST): (LOGIN, 404, 404, 200, 200, 200, 404, 404, 404),
     # The attention list: every manager, for the programs they manage.
-    ("coaching:attention",              GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200),
-    ("coaching:attention",              POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200),
+    ("coaching:attention",              GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200, 404),
+    ("coaching:attention",              POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200, 404),
     # The skills matrix of the organisation (no URL arguments): its L&D managers see
     # everyone, a coach the learners they coach now (an empty matrix for one who coaches
     # nobody); a manager of another organisation gets their own organisation's. Read only.
-    ("coaching:skills-matrix",          GET):  (LOGIN, 404, 404, 200, 200, 200, 200, 200),
-    ("coaching:skills-matrix",          POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("coaching:skills-matrix",          GET):  (LOGIN, 404, 404, 200, 200, 200, 200, 200, 200),
+    ("coaching:skills-matrix",          POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
     # Marking independent: the current coach or a manager; the scenario's learner is not
     # independent yet, so it answers with a message on the progress page.
-    ("coaching:mark-independent",       GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("coaching:mark-independent",       POST): (LOGIN, 404, 404, 302, 404, 404, 302, 404),
-    ("coaching:my-progress",            GET):  (LOGIN, 302, 302, 404, 404, 404, 404, 404),
-    ("coaching:my-progress",            POST): (LOGIN, 302, 302, 404, 404, 404, 404, 404),
-    ("coaching:progress",               GET):  (LOGIN, 200, 404, 200, 200, 404, 200, 404),
-    ("coaching:progress",               POST): (LOGIN, 200, 404, 200, 200, 404, 200, 404),
+    ("coaching:mark-independent",       GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("coaching:mark-independent",       POST): (LOGIN, 404, 404, 302, 404, 404, 302, 404, 404),
+    ("coaching:my-progress",            GET):  (LOGIN, 302, 302, 404, 404, 404, 404, 404, 404),
+    ("coaching:my-progress",            POST): (LOGIN, 302, 302, 404, 404, 404, 404, 404, 404),
+    ("coaching:progress",               GET):  (LOGIN, 200, 404, 200, 200, 404, 200, 404, 200),
+    ("coaching:progress",               POST): (LOGIN, 200, 404, 200, 200, 404, 200, 404, 200),
     # An enrolment's history: its learner and the program's managers; a learner's own
     # history: anyone with an enrolment; a feedback moment's history: managers.
-    ("coaching:enrolment-history",      GET):  (LOGIN, 200, 404, 404, 404, 404, 200, 404),
-    ("coaching:enrolment-history",      POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("coaching:my-history",             GET):  (LOGIN, 200, 200, 404, 404, 404, 404, 404),
-    ("coaching:my-history",             POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("coaching:feedback-history",       GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("coaching:feedback-history",       POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("coaching:feedback-create",        GET):  (LOGIN, 404, 404, 200, 404, 404, 404, 404),
-    ("coaching:feedback-create",        POST): (LOGIN, 404, 404, 200, 404, 404, 404, 404),
-    ("coaching:feedback-edit",          GET):  (LOGIN, 404, 404, 200, 404, 404, 404, 404),
-    ("coaching:feedback-edit",          POST): (LOGIN, 404, 404, 200, 404, 404, 404, 404),
-    ("coaching:feedback-addendum",      GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("coaching:feedback-addendum",      POST): (LOGIN, 404, 404, 302, 404, 404, 404, 404),
-    ("coaching:reflection-react",       GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("coaching:reflection-react",       POST): (LOGIN, 404, 404, 302, 404, 404, 404, 404),
-    ("coaching:reflection-create",      GET):  (LOGIN, 200, 404, 404, 404, 404, 404, 404),
-    ("coaching:reflection-create",      POST): (LOGIN, 200, 404, 404, 404, 404, 404, 404),
+    ("coaching:enrolment-history",      GET):  (LOGIN, 200, 404, 404, 404, 404, 200, 404, 404),
+    ("coaching:enrolment-history",      POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("coaching:my-history",             GET):  (LOGIN, 200, 200, 404, 404, 404, 404, 404, 404),
+    ("coaching:my-history",             POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("coaching:feedback-history",       GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("coaching:feedback-history",       POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("coaching:feedback-create",        GET):  (LOGIN, 404, 404, 200, 404, 404, 404, 404, 404),
+    ("coaching:feedback-create",        POST): (LOGIN, 404, 404, 200, 404, 404, 404, 404, 404),
+    ("coaching:feedback-edit",          GET):  (LOGIN, 404, 404, 200, 404, 404, 404, 404, 404),
+    ("coaching:feedback-edit",          POST): (LOGIN, 404, 404, 200, 404, 404, 404, 404, 404),
+    ("coaching:feedback-addendum",      GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("coaching:feedback-addendum",      POST): (LOGIN, 404, 404, 302, 404, 404, 404, 404, 404),
+    ("coaching:reflection-react",       GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("coaching:reflection-react",       POST): (LOGIN, 404, 404, 302, 404, 404, 404, 404, 404),
+    ("coaching:reflection-create",      GET):  (LOGIN, 200, 404, 404, 404, 404, 404, 404, 404),
+    ("coaching:reflection-create",      POST): (LOGIN, 200, 404, 404, 404, 404, 404, 404, 404),
     # A reminder's link to one open reflection of the learner (valid): its form for whoever
     # holds it; an empty form answers with its errors. The link's other rules: see above.
-    ("coaching:reflection-link",        GET):  (200,   200, 200, 200, 200, 200, 200, 200),
-    ("coaching:reflection-link",        POST): (200,   200, 200, 200, 200, 200, 200, 200),
-    ("coaching:peer-request",           GET):  (LOGIN, 200, 404, 404, 404, 404, 404, 404),
-    ("coaching:peer-request",           POST): (LOGIN, 200, 404, 404, 404, 404, 404, 404),
-    ("coaching:peer-give",              GET):  (LOGIN, 404, 200, 404, 404, 404, 404, 404),
-    ("coaching:peer-give",              POST): (LOGIN, 404, 200, 404, 404, 404, 404, 404),
+    ("coaching:reflection-link",        GET):  (200,   200, 200, 200, 200, 200, 200, 200, 200),
+    ("coaching:reflection-link",        POST): (200,   200, 200, 200, 200, 200, 200, 200, 200),
+    ("coaching:peer-request",           GET):  (LOGIN, 200, 404, 404, 404, 404, 404, 404, 404),
+    ("coaching:peer-request",           POST): (LOGIN, 200, 404, 404, 404, 404, 404, 404, 404),
+    ("coaching:peer-give",              GET):  (LOGIN, 404, 200, 404, 404, 404, 404, 404, 404),
+    ("coaching:peer-give",              POST): (LOGIN, 404, 200, 404, 404, 404, 404, 404, 404),
+    # Line managers: the team page is theirs. Progress reviews are planned by the current
+    # coach or a manager (an empty form answers with its errors; the usual three are planned
+    # at once); the outcome is recorded by the current coach or the team's line manager.
+    ("coaching:team",                   GET):  (LOGIN, 404, 404, 404, 404, 404, 404, 404, 200),
+    ("coaching:team",                   POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("coaching:review-plan",            GET):  (LOGIN, 404, 404, 200, 404, 404, 200, 404, 404),
+    ("coaching:review-plan",            POST): (LOGIN, 404, 404, 200, 404, 404, 200, 404, 404),
+    ("coaching:reviews-plan-default",   GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("coaching:reviews-plan-default",   POST): (LOGIN, 404, 404, 302, 404, 404, 302, 404, 404),
+    ("coaching:review-outcome",         GET):  (LOGIN, 404, 404, 200, 404, 404, 404, 404, 200),
+    ("coaching:review-outcome",         POST): (LOGIN, 404, 404, 200, 404, 404, 404, 404, 200),
+    # A comment on a review: its participants (the learner, the current coach, the line
+    # manager of the learner's team); an empty comment goes back with a message.
+    ("coaching:review-comment",         GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("coaching:review-comment",         POST): (LOGIN, 302, 404, 302, 404, 404, 404, 404, 302),
     # Recognition. The certificate of the learner's enrolment that ended independent: the
     # learner, every coach who guided it and the program's managers (a running or otherwise
     # ended enrolment has none: tests/coaching/test_recognition.py). A thank-you to a coach:
     # written by a manager of the coach's organisation, read by the coach on their own page.
-    ("coaching:certificate",            GET):  (LOGIN, 200, 404, 200, 200, 404, 200, 404),
-    ("coaching:certificate",            POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("coaching:thank-coach",            GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("coaching:thank-coach",            POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("coaching:thanks",                 GET):  (LOGIN, 404, 404, 200, 200, 200, 404, 404),
-    ("coaching:thanks",                 POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("coaching:certificate",            GET):  (LOGIN, 200, 404, 200, 200, 404, 200, 404, 200),
+    ("coaching:certificate",            POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("coaching:thank-coach",            GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("coaching:thank-coach",            POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("coaching:thanks",                 GET):  (LOGIN, 404, 404, 200, 200, 200, 404, 404, 404),
+    ("coaching:thanks",                 POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
     # KPIs: defined, read and measured by the organisation's managers only (any manager may
     # open the list and define one in their own organisation).
-    ("kpis:list",                       GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200),
-    ("kpis:list",                       POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200),
-    ("kpis:dashboard",                  GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("kpis:dashboard",                  POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    ("kpis:list",                       GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200, 404),
+    ("kpis:list",                       POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200, 404),
+    ("kpis:dashboard",                  GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("kpis:dashboard",                  POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
     # The organisation dashboard: its own managers; another organisation's get 404.
-    ("kpis:organization-dashboard",     GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("kpis:organization-dashboard",     POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("kpis:create",                     GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200),
-    ("kpis:create",                     POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200),
-    ("kpis:detail",                     GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("kpis:detail",                     POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("kpis:update",                     GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("kpis:update",                     POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("kpis:history",                    GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("kpis:history",                    POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("kpis:measurement-create",         GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("kpis:measurement-create",         POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("kpis:measurement-import",         GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("kpis:measurement-import",         POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("kpis:measurement-import-template", GET): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
-    ("kpis:measurement-import-template", POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("kpis:measurement-import-confirm", GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405),
-    ("kpis:measurement-import-confirm", POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404),
-    # Django's admin: staff only, and none of the eight actors is staff. Its own login and
+    ("kpis:organization-dashboard",     GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("kpis:organization-dashboard",     POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("kpis:create",                     GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200, 404),
+    ("kpis:create",                     POST): (LOGIN, 404, 404, 404, 404, 404, 200, 200, 404),
+    ("kpis:detail",                     GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("kpis:detail",                     POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("kpis:update",                     GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("kpis:update",                     POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("kpis:history",                    GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("kpis:history",                    POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("kpis:measurement-create",         GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("kpis:measurement-create",         POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("kpis:measurement-import",         GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("kpis:measurement-import",         POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("kpis:measurement-import-template", GET): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("kpis:measurement-import-template", POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("kpis:measurement-import-confirm", GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("kpis:measurement-import-confirm", POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404, 404),
+    # Django's admin: staff only, and none of the nine actors is staff. Its own login and
     # logout are rows (logout sends a non-staff visitor to the admin's index, which sends
     # them on to its login); every other admin URL follows ADMIN_RULE.
-    ("admin:login",                     GET):  (200,   200, 200, 200, 200, 200, 200, 200),
-    ("admin:login",                     POST): (200,   200, 200, 200, 200, 200, 200, 200),
-    ("admin:logout",                    GET):  (302,   302, 302, 302, 302, 302, 302, 302),
-    ("admin:logout",                    POST): (302,   302, 302, 302, 302, 302, 302, 302),
+    ("admin:login",                     GET):  (200,   200, 200, 200, 200, 200, 200, 200, 200),
+    ("admin:login",                     POST): (200,   200, 200, 200, 200, 200, 200, 200, 200),
+    ("admin:logout",                    GET):  (302,   302, 302, 302, 302, 302, 302, 302, 302),
+    ("admin:logout",                    POST): (302,   302, 302, 302, 302, 302, 302, 302, 302),
 }
 ADMIN_RULE = (ADMIN,) * len(ACTORS)  # every other "admin:…" URL, GET and POST alike
 # fmt: on
@@ -359,6 +379,10 @@ URL_OBJECT = {
     "coaching:peer-give": "peer_request",
     "coaching:certificate": "certified_enrolment",
     "coaching:thank-coach": "coach_membership",
+    "coaching:review-plan": "enrolment",
+    "coaching:reviews-plan-default": "enrolment",
+    "coaching:review-outcome": "review",
+    "coaching:review-comment": "review",
     "kpis:dashboard": "program",
     "kpis:organization-dashboard": "organization",
     "kpis:detail": "kpi",
@@ -412,6 +436,7 @@ class Scenario:
     learner_membership: object
     reflection_link: object
     erase_target: object
+    review: object
 
     def actor(self, name):
         return self.people.get(name)
@@ -462,14 +487,30 @@ def scenario(db):
     coach_roles = {"is_coach": True, "is_learner": False}
     manager_roles = {"is_manager": True, "is_learner": False}
     people = {
-        "learner": _person(organization, "Lotte Leerling", "lotte@dc-noord.nl", is_learner=True),
-        "other_learner": _person(organization, "Pim Collega", "pim@dc-noord.nl", is_learner=True),
+        "learner": _person(
+            organization,
+            "Lotte Leerling",
+            "lotte@dc-noord.nl",
+            is_learner=True,
+            team="Orderpicking",
+        ),
+        "other_learner": _person(
+            organization, "Pim Collega", "pim@dc-noord.nl", is_learner=True, team="Inslag"
+        ),
         "coach": _person(organization, "Carla Coach", "carla@dc-noord.nl", **coach_roles),
         "former_coach": _person(organization, "Frits Vroeger", "frits@dc-noord.nl", **coach_roles),
         "other_coach": _person(organization, "Olga Anders", "olga@dc-noord.nl", **coach_roles),
         "manager": _person(organization, "Mira Manager", "mira@dc-noord.nl", **manager_roles),
         "other_manager": _person(
             other_organization, "Zeno Zuid", "zeno@zorggroep-zuid.nl", **manager_roles
+        ),
+        "line_manager": _person(
+            organization,
+            "Lieke Leiding",
+            "lieke@dc-noord.nl",
+            is_line_manager=True,
+            is_learner=False,
+            team="Orderpicking",
         ),
     }
 
@@ -517,6 +558,7 @@ def scenario(db):
     open_reflection = Reflection.objects.create(
         enrolment=enrolment, feedback_moment=feedback_then, due_on=today
     )
+    review = ProgressReview.objects.create(enrolment=enrolment, planned_on=today)
     return Scenario(
         organization=organization,
         program=program,
@@ -551,6 +593,7 @@ def scenario(db):
             slug=organization.slug, pk=people["learner"].memberships.get().pk
         ),
         erase_target=types.SimpleNamespace(slug=organization.slug, pk=people["learner"].pk),
+        review=review,
     )
 
 

@@ -57,12 +57,21 @@ class MembershipAdmin(admin.ModelAdmin):
         "user",
         "organization",
         "is_manager",
+        "is_line_manager",
         "is_coach",
         "is_learner",
         "team",
         "ended_on",
     ]
-    list_filter = ["organization", "is_manager", "is_coach", "is_learner", "team", "ended_on"]
+    list_filter = [
+        "organization",
+        "is_manager",
+        "is_line_manager",
+        "is_coach",
+        "is_learner",
+        "team",
+        "ended_on",
+    ]
     search_fields = ["user__email", "user__name", "organization__name", "team"]
     list_select_related = ["user", "organization"]
     autocomplete_fields = ["user", "organization"]
@@ -70,6 +79,7 @@ class MembershipAdmin(admin.ModelAdmin):
         "user",
         "organization",
         "is_manager",
+        "is_line_manager",
         "is_coach",
         "is_learner",
         "team",

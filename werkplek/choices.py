@@ -10,6 +10,8 @@ class Role(models.TextChoices):
     """What a person does in an organisation; a person may hold several."""
 
     MANAGER = "manager", _("L&D manager")
+    # The learners' own boss: reads the progress of the learners of their team.
+    LINE_MANAGER = "line_manager", _("line manager")
     COACH = "coach", _("coach")
     LEARNER = "learner", _("learner")
 

@@ -14,9 +14,12 @@ DEMO_PASSWORD = "werkplek-demo"
 MANAGER_EMAIL = "manager@demo.werkplek.nl"
 COACH_EMAIL = "coach@demo.werkplek.nl"
 LEARNER_EMAIL = "learner@demo.werkplek.nl"
+LINE_MANAGER_EMAIL = "leidinggevende@demo.werkplek.nl"
 
 # (e-mail, name, team)
 MANAGERS = [(MANAGER_EMAIL, "Sanne de Vries", "L&D")]
+# The team leader of the order pickers: most of the demo learners are in her team.
+LINE_MANAGERS = [(LINE_MANAGER_EMAIL, "Marloes Verbeek", "Orderpicking")]
 COACHES = [
     (COACH_EMAIL, "Mohamed El Amrani", "Orderpicking"),
     ("ingrid.bakker@demo.werkplek.nl", "Ingrid Bakker", "Orderpicking"),
@@ -61,6 +64,7 @@ def seed(demo: SimpleNamespace) -> None:
     )
     for key, people, role in [
         ("managers", MANAGERS, Role.MANAGER),
+        ("line_managers", LINE_MANAGERS, Role.LINE_MANAGER),
         ("coaches", COACHES, Role.COACH),
         ("learners", LEARNERS, Role.LEARNER),
     ]:

@@ -11,7 +11,7 @@ from django.core.validators import (
     MinValueValidator,
 )
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -319,6 +319,16 @@ class MembershipQuerySet(models.QuerySet):
         """Current memberships holding `role`."""
         return self.current().filter(**{Membership.ROLE_FIELDS[role]: True})
 
+    def led_by(self, user):
+        """Current memberships of the teams the user is a line manager of now: same
+        organisation, same team name (the user's own membership included)."""
+        if not user.is_authenticated:
+            return self.none()
+        leads = Membership.objects.with_role(Role.LINE_MANAGER).filter(
+            user=user, organization=OuterRef("organization"), team=OuterRef("team")
+        )
+        return self.current().exclude(team="").filter(Exists(leads))
+
     def visible_to(self, user):
         """The user's own memberships and all of the organisations they manage."""
         if not user.is_authenticated:
@@ -329,7 +339,12 @@ class MembershipQuerySet(models.QuerySet):
 class Membership(models.Model):
     """A person in an organisation, with the roles they hold there (one or more)."""
 
-    ROLE_FIELDS = {Role.MANAGER: "is_manager", Role.COACH: "is_coach", Role.LEARNER: "is_learner"}
+    ROLE_FIELDS = {
+        Role.MANAGER: "is_manager",
+        Role.LINE_MANAGER: "is_line_manager",
+        Role.COACH: "is_coach",
+        Role.LEARNER: "is_learner",
+    }
 
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
@@ -341,6 +356,9 @@ class Membership(models.Model):
         verbose_name=_("organisation"),
     )
     is_manager = models.BooleanField(_("L&D manager"), default=False)
+    # A team is its name within one organisation (`team` below): a line manager leads the
+    # members of their organisation whose membership names the same team.
+    is_line_manager = models.BooleanField(_("line manager"), default=False)
     is_coach = models.BooleanField(_("coach"), default=False)
     is_learner = models.BooleanField(_("learner"), default=False)
     team = models.CharField(_("team"), max_length=100, blank=True, validators=[NameValidator()])
@@ -369,9 +387,17 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "organization"], name="membership_unique"),
             models.CheckConstraint(
-                condition=Q(is_manager=True) | Q(is_coach=True) | Q(is_learner=True),
+                condition=Q(is_manager=True)
+                | Q(is_line_manager=True)
+                | Q(is_coach=True)
+                | Q(is_learner=True),
                 name="membership_has_a_role",
                 violation_error_message=_("Choose at least one role."),
+            ),
+            models.CheckConstraint(
+                condition=Q(is_line_manager=False) | ~Q(team=""),
+                name="line_manager_has_a_team",
+                violation_error_message=_("A line manager leads a team: give the team's name."),
             ),
         ]
 

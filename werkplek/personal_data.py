@@ -76,6 +76,7 @@ class Reader(models.TextChoices):
     FORMER_COACH = "former_coach", gettext_lazy("a former coach, what dates from their time")
     PEER = "peer", gettext_lazy("the fellow learner who was asked")
     MANAGER = "manager", gettext_lazy("the L&D managers of their organisation")
+    LINE_MANAGER = "line_manager", gettext_lazy("the line manager of their team")
 
 
 @dataclass(frozen=True)

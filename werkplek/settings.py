@@ -112,6 +112,7 @@ LOGOUT_REDIRECT_URL = "login"
 # so the ground floor names no domain app in Python.
 ROLE_HOME_PAGES = {
     "manager": "coaching:attention",
+    "line_manager": "coaching:team",
     "coach": "coaching:home",
     "learner": "coaching:my-progress",
 }

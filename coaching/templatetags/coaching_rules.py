@@ -12,6 +12,6 @@ def can_be_edited_by(moment, user) -> bool:
 
 
 @register.filter
-def is_overdue_on(reflection, day) -> bool:
-    """`{% if reflection|is_overdue_on:today %}`: Reflection.is_overdue_on."""
-    return reflection.is_overdue_on(day)
+def is_overdue_on(dated, day) -> bool:
+    """`{% if reflection|is_overdue_on:today %}`: Reflection (or ProgressReview).is_overdue_on."""
+    return dated.is_overdue_on(day)

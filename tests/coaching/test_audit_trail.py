@@ -165,9 +165,9 @@ def test_a_learners_history_takes_the_same_queries_for_a_long_history_as_a_short
     PairingFactory(enrolment=enrolment, coach=coach)
     _history_of_size(enrolment, coach, goal, count)
     client.force_login(learner)
-    # Session, user, the learner's enrolments, count and keys; per source (9) its rows and
+    # Session, user, the learner's enrolments, count and keys; per source (11) its rows and
     # their previous versions; the names of people, groups, goals and tasks; the bell.
-    with django_assert_num_queries(29):
+    with django_assert_num_queries(33):
         response = client.get(reverse("coaching:my-history"))
     assert response.status_code == 200
 

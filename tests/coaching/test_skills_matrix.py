@@ -186,6 +186,20 @@ def test_a_coach_sees_only_the_learners_they_coach_now(
     assert "Bart de Vries" not in page
 
 
+def test_a_line_manager_sees_the_skills_of_their_own_team_only(client, coach, cohort, forklift):
+    for name, team in [("Anna Jansen", "Inslag"), ("Carla Smit", "Expeditie")]:
+        sign(person(cohort, name, team=team, coach=coach), forklift, TODAY)
+    lead = UserFactory(name="Marloes Verbeek")
+    MembershipFactory(
+        user=lead, organization=cohort.program.organization, team="Inslag", is_line_manager=True
+    )
+
+    page = matrix_page(client, lead).content.decode()
+
+    assert "Anna Jansen" in page
+    assert "Carla Smit" not in page
+
+
 def test_a_learner_gets_not_found(client, learner, enrolment):
     assert matrix_page(client, learner).status_code == 404
 

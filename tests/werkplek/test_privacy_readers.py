@@ -11,6 +11,8 @@ from coaching.models import (
     FeedbackAddendum,
     GoalAssessment,
     PeerFeedback,
+    ProgressReview,
+    ProgressReviewComment,
     Reflection,
     ReflectionReaction,
     SignOff,
@@ -30,6 +32,7 @@ PLAYED_BY = {
     Reader.FORMER_COACH: "former_coach",
     Reader.PEER: "other_learner",
     Reader.MANAGER: "manager",
+    Reader.LINE_MANAGER: "line_manager",
 }
 # Never a reader of anyone's records.
 STRANGERS = ("other_coach", "other_manager")
@@ -64,6 +67,10 @@ def records(scenario):  # noqa: F811
         reflection=reflection, author=former, text="Mooi", created_at=then
     )
     PeerFeedback.objects.filter(pk=scenario.peer_request.pk).update(text="Goed", given_at=then)
+    review = ProgressReview.objects.create(enrolment=scenario.enrolment, planned_on=then.date())
+    ProgressReviewComment.objects.create(
+        review=review, author=former, text="Goed gesprek", created_at=then
+    )
     Invitation.objects.create(
         cohort=scenario.cohort,
         email=learner.email,

@@ -6,7 +6,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.module_loading import module_has_submodule
 
-from werkplek.demo import COACH_EMAIL, DEMO_PASSWORD, LEARNER_EMAIL, MANAGER_EMAIL
+from werkplek.demo import (
+    COACH_EMAIL,
+    DEMO_PASSWORD,
+    LEARNER_EMAIL,
+    LINE_MANAGER_EMAIL,
+    MANAGER_EMAIL,
+)
 
 
 class Command(BaseCommand):
@@ -22,7 +28,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for role, email in [
             ("L&D manager", MANAGER_EMAIL),
+            ("line manager", LINE_MANAGER_EMAIL),
             ("coach", COACH_EMAIL),
             ("learner", LEARNER_EMAIL),
         ]:
-            self.stdout.write(f"  {role:<12} {email}")
+            self.stdout.write(f"  {role:<13} {email}")
