@@ -108,10 +108,11 @@ def _goals_on_time(facts: EnrolmentFacts, goals, levels) -> None:
 
 
 def enrolment_facts(
-    enrolments: Iterable[Enrolment], *, on: datetime.date
+    enrolments: Iterable[Enrolment], *, on: datetime.date, levels=None
 ) -> dict[int, EnrolmentFacts]:
     """{enrolment pk: EnrolmentFacts} for the enrolments that had started by `on`, in seven
-    queries whatever their number. The enrolments come with `cohort__program` loaded."""
+    queries whatever their number (six when the caller passes `levels_by_enrolment` of at
+    least these enrolments). The enrolments come with `cohort__program` loaded."""
     started = {e.pk: e for e in enrolments if e.started_on <= on}
     if not started:
         return {}
@@ -136,7 +137,8 @@ def enrolment_facts(
         .values_list("enrolment", "checklist_item", "first")
     ):
         first_signed[enrolment_id][item_id] = signed_on
-    levels = levels_by_enrolment(ids)
+    if levels is None:
+        levels = levels_by_enrolment(ids)
     feedback_days = defaultdict(set)
     for enrolment_id, occurred_on in (
         FeedbackMoment.objects.filter(enrolment__in=ids)
