@@ -256,9 +256,9 @@ def test_rolling_up_one_enrolment_takes_as_many_queries_as_twenty(size):
     ids = [e.pk for e in world.enrolments[:size]]
     with CaptureQueriesContext(connection) as queries:
         rollups.rollup_enrolments(enrolment_ids=ids, on=ON)
-    # 5 to find and load, 7 facts + 1 levels, 9 statuses + 1 count, 3 upserts, 1 delete,
-    # and the savepoint around it.
-    assert len(queries) == 29
+    # 5 to find and load, 1 levels (read once for facts and statuses), 6 more facts,
+    # 8 more statuses + 1 count, 3 upserts, 1 delete, and the savepoint around it.
+    assert len(queries) == 27
     assert EnrolmentSnapshot.objects.count() == size
 
 
