@@ -25,7 +25,7 @@ from coaching.progress import (
     project_independence,
     working_days_between,
 )
-from coaching.selectors import levels_by_enrolment
+from coaching.selectors import current_levels_by_enrolment
 from programs.choices import ProgramStatus
 from programs.models import ChecklistItem, Enrolment, LearningGoal, Pairing, Program
 from programs.selectors import active_learners
@@ -183,7 +183,9 @@ def enrolment_statuses(
     enrolments: Iterable[Enrolment], *, on: datetime.date, levels=None
 ) -> dict[int, EnrolmentStatus]:
     """{enrolment pk: EnrolmentStatus} on day `on`, in nine queries whatever the number
-    (eight when the caller passes `levels_by_enrolment` of at least these enrolments).
+    (eight when the caller passes the levels of at least these enrolments, from
+    `levels_by_enrolment` or `current_levels_by_enrolment`: only `current`,
+    `independent_since` and `steps_made` are read, which both give alike).
 
     The enrolments come with `learner` and `cohort__program` loaded. An ended enrolment is
     seen as it stood on its last day, and needs no attention.
@@ -224,7 +226,7 @@ def enrolment_statuses(
     ):
         first_signed[enrolment_id][item_id] = signed_on
     if levels is None:
-        levels = levels_by_enrolment(ids)
+        levels = current_levels_by_enrolment(ids)
     reflections = {
         row["enrolment"]: row
         for row in Reflection.objects.filter(enrolment__in=ids)

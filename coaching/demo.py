@@ -149,7 +149,7 @@ def _history(
         signed.update(item.pk for item in items)
         moment = services.feedback_moment_create(
             enrolment=enrolment,
-            coach=coach,
+            actor=coach,
             occurred_on=day,
             shift=Shift.MORNING if week % 2 else Shift.AFTERNOON,
             went_well=rng.choice(WENT_WELL),
@@ -181,7 +181,7 @@ def _history(
             if number % 3 != 1:
                 reaction = services.reflection_react(
                     reflection=reflection,
-                    author=coach,
+                    actor=coach,
                     text="Mooi dat je dit zo ziet. Dat pakken we de volgende dienst samen op.",
                 )
                 reaction.created_at = reflection.submitted_at + datetime.timedelta(hours=3)
@@ -245,14 +245,19 @@ def _peer_feedback(demo) -> None:
     scanner = demo.program.goals.get(title="Werken met de handscanner")
     route = demo.program.goals.get(title="Orderpicken volgens de looproute")
     asked = services.peer_feedback_request(
-        enrolment=daan, goal=scanner, peer=emma.learner, question="Scan ik snel genoeg?"
+        actor=daan.learner,
+        enrolment=daan,
+        goal=scanner,
+        peer=emma.learner,
+        question="Scan ik snel genoeg?",
     )
     services.peer_feedback_give(
         request=asked,
-        author=emma.learner,
+        actor=emma.learner,
         text="Je scant snel en rustig. Bij de bovenste schappen rek je je ver uit; pak een trapje.",
     )
     services.peer_feedback_request(
+        actor=tomasz.learner,
         enrolment=tomasz,
         goal=route,
         peer=daan.learner,

@@ -4,8 +4,21 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, F, Max, Prefetch, Subquery, Value
-from django.db.models.functions import TruncDate
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    Max,
+    Prefetch,
+    Q,
+    RowRange,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Lead, RowNumber, TruncDate
 from django.utils import timezone
 
 from coaching import skills
@@ -54,6 +67,57 @@ def levels_by_enrolment(enrolment_ids, assessments=None) -> dict[int, dict[int, 
     levels = defaultdict(lambda: defaultdict(GoalLevels))
     for enrolment_id, goal_id, level, on, coach_name in rows:
         levels[enrolment_id][goal_id].history.append(LevelChange(on, level, coach_name))
+    return levels
+
+
+def current_levels_by_enrolment(enrolment_ids) -> dict[int, dict[int, GoalLevels]]:
+    """{enrolment: {goal: GoalLevels}} with each goal's history cut to what `current`,
+    `independent_since` and `steps_made` read: the newest level and, while it is 3 or higher,
+    the assessment that started that run. At most two rows per goal leave the database, so
+    lists of many enrolments (the attention list) do not walk every assessment in Python."""
+    per_goal = {
+        "partition_by": [F("feedback_moment__enrolment"), F("goal")],
+        "order_by": [
+            F("feedback_moment__occurred_on").desc(),
+            F("feedback_moment__created_at").desc(),
+        ],
+    }
+    rows = (
+        GoalAssessment.objects.filter(feedback_moment__enrolment__in=enrolment_ids)
+        .annotate(
+            newest_first=Window(RowNumber(), **per_goal),
+            # Assessments below independent at or after this one: 0 inside the current run.
+            below_since=Window(
+                Sum(Case(When(level__lt=Level.INDEPENDENT, then=1), default=0)),
+                frame=RowRange(start=None, end=0),
+                **per_goal,
+            ),
+            level_before=Window(Lead("level"), **per_goal),
+        )
+        .filter(
+            Q(newest_first=1)
+            | Q(below_since=0, level_before__isnull=True)
+            | Q(below_since=0, level_before__lt=Level.INDEPENDENT)
+        )
+        .values_list(
+            "feedback_moment__enrolment",
+            "goal",
+            "level",
+            "feedback_moment__occurred_on",
+            "newest_first",
+            "below_since",
+        )
+    )
+    newest, run_start = {}, {}
+    for enrolment_id, goal_id, level, on, newest_first, below_since in rows:
+        if newest_first == 1:
+            newest[enrolment_id, goal_id] = LevelChange(on, level)
+        elif below_since == 0:
+            run_start[enrolment_id, goal_id] = LevelChange(on, level)
+    levels = defaultdict(lambda: defaultdict(GoalLevels))
+    for (enrolment_id, goal_id), change in newest.items():
+        start = run_start.get((enrolment_id, goal_id))
+        levels[enrolment_id][goal_id].history.extend([start, change] if start else [change])
     return levels
 
 

@@ -3,7 +3,7 @@
 import datetime
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Q
 from django.db.models.functions import Cast
@@ -100,7 +100,7 @@ def _record_levels_and_sign_offs(moment, levels: dict[int, int], sign_off_items)
 def feedback_moment_create(
     *,
     enrolment: Enrolment,
-    coach: User,
+    actor: User,
     occurred_on: datetime.date,
     shift: str,
     shift_note: str = "",
@@ -113,17 +113,18 @@ def feedback_moment_create(
 ) -> FeedbackMoment:
     """Record a feedback moment with levels per practised goal and sign-offs.
 
-    A reflection falls due for the learner. The coach is the acting user in the history.
+    A reflection falls due for the learner. The coach (`actor`) is the acting user in the
+    history.
     """
     levels = levels or {}
     sign_off_items = list(sign_off_items)
-    _ensure_coach(enrolment, coach)
+    _ensure_coach(enrolment, actor)
     _check_moment(enrolment, occurred_on, today or timezone.localdate())
     if not (levels or sign_off_items or any([went_well, to_improve, next_step])):
         raise ValidationError(_("Choose a practised goal, sign off a task or write what you saw."))
     moment = FeedbackMoment(
         enrolment=enrolment,
-        coach=coach,
+        coach=actor,
         occurred_on=occurred_on,
         shift=shift,
         shift_note=shift_note,
@@ -131,14 +132,14 @@ def feedback_moment_create(
         to_improve=to_improve,
         next_step=next_step,
     )
-    audit.acted_by(moment, coach)
+    audit.acted_by(moment, actor)
     moment.full_clean()
     moment.save()
     _record_levels_and_sign_offs(moment, levels, sign_off_items)
     reflection = Reflection(
         enrolment=enrolment, feedback_moment=moment, due_on=occurred_on + REFLECTION_DUE_AFTER
     )
-    audit.acted_by(reflection, coach).save()
+    audit.acted_by(reflection, actor).save()
     feedback_recorded.send(sender=FeedbackMoment, enrolment_ids=[enrolment.pk])
     return moment
 
@@ -147,21 +148,21 @@ def feedback_moment_create(
 def feedback_moment_update(
     *,
     moment: FeedbackMoment,
-    user: User,
+    actor: User,
     levels: dict[int, int] | None = None,
     sign_off_items: Iterable[ChecklistItem] = (),
     today: datetime.date | None = None,
     version: int | None = None,
     **fields,
 ) -> FeedbackMoment:
-    """Correct a feedback moment: only its author (`user`, the acting user in the history),
+    """Correct a feedback moment: only its author (`actor`, the acting user in the history),
     only within 24 hours, and only from the version last saved (`version`, as the form
     showed it): never over someone's later save."""
     moment = FeedbackMoment.objects.select_for_update().get(pk=moment.pk)
-    audit.acted_by(moment, user)
+    audit.acted_by(moment, actor)
     ensure_running(moment.enrolment)
-    if not moment.can_be_edited_by(user):
-        if moment.coach_id == user.pk and moment.is_locked():
+    if not moment.can_be_edited_by(actor):
+        if moment.coach_id == actor.pk and moment.is_locked():
             raise ValidationError(
                 _("Feedback is locked 24 hours after it was recorded; add an addendum instead.")
             )
@@ -177,21 +178,21 @@ def feedback_moment_update(
     moment.save(update_fields=[*fields, "updated_at"])
     # One by one, so that each removal is in the history with its author (a handful).
     for row in [*moment.assessments.all(), *moment.sign_offs.all()]:
-        audit.acted_by(row, user).delete()
+        audit.acted_by(row, actor).delete()
     _record_levels_and_sign_offs(moment, levels or {}, list(sign_off_items))
     for reflection in moment.reflections.filter(submitted_at__isnull=True):
         reflection.due_on = moment.occurred_on + REFLECTION_DUE_AFTER
-        audit.acted_by(reflection, user).save(update_fields=["due_on"])
+        audit.acted_by(reflection, actor).save(update_fields=["due_on"])
     feedback_recorded.send(sender=FeedbackMoment, enrolment_ids=[moment.enrolment_id])
     return moment
 
 
 @transaction.atomic
-def feedback_addendum_create(*, moment: FeedbackMoment, author: User, text: str):
+def feedback_addendum_create(*, moment: FeedbackMoment, actor: User, text: str):
     """Add a note to a feedback moment without changing what was recorded."""
-    _ensure_coach(moment.enrolment, author)
-    addendum = FeedbackAddendum(feedback_moment=moment, author=author, text=text.strip())
-    audit.acted_by(addendum, author)
+    _ensure_coach(moment.enrolment, actor)
+    addendum = FeedbackAddendum(feedback_moment=moment, author=actor, text=text.strip())
+    audit.acted_by(addendum, actor)
     addendum.full_clean()
     addendum.save()
     return addendum
@@ -410,13 +411,13 @@ def coach_nudges_expiring_sign_offs(*, on: datetime.date) -> int:
 
 
 @transaction.atomic
-def reflection_react(*, reflection: Reflection, author: User, text: str) -> ReflectionReaction:
+def reflection_react(*, reflection: Reflection, actor: User, text: str) -> ReflectionReaction:
     """A coach answers a learner's reflection."""
-    _ensure_coach(reflection.enrolment, author)
+    _ensure_coach(reflection.enrolment, actor)
     if not reflection.is_done:
         raise ValidationError(_("This reflection has not been written yet."))
-    reaction = ReflectionReaction(reflection=reflection, author=author, text=text.strip())
-    audit.acted_by(reaction, author)
+    reaction = ReflectionReaction(reflection=reflection, author=actor, text=text.strip())
+    audit.acted_by(reaction, actor)
     reaction.full_clean()
     reaction.save()
     return reaction
@@ -424,9 +425,12 @@ def reflection_react(*, reflection: Reflection, author: User, text: str) -> Refl
 
 @transaction.atomic
 def peer_feedback_request(
-    *, enrolment: Enrolment, goal: LearningGoal, peer: User, question: str = ""
+    *, actor: User, enrolment: Enrolment, goal: LearningGoal, peer: User, question: str = ""
 ) -> PeerFeedback:
-    """Ask a fellow learner of the same group for short feedback on one goal."""
+    """A learner (`actor`) asks a fellow learner of the same group for short feedback on one
+    goal of their own enrolment."""
+    if actor.pk != enrolment.learner_id:
+        raise PermissionDenied
     ensure_running(enrolment)
     if goal.program_id != enrolment.cohort.program_id:
         raise ValidationError(_("Choose a goal of your own program."))
@@ -434,18 +438,18 @@ def peer_feedback_request(
     if peer == enrolment.learner or not same_group.exists():
         raise ValidationError(_("Ask someone from your own group."))
     request = PeerFeedback(enrolment=enrolment, goal=goal, requested_from=peer, question=question)
-    audit.acted_by(request, enrolment.learner)
+    audit.acted_by(request, actor)
     request.full_clean()
     request.save()
     return request
 
 
 @transaction.atomic
-def peer_feedback_give(*, request: PeerFeedback, author: User, text: str) -> PeerFeedback:
+def peer_feedback_give(*, request: PeerFeedback, actor: User, text: str) -> PeerFeedback:
     """The asked learner writes their feedback; once given it stays as it is."""
     request = PeerFeedback.objects.select_for_update().get(pk=request.pk)
     ensure_running(request.enrolment)
-    if author.pk != request.requested_from_id:
+    if actor.pk != request.requested_from_id:
         raise ValidationError(_("Only the colleague who was asked can answer."))
     if request.given_at:
         raise ValidationError(_("You already gave this feedback."))
@@ -453,7 +457,7 @@ def peer_feedback_give(*, request: PeerFeedback, author: User, text: str) -> Pee
         raise ValidationError({"text": _("Write a few words of feedback.")})
     request.text = text.strip()
     request.given_at = timezone.now()
-    audit.acted_by(request, author).save(update_fields=["text", "given_at"])
+    audit.acted_by(request, actor).save(update_fields=["text", "given_at"])
     return request
 
 

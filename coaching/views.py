@@ -165,7 +165,7 @@ def feedback_create(request, pk):
             form,
             services.feedback_moment_create,
             enrolment=enrolment,
-            coach=request.user,
+            actor=request.user,
             levels=form.levels(),
             sign_off_items=form.cleaned_data["sign_offs"],
             **form.moment_fields(),
@@ -203,7 +203,7 @@ def feedback_edit(request, pk):
             services.feedback_moment_update,
             saved_form=lambda saved: _feedback_form(request, saved.enrolment, moment=saved),
             moment=moment,
-            user=request.user,
+            actor=request.user,
             version=form.cleaned_data["version"],
             levels=form.levels(),
             sign_off_items=form.cleaned_data["sign_offs"],
@@ -220,22 +220,27 @@ def feedback_edit(request, pk):
 @require_POST
 @submitted_once
 def feedback_addendum(request, pk):
-    """The learner's current coach adds a note to a feedback moment."""
+    """The learner's current coach adds a note to a feedback moment; a note that cannot be
+    saved comes back on its own page with what was typed and why."""
     moment = get_object_or_404(FeedbackMoment.objects.open_to_addenda_by(request.user), pk=pk)
     form = AddendumForm(request.POST)
     if form.is_valid() and run_service(
         form,
         services.feedback_addendum_create,
         moment=moment,
-        author=request.user,
+        actor=request.user,
         text=form.cleaned_data["text"],
     ):
         messages.success(request, _("Addendum saved."))
-    else:
-        messages.error(
-            request, " ".join(form.non_field_errors()) or _("Write the addendum before saving it.")
-        )
-    return redirect("coaching:progress", pk=moment.enrolment_id)
+        return redirect("coaching:progress", pk=moment.enrolment_id)
+    context = {
+        "form": form,
+        "heading": _("Add an addendum"),
+        "submit": _("Save addendum"),
+        "back_url": reverse("coaching:progress", args=[moment.enrolment_id]),
+        "back_label": moment.enrolment.learner.name,
+    }
+    return render(request, "coaching/note_form.html", context)
 
 
 # A page past any timeline's end (a hundred thousand pages of ten): a larger number asks
@@ -399,20 +404,28 @@ def reflection_link(request, token):
 @require_POST
 @submitted_once
 def reflection_react(request, pk):
+    """The learner's current coach reacts to a reflection; as with an addendum, a reaction
+    that cannot be saved comes back with what was typed and why."""
     reflection = get_object_or_404(Reflection.objects.open_to_reactions_by(request.user), pk=pk)
     form = ReactionForm(request.POST)
+    progress_url = reverse("coaching:progress", args=[reflection.enrolment_id])
     if form.is_valid() and run_service(
         form,
         services.reflection_react,
         reflection=reflection,
-        author=request.user,
+        actor=request.user,
         text=form.cleaned_data["text"],
     ):
         messages.success(request, _("Your reaction has been saved."))
-    else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    progress_url = reverse("coaching:progress", args=[reflection.enrolment_id])
-    return redirect(f"{progress_url}#reflection-{reflection.pk}")
+        return redirect(f"{progress_url}#reflection-{reflection.pk}")
+    context = {
+        "form": form,
+        "heading": _("React"),
+        "submit": _("Save reaction"),
+        "back_url": progress_url,
+        "back_label": reflection.enrolment.learner.name,
+    }
+    return render(request, "coaching/note_form.html", context)
 
 
 @login_required
@@ -426,6 +439,7 @@ def peer_request(request, pk):
         asked = run_service(
             form,
             services.peer_feedback_request,
+            actor=request.user,
             enrolment=enrolment,
             goal=form.cleaned_data["goal"],
             peer=form.cleaned_data["peer"],
@@ -451,7 +465,7 @@ def peer_give(request, pk):
             form,
             services.peer_feedback_give,
             request=asked,
-            author=request.user,
+            actor=request.user,
             text=form.cleaned_data["text"],
         ):
             messages.success(request, _("Thank you, your feedback has been shared."))

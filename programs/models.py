@@ -237,8 +237,9 @@ class Program(models.Model):
 
     objects = ProgramQuerySet.as_manager()
     # Every version with who saved it and when: the rhythm's changes on the dashboard, and
-    # the audit trail's storage. The services set the acting user on each write.
-    history = HistoricalRecords()
+    # the audit trail's storage, with the methods chosen at each version. The services set
+    # the acting user on each write.
+    history = HistoricalRecords(m2m_fields=[methods])
 
     class Meta:
         verbose_name = _("learning program")
@@ -673,6 +674,19 @@ class PairingQuerySet(models.QuerySet):
         return self.filter(enrolment__in=Enrolment.objects.visible_to(user))
 
 
+def _fully_visible_enrolments(user):
+    """`Enrolment.objects.fully_visible_to(user)`, built once per user object and day: a page
+    asks the door of every kind of row it shows (a dozen on the progress page), and building
+    the queryset is the costly part. It stays lazy, so each query still reads the pairings
+    and memberships as they are then; only the day it compares with is remembered."""
+    today = timezone.localdate()
+    cached = getattr(user, "_fully_visible_enrolments", None)
+    if cached is None or cached[0] != today:
+        cached = (today, Enrolment.objects.fully_visible_to(user))
+        user._fully_visible_enrolments = cached
+    return cached[1]
+
+
 def readable_q(user, *, enrolment: str = "enrolment", dated: str = "", timestamp=False) -> Q:
     """The door of every row that belongs to an enrolment: rows of enrolments the user
     reads in full, and for a former coach the rows dated before their pairing ended.
@@ -680,7 +694,7 @@ def readable_q(user, *, enrolment: str = "enrolment", dated: str = "", timestamp
     `enrolment` is the row's path to its enrolment, `dated` to its date (a timestamp with
     `timestamp=True`). Without `dated`, a former coach sees nothing of the row's kind.
     """
-    full = Q(**{f"{enrolment}__in": Enrolment.objects.fully_visible_to(user)})
+    full = Q(**{f"{enrolment}__in": _fully_visible_enrolments(user)})
     if not dated or not user.is_authenticated:
         return full
     # A pairing runs up to, not including, its end date: that day the next coach starts.

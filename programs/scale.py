@@ -116,10 +116,10 @@ def _program(scale: Scale, rng, organization, index: int, per_program: int, tabl
             id=goals.new_id(), target_week=_target_week(week, last_week, duration), items=[]
         )
         goals.add(goal.id, program.id, position, title, description, criteria, goal.target_week)
-        # An item is (title, requires sign-off[, observed again after days]), as in the demo.
         for item_position, (item_title, requires, *reobserve) in enumerate(checklist):
             item_id = items.new_id()
-            items.add(item_id, goal.id, item_position, item_title, requires, *(reobserve or [None]))
+            reobserve_after_days = reobserve[0] if reobserve else None
+            items.add(item_id, goal.id, item_position, item_title, requires, reobserve_after_days)
             goal.items.append((item_id, requires))
         program.goals.append(goal)
     for position, text in enumerate(PROMPTS):

@@ -199,6 +199,7 @@ def cohort_trail(cohort: Cohort) -> list[audit.Source]:
         audit.Source(
             Pairing.history.filter(enrolment_id__in=enrolments.values("id")),
             keys={"enrolment": ENROLMENT_NAMES},
+            name=("enrolment",),
         ),
         audit.Source(
             Invitation.history.filter(cohort_id=cohort.pk),

@@ -56,6 +56,14 @@ def _ensure_editable(program: Program) -> None:
         raise ValidationError(_("This program is archived and can no longer be changed."))
 
 
+def _lock_editable(program: Program) -> Program:
+    """Lock the program's row and refuse if it is archived as stored now, not as it was
+    loaded: an archiving saved in between is seen. Returns the locked row."""
+    locked = Program.objects.select_for_update().get(pk=program.pk)
+    _ensure_editable(locked)
+    return locked
+
+
 def ensure_running(enrolment: Enrolment) -> None:
     """Refuse a write on an ended enrolment or one in an archived program."""
     _ensure_editable(enrolment.cohort.program)
@@ -214,7 +222,7 @@ def program_update(
 ):
     """Change a program's settings; archived programs are read-only; only from the version
     last saved (`version`, as the form showed it): never over someone's later save."""
-    _ensure_editable(program)
+    _lock_editable(program)
     audit.acted_by(program, actor)
     changed = _set_fields(program, fields, PROGRAM_FIELDS)
     program.full_clean()
@@ -230,15 +238,28 @@ def program_update(
             }
         )
     claim_version(program, seen=version)
-    program.save(update_fields=[*changed, "updated_at"])
     if methods is not None:
-        program.methods.set(methods)
+        _set_methods(program, methods)
+    program.save(update_fields=[*changed, "updated_at"])
     return program
+
+
+def _set_methods(program: Program, methods: Iterable[Method]) -> None:
+    """Choose the methods without a history row of their own: the save that follows records
+    them with the rest of the edit, as one change."""
+    program.skip_history_when_saving = True
+    try:
+        program.methods.set(methods)
+    finally:
+        del program.skip_history_when_saving
 
 
 @transaction.atomic
 def program_change_status(*, actor: User, program: Program, status: str) -> Program:
-    """Move a program along draft → pilot → active → archived."""
+    """Move a program along draft → pilot → active → archived, from its status as stored
+    now; the version moves on, so an edit form opened before cannot save over the change."""
+    locked = Program.objects.select_for_update().get(pk=program.pk)
+    program.status, program.version = locked.status, locked.version
     if status not in ProgramStatus.values:
         raise ValidationError(_("Choose one of the statuses offered."))
     if status not in program.next_statuses():
@@ -246,6 +267,7 @@ def program_change_status(*, actor: User, program: Program, status: str) -> Prog
             _("A %(current)s program cannot become %(new)s.")
             % {"current": program.get_status_display(), "new": ProgramStatus(status).label}
         )
+    claim_version(program)
     program.status = status
     audit.acted_by(program, actor).save(update_fields=["status", "updated_at"])
     return program
@@ -348,7 +370,7 @@ def goal_update(
 ) -> LearningGoal:
     """Change a goal's title, description, success criteria or target week; only from the
     version last saved (`version`, as the form showed it): never over someone's later save."""
-    _ensure_editable(goal.program)
+    _lock_editable(goal.program)
     audit.acted_by(goal, actor)
     changed = _set_fields(goal, fields, GOAL_FIELDS)
     goal.full_clean()

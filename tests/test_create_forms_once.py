@@ -118,6 +118,14 @@ def leave_create(f):
     return f("learner"), reverse("leave-create"), data, Leave.objects, {}
 
 
+def member_leave(f):
+    """The L&D manager marks a learner away (werkplek.views.member_leave)."""
+    learner = f("learner")
+    url = reverse("member-leave", args=[f("organization").slug, learner.memberships.get().pk])
+    data = {"starts_on": _today(), "ends_on": _today()}
+    return f("manager"), url, data, Leave.objects.filter(user=learner), {}
+
+
 def addendum(f):
     moment = FeedbackMomentFactory(enrolment=f("enrolment"), coach=f("coach"))
     url = reverse("coaching:feedback-addendum", args=[moment.pk])
@@ -139,6 +147,7 @@ def reaction(f):
 def peer_give(f):
     f("other_enrolment")
     asked = coaching_services.peer_feedback_request(
+        actor=f("learner"),
         enrolment=f("enrolment"),
         goal=LearningGoalFactory(program=f("program")),
         peer=f("other_learner"),
@@ -185,6 +194,7 @@ CASES = [
     kpi_create,
     measurement_create,
     leave_create,
+    member_leave,
     addendum,
     reaction,
     peer_give,

@@ -24,13 +24,15 @@ import decimal
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db import connection, models, transaction
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.shortcuts import render
 from django.utils import formats, timezone
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import get_m2m_reverse_field_name
 
 from werkplek.choices import Weekday
 
@@ -42,6 +44,22 @@ IMPORT = "import"
 INVITATION = "invitation"
 REASONS = {IMPORT: _("through an import"), INVITATION: _("invitation accepted")}
 ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("removed")}
+# The fields that name a row in a trail ("Task “Scan the pallet”"): the first of these that
+# a model has, unless its Source says otherwise. Keys read by their objects' names.
+NAME_FIELDS = (
+    "name",
+    "title",
+    "learner",
+    "user",
+    "checklist_item",
+    "goal",
+    "coach",
+    "occurred_on",
+    "due_on",
+    "period_start",
+    "text",
+)
+NAME_CHARS = 60
 # The PostgreSQL setting that lets the erasure (and only it) change history rows, for one
 # transaction.
 UNLOCK_SETTING = "werkplek.erasing"
@@ -72,13 +90,15 @@ class Source:
     `hidden` names fields not worth showing (pointers to the parent the trail is about);
     `formats` maps a field to a function that makes its value readable; `keys` maps a
     foreign key to the queryset its objects are named from, where their names need a join
-    (`Enrolment.objects.select_related("learner")`); other keys are named by `str()`.
+    (`Enrolment.objects.select_related("learner")`); other keys are named by `str()`;
+    `name` names the fields whose values name a row (default: the first of NAME_FIELDS).
     """
 
     rows: models.QuerySet
     hidden: frozenset = frozenset()
     formats: dict = dataclasses.field(default_factory=dict)
     keys: dict = dataclasses.field(default_factory=dict)
+    name: tuple = ()
 
     def key_group(self, number: int, field: models.Field):
         """Which lookup names this key: its own queryset's, or its model's shared one."""
@@ -108,6 +128,26 @@ class Source:
             )
         ]
 
+    def m2m_fields(self) -> list[models.Field]:
+        """The many-to-many fields whose choices each version keeps (simple-history's
+        `m2m_fields`), e.g. a program's learning methods."""
+        fields = getattr(self.rows.model, "_history_m2m_fields", ())
+        return [field for field in fields if field.name not in self.hidden]
+
+    def name_fields(self) -> list[models.Field]:
+        """The fields whose values name one row of this source."""
+        names = self.name or next(
+            ((name,) for name in NAME_FIELDS if _has_field(self.model, name)), ()
+        )
+        return [self.model._meta.get_field(name) for name in names]
+
+
+def _has_field(model, name: str) -> bool:
+    try:
+        return model._meta.get_field(name).concrete
+    except FieldDoesNotExist:
+        return False
+
 
 @dataclasses.dataclass
 class Change:
@@ -120,14 +160,17 @@ class Change:
 
 @dataclasses.dataclass
 class Entry:
-    """One line of a trail: who did what to which kind of object, when."""
+    """One line of a trail: who did what to which object (its kind and name), when; for a
+    removal the last values; `note` says what changed where no shown field did."""
 
     when: datetime.datetime
     who: str
     kind: str
+    name: str
     action: str
     reason: str
     changes: list[Change]
+    note: str = ""
 
 
 def trail(sources: Iterable[Source], *, page: str | int | None, per_page=PER_PAGE) -> Page:
@@ -155,11 +198,15 @@ def trail(sources: Iterable[Source], *, page: str | int | None, per_page=PER_PAG
     for number, source in enumerate(sources):
         rows[number], previous[number] = _with_previous(source, wanted[number])
     labels = _key_labels(sources, [*rows.items(), *previous.items()])
+    chosen = {
+        number: _m2m_choices(source, [*rows[number], *previous[number]])
+        for number, source in enumerate(sources)
+    }
     entries = []
     for _date, history_id, number in current.object_list:
         row = rows[number][history_id]
         before = previous[number].get(row.previous_id)
-        entries.append(_entry(sources, number, row, before, labels))
+        entries.append(_entry(sources, number, row, before, labels, chosen[number]))
     current.object_list = entries
     return current
 
@@ -190,6 +237,19 @@ def _in(queryset, field: str, values):
     return queryset.filter(**{f"{field}__in": values} if values else {f"{field}__isnull": True})
 
 
+def _m2m_choices(source: Source, history_ids: list[int]) -> dict:
+    """{(history id, field name): "A, B"}: what each loaded version had chosen in each
+    many-to-many field, by name (one query per field)."""
+    chosen = defaultdict(list)
+    for field in source.m2m_fields():
+        model = getattr(source.rows.model, field.name).model
+        target = get_m2m_reverse_field_name(field)
+        for choice in _in(model.objects, "history", history_ids).select_related(target):
+            name = getattr(choice, target) or f"#{getattr(choice, f'{target}_id')}"
+            chosen[choice.history_id, field.name].append(str(name))
+    return {key: ", ".join(sorted(names)) for key, names in chosen.items()}
+
+
 def _key_labels(sources: list[Source], loaded) -> dict:
     """{(key group, pk): text} for every key the loaded rows point at: one query per model
     (or per key with its own queryset)."""
@@ -197,7 +257,7 @@ def _key_labels(sources: list[Source], loaded) -> dict:
     lookups = {}
     for number, rows in loaded:
         source = sources[number]
-        for field in source.fields():
+        for field in {*source.fields(), *source.name_fields()}:
             if field.is_relation and field.name not in source.formats:
                 group = source.key_group(number, field)
                 lookups[group] = source.keys.get(field.name, field.related_model._base_manager)
@@ -210,28 +270,53 @@ def _key_labels(sources: list[Source], loaded) -> dict:
     return labels
 
 
-def _entry(sources: list[Source], number: int, row, before, labels: dict) -> Entry:
+def _entry(sources: list[Source], number: int, row, before, labels: dict, chosen: dict) -> Entry:
     source = sources[number]
     changes = []
-    if row.history_type != "-":
-        for field in source.fields():
-            new = _readable(source, number, field, getattr(row, field.attname), labels)
+    for field in source.fields():
+        value = _readable(source, number, field, getattr(row, field.attname), labels)
+        if row.history_type == "-":
+            # what the removed object held: its last values, struck through
+            old, new = value, ""
+        else:
+            new = value
             old = (
                 _readable(source, number, field, getattr(before, field.attname), labels)
                 if before
                 else ""
             )
-            if old != new:
-                changes.append(Change(str(field.verbose_name).capitalize(), old, new))
+        if old != new:
+            changes.append(Change(str(capfirst(field.verbose_name)), old, new))
+    for field in source.m2m_fields():
+        new = chosen.get((row.history_id, field.name), "")
+        old = chosen.get((before.history_id, field.name), "") if before else ""
+        if row.history_type == "-":
+            old, new = new, ""
+        if old != new:
+            changes.append(Change(str(capfirst(field.verbose_name)), old, new))
+    note = ""
+    # Moving a goal or task up or down changes only its (hidden) position.
+    if row.history_type == "~" and not changes and before and _moved(row, before):
+        note = str(_("order changed"))
+    name = " · ".join(
+        _readable(source, number, field, getattr(row, field.attname), labels)
+        for field in source.name_fields()
+    )
     user = row.history_user
     return Entry(
         when=row.history_date,
         who=user.name if user else str(_("werkplek (automatic)")),
-        kind=str(source.model._meta.verbose_name).capitalize(),
+        kind=str(capfirst(source.model._meta.verbose_name)),
+        name=Truncator(name).chars(NAME_CHARS),
         action=str(ACTIONS.get(row.history_type, row.history_type)),
         reason=str(REASONS.get(row.history_change_reason or "", "")),
         changes=changes,
+        note=note,
     )
+
+
+def _moved(row, before) -> bool:
+    return getattr(row, "position", None) != getattr(before, "position", None)
 
 
 def _readable(source: Source, number: int, field: models.Field, value, labels: dict) -> str:

@@ -136,8 +136,14 @@ def _any_of(lookups: Iterable[str], person) -> Q:
 
 
 def historical_models() -> list[type[models.Model]]:
-    """Every django-simple-history model, in a stable order."""
-    found = [model for model in apps.get_models() if issubclass(model, HistoricalChanges)]
+    """Every django-simple-history model of a tracked model's versions, in a stable order;
+    not the tables of the many-to-many choices a version keeps (a program's methods): those
+    hang off a version, name no person and have no author of their own."""
+    found = [
+        model
+        for model in apps.get_models()
+        if issubclass(model, HistoricalChanges) and not hasattr(model, "m2m_history_id")
+    ]
     return sorted(found, key=lambda model: model._meta.label)
 
 

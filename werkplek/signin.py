@@ -40,6 +40,23 @@ def account_of(request, credentials) -> str | None:
 
 
 def client_address(request) -> str | None:
+    """The address the sign-in and password-reset limits count: the person's device's, or
+    for IPv6 its /64 network, written as the network's first address (one connection is
+    given a whole /64 and can take a new address in it for every try, so the limits count
+    the network; axes stores an address, not a network)."""
+    address = _device_address(request)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6 and ip.ipv4_mapped:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
+    return str(ip)
+
+
+def _device_address(request) -> str | None:
     """The address of the person's device: behind PROXY_COUNT proxies, the entry of
     X-Forwarded-For that the nearest proxy added (entries further left come from the client
     and can be forged); else the address that connected."""
@@ -130,6 +147,23 @@ SETUP_KEY_SESSION_KEY = "two_factor_setup_key"
 def needs_code(user) -> bool:
     """Whether signing in as `user` takes a code after the password."""
     return user_has_device(user)
+
+
+def has_authenticator_app(user) -> bool:
+    """Whether `user` has set up an authenticator app (backup codes alone do not count)."""
+    return TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
+
+
+def must_set_up_two_factor(user) -> bool:
+    """Whether `user` manages an organisation that requires two-step sign-in of its
+    managers and has no authenticator app yet: then every page but the set-up waits.
+    Costs no query for a person without such an organisation beyond their memberships,
+    which every page's navigation loads anyway."""
+    required = any(
+        membership.is_manager and membership.organization.two_factor_required_for_managers
+        for membership in user.current_memberships
+    )
+    return required and not has_authenticator_app(user)
 
 
 def code_step_start(request, user, *, next_url: str) -> None:

@@ -46,7 +46,7 @@ def task(goal):
 def feedback(enrolment, coach, on, *, levels=None, sign_offs=()):
     return services.feedback_moment_create(
         enrolment=enrolment,
-        coach=coach,
+        actor=coach,
         occurred_on=on,
         shift="morning",
         went_well="Rustig gewerkt.",

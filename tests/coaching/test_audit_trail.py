@@ -3,6 +3,8 @@ and peer feedback record who wrote them; managers read a moment's or an enrolmen
 a learner reads who changed their own records, and nobody else sees them."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import formats, timezone
 
@@ -41,7 +43,7 @@ def record(enrolment, coach, goal, **texts):
     item = ChecklistItemFactory(goal=goal, title="Pallet wegzetten")
     return services.feedback_moment_create(
         enrolment=enrolment,
-        coach=coach,
+        actor=coach,
         occurred_on=timezone.localdate(),
         shift=Shift.MORNING,
         levels={goal.pk: Level.WITH_HELP},
@@ -63,7 +65,7 @@ def test_feedback_with_its_levels_sign_offs_and_reflection_records_the_coach(
 def test_a_correction_records_before_and_after_and_the_replaced_levels(enrolment, coach, goal):
     moment = record(enrolment, coach, goal)
     services.feedback_moment_update(
-        moment=moment, user=coach, went_well="Rustig en netjes gewerkt.", levels={goal.pk: 3}
+        moment=moment, actor=coach, went_well="Rustig en netjes gewerkt.", levels={goal.pk: 3}
     )
     before, after = FeedbackMoment.history.filter(id=moment.pk).order_by("history_id")
     assert (before.went_well, after.went_well) == ("Rustig gewerkt.", "Rustig en netjes gewerkt.")
@@ -78,7 +80,7 @@ def test_addenda_reflections_reactions_and_peer_feedback_record_their_authors(
     enrolment, coach, learner, other_enrolment, other_learner, goal
 ):
     moment = record(enrolment, coach, goal)
-    addendum = services.feedback_addendum_create(moment=moment, author=coach, text="Nog iets.")
+    addendum = services.feedback_addendum_create(moment=moment, actor=coach, text="Nog iets.")
     assert latest(FeedbackAddendum, id=addendum.pk).history_user == coach
     reflection = services.reflection_submit(
         actor=enrolment.learner,
@@ -86,11 +88,13 @@ def test_addenda_reflections_reactions_and_peer_feedback_record_their_authors(
         answers=[{"question": "Wat ging goed?", "answer": "Tempo."}],
     )
     assert latest(Reflection, id=reflection.pk).history_user == learner
-    reaction = services.reflection_react(reflection=reflection, author=coach, text="Mooi.")
+    reaction = services.reflection_react(reflection=reflection, actor=coach, text="Mooi.")
     assert latest(ReflectionReaction, id=reaction.pk).history_user == coach
-    request = services.peer_feedback_request(enrolment=enrolment, goal=goal, peer=other_learner)
+    request = services.peer_feedback_request(
+        actor=enrolment.learner, enrolment=enrolment, goal=goal, peer=other_learner
+    )
     assert latest(PeerFeedback, id=request.pk).history_user == learner
-    services.peer_feedback_give(request=request, author=other_learner, text="Goed bezig.")
+    services.peer_feedback_give(request=request, actor=other_learner, text="Goed bezig.")
     given = latest(PeerFeedback, id=request.pk)
     assert (given.text, given.history_user) == ("Goed bezig.", other_learner)
 
@@ -99,7 +103,7 @@ def test_a_manager_reads_who_corrected_a_feedback_moment(client, enrolment, coac
     coach.name = "Carla Coach"
     coach.save()
     moment = record(enrolment, coach, goal)
-    services.feedback_moment_update(moment=moment, user=coach, went_well="Netjes gewerkt.")
+    services.feedback_moment_update(moment=moment, actor=coach, went_well="Netjes gewerkt.")
     client.force_login(manager)
     page = client.get(reverse("coaching:feedback-history", args=[moment.pk])).content.decode()
     assert "Carla Coach" in page
@@ -143,14 +147,14 @@ def test_long_texts_are_cut_in_the_history(client, enrolment, coach, goal, manag
 def _history_of_size(enrolment, coach, goal, count):
     for number in range(count):
         moment = record(enrolment, coach, goal, went_well=f"Dienst {number}")
-        services.feedback_moment_update(moment=moment, user=coach, went_well=f"Dienst {number}!")
+        services.feedback_moment_update(moment=moment, actor=coach, went_well=f"Dienst {number}!")
         reflection = services.reflection_submit(
             actor=enrolment.learner,
             enrolment=enrolment,
             answers=[{"question": "Wat ging goed?", "answer": "Tempo."}],
         )
-        services.reflection_react(reflection=reflection, author=coach, text="Mooi.")
-        services.feedback_addendum_create(moment=moment, author=coach, text="Aanvulling.")
+        services.reflection_react(reflection=reflection, actor=coach, text="Mooi.")
+        services.feedback_addendum_create(moment=moment, actor=coach, text="Aanvulling.")
 
 
 @pytest.mark.parametrize("count", [1, 15])
@@ -166,3 +170,34 @@ def test_a_learners_history_takes_the_same_queries_for_a_long_history_as_a_short
     with django_assert_num_queries(29):
         response = client.get(reverse("coaching:my-history"))
     assert response.status_code == 200
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_an_enrolments_history_takes_the_same_queries_for_a_long_history_as_a_short_one(
+    client, enrolment, coach, goal, manager
+):
+    _history_of_size(enrolment, coach, goal, 1)
+    client.force_login(manager)
+    url = reverse("coaching:enrolment-history", args=[enrolment.pk])
+    short = _queries(client, url)
+    _history_of_size(enrolment, coach, goal, 15)
+    assert _queries(client, url) == short
+
+
+def test_a_feedback_moments_history_takes_the_same_queries_for_a_long_history_as_a_short_one(
+    client, enrolment, coach, goal, manager
+):
+    moment = record(enrolment, coach, goal)
+    client.force_login(manager)
+    url = reverse("coaching:feedback-history", args=[moment.pk])
+    short = _queries(client, url)
+    for number in range(25):
+        services.feedback_moment_update(moment=moment, actor=coach, went_well=f"Versie {number}")
+        services.feedback_addendum_create(moment=moment, actor=coach, text=f"Nog {number}.")
+    assert _queries(client, url) == short

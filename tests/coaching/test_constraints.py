@@ -77,13 +77,13 @@ def test_correcting_feedback_replaces_its_sign_offs(enrolment, coach, program):
     with time_machine.travel(now, tick=False):
         moment = services.feedback_moment_create(
             enrolment=enrolment,
-            coach=coach,
+            actor=coach,
             occurred_on=datetime.date(2026, 11, 20),
             shift="morning",
             sign_off_items=[first],
         )
         services.feedback_moment_update(
-            moment=moment, user=coach, sign_off_items=[second], went_well="Verbeterd"
+            moment=moment, actor=coach, sign_off_items=[second], went_well="Verbeterd"
         )
     assert list(moment.sign_offs.values_list("checklist_item", flat=True)) == [second.pk]
     assert FeedbackMoment.objects.filter(pk=moment.pk).exists()

@@ -101,7 +101,7 @@ def test_feedback_before_the_learner_started_is_refused(enrolment, coach, goals)
     with pytest.raises(ValidationError, match="gestart op 02-11-2026"):
         services.feedback_moment_create(
             enrolment=enrolment,
-            coach=coach,
+            actor=coach,
             occurred_on=datetime.date(2026, 10, 30),
             shift="morning",
             went_well="x",
@@ -179,7 +179,7 @@ def recorded(coach, enrolment, goals):
     with time_machine.travel(NOW, tick=False):
         return services.feedback_moment_create(
             enrolment=enrolment,
-            coach=coach,
+            actor=coach,
             occurred_on=datetime.date(2026, 11, 20),
             shift="morning",
             went_well="Eerste versie",
@@ -190,7 +190,7 @@ def recorded(coach, enrolment, goals):
 def test_author_can_correct_feedback_within_24_hours(client, coach, recorded, goals):
     client.force_login(coach)
     with time_machine.travel(NOW + datetime.timedelta(hours=23, minutes=59), tick=False):
-        data = form_data(goals, went_well="Verbeterd")
+        data = form_data(goals, went_well="Verbeterd", version=recorded.version)
         response = client.post(reverse("coaching:feedback-edit", args=[recorded.pk]), data)
     assert response.status_code == 302
     recorded.refresh_from_db()
@@ -210,7 +210,7 @@ def test_after_24_hours_feedback_is_locked(client, coach, recorded, goals):
             follow=True,
         )
         with pytest.raises(ValidationError, match="24 uur"):
-            services.feedback_moment_update(moment=recorded, user=coach, went_well="Te laat")
+            services.feedback_moment_update(moment=recorded, actor=coach, went_well="Te laat")
     assert "ligt na 24 uur vast" in response.content.decode()
     recorded.refresh_from_db()
     assert recorded.went_well == "Eerste versie"
@@ -239,7 +239,7 @@ def test_another_coach_cannot_change_feedback(client, other_coach, recorded, goa
         )
     assert response.status_code == 404
     with pytest.raises(ValidationError, match="Alleen de coach"):
-        services.feedback_moment_update(moment=recorded, user=other_coach, went_well="x")
+        services.feedback_moment_update(moment=recorded, actor=other_coach, went_well="x")
 
 
 def test_a_former_coach_can_no_longer_correct_their_feedback(

@@ -37,7 +37,7 @@ def _a_working_morning():
 def feedback(enrolment, coach, on):
     return services.feedback_moment_create(
         enrolment=enrolment,
-        coach=coach,
+        actor=coach,
         occurred_on=on,
         shift="morning",
         went_well="Rustig gewerkt.",

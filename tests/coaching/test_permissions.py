@@ -133,7 +133,9 @@ def test_only_the_asked_colleague_answers_peer_feedback(
     client, enrolment, other_enrolment, other_learner, coach, program
 ):
     goal = LearningGoalFactory(program=program)
-    asked = services.peer_feedback_request(enrolment=enrolment, goal=goal, peer=other_learner)
+    asked = services.peer_feedback_request(
+        actor=enrolment.learner, enrolment=enrolment, goal=goal, peer=other_learner
+    )
     client.force_login(coach)
     url = reverse("coaching:peer-give", args=[asked.pk])
     assert client.post(url, {"text": "Prima"}).status_code == 404
@@ -145,7 +147,9 @@ def test_only_the_asked_colleague_answers_peer_feedback(
 def test_peer_feedback_can_only_be_asked_within_the_group(enrolment, program, other_manager):
     goal = LearningGoalFactory(program=program)
     with pytest.raises(ValidationError, match="eigen groep"):
-        services.peer_feedback_request(enrolment=enrolment, goal=goal, peer=other_manager)
+        services.peer_feedback_request(
+            actor=enrolment.learner, enrolment=enrolment, goal=goal, peer=other_manager
+        )
 
 
 @pytest.mark.parametrize(

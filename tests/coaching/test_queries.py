@@ -39,7 +39,7 @@ def history(enrolment, coach, program):
                 answers=[{"question": "Wat ging goed?", "answer": "Veel"}],
                 submitted_at=moment.created_at,
             )
-            services.reflection_react(reflection=reflection, author=coach, text="Goed")
+            services.reflection_react(reflection=reflection, actor=coach, text="Goed")
             ReflectionFactory(enrolment=enrolment, feedback_moment=moment)  # still due
 
     return make

@@ -92,7 +92,9 @@ def test_peer_feedback_shows_on_the_progress_page_marked_as_from_a_colleague(
     client, learner, enrolment, other_enrolment, other_learner, program
 ):
     goal = LearningGoalFactory(program=program, title="Scannen")
-    asked = services.peer_feedback_request(enrolment=enrolment, goal=goal, peer=other_learner)
+    asked = services.peer_feedback_request(
+        actor=enrolment.learner, enrolment=enrolment, goal=goal, peer=other_learner
+    )
     client.force_login(other_learner)
     own_page = client.get(reverse("coaching:progress", args=[other_enrolment.pk]))
     assert f"{escape(learner.name)}: Scannen" in own_page.content.decode()

@@ -8,7 +8,7 @@ import datetime
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from coaching import services
 from coaching.models import (
@@ -57,7 +57,7 @@ def recorded(coach, enrolment, goal):
     with time_machine.travel(NOW, tick=False):
         return services.feedback_moment_create(
             enrolment=enrolment,
-            coach=coach,
+            actor=coach,
             occurred_on=TODAY,
             shift="morning",
             went_well="Eerste versie",
@@ -68,7 +68,9 @@ def recorded(coach, enrolment, goal):
 @pytest.fixture
 def asked(enrolment, other_learner, other_enrolment, goal):
     """The learner asked a colleague of the same group for feedback on a goal."""
-    return services.peer_feedback_request(enrolment=enrolment, goal=goal, peer=other_learner)
+    return services.peer_feedback_request(
+        actor=enrolment.learner, enrolment=enrolment, goal=goal, peer=other_learner
+    )
 
 
 # --- recording feedback -------------------------------------------------------------------
@@ -79,7 +81,7 @@ def test_feedback_on_a_goal_of_another_program_records_nothing(enrolment, coach,
     with pytest.raises(ValidationError, match="Een leerdoel hoort niet bij dit programma."):
         services.feedback_moment_create(
             enrolment=enrolment,
-            coach=coach,
+            actor=coach,
             occurred_on=TODAY,
             shift="morning",
             levels={goal.pk: 2, elsewhere.pk: 3},
@@ -94,7 +96,7 @@ def test_a_task_of_another_program_cannot_be_signed_off(enrolment, coach, goal):
     with pytest.raises(ValidationError, match="Een taak hoort niet bij dit programma."):
         services.feedback_moment_create(
             enrolment=enrolment,
-            coach=coach,
+            actor=coach,
             occurred_on=TODAY,
             shift="morning",
             went_well="Netjes gescand.",
@@ -114,7 +116,7 @@ def test_the_new_coach_cannot_change_the_previous_coachs_feedback(recorded, othe
         time_machine.travel(NOW + datetime.timedelta(hours=1), tick=False),
         pytest.raises(ValidationError, match=ONLY_THE_AUTHOR),
     ):
-        services.feedback_moment_update(moment=recorded, user=other_coach, went_well="Anders")
+        services.feedback_moment_update(moment=recorded, actor=other_coach, went_well="Anders")
     recorded.refresh_from_db()
     assert recorded.went_well == "Eerste versie"
 
@@ -125,7 +127,7 @@ def test_a_former_coach_can_no_longer_change_their_own_feedback(recorded, coach,
         time_machine.travel(NOW + datetime.timedelta(hours=1), tick=False),
         pytest.raises(ValidationError, match=ONLY_THE_AUTHOR),
     ):
-        services.feedback_moment_update(moment=recorded, user=coach, went_well="Anders")
+        services.feedback_moment_update(moment=recorded, actor=coach, went_well="Anders")
     recorded.refresh_from_db()
     assert recorded.went_well == "Eerste versie"
 
@@ -139,7 +141,7 @@ def test_correcting_feedback_cannot_move_it_to_another_coach_or_learner(
         time_machine.travel(NOW + datetime.timedelta(hours=1), tick=False),
         pytest.raises(ValueError, match="can be changed"),
     ):
-        services.feedback_moment_update(moment=recorded, user=coach, **{field: value})
+        services.feedback_moment_update(moment=recorded, actor=coach, **{field: value})
     recorded.refresh_from_db()
     assert (recorded.coach, recorded.enrolment) == (coach, enrolment)
 
@@ -175,7 +177,7 @@ def test_only_the_learner_hands_in_their_reflection(enrolment, coach):
 def test_a_coach_cannot_react_to_a_reflection_not_yet_written(enrolment, coach):
     due = ReflectionFactory(enrolment=enrolment)
     with pytest.raises(ValidationError, match="Deze reflectie is nog niet geschreven."):
-        services.reflection_react(reflection=due, author=coach, text="Goed zo!")
+        services.reflection_react(reflection=due, actor=coach, text="Goed zo!")
     assert not ReflectionReaction.objects.exists()
 
 
@@ -187,13 +189,27 @@ def test_a_colleague_cannot_be_asked_about_a_goal_of_another_program(
 ):
     elsewhere = LearningGoalFactory()
     with pytest.raises(ValidationError, match="Kies een leerdoel van je eigen programma."):
-        services.peer_feedback_request(enrolment=enrolment, goal=elsewhere, peer=other_learner)
+        services.peer_feedback_request(
+            actor=enrolment.learner, enrolment=enrolment, goal=elsewhere, peer=other_learner
+        )
+    assert not PeerFeedback.objects.exists()
+
+
+def test_only_the_learner_asks_for_feedback_on_their_own_enrolment(
+    enrolment, other_learner, other_enrolment, goal
+):
+    with pytest.raises(PermissionDenied):
+        services.peer_feedback_request(
+            actor=other_learner, enrolment=enrolment, goal=goal, peer=other_learner
+        )
     assert not PeerFeedback.objects.exists()
 
 
 def test_a_learner_cannot_ask_themselves_for_feedback(enrolment, learner, goal):
     with pytest.raises(ValidationError, match="Vraag iemand uit je eigen groep."):
-        services.peer_feedback_request(enrolment=enrolment, goal=goal, peer=learner)
+        services.peer_feedback_request(
+            actor=enrolment.learner, enrolment=enrolment, goal=goal, peer=learner
+        )
     assert not PeerFeedback.objects.exists()
 
 
@@ -201,7 +217,9 @@ def test_a_learner_of_another_group_cannot_be_asked_for_feedback(enrolment, prog
     next_group = CohortFactory(program=program, name="Voorjaar")
     outsider = EnrolmentFactory(cohort=next_group).learner
     with pytest.raises(ValidationError, match="Vraag iemand uit je eigen groep."):
-        services.peer_feedback_request(enrolment=enrolment, goal=goal, peer=outsider)
+        services.peer_feedback_request(
+            actor=enrolment.learner, enrolment=enrolment, goal=goal, peer=outsider
+        )
     assert not PeerFeedback.objects.exists()
 
 
@@ -211,7 +229,9 @@ def test_a_colleague_who_left_the_group_cannot_be_asked_for_feedback(
     other_enrolment.ended_on, other_enrolment.end_reason = TODAY, "stopped"
     other_enrolment.save()
     with pytest.raises(ValidationError, match="Vraag iemand uit je eigen groep."):
-        services.peer_feedback_request(enrolment=enrolment, goal=goal, peer=other_learner)
+        services.peer_feedback_request(
+            actor=enrolment.learner, enrolment=enrolment, goal=goal, peer=other_learner
+        )
     assert not PeerFeedback.objects.exists()
 
 
@@ -221,23 +241,23 @@ def test_only_the_asked_colleague_can_give_the_feedback(request, asked, author):
         ValidationError, match="Alleen de collega aan wie het gevraagd is, kan antwoorden."
     ):
         services.peer_feedback_give(
-            request=asked, author=request.getfixturevalue(author), text="Prima"
+            request=asked, actor=request.getfixturevalue(author), text="Prima"
         )
     asked.refresh_from_db()
     assert (asked.text, asked.given_at) == ("", None)
 
 
 def test_peer_feedback_once_given_stays_as_it_was(asked, other_learner):
-    services.peer_feedback_give(request=asked, author=other_learner, text="Je scant rustig.")
+    services.peer_feedback_give(request=asked, actor=other_learner, text="Je scant rustig.")
     with pytest.raises(ValidationError, match="Je hebt deze feedback al gegeven."):
-        services.peer_feedback_give(request=asked, author=other_learner, text="Toch te traag.")
+        services.peer_feedback_give(request=asked, actor=other_learner, text="Toch te traag.")
     asked.refresh_from_db()
     assert asked.text == "Je scant rustig."
 
 
 def test_peer_feedback_needs_a_few_words(asked, other_learner):
     with pytest.raises(ValidationError, match="Schrijf een paar woorden feedback."):
-        services.peer_feedback_give(request=asked, author=other_learner, text="   ")
+        services.peer_feedback_give(request=asked, actor=other_learner, text="   ")
     asked.refresh_from_db()
     assert asked.given_at is None
 
@@ -255,7 +275,7 @@ def test_a_former_coach_cannot_add_a_note_to_their_feedback(recorded, coach, oth
         time_machine.travel(NOW + datetime.timedelta(days=3), tick=False),
         pytest.raises(ValidationError, match=ONLY_THE_CURRENT_COACH),
     ):
-        services.feedback_addendum_create(moment=moment, author=coach, text="Nog iets")
+        services.feedback_addendum_create(moment=moment, actor=coach, text="Nog iets")
     assert not FeedbackAddendum.objects.exists()
 
 
@@ -268,7 +288,7 @@ def test_a_coach_of_another_learner_cannot_react_to_a_reflection(
         submitted_at=NOW,
     )
     with pytest.raises(ValidationError, match=ONLY_THE_CURRENT_COACH):
-        services.reflection_react(reflection=written, author=other_coach, text="Goed zo!")
+        services.reflection_react(reflection=written, actor=other_coach, text="Goed zo!")
     assert not ReflectionReaction.objects.exists()
 
 
@@ -278,7 +298,7 @@ def test_feedback_on_a_learner_who_stopped_can_no_longer_be_corrected(recorded, 
         time_machine.travel(NOW + datetime.timedelta(hours=1), tick=False),
         pytest.raises(ValidationError, match=has_stopped(recorded.enrolment)),
     ):
-        services.feedback_moment_update(moment=recorded, user=coach, went_well="Anders")
+        services.feedback_moment_update(moment=recorded, actor=coach, went_well="Anders")
     recorded.refresh_from_db()
     assert recorded.went_well == "Eerste versie"
 
@@ -302,5 +322,7 @@ def test_a_learner_who_stopped_can_no_longer_ask_a_colleague(
 ):
     stop(enrolment)
     with pytest.raises(ValidationError, match=has_stopped(enrolment)):
-        services.peer_feedback_request(enrolment=enrolment, goal=goal, peer=other_learner)
+        services.peer_feedback_request(
+            actor=enrolment.learner, enrolment=enrolment, goal=goal, peer=other_learner
+        )
     assert not PeerFeedback.objects.exists()

@@ -57,7 +57,7 @@ def group(transactional_db):
     for on, levels, tasks in [(level_day, {goal.pk: 3}, []), (sign_off_day, {}, [task])]:
         services.feedback_moment_create(
             enrolment=nina,
-            coach=coach,
+            actor=coach,
             occurred_on=on,
             shift="morning",
             went_well="Veilig gewerkt.",

@@ -83,7 +83,7 @@ def ten_weeks(transactional_db):
                     datetime.datetime.combine(moment.occurred_on, datetime.time(19))
                 ),
             )
-            services.reflection_react(reflection=reflection, author=coach, text="Mooi gezien!")
+            services.reflection_react(reflection=reflection, actor=coach, text="Mooi gezien!")
     # A colleague asks Nina for feedback: the link in that notice must be readable (it had a
     # contrast of 3.85:1 on the light-blue notice).
     emma = EnrolmentFactory(
@@ -91,7 +91,11 @@ def ten_weeks(transactional_db):
         learner=MembershipFactory(organization=organization, user__name="Emma de Boer").user,
     )
     services.peer_feedback_request(
-        enrolment=emma, goal=goals[1], peer=learner, question="Scan ik snel genoeg?"
+        actor=emma.learner,
+        enrolment=emma,
+        goal=goals[1],
+        peer=learner,
+        question="Scan ik snel genoeg?",
     )
     return coach, enrolment
 

@@ -63,7 +63,7 @@ def ready(transactional_db):
     PairingFactory(enrolment=enrolment, coach=coach)
     services.feedback_moment_create(
         enrolment=enrolment,
-        coach=coach,
+        actor=coach,
         occurred_on=today - datetime.timedelta(days=2),
         shift="morning",
         went_well="Zelfstandig gescand en veilig gewerkt.",

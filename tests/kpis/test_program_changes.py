@@ -62,6 +62,7 @@ def edit_program(client, program, **changed):
         "reminder_rhythm": program.reminder_rhythm,
         "reminder_weekdays": program.reminder_weekdays,
         "reminder_time": program.reminder_time.strftime("%H:%M"),
+        "version": program.version,
         **changed,
     }
     response = client.post(reverse("programs:edit", args=[program.pk]), data)

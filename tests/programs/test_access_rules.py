@@ -101,7 +101,7 @@ def test_the_program_service_refuses_an_owner_who_is_not_a_manager(organization,
 def peer_request(enrolment, other_enrolment, other_learner, program):
     goal = LearningGoalFactory(program=program)
     return coaching_services.peer_feedback_request(
-        enrolment=enrolment, goal=goal, peer=other_learner
+        actor=enrolment.learner, enrolment=enrolment, goal=goal, peer=other_learner
     )
 
 
@@ -112,7 +112,7 @@ def test_an_archived_program_accepts_no_peer_feedback(client, program, other_lea
     response = client.post(reverse("coaching:peer-give", args=[peer_request.pk]), {"text": "Top"})
     assert response.status_code == 404
     with pytest.raises(ValidationError, match="gearchiveerd"):
-        coaching_services.peer_feedback_give(request=peer_request, author=other_learner, text="Top")
+        coaching_services.peer_feedback_give(request=peer_request, actor=other_learner, text="Top")
     assert PeerFeedback.objects.get().given_at is None
 
 
@@ -123,7 +123,7 @@ def test_an_ended_enrolment_accepts_no_feedback_reflection_or_peer_request(
     enrolment.save()
     with pytest.raises(ValidationError, match="gestopt met dit programma"):
         coaching_services.feedback_moment_create(
-            enrolment=enrolment, coach=coach, occurred_on=TODAY, shift="morning", went_well="Ok"
+            enrolment=enrolment, actor=coach, occurred_on=TODAY, shift="morning", went_well="Ok"
         )
     with pytest.raises(ValidationError, match="gestopt met dit programma"):
         coaching_services.reflection_submit(
@@ -133,7 +133,10 @@ def test_an_ended_enrolment_accepts_no_feedback_reflection_or_peer_request(
         )
     with pytest.raises(ValidationError, match="gestopt met dit programma"):
         coaching_services.peer_feedback_request(
-            enrolment=enrolment, goal=LearningGoalFactory(program=program), peer=other_learner
+            actor=enrolment.learner,
+            enrolment=enrolment,
+            goal=LearningGoalFactory(program=program),
+            peer=other_learner,
         )
 
 
@@ -141,7 +144,7 @@ def test_only_the_current_coach_records_feedback_in_the_service(enrolment, other
     with pytest.raises(ValidationError, match="huidige coach"):
         coaching_services.feedback_moment_create(
             enrolment=enrolment,
-            coach=other_coach,
+            actor=other_coach,
             occurred_on=enrolment.started_on,
             shift="morning",
             went_well="Ok",

@@ -4,16 +4,19 @@ who did it in the history, and a manager reads the changes on the object's histo
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from programs import imports, services
+from programs import imports, selectors, services
 from programs.choices import EndReason
 from programs.models import (
     ChecklistItem,
     Cohort,
     Enrolment,
     Invitation,
+    Method,
     Pairing,
     Program,
     ReflectionPrompt,
@@ -75,9 +78,8 @@ def test_replaced_reflection_questions_are_in_the_program_history(client, progra
     assert "Wat ging goed?" in page and "Wat nu?" in page
 
 
-def test_groups_enrolments_pairings_and_memberships_record_the_manager(
-    program, manager, coach, learner
-):
+def test_groups_enrolments_pairings_and_memberships_record_the_manager(program, manager, coach):
+    learner = UserFactory()  # not in the organisation yet: enrolling makes them a learner
     cohort = services.cohort_create(
         actor=manager, program=program, name="Maart", starts_on=datetime.date(2026, 11, 2)
     )
@@ -224,6 +226,63 @@ def test_the_goal_history_lists_its_tasks(client, program, manager):
     assert "Scanner opladen" in page
 
 
+def test_closing_a_group_names_each_learner_whose_enrolment_ended(cohort, manager):
+    for name in ("Lotte de Vries", "Sem Bakker"):
+        EnrolmentFactory(cohort=cohort, learner=UserFactory(name=name))
+    services.cohort_close(
+        actor=manager, cohort=cohort, reason=EndReason.STOPPED, ended_on=timezone.localdate()
+    )
+    page = audit.trail(selectors.cohort_trail(cohort), page=1)
+    ended = [
+        entry.name for entry in page if entry.kind == "Deelname" and entry.action == "gewijzigd"
+    ]
+    assert sorted(ended) == ["Lotte de Vries", "Sem Bakker"]
+
+
+def test_a_removed_task_is_named_with_its_last_values(client, program, manager):
+    goal = LearningGoalFactory(program=program)
+    item = services.checklist_item_create(actor=manager, goal=goal, title="Scanner opladen")
+    services.checklist_item_delete(actor=manager, item=item)
+    removed = audit.trail(selectors.goal_trail(goal), page=1)[0]
+    assert (removed.action, removed.kind, removed.name) == (
+        "verwijderd",
+        "Aftekenpunt",
+        "Scanner opladen",
+    )
+    assert ("Scanner opladen", "") in [(change.old, change.new) for change in removed.changes]
+    client.force_login(manager)
+    page = client.get(reverse("programs:goal-history", args=[goal.pk])).content.decode()
+    assert "verwijderd: Aftekenpunt “Scanner opladen”" in page
+
+
+def test_moving_a_goal_reads_as_a_change_of_order(program, manager):
+    first = LearningGoalFactory(program=program, position=1, title="Veilig werken")
+    LearningGoalFactory(program=program, position=2, title="Scannen")
+    services.goal_move(actor=manager, goal=first, direction=1)
+    moved = [entry for entry in audit.trail(selectors.program_trail(program), page=1)][:2]
+    assert {(entry.name, entry.note) for entry in moved} == {
+        ("Veilig werken", "volgorde gewijzigd"),
+        ("Scannen", "volgorde gewijzigd"),
+    }
+
+
+def test_the_program_history_shows_which_methods_were_chosen(client, program, manager):
+    buddy, training = (
+        Method.objects.create(organization=program.organization, name=name)
+        for name in ("Buddy-systeem", "Klassikale training")
+    )
+    services.program_update(actor=manager, program=program, methods=[buddy])
+    services.program_update(actor=manager, program=program, methods=[training])
+    changed = audit.trail(selectors.program_trail(program), page=1)[0]
+    assert (changed.action, changed.name) == ("gewijzigd", program.name)
+    assert [(change.label, change.old, change.new) for change in changed.changes] == [
+        ("Leervormen", "Buddy-systeem", "Klassikale training")
+    ]
+    client.force_login(manager)
+    page = client.get(reverse("programs:history", args=[program.pk])).content.decode()
+    assert "<del>Buddy-systeem</del> &rarr;" in page
+
+
 def _history_of_size(program, cohort, manager, count):
     """`count` + 1 changes of each kind, and the group closed."""
     goal = LearningGoalFactory(program=program, target_week=1)
@@ -252,7 +311,8 @@ def test_history_pages_take_the_same_queries_for_a_long_history_as_for_a_short_o
     _history_of_size(program, cohort, manager, count)
     client.force_login(manager)
     # Session and user, count and keys, and per kind of row its rows, their previous
-    # versions and the names their keys point at (people; goals or enrolments).
+    # versions and the names their keys point at (people; goals or enrolments); for the
+    # program also the methods each version had chosen.
     with django_assert_num_queries(QUERIES[url_name]):
         response = client.get(reverse(url_name, args=[subject.pk]))
     assert response.content.decode().count('<li class="border-bottom') == min(
@@ -260,4 +320,25 @@ def test_history_pages_take_the_same_queries_for_a_long_history_as_for_a_short_o
     )
 
 
-QUERIES = {"programs:history": 18, "programs:cohort-history": 18}
+def test_the_goal_history_takes_the_same_queries_for_a_long_history_as_a_short_one(
+    client, program, manager
+):
+    goal = LearningGoalFactory(program=program, target_week=1)
+    client.force_login(manager)
+    url = reverse("programs:goal-history", args=[goal.pk])
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    short = queries()
+    for number in range(25):
+        services.goal_update(actor=manager, goal=goal, title=f"Doel {number}")
+        item = services.checklist_item_create(actor=manager, goal=goal, title=f"Taak {number}")
+        if number % 2:
+            services.checklist_item_delete(actor=manager, item=item)
+    assert queries() == short
+
+
+QUERIES = {"programs:history": 19, "programs:cohort-history": 18}

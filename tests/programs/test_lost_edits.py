@@ -83,6 +83,28 @@ def test_a_goal_edited_in_two_tabs_keeps_the_first_save(client, manager, program
     assert LearningGoal.objects.get().title == "Veilig scannen"
 
 
+def test_a_goal_edit_posted_without_a_version_is_refused_as_a_conflict(client, manager, program):
+    """A post without the version (an old page, a hand-made request) cannot tell what it
+    builds on: it never overwrites, it shows what was saved and keeps what was typed."""
+    from programs import services  # noqa: PLC0415
+
+    goal = LearningGoalFactory(program=program, title="Scannen", target_week=1)
+    services.goal_update(actor=manager, goal=goal, title="Veilig scannen")
+    client.force_login(manager)
+    prefix = f"goal-{goal.pk}"
+    shown = client.post(
+        reverse("programs:goal-edit", args=[goal.pk]),
+        {f"{prefix}-title": "Snel scannen", f"{prefix}-target_week": "1"},
+    )
+
+    content = html.unescape(shown.content.decode())
+    assert CONFLICT in content
+    assert 'value="Snel scannen"' in content
+    assert "Intussen opgeslagen: Veilig scannen" in content
+    assert LearningGoal.objects.get().title == "Veilig scannen"
+    assert version_in(content, f"{prefix}-version") == "2"
+
+
 def test_a_service_call_without_a_version_still_moves_it_on(manager, program):
     """Callers other than the form (the admin, a command) save on the loaded version."""
     from programs import services  # noqa: PLC0415
@@ -119,3 +141,37 @@ def test_two_saves_of_one_version_at_the_same_moment_keep_one(manager, program):
     assert sorted(outcomes) in (["A", "conflict"], ["B", "conflict"])
     program.refresh_from_db()
     assert (program.name, program.version) == (sorted(outcomes)[0], 2)
+
+
+def test_an_edit_after_the_program_was_archived_in_between_is_refused(manager, program):
+    """The program was loaded before another tab archived it: the edit sees the archiving."""
+    from django.core.exceptions import ValidationError  # noqa: PLC0415
+
+    from programs import services  # noqa: PLC0415
+    from programs.choices import ProgramStatus  # noqa: PLC0415
+
+    goal = LearningGoalFactory(program=program, title="Scannen", target_week=1)
+    goal = LearningGoal.objects.select_related("program").get(pk=goal.pk)
+    other_tab = Program.objects.get(pk=program.pk)
+    services.program_change_status(actor=manager, program=other_tab, status=ProgramStatus.ARCHIVED)
+    with pytest.raises(ValidationError, match="gearchiveerd"):
+        services.program_update(actor=manager, program=program, name="Nieuw")
+    with pytest.raises(ValidationError, match="gearchiveerd"):
+        services.goal_update(actor=manager, goal=goal, title="Veilig scannen")
+    assert Program.objects.get().name != "Nieuw"
+    assert LearningGoal.objects.get().title == "Scannen"
+
+
+def test_a_status_change_moves_the_version_so_an_open_edit_form_conflicts(manager, program):
+    from programs import services  # noqa: PLC0415
+    from programs.choices import ProgramStatus  # noqa: PLC0415
+
+    program.status = ProgramStatus.DRAFT
+    program.save()
+    opened = Program.objects.get(pk=program.pk).version
+    services.program_change_status(actor=manager, program=program, status=ProgramStatus.PILOT)
+    with pytest.raises(EditConflict):
+        services.program_update(
+            actor=manager, program=Program.objects.get(), version=opened, name="Nieuw"
+        )
+    assert Program.objects.get().status == ProgramStatus.PILOT

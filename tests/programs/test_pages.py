@@ -213,7 +213,7 @@ def test_editing_a_goal_inline_saves_it(client, manager, program):
     prefix = f"goal-{goal.pk}"
     client.post(
         reverse("programs:goal-edit", args=[goal.pk]),
-        {f"{prefix}-title": "Nieuw", f"{prefix}-target_week": "2"},
+        {f"{prefix}-title": "Nieuw", f"{prefix}-target_week": "2", f"{prefix}-version": "1"},
         HTTP_HX_REQUEST="true",
     )
     goal.refresh_from_db()

@@ -50,7 +50,7 @@ def record_feedback(enrolment, coach, **what):
     """A coach records feedback on the shift of SHIFT_DAY."""
     return coaching_services.feedback_moment_create(
         enrolment=enrolment,
-        coach=coach,
+        actor=coach,
         occurred_on=SHIFT_DAY,
         shift="morning",
         today=SHIFT_DAY,

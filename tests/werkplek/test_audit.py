@@ -27,7 +27,7 @@ on_postgresql = pytest.mark.skipif(
 def _feedback(enrolment, coach, **texts):
     return coaching_services.feedback_moment_create(
         enrolment=enrolment,
-        coach=coach,
+        actor=coach,
         occurred_on=timezone.localdate(),
         shift=Shift.MORNING,
         **texts,
@@ -50,7 +50,7 @@ def test_the_erasure_removes_their_feedback_and_answers_from_every_version(
 ):
     moment = _feedback(enrolment, coach, went_well="Lotte scande rustig.", to_improve="")
     coaching_services.feedback_moment_update(
-        moment=moment, user=coach, went_well="Lotte scande rustig en netjes."
+        moment=moment, actor=coach, went_well="Lotte scande rustig en netjes."
     )
     coaching_services.reflection_submit(
         actor=enrolment.learner,
@@ -73,12 +73,13 @@ def test_the_peer_feedback_an_erased_person_wrote_is_removed_from_the_row_and_it
 ):
     colleague = other_enrolment.learner
     request = coaching_services.peer_feedback_request(
+        actor=enrolment.learner,
         enrolment=enrolment,
         goal=LearningGoalFactory(program=enrolment.cohort.program),
         peer=colleague,
         question="Hoe scan ik?",
     )
-    coaching_services.peer_feedback_give(request=request, author=colleague, text="Rustig aan.")
+    coaching_services.peer_feedback_give(request=request, actor=colleague, text="Rustig aan.")
     personal_data.person_erase(actor=None, person=colleague)
     request.refresh_from_db()
     assert (request.question, request.text) == ("Hoe scan ik?", "verwijderd")

@@ -91,6 +91,19 @@ def test_one_address_may_ask_ten_times_an_hour_whatever_it_types(client, sent):
     assert len(sent()) == 1
 
 
+def test_reset_requests_from_one_ipv6_network_share_the_hourly_limit(client, sent):
+    start = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        for number in range(10):
+            address = f"2001:db8:1:2::{number + 1:x}"
+            assert (
+                ask(client, f"someone{number}@example.nl", REMOTE_ADDR=address).status_code == 302
+            )
+        rotated = ask(client, "nina@example.nl", REMOTE_ADDR="2001:db8:1:2:abcd::1")
+        elsewhere = ask(client, "nina@example.nl", REMOTE_ADDR="2001:db8:1:3::1")
+    assert (rotated.status_code, elsewhere.status_code) == (429, 302)
+
+
 def _without_csrf(response):
     """The page without its CSRF tokens, which are masked afresh in every response."""
     return re.sub(r"[A-Za-z0-9]{64}", "", response.content.decode())

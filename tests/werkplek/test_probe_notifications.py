@@ -433,10 +433,11 @@ def test_malformed_reminder_settings_of_a_program_are_a_form_error(
         for name, value in form.initial.items()
         if value is not None and not hasattr(value, "pk")
     }
+    data["version"] = program.version
     assert client.post(reverse("programs:edit", args=[program.pk]), data).status_code == 302
     program.refresh_from_db()
     before = (program.reminder_time, program.reminder_rhythm)
-    data.update(changed)
+    data.update(changed, version=program.version)
     response = client.post(reverse("programs:edit", args=[program.pk]), data)
     assert response.status_code == 200
     program.refresh_from_db()

@@ -185,6 +185,7 @@ def program_form(program, **changed):
         "feedback_every_days": program.feedback_every_days,
         "reminder_rhythm": program.reminder_rhythm,
         "reminder_time": "09:00",
+        "version": program.version,
         **changed,
     }
 

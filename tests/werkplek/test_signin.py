@@ -118,6 +118,23 @@ def test_behind_the_proxy_the_address_is_the_one_the_proxy_saw(client, settings)
     assert elsewhere.status_code == 302
 
 
+def test_addresses_in_one_ipv6_network_share_one_count(client):
+    """One IPv6 connection gets a whole /64 to pick addresses from: its failures count
+    together, whichever address each came from; the next network is not held back."""
+    for number in range(5):
+        log_in(
+            client,
+            f"guess{number}@example.nl",
+            "wrong-password",
+            REMOTE_ADDR=f"2001:db8:1:2::{number + 1:x}",
+        )
+    other = UserFactory(email="someone@example.nl")
+    rotated = log_in(client, other.email, PASSWORD, REMOTE_ADDR="2001:db8:1:2:ffff::9")
+    assert rotated.status_code == 429
+    elsewhere = log_in(client, other.email, PASSWORD, REMOTE_ADDR="2001:db8:1:3::1")
+    assert elsewhere.status_code == 302
+
+
 def test_the_lockout_page_speaks_english_to_an_english_browser(client):
     UserFactory(email="nina@example.nl")
     response = fail(client, "nina@example.nl", 5, HTTP_ACCEPT_LANGUAGE="en")

@@ -187,3 +187,25 @@ def test_the_admin_login_does_not_skip_the_code(client, manager):
     assert response.status_code == 200
     assert "log eerst in op de inlogpagina van werkplek" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_turning_two_step_sign_in_on_and_off_is_logged_without_secrets(manager, caplog):
+    """Who turned their second step on or off is on record (the account, never a key or
+    a code), as a lockout is."""
+    from django_otp.util import random_hex  # noqa: PLC0415
+
+    from werkplek import services  # noqa: PLC0415
+
+    key = random_hex()
+    caplog.set_level("INFO", logger="werkplek.signin")
+    with at():
+        codes = services.two_factor_enable(actor=manager, key=key, token=code_for(key))
+        services.two_factor_disable(
+            actor=manager, verified_device=TOTPDevice.objects.get(user=manager)
+        )
+    lines = [r.getMessage() for r in caplog.records if r.name == "werkplek.signin"]
+    assert lines == [
+        f"Two-step sign-in turned on: account={manager.pk}",
+        f"Two-step sign-in turned off: account={manager.pk}",
+    ]
+    assert not any(key in line or any(code in line for code in codes) for line in lines)

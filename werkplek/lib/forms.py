@@ -135,11 +135,22 @@ def _submit(view, request, token, *args, **kwargs):
 
 
 class VersionField(forms.IntegerField):
-    """The hidden version of the object an edit form shows (werkplek.lib.versions)."""
+    """The hidden version of the object an edit form shows (werkplek.lib.versions).
+
+    A post without it (a page from before versions, a hand-made request) cannot say what it
+    builds on, so it cleans to MISSING, a version no object has: the save is refused as an
+    edit conflict, with what was typed kept, instead of overwriting. Create forms ignore it.
+    """
+
+    MISSING = 0
 
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", forms.HiddenInput)
         super().__init__(required=False, min_value=1, max_value=2**31 - 1, **kwargs)
+
+    def clean(self, value):
+        version = super().clean(value)
+        return self.MISSING if version is None else version
 
 
 def _shown(field, value) -> str:

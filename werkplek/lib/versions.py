@@ -14,9 +14,11 @@ class EditConflict(Exception):
 
 def claim_version(instance, *, seen: int | None = None) -> None:
     """Move `instance` to its next version if it is still at `seen` (the version its form
-    showed; None: the version it was loaded with), in one `UPDATE … SET version = version + 1
-    WHERE version = seen`. The row stays locked until the transaction ends, so a second save
-    at the same moment waits, then matches nothing: EditConflict, with the saved object."""
+    showed; a form without one sends a version no object has; None, for callers without a
+    form such as a command: the version it was loaded with), in one
+    `UPDATE … SET version = version + 1 WHERE version = seen`. The row stays locked until
+    the transaction ends, so a second save at the same moment waits, then matches nothing:
+    EditConflict, with the saved object."""
     model = type(instance)
     seen = instance.version if seen is None else seen
     rows = model._base_manager.filter(pk=instance.pk, version=seen)
