@@ -180,9 +180,12 @@ def _learning_hours(enrolments, on: datetime.date) -> dict[tuple[int, int], tupl
 
 
 def enrolment_statuses(
-    enrolments: Iterable[Enrolment], *, on: datetime.date
+    enrolments: Iterable[Enrolment], *, on: datetime.date, levels=None
 ) -> dict[int, EnrolmentStatus]:
-    """{enrolment pk: EnrolmentStatus} on day `on`, in nine queries whatever the number.
+    """{enrolment pk: EnrolmentStatus} on day `on`, in nine queries whatever the number
+    (eight when the caller passes the levels of at least these enrolments, from
+    `levels_by_enrolment` or `current_levels_by_enrolment`: only `current`,
+    `independent_since` and `steps_made` are read, which both give alike).
 
     The enrolments come with `learner` and `cohort__program` loaded. An ended enrolment is
     seen as it stood on its last day, and needs no attention.
@@ -222,7 +225,8 @@ def enrolment_statuses(
         .values_list("enrolment", "checklist_item", "first")
     ):
         first_signed[enrolment_id][item_id] = signed_on
-    levels = current_levels_by_enrolment(ids)
+    if levels is None:
+        levels = current_levels_by_enrolment(ids)
     reflections = {
         row["enrolment"]: row
         for row in Reflection.objects.filter(enrolment__in=ids)

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.db.models import Count, F, Min, Value
 from django.db.models.functions import Coalesce, Least
 
@@ -85,11 +86,13 @@ def _rhythm(facts: EnrolmentFacts, feedback_days: set, every_days: int) -> None:
     of them feedback was given. Feedback on a weekend counts for the period it follows."""
     started_on = facts.enrolment.started_on
     facts.rhythm_periods = _working_day_number(started_on, facts.day) // every_days
-    kept = {
-        max(_working_day_number(started_on, on) - 1, 0) // every_days
-        for on in feedback_days
-        if started_on <= on <= facts.day
-    }
+    days = [on for on in feedback_days if started_on <= on <= facts.day]
+    if not days:
+        return
+    # `_working_day_number` of every day at once: numpy counts Monday to Friday alike, from
+    # the start up to and including the day (the nightly roll-up does this a million times).
+    numbers = np.busday_count(started_on, np.array(days, dtype="datetime64[D]") + 1)
+    kept = set((np.maximum(numbers - 1, 0) // every_days).tolist())
     facts.rhythm_periods_kept = sum(1 for period in kept if period < facts.rhythm_periods)
 
 
@@ -108,10 +111,11 @@ def _goals_on_time(facts: EnrolmentFacts, goals, levels) -> None:
 
 
 def enrolment_facts(
-    enrolments: Iterable[Enrolment], *, on: datetime.date
+    enrolments: Iterable[Enrolment], *, on: datetime.date, levels=None
 ) -> dict[int, EnrolmentFacts]:
     """{enrolment pk: EnrolmentFacts} for the enrolments that had started by `on`, in seven
-    queries whatever their number. The enrolments come with `cohort__program` loaded."""
+    queries whatever their number (six when the caller passes `levels_by_enrolment` of at
+    least these enrolments). The enrolments come with `cohort__program` loaded."""
     started = {e.pk: e for e in enrolments if e.started_on <= on}
     if not started:
         return {}
@@ -136,7 +140,8 @@ def enrolment_facts(
         .values_list("enrolment", "checklist_item", "first")
     ):
         first_signed[enrolment_id][item_id] = signed_on
-    levels = levels_by_enrolment(ids)
+    if levels is None:
+        levels = levels_by_enrolment(ids)
     feedback_days = defaultdict(set)
     for enrolment_id, occurred_on in (
         FeedbackMoment.objects.filter(enrolment__in=ids)

@@ -193,14 +193,15 @@ def _rollup_programs(program_ids: Iterable[int], *, on: datetime.date, only=None
     written = 0
     for batch in _batches(enrolments, ENROLMENT_BATCH):
         ids = [e.pk for e in batch]
-        facts = builtin.enrolment_facts(batch, on=on)
+        # Read once, for the facts, the statuses and the rows alike.
         levels = levels_by_enrolment(ids)
+        facts = builtin.enrolment_facts(batch, on=on, levels=levels)
         for enrolment in batch:
             tallies[enrolment.cohort_id].add(facts[enrolment.pk], levels[enrolment.pk], on)
         to_write = [e for e in batch if only is None or e.pk in only]
         if not to_write:
             continue
-        statuses = enrolment_statuses(to_write, on=on)
+        statuses = enrolment_statuses(to_write, on=on, levels=levels)
         moments = dict(
             FeedbackMoment.objects.filter(enrolment__in=[e.pk for e in to_write])
             .values("enrolment")
@@ -436,12 +437,23 @@ def rollup_kpis(*, kpi_ids: Iterable[int], on: datetime.date) -> int:
     kpis = list(KPI.objects.select_for_update().filter(pk__in=list(kpi_ids)).order_by("pk"))
     if not kpis:
         return 0
+    # Plain named rows, not model instances: at scale there are millions of them.
     measurements = defaultdict(list)
     for row in (
         Measurement.objects.current()
         .filter(kpi__in=kpis, period_start__lte=on)
-        .only("kpi", "period_start", "value", "learner", "cohort", "program")
         .order_by("period_start", "pk")
+        .values_list(
+            "pk",
+            "kpi_id",
+            "period_start",
+            "value",
+            "learner_id",
+            "cohort_id",
+            "program_id",
+            named=True,
+        )
+        .iterator(chunk_size=10_000)
     ):
         measurements[row.kpi_id].append(row)
     organisation_wide = {k.organization_id for k in kpis if k.program_id is None}

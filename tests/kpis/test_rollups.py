@@ -256,10 +256,30 @@ def test_rolling_up_one_enrolment_takes_as_many_queries_as_twenty(size):
     ids = [e.pk for e in world.enrolments[:size]]
     with CaptureQueriesContext(connection) as queries:
         rollups.rollup_enrolments(enrolment_ids=ids, on=ON)
-    # 5 to find and load, 7 facts + 1 levels, 9 statuses + 1 count, 3 upserts, 1 delete,
-    # and the savepoint around it.
-    assert len(queries) == 29
+    # 5 to find and load, 1 levels (read once for facts and statuses), 6 more facts,
+    # 8 more statuses + 1 count, 3 upserts, 1 delete, and the savepoint around it.
+    assert len(queries) == 27
     assert EnrolmentSnapshot.objects.count() == size
+
+
+def test_the_full_roll_up_takes_as_many_queries_for_eight_groups_as_for_two():
+    counts = []
+    for extra_groups in [0, 4]:
+        world = World(learners_per_group=(2, 2))
+        for number in range(extra_groups):
+            cohort = CohortFactory(
+                program=world.program, starts_on=START + datetime.timedelta(days=14 + number)
+            )
+            for _ in range(3):
+                enrolment = EnrolmentFactory(cohort=cohort)
+                PairingFactory(enrolment=enrolment)
+                world.feedback(enrolment, START + datetime.timedelta(days=20), 0, 3)
+        with CaptureQueriesContext(connection) as queries:
+            rollups.rollup_all(on=ON)
+        counts.append(len(queries))
+    # The second run rolls up both programs (2 + 6 groups) in one batch.
+    assert CohortSnapshot.objects.filter(day=ON).count() == 2 + 6
+    assert counts[0] == counts[1]
 
 
 def test_rollup_all_works_in_batches_with_the_same_queries_per_batch(monkeypatch):
