@@ -285,7 +285,7 @@ def test_the_sweep_requeues_a_killed_workers_rows_and_hands_due_rows_over(
     learner, coach, manager, monkeypatch, settings
 ):
     handed = []
-    monkeypatch.setattr(outbox, "send_to_worker", handed.append)
+    monkeypatch.setattr(outbox, "send_to_worker", handed.extend)
     long_ago = timezone.now() - datetime.timedelta(seconds=settings.OUTBOX_LEASE + 1)
     killed = queued(learner)
     worn_out = queued(coach)
@@ -321,7 +321,7 @@ def test_the_sweep_requeues_a_killed_workers_rows_and_hands_due_rows_over(
 def published(monkeypatch):
     """The ids published to the broker, by the sweep or the hand-off after a commit."""
     ids = []
-    monkeypatch.setattr(outbox, "send_to_worker", ids.append)
+    monkeypatch.setattr(outbox, "send_to_worker", ids.extend)
     return ids
 
 
@@ -354,14 +354,14 @@ def test_a_row_handed_over_after_its_commit_is_left_to_the_broker_by_the_sweep(
 def test_a_row_the_broker_did_not_take_is_handed_over_by_the_next_sweep(
     learner, monkeypatch, handoff_inline, django_capture_on_commit_callbacks
 ):
-    def broker_down(message_id):
+    def broker_down(message_ids):
         raise ConnectionRefusedError("Error 111 connecting to 127.0.0.1:6379.")
 
     monkeypatch.setattr(outbox, "send_to_worker", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         message = outbox.enqueue(recipient=learner, kind="tests.hello", due_slot="2027-03-29")
     published = []
-    monkeypatch.setattr(outbox, "send_to_worker", published.append)
+    monkeypatch.setattr(outbox, "send_to_worker", published.extend)
     assert outbox.sweep()["handed_over"] == 1
     assert published == [message.pk]
 
