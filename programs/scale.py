@@ -116,9 +116,10 @@ def _program(scale: Scale, rng, organization, index: int, per_program: int, tabl
             id=goals.new_id(), target_week=_target_week(week, last_week, duration), items=[]
         )
         goals.add(goal.id, program.id, position, title, description, criteria, goal.target_week)
-        for item_position, (item_title, requires) in enumerate(checklist):
+        for item_position, (item_title, requires, *reobserve) in enumerate(checklist):
             item_id = items.new_id()
-            items.add(item_id, goal.id, item_position, item_title, requires)
+            reobserve_after_days = reobserve[0] if reobserve else None
+            items.add(item_id, goal.id, item_position, item_title, requires, reobserve_after_days)
             goal.items.append((item_id, requires))
         program.goals.append(goal)
     for position, text in enumerate(PROMPTS):
@@ -228,7 +229,9 @@ def seed(scale: Scale) -> None:
         scale.table(
             LearningGoal, "id program_id position title description success_criteria target_week"
         ) as goals,
-        scale.table(ChecklistItem, "id goal_id position title requires_sign_off") as items,
+        scale.table(
+            ChecklistItem, "id goal_id position title requires_sign_off reobserve_after_days"
+        ) as items,
         scale.table(ReflectionPrompt, "program_id position text") as prompts,
         scale.table(Program.methods.through, "program_id method_id") as methods,
         scale.table(Cohort, "id program_id name is_pilot starts_on") as cohorts,

@@ -109,6 +109,9 @@ MATRIX = {
     # A learner's leave, set by the organisation's L&D managers only.
     ("member-leave",                    GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("member-leave",                    POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    # The organisation's history (settings and memberships): its own managers only.
+    ("organization-history",            GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    ("organization-history",            POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405),
     ("organization-settings",           GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     ("organization-settings",           POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     # Everyone's own notifications; one of them (the coach's nudge) opens for its recipient
@@ -308,6 +311,7 @@ ADMIN_RULE = (ADMIN,) * len(ACTORS)  # every other "admin:…" URL, GET and POST
 URL_OBJECT = {
     "organization-detail": "organization",
     "organization-settings": "organization",
+    "organization-history": "organization",
     "member-leave": "learner_membership",
     "person-erase": "erase_target",  # the learner, in the organisation's address
     "notification-open": "notification",

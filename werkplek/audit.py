@@ -29,7 +29,7 @@ from django.db import connection, models, transaction
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.shortcuts import render
 from django.utils import formats, timezone
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
 
 from werkplek.choices import Weekday
@@ -73,12 +73,15 @@ class Source:
     `formats` maps a field to a function that makes its value readable; `keys` maps a
     foreign key to the queryset its objects are named from, where their names need a join
     (`Enrolment.objects.select_related("learner")`); other keys are named by `str()`.
+    `subject` names the field that says which object each line is about, where the trail
+    holds many of one kind (the person of a membership): shown on every line, not as a change.
     """
 
     rows: models.QuerySet
     hidden: frozenset = frozenset()
     formats: dict = dataclasses.field(default_factory=dict)
     keys: dict = dataclasses.field(default_factory=dict)
+    subject: str = ""
 
     def key_group(self, number: int, field: models.Field):
         """Which lookup names this key: its own queryset's, or its model's shared one."""
@@ -128,6 +131,7 @@ class Entry:
     action: str
     reason: str
     changes: list[Change]
+    about: str = ""
 
 
 def trail(sources: Iterable[Source], *, page: str | int | None, per_page=PER_PAGE) -> Page:
@@ -213,8 +217,14 @@ def _key_labels(sources: list[Source], loaded) -> dict:
 def _entry(sources: list[Source], number: int, row, before, labels: dict) -> Entry:
     source = sources[number]
     changes = []
+    about = ""
+    if source.subject:
+        field = source.model._meta.get_field(source.subject)
+        about = _readable(source, number, field, getattr(row, field.attname), labels)
     if row.history_type != "-":
         for field in source.fields():
+            if field.name == source.subject:
+                continue
             new = _readable(source, number, field, getattr(row, field.attname), labels)
             old = (
                 _readable(source, number, field, getattr(before, field.attname), labels)
@@ -222,15 +232,16 @@ def _entry(sources: list[Source], number: int, row, before, labels: dict) -> Ent
                 else ""
             )
             if old != new:
-                changes.append(Change(str(field.verbose_name).capitalize(), old, new))
+                changes.append(Change(str(capfirst(field.verbose_name)), old, new))
     user = row.history_user
     return Entry(
         when=row.history_date,
         who=user.name if user else str(_("werkplek (automatic)")),
-        kind=str(source.model._meta.verbose_name).capitalize(),
+        kind=str(capfirst(source.model._meta.verbose_name)),
         action=str(ACTIONS.get(row.history_type, row.history_type)),
         reason=str(REASONS.get(row.history_change_reason or "", "")),
         changes=changes,
+        about=about,
     )
 
 

@@ -97,6 +97,7 @@ class OrganizationSettingsForm(forms.ModelForm):
             "quiet_hours_end",
             "working_weekdays",
             "retention_months",
+            "two_factor_required_for_managers",
         ]
         localized_fields = ["max_learning_hours_per_week"]  # "7,5" as Dutch people type it
         widgets = {"quiet_hours_start": TimeInput(), "quiet_hours_end": TimeInput()}

@@ -1,7 +1,10 @@
 import zoneinfo
 
 from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone, translation
+from django_htmx.http import HttpResponseClientRedirect
 
 from werkplek import signin
 
@@ -16,6 +19,33 @@ class IdleSessionMiddleware:
     def __call__(self, request):
         signin.session_seen(request)
         return self.get_response(request)
+
+
+class TwoFactorRequiredMiddleware:
+    """Send an L&D manager whose organisation requires two-step sign-in, and who has not
+    set it up, to its set-up page from every page but the few they need on the way.
+
+    A view hook rather than a check in the login: it runs for every URL that reaches a view
+    (typing another address changes nothing), also for sessions that began before the
+    setting was turned on. Static files never reach a view (whitenoise serves them)."""
+
+    # URL names that stay open: the set-up itself, and leaving, the language, the privacy page.
+    OPEN = frozenset({"two-factor", "logout", "language-switch", "privacy"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.user.is_authenticated or request.resolver_match.view_name in self.OPEN:
+            return None
+        if not signin.must_set_up_two_factor(request.user):
+            return None
+        if request.htmx:  # not the set-up page swapped into a part: the whole page goes
+            return HttpResponseClientRedirect(reverse("two-factor"))
+        return redirect("two-factor")
 
 
 class UserPreferencesMiddleware:

@@ -259,6 +259,16 @@ class Organization(models.Model):
             MaxValueValidator(RETENTION_MONTHS_MOST),
         ],
     )
+    # Read on every page a manager opens (werkplek.middleware.TwoFactorRequiredMiddleware).
+    two_factor_required_for_managers = models.BooleanField(
+        _("two-step sign-in required for L&D managers"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "L&D managers without two-step sign-in are asked to turn it on before they can "
+            "open any other page. Turn it on for yourself first."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = OrganizationQuerySet.as_manager()

@@ -3,8 +3,9 @@
 from django.db.models import Q
 from django.utils import timezone
 
+from werkplek import audit
 from werkplek.choices import Role
-from werkplek.models import Leave, Membership
+from werkplek.models import Leave, Membership, Organization
 
 # The leave a page shows of one person: what is coming, the nearest first.
 LEAVE_SHOWN = 20
@@ -35,3 +36,19 @@ def learner_of(organization, pk):
         .select_related("user")
         .filter(organization=organization, pk=pk)
     )
+
+
+def organization_trail(organization) -> list[audit.Source]:
+    """Changes to an organisation's settings and to its memberships: who was given or lost
+    which role, and who left, each line naming the person."""
+    return [
+        audit.Source(
+            Organization.history.filter(id=organization.pk),
+            formats={"working_weekdays": audit.weekdays_label},
+        ),
+        audit.Source(
+            Membership.history.filter(organization_id=organization.pk),
+            hidden=frozenset({"organization"}),
+            subject="user",
+        ),
+    ]

@@ -11,7 +11,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from werkplek import audit, notifications
+from werkplek import audit, notifications, signin
 from werkplek.choices import Role
 from werkplek.models import (
     FormSubmission,
@@ -82,9 +82,14 @@ def membership_add_role(
     actor: User | None = None,
     reason: str = "",
 ) -> Membership:
-    """Add one role to a person in an organisation, keeping what they had (team if not given)."""
+    """Add one role to a person in an organisation, keeping what they had (team if not given).
+    A person who holds it already, in the same team, is left alone: no save, so the
+    organisation's history shows no change that is none (an import of known learners)."""
     membership = audit.acted_by(_membership(user, organization), actor, reason=reason)
-    setattr(membership, Membership.ROLE_FIELDS[role], True)
+    field = Membership.ROLE_FIELDS[role]
+    if membership.pk and getattr(membership, field) and team in ("", membership.team):
+        return membership
+    setattr(membership, field, True)
     membership.team = team or membership.team
     membership.full_clean()
     membership.save()
@@ -109,6 +114,7 @@ ORGANIZATION_SETTINGS = {
     "quiet_hours_end",
     "working_weekdays",
     "retention_months",
+    "two_factor_required_for_managers",
 }
 
 
@@ -117,13 +123,28 @@ def organization_update_settings(
     *, actor: User, organization: Organization, **fields
 ) -> Organization:
     """An L&D manager of the organisation changes its settings: the overload guard's maximum
-    learning hours per learner per week, the quiet hours and working days reminders keep, and
-    its own AVG retention period (6 to 120 months, or the site's)."""
+    learning hours per learner per week, the quiet hours and working days reminders keep, its
+    own AVG retention period (6 to 120 months, or the site's), and whether its managers must
+    sign in in two steps (turned on only by a manager who does, so that nobody locks the
+    organisation's managers out without knowing the way in)."""
     if not organization.holds_role(actor, Role.MANAGER):
         raise PermissionDenied
     unknown = set(fields) - ORGANIZATION_SETTINGS
     if unknown:
         raise ValueError(f"{sorted(unknown)} are not organisation settings")
+    # Asked of the outcome, not of the change: a form may have set the field already.
+    requires = fields.get(
+        "two_factor_required_for_managers", organization.two_factor_required_for_managers
+    )
+    if requires and not signin.has_authenticator_app(actor):
+        raise ValidationError(
+            {
+                "two_factor_required_for_managers": _(
+                    "Turn on two-step sign-in for yourself first (in the menu under your "
+                    "name), then require it of every L&D manager."
+                )
+            }
+        )
     for name, value in fields.items():
         setattr(organization, name, value)
     audit.acted_by(organization, actor)

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "werkplek.middleware.TwoFactorRequiredMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, so that its lockout answer replaces the login page's response.
     "axes.middleware.AxesMiddleware",

@@ -132,6 +132,23 @@ def needs_code(user) -> bool:
     return user_has_device(user)
 
 
+def has_authenticator_app(user) -> bool:
+    """Whether `user` has set up an authenticator app (backup codes alone do not count)."""
+    return TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
+
+
+def must_set_up_two_factor(user) -> bool:
+    """Whether `user` manages an organisation that requires two-step sign-in of its
+    managers and has no authenticator app yet: then every page but the set-up waits.
+    Costs no query for a person without such an organisation beyond their memberships,
+    which every page's navigation loads anyway."""
+    required = any(
+        membership.is_manager and membership.organization.two_factor_required_for_managers
+        for membership in user.current_memberships
+    )
+    return required and not has_authenticator_app(user)
+
+
 def code_step_start(request, user, *, next_url: str) -> None:
     """The password was right: remember the person (not signed in yet) for the code step."""
     request.session[CODE_STEP_SESSION_KEY] = {

@@ -39,6 +39,11 @@ urlpatterns = [
         name="member-leave",
     ),
     path(
+        "organisaties/<slug:slug>/geschiedenis/",
+        views.organization_history,
+        name="organization-history",
+    ),
+    path(
         "organisaties/<slug:slug>/instellingen/",
         views.organization_settings,
         name="organization-settings",

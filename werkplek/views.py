@@ -13,11 +13,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 from django.views.i18n import set_language
 from django_otp import user_has_device
 
-from werkplek import notifications, selectors, services, signin
+from werkplek import audit, notifications, selectors, services, signin
 from werkplek.celery import app as celery_app
 from werkplek.choices import Role
 from werkplek.forms import (
@@ -73,16 +78,39 @@ def organization_detail(request, slug):
 
 
 @login_required
+@require_safe
+def organization_history(request, slug):
+    """Who changed the organisation's settings and who gave or took which role, for its
+    L&D managers."""
+    organization = get_object_or_404(Organization.objects.managed_by(request.user), slug=slug)
+    return audit.render_trail(
+        request,
+        selectors.organization_trail(organization),
+        subject=organization,
+        back_url=reverse("organization-detail", args=[organization.slug]),
+        intro=_(
+            "Who changed the settings, and who gave or took whose role, and when. "
+            "The newest change comes first."
+        ),
+    )
+
+
+@login_required
 def organization_settings(request, slug):
     """The organisation's settings, changed by its L&D managers."""
     organization = get_object_or_404(Organization.objects.managed_by(request.user), slug=slug)
     form = OrganizationSettingsForm(request.POST or None, instance=organization)
     if request.method == "POST" and form.is_valid():
-        services.organization_update_settings(
-            actor=request.user, organization=organization, **form.cleaned_data
+        saved = run_service(
+            form,
+            services.organization_update_settings,
+            actor=request.user,
+            organization=organization,
+            **form.cleaned_data,
         )
-        messages.success(request, _("Settings saved."))
-        return redirect("organization-settings", slug=organization.slug)
+        if saved:
+            messages.success(request, _("Settings saved."))
+            return redirect("organization-settings", slug=organization.slug)
     return render(
         request, "werkplek/organization_settings.html", {"organization": organization, "form": form}
     )
@@ -320,7 +348,11 @@ def two_factor(request):
         if codes:
             signin.setup_done(request)
             return render(request, "werkplek/two_factor_codes.html", {"codes": codes})
-    context = {"form": form, **signin.setup_picture(user, key)}
+    context = {
+        "form": form,
+        "required": signin.must_set_up_two_factor(user),
+        **signin.setup_picture(user, key),
+    }
     return render(request, "werkplek/two_factor_setup.html", context)
 
 

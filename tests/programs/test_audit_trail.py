@@ -75,9 +75,8 @@ def test_replaced_reflection_questions_are_in_the_program_history(client, progra
     assert "Wat ging goed?" in page and "Wat nu?" in page
 
 
-def test_groups_enrolments_pairings_and_memberships_record_the_manager(
-    program, manager, coach, learner
-):
+def test_groups_enrolments_pairings_and_memberships_record_the_manager(program, manager, coach):
+    learner = UserFactory()  # not in the organisation yet: enrolling makes them a learner
     cohort = services.cohort_create(
         actor=manager, program=program, name="Maart", starts_on=datetime.date(2026, 11, 2)
     )
