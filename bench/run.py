@@ -376,7 +376,7 @@ class Bench:
         self.loads.append(("start", os.getloadavg()))
         step(f"database {self.seeded_db}, copied to {self.run_db}")
         seed_note = self.prepare_database()
-        if collected_static_is_stale():
+        if not self.args.only and collected_static_is_stale():
             step("collectstatic")
             self.manage(self.run_db, "collectstatic", "--no-input", "-v", "0")
         self.smtp = Controller(self.sink, hostname="127.0.0.1", port=free_port())
