@@ -185,10 +185,12 @@ def broker_at():
 
 
 def test_a_batch_of_reminders_survives_a_killed_worker_and_each_arrives_exactly_once(
-    organization, smtp, start_worker, settings, capsys
+    organization, smtp, start_worker, settings, capsys, monkeypatch
 ):
     # 40 learners, each with a reflection due on Sunday; the reminder job queues their
-    # reminders at Monday's 09:00 slot, as beat runs it.
+    # reminders at Monday's 09:00 slot, as beat runs it, handed over in two batches: each of
+    # the worker's two processes delivers one.
+    monkeypatch.setattr(outbox, "BATCH_SIZE", 20)
     cohort = CohortFactory(program__organization=organization)
     for _ in range(40):
         learner = MembershipFactory(organization=organization).user
