@@ -188,7 +188,6 @@ def hand_over(*message_ids: int) -> None:
     (`werkplek.handoff`) and record when, so the sweep leaves them alone while they wait in
     the broker's queue. A row that could not be handed over waits for the sweep. (Off the
     request, a reset form also answers as fast for a known address as for an unknown one.)"""
-
     if not message_ids:
         return
 
