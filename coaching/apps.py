@@ -64,10 +64,15 @@ class CoachingConfig(AppConfig):
             ),
         }
         after_sent = {reminders.REFLECTION_REMINDER: reminders.reflection_reminder_sent}
+        preload = {reminders.REFLECTION_REMINDER: reminders.preload_reflection_reminders}
         for kind, (render, describe, label, roles) in kinds.items():
             # Each waits for its recipient's allowed moment (werkplek.availability).
             outbox.register_kind(
-                kind, render, waits_for_recipient=True, after_sent=after_sent.get(kind)
+                kind,
+                render,
+                waits_for_recipient=True,
+                after_sent=after_sent.get(kind),
+                preload=preload.get(kind),
             )
             notifications.register_in_app_kind(kind, describe)
             notifications.register_optional_kind(kind, label, roles=roles)

@@ -182,12 +182,35 @@ def _link(name: str, token: str) -> str:
     return absolute_url(reverse(name, args=[token]))
 
 
+def preload_reflection_reminders(messages) -> None:
+    """What a delivered batch of reminders needs, in two queries for all of them: whether
+    each learner turned reminders off, and their open reflections due by their today."""
+    learners = [message.recipient for message in messages]
+    turned_off = notifications.turned_off(learners, REFLECTION_REMINDER)
+    now = timezone.now()
+    latest = max(_local(now, learner).date() for learner in learners)
+    reflections = defaultdict(list)
+    for reflection in (
+        _open_reflections()
+        .filter(enrolment__learner__in=learners, due_on__lte=latest)
+        .select_related("enrolment__cohort__program", "feedback_moment__coach")
+        .order_by("due_on", "pk")
+    ):
+        reflections[reflection.enrolment.learner_id].append(reflection)
+    for message in messages:
+        message.preloaded = {
+            "turned_off": message.recipient_id in turned_off,
+            "reflections": reflections[message.recipient_id],
+        }
+
+
 def render_reflection_reminder(message) -> outbox.Rendered | None:
-    """The day's reminder, rendered at delivery in the learner's language: every open, due
-    reflection of every program, each with its own link; None when none is left or the
-    learner turned reminders off since."""
+    """The day's reminder, rendered at delivery in the learner's language (from what
+    `preload_reflection_reminders` fetched for its batch): every open, due reflection of
+    every program, each with its own link; None when none is left or the learner turned
+    reminders off since."""
     learner = message.recipient
-    if not notifications.wants(learner, REFLECTION_REMINDER):
+    if message.preloaded["turned_off"]:
         return None
     today = _local(timezone.now(), learner).date()
     if message.due_slot != today.isoformat():
@@ -195,12 +218,7 @@ def render_reflection_reminder(message) -> outbox.Rendered | None:
         # midnight): the day it was for has passed, and a second mail on one day is one too
         # many. The open reflections are today's reminder's to list.
         return None
-    reflections = list(
-        _open_reflections()
-        .filter(enrolment__learner=learner, due_on__lte=today)
-        .select_related("enrolment__cohort__program", "feedback_moment__coach")
-        .order_by("due_on", "pk")
-    )
+    reflections = [r for r in message.preloaded["reflections"] if r.due_on <= today]
     if not reflections:
         return None
     # What the mail lists: once it is sent, these are reminded of (`reflection_reminder_sent`).

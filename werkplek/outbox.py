@@ -5,10 +5,13 @@ delivered by a worker that claims the row before it sends.
   writes nothing. After the commit a background thread (`werkplek.handoff`) hands the row's
   id to the broker and records when, so a page never waits for the broker; when the broker
   is down the row simply waits.
-- `deliver` (the Celery task `werkplek.tasks.outbox_deliver`) claims the row with a conditional
-  UPDATE, renders it with the renderer its kind registered, sends it and marks it sent. Just
-  before the SMTP server gets the final "." that makes it take the mail, it records so on the
-  row (`data_sent_at`, through `werkplek.lib.mail.EmailBackend`).
+- `deliver` (the Celery task `werkplek.tasks.outbox_deliver`) takes a batch of up to
+  `BATCH_SIZE` ids: it claims the rows in one locking SELECT and one UPDATE, loads them, their
+  recipients' availability and what their kinds preload in a fixed number of queries, renders
+  each with the renderer its kind registered and sends them over one SMTP connection, marking
+  each sent (or failed) on its own. Just before the SMTP server gets the final "." that makes
+  it take a mail, it records so on the row (`data_sent_at`, through
+  `werkplek.lib.mail.EmailBackend`), committed at once, one row at a time.
 - `sweep` (beat, every minute) hands due rows to workers again, unless they were handed over
   less than a lease ago. Rows whose worker died while sending go back to the queue when the
   server cannot have the mail, and become 'uncertain' when it may: those a person resends.
@@ -62,6 +65,9 @@ Renderer = Callable[[OutboxMessage], Rendered | None]
 _renderers: dict[str, Renderer] = {}
 _waiting_kinds: set[str] = set()
 _after_sent: dict[str, Callable[[OutboxMessage], None]] = {}
+_preloaders: dict[str, Callable[[list[OutboxMessage]], None]] = {}
+# Ids per delivery task: one claim, one SMTP connection for all of them.
+BATCH_SIZE = 100
 
 
 def register_kind(
@@ -70,6 +76,7 @@ def register_kind(
     *,
     waits_for_recipient: bool = False,
     after_sent: Callable[[OutboxMessage], None] | None = None,
+    preload: Callable[[list[OutboxMessage]], None] | None = None,
 ) -> None:
     """Let the outbox deliver messages of `kind`. The renderer is called at delivery time, in
     the recipient's language, with the message row; it returns the mail, or None to cancel
@@ -78,7 +85,9 @@ def register_kind(
     (quiet hours, working days, leave); the organisations it is about are the ids in its
     context's "organizations". `after_sent` is called with the row once it is marked sent
     (with the context as the renderer left it, saved with the row), for what only a mail
-    that really went out may record."""
+    that really went out may record. `preload` is called once per delivered batch with its
+    claimed rows of `kind` (recipients loaded) before any is rendered, to fetch what the
+    renderer needs for all of them at once; it keeps that on the rows (`message.preloaded`)."""
     if _renderers.get(kind, renderer) is not renderer:
         raise ValueError(f"outbox kind {kind!r} is registered twice")
     _renderers[kind] = renderer
@@ -86,6 +95,8 @@ def register_kind(
         _waiting_kinds.add(kind)
     if after_sent is not None:
         _after_sent[kind] = after_sent
+    if preload is not None:
+        _preloaders[kind] = preload
 
 
 def _next_allowed(recipient: User, kind: str, context: dict, now: datetime.datetime):
@@ -168,23 +179,25 @@ def enqueue_many(*, kind: str, messages: list[tuple[User, str, dict]]) -> set[in
         ).values_list("pk", "recipient", "due_slot")
         if (recipient_id, slot) in wanted
     ]
-    for message_id, _recipient_id in queued:
-        transaction.on_commit(lambda message_id=message_id: hand_over(message_id))
+    transaction.on_commit(lambda: hand_over(*[message_id for message_id, _id in queued]))
     return {recipient_id for _pk, recipient_id in queued}
 
 
-def hand_over(message_id: int) -> None:
-    """Hand the row to the broker from the background thread (`werkplek.handoff`) and record
-    when it went, so the sweep leaves it alone while it waits in the broker's queue. A row
-    that could not be handed over waits for the sweep. (Off the request, a reset form also
-    answers as fast for a known address as for an unknown one.)"""
+def hand_over(*message_ids: int) -> None:
+    """Hand the rows to the broker, in batches, from the background thread
+    (`werkplek.handoff`) and record when, so the sweep leaves them alone while they wait in
+    the broker's queue. A row that could not be handed over waits for the sweep. (Off the
+    request, a reset form also answers as fast for a known address as for an unknown one.)"""
+    if not message_ids:
+        return
 
     def job():
         now = timezone.now()
-        send_to_worker(message_id)
-        _record_hand_over([message_id], now)
+        for batch in batches(message_ids):
+            send_to_worker(batch)
+            _record_hand_over(batch, now)
 
-    handoff.publisher.submit(job, what=f"outbox message {message_id}")
+    handoff.publisher.submit(job, what=f"outbox message(s) {message_ids[0]} and on")
 
 
 def _record_hand_over(message_ids, now) -> None:
@@ -200,61 +213,112 @@ def _record_hand_over(message_ids, now) -> None:
         logger.warning("hand-off of outbox messages %s not recorded", message_ids)
 
 
-def send_to_worker(message_id: int) -> None:
-    """Publish the delivery task of one row, once, without the retries that would make a
-    caller wait on a dead broker (the sweep is the retry)."""
+def batches(message_ids) -> list[list[int]]:
+    """The ids in lists of at most `BATCH_SIZE`, one delivery task each."""
+    message_ids = list(message_ids)
+    return [message_ids[i : i + BATCH_SIZE] for i in range(0, len(message_ids), BATCH_SIZE)]
+
+
+def send_to_worker(message_ids: list[int]) -> None:
+    """Publish the delivery task of one batch of rows, once, without the retries that would
+    make a caller wait on a dead broker (the sweep is the retry)."""
     from werkplek.celery import app
 
-    app.send_task(DELIVER_TASK, args=[message_id], retry=False)
+    app.send_task(DELIVER_TASK, args=message_ids, retry=False)
 
 
-def deliver(message_id: int) -> None:
-    """Send one queued, due message if this call wins its claim; safe to call any number of
-    times, from any number of workers: only the caller whose UPDATE changed the row sends."""
+def deliver(*message_ids: int) -> None:
+    """Send the queued, due messages among `message_ids` whose claim this call wins, over one
+    SMTP connection; safe to call any number of times, from any number of workers: only the
+    caller whose claim changed a row sends it. Each row is marked on its own (its point of no
+    return, then sent or failed), so one mail's failure leaves the others' as they are."""
     now = timezone.now()
-    claimed = (
-        OutboxMessage.objects.due(now)
-        .filter(pk=message_id)
+    with transaction.atomic():
+        # Rows another worker is claiming are skipped: they are that worker's.
+        claimed = list(
+            OutboxMessage.objects.due(now)
+            .filter(pk__in=message_ids)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
         # The broker's copy of the hand-off is used up: a retry is handed over afresh.
-        .update(
+        OutboxMessage.objects.filter(pk__in=claimed).update(
             status=Status.SENDING,
             claimed_at=now,
             attempts=F("attempts") + 1,
             handed_over_at=None,
             data_sent_at=None,
         )
-    )
     if not claimed:
-        return  # sent, cancelled, failed, not due yet, or another worker has it
-    message = OutboxMessage.objects.select_related("recipient").get(pk=message_id)
-    mine = OutboxMessage.objects.filter(pk=message_id, status=Status.SENDING, claimed_at=now)
-    if message.recipient_id:
-        allowed = _next_allowed(message.recipient, message.kind, message.context, now)
-        if allowed > now:  # leave or quiet hours began since it was written: it waits
-            mine.update(status=Status.QUEUED, next_attempt_at=allowed, attempts=F("attempts") - 1)
-            return
+        return  # sent, cancelled, failed, not due yet, or another worker has them
+    messages = list(
+        OutboxMessage.objects.select_related("recipient").filter(pk__in=claimed).order_by("pk")
+    )
+    ready = _still_allowed(messages, now)
+    for kind, preload in _preloaders.items():
+        if of_kind := [message for message in ready if message.kind == kind]:
+            preload(of_kind)
+    connection = get_connection()
+    try:
+        for message in ready:
+            _send(message, connection, now)
+    finally:
+        connection.close()
+
+
+def _mine(message: OutboxMessage, now: datetime.datetime):
+    """The row, as long as it is still this delivery's claim."""
+    return OutboxMessage.objects.filter(pk=message.pk, status=Status.SENDING, claimed_at=now)
+
+
+def _still_allowed(messages: list[OutboxMessage], now: datetime.datetime):
+    """The claimed messages that may go out now; the others (leave or quiet hours began since
+    they were written) go back to the queue until their recipient's next allowed moment.
+    Two queries for the batch, one per message that waits."""
+    waiting = [m.recipient for m in messages if m.recipient_id and m.kind in _waiting_kinds]
+    rules = availability_of(waiting, on=now.astimezone(datetime.UTC).date()) if waiting else {}
+    ready = []
+    for message in messages:
+        if message.recipient_id and message.kind in _waiting_kinds:
+            allowed = rules[message.recipient_id].next_allowed(
+                now, message.context.get("organizations")
+            )
+            if allowed > now:
+                _mine(message, now).update(
+                    status=Status.QUEUED, next_attempt_at=allowed, attempts=F("attempts") - 1
+                )
+                continue
+        ready.append(message)
+    return ready
+
+
+def _send(message: OutboxMessage, connection, now: datetime.datetime) -> None:
+    """Render and send one claimed message over the batch's connection and mark its row."""
+    mine = _mine(message, now)
     passed = []  # the point of no return, once reached
     try:
         mail = _render(message)
         if mail is not None:
-            mail.connection = get_connection()
+            mail.connection = connection
             # Only the SMTP backend of werkplek.lib.mail has this point; with another one
             # (locmem in tests, the console) a killed worker's row is queued again.
-            if hasattr(mail.connection, "before_final_dot"):
-                mail.connection.before_final_dot = functools.partial(
-                    _point_of_no_return, mine, passed
-                )
+            if hasattr(connection, "before_final_dot"):
+                connection.before_final_dot = functools.partial(_point_of_no_return, mine, passed)
+            # Opened once for the batch (`send` would open and close one per mail).
+            connection.open()
             mail.send()
     except Exception as error:
+        # Whatever state the failure left the connection in, the next mail gets a fresh one.
+        connection.close()
         if passed and not isinstance(error, smtplib.SMTPDataError):
             # The server had the whole mail and never said whether it took it (it did not
             # answer, or the connection broke): it may have gone out.
             mine.update(status=Status.UNCERTAIN, last_error=traceback.format_exc(limit=3))
-            logger.warning("outbox message %s may have gone out; not sent again", message_id)
+            logger.warning("outbox message %s may have gone out; not sent again", message.pk)
             return
         # Not sent: it failed before the final dot, or the server refused the mail.
         _retry_or_fail(mine, message.attempts, traceback.format_exc(limit=3))
-        logger.warning("outbox message %s not sent (attempt %s)", message_id, message.attempts)
+        logger.warning("outbox message %s not sent (attempt %s)", message.pk, message.attempts)
         return
     if mail is None:
         mine.update(status=Status.CANCELLED)
@@ -266,7 +330,7 @@ def deliver(message_id: int) -> None:
         try:
             _after_sent[message.kind](message)
         except Exception:  # the mail is out and marked sent: never send it again for this
-            logger.exception("outbox message %s sent; its after-sent step failed", message_id)
+            logger.exception("outbox message %s sent; its after-sent step failed", message.pk)
 
 
 class LeaseLost(Exception):
@@ -366,9 +430,9 @@ def sweep(*, batch: int = 500) -> dict[str, int]:
     )
     handed = []
     try:
-        for message_id in due:
-            send_to_worker(message_id)
-            handed.append(message_id)
+        for batch in batches(due):
+            send_to_worker(batch)
+            handed.extend(batch)
     finally:  # the broker fell over midway: what it took is handed over all the same
         _record_hand_over(handed, now)
     return {
@@ -392,6 +456,5 @@ def resend(*, message_ids) -> int:
     rows.update(
         status=Status.QUEUED, attempts=0, next_attempt_at=timezone.now(), handed_over_at=None
     )
-    for message_id in ids:
-        transaction.on_commit(lambda message_id=message_id: hand_over(message_id))
+    transaction.on_commit(lambda: hand_over(*ids))
     return len(ids)

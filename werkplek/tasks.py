@@ -6,9 +6,9 @@ from werkplek import outbox, personal_data, services
 
 
 @shared_task
-def outbox_deliver(message_id: int) -> None:
-    """Deliver one outbox row, if it is still queued and due (see outbox.deliver)."""
-    outbox.deliver(message_id)
+def outbox_deliver(*message_ids: int) -> None:
+    """Deliver a batch of outbox rows, those still queued and due (see outbox.deliver)."""
+    outbox.deliver(*message_ids)
 
 
 @shared_task

@@ -433,6 +433,36 @@ def test_the_schedule_runs_in_the_same_number_of_queries_for_2_and_12_learners(
     assert OutboxMessage.objects.count() == learners
 
 
+@pytest.mark.parametrize("learners", [2, 12])
+def test_a_batch_of_reminders_is_delivered_in_the_same_queries_plus_two_per_mail(
+    organization, django_assert_num_queries, learners
+):
+    people = [
+        learner_with_reflection(
+            organization,
+            due_on=datetime.date(2027, 3, 29),
+            time_zone="America/New_York" if n % 3 == 0 else "Europe/Amsterdam",
+        )
+        for n in range(learners)
+    ]
+    with time_machine.travel(local(AMSTERDAM, 2027, 3, 29, 16, 0), tick=False):
+        reminders.reflection_reminders_schedule()
+        ids = list(OutboxMessage.objects.values_list("pk", flat=True))
+        # Some turn reminders off after theirs was queued: theirs is cancelled.
+        for learner in people[1::4]:
+            NotificationOptOut.objects.create(user=learner, kind=reminders.REFLECTION_REMINDER)
+        turned_off = len(people[1::4])
+        # The batch: its claim (a savepoint around a locking SELECT and an UPDATE), the rows
+        # with their learners, memberships and leave, turned-off kinds and open reflections.
+        # Per mail: sent and its reflections marked reminded, or cancelled.
+        with django_assert_num_queries(9 + 2 * (learners - turned_off) + turned_off):
+            outbox.deliver(*ids)
+
+    assert len(mail.outbox) == learners - turned_off
+    statuses = sorted(OutboxMessage.objects.values_list("status", flat=True))
+    assert statuses == ["cancelled"] * turned_off + ["sent"] * (learners - turned_off)
+
+
 @pytest.mark.parametrize(("learners", "batches"), [(3, 1), (9, 3)])
 def test_a_large_organisation_is_scheduled_in_batches_of_learners_each_mail_bundled(
     organization, django_assert_num_queries, deliver_outbox, monkeypatch, learners, batches

@@ -285,7 +285,7 @@ def test_the_sweep_requeues_a_killed_workers_rows_and_hands_due_rows_over(
     learner, coach, manager, monkeypatch, settings
 ):
     handed = []
-    monkeypatch.setattr(outbox, "send_to_worker", handed.append)
+    monkeypatch.setattr(outbox, "send_to_worker", handed.extend)
     long_ago = timezone.now() - datetime.timedelta(seconds=settings.OUTBOX_LEASE + 1)
     killed = queued(learner)
     worn_out = queued(coach)
@@ -321,7 +321,7 @@ def test_the_sweep_requeues_a_killed_workers_rows_and_hands_due_rows_over(
 def published(monkeypatch):
     """The ids published to the broker, by the sweep or the hand-off after a commit."""
     ids = []
-    monkeypatch.setattr(outbox, "send_to_worker", ids.append)
+    monkeypatch.setattr(outbox, "send_to_worker", ids.extend)
     return ids
 
 
@@ -354,14 +354,14 @@ def test_a_row_handed_over_after_its_commit_is_left_to_the_broker_by_the_sweep(
 def test_a_row_the_broker_did_not_take_is_handed_over_by_the_next_sweep(
     learner, monkeypatch, handoff_inline, django_capture_on_commit_callbacks
 ):
-    def broker_down(message_id):
+    def broker_down(message_ids):
         raise ConnectionRefusedError("Error 111 connecting to 127.0.0.1:6379.")
 
     monkeypatch.setattr(outbox, "send_to_worker", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         message = outbox.enqueue(recipient=learner, kind="tests.hello", due_slot="2027-03-29")
     published = []
-    monkeypatch.setattr(outbox, "send_to_worker", published.append)
+    monkeypatch.setattr(outbox, "send_to_worker", published.extend)
     assert outbox.sweep()["handed_over"] == 1
     assert published == [message.pk]
 
@@ -482,8 +482,13 @@ class Sink:
         self.bodies = []
         self.reply = "250 OK"
         self.answer_after = 0  # seconds the server keeps the sender waiting for the answer
+        self.refused = set()  # addresses whose mail it refuses at the final dot
+        self.connections = set()
 
     async def handle_DATA(self, server, session, envelope):
+        self.connections.add(session.peer)
+        if envelope.rcpt_tos[0] in self.refused:
+            return "550 No such user"
         self.accepted[envelope.rcpt_tos[0]] += 1
         self.bodies.append(envelope.content.decode())
         await asyncio.sleep(self.answer_after)
@@ -614,3 +619,63 @@ def test_a_row_the_sweep_took_back_from_a_slow_worker_is_not_sent_by_it(learner,
     outbox.deliver(message.pk)  # the next worker
     assert OutboxMessage.objects.get(pk=message.pk).status == "sent"
     assert sink.accepted == {learner.email: 1}  # the slow worker's DATA was never finished
+
+
+@pytest.mark.parametrize("size", [2, 8])
+def test_a_batch_goes_over_one_connection_in_the_same_queries_plus_two_per_mail(
+    size, sink, django_assert_num_queries
+):
+    people = [UserFactory() for _ in range(size)]
+    ids = [queued(person).pk for person in people]
+    # The claim (a savepoint around a locking SELECT and an UPDATE), the rows with their
+    # recipients; per mail its point of no return and then sent, each committed on its own.
+    with django_assert_num_queries(5 + 2 * size):
+        outbox.deliver(*ids)
+
+    assert sink.accepted == {person.email: 1 for person in people}
+    assert len(sink.connections) == 1
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_mail_the_server_refuses_in_a_batch_is_retried_alone_and_the_others_go_out_once(
+    sink,
+):
+    people = [UserFactory(), UserFactory(email="geweigerd@example.com"), UserFactory()]
+    ids = [queued(person).pk for person in people]
+    sink.refused = {"geweigerd@example.com"}
+    outbox.deliver(*ids)
+    outbox.deliver(*ids)  # a copy of the batch's task
+
+    assert sink.accepted == {people[0].email: 1, people[2].email: 1}
+    rows = OutboxMessage.objects.in_bulk(ids)
+    assert [rows[pk].status for pk in ids] == ["sent", "queued", "sent"]
+    assert rows[ids[1]].attempts == 1
+    assert "No such user" in rows[ids[1]].last_error
+
+
+def test_a_worker_killed_in_the_middle_of_a_batch_leaves_each_mail_sent_at_most_once(
+    sink, monkeypatch, settings, published
+):
+    people = [UserFactory() for _ in range(3)]
+    ids = [queued(person).pk for person in people]
+    record = outbox._point_of_no_return
+
+    def die_at_the_second_final_dot(mine, passed):
+        record(mine, passed)
+        if len(sink.accepted) == 1:
+            raise Killed
+
+    monkeypatch.setattr(outbox, "_point_of_no_return", die_at_the_second_final_dot)
+    with pytest.raises(Killed):
+        outbox.deliver(*ids)
+    monkeypatch.setattr(outbox, "_point_of_no_return", record)
+    settings.OUTBOX_LEASE = 0  # the dead worker's lease is over
+    swept = outbox.sweep()
+    outbox.deliver(*published)
+
+    assert swept == {"requeued": 1, "failed": 0, "uncertain": 1, "handed_over": 1}
+    rows = OutboxMessage.objects.in_bulk(ids)
+    # The first was out before the worker died, the second may have been (a person checks),
+    # the third the next worker sent.
+    assert [rows[pk].status for pk in ids] == ["sent", "uncertain", "sent"]
+    assert sink.accepted == {people[0].email: 1, people[2].email: 1}
