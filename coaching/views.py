@@ -103,7 +103,8 @@ def attention_list(request):
 def skills_matrix(request):
     """Who can do which task now, in the organisation the viewer manages or coaches in
     (`?organization=<slug>` when there are several): L&D managers see everyone, a coach the
-    learners they coach, a line manager their team's (coaching.skills). `?format=xlsx` downloads it."""
+    learners they coach, a line manager their team's (coaching.skills). `?format=xlsx`
+    downloads it."""
     organizations = skills.organizations_for(request.user)
     slug = request.GET.get("organization")
     chosen = [o for o in organizations if slug is None or o.slug == slug]

@@ -332,6 +332,9 @@ def test_every_kind_of_mail_escapes_hostile_names_and_keeps_its_subject_on_one_l
         started_on=today,
         invited_by=manager,
     )
+    coaching_services.thank_you_note_create(
+        actor=manager, coach=coach, organization=program.organization, text=HOSTILE
+    )
     later = timezone.now() + datetime.timedelta(days=60)
     # A reminder is sent only on the learner's local day it is for.
     learner_day = timezone.localtime(later, zoneinfo.ZoneInfo(learner.time_zone)).date()
