@@ -34,7 +34,7 @@ def run_service(form, service, *, saved_form=None, **kwargs):
     try:
         return service(**kwargs)
     except EditConflict as conflict:
-        show_edit_conflict(form, saved_form(conflict.saved))
+        show_edit_conflict(form, saved_form(conflict.saved), saved=conflict.saved)
     except ValidationError as error:
         if hasattr(error, "error_dict"):
             for field, errors in error.error_dict.items():
@@ -171,9 +171,12 @@ def _shown(field, value) -> str:
     return str(field.prepare_value(value))
 
 
-def show_edit_conflict(form, saved_form) -> None:
-    """Someone saved in between: keep what the person typed, say so, put under each field
-    they changed differently the value saved now, and let the next save build on it."""
+def show_edit_conflict(form, saved_form, *, saved) -> None:
+    """Someone saved in between: keep what the person typed, say so, and let the next save
+    build on both. A field the person left as they opened it takes the value saved since (so
+    saving again never undoes the other save); under each field both changed differently,
+    the value saved now. Fields the form's version cannot tell (related rows, such as levels
+    per goal) are compared with the saved value only."""
     form.add_error(
         None,
         _(
@@ -182,15 +185,56 @@ def show_edit_conflict(form, saved_form) -> None:
             "and save again."
         ),
     )
+    opened = _opened_values(form, saved_form, saved)
+    form.data = form.data.copy()
     for name, field in form.fields.items():
         if name == "version" or field.disabled:
             continue
-        saved = saved_form[name].initial
-        if field.has_changed(saved, form[name].data):
+        saved, typed = saved_form[name].initial, form[name].data
+        if name in opened and not field.has_changed(opened[name], typed):
+            _put(form, name, field, saved)
+        elif field.has_changed(saved, typed):
             message = _("Saved in the meantime: %(value)s") % {"value": _shown(field, saved)}
             form.add_error(name, message)
-    form.data = form.data.copy()
     form.data[form.add_prefix("version")] = saved_form["version"].initial
+
+
+def _opened_values(form, saved_form, saved) -> dict:
+    """{field: its value in the version the person opened}, from the history of `saved` (the
+    object as stored now), for the fields that are its model's own columns; empty when that
+    version is not known."""
+    try:
+        seen = int(form["version"].data)
+    except (KeyError, TypeError, ValueError):
+        return {}
+    record = type(saved).history.filter(id=saved.pk, version=seen).order_by("-history_id").first()
+    if record is None:
+        return {}
+    columns = {
+        field.name
+        for field in saved._meta.concrete_fields
+        if not field.primary_key and field.name in form.fields
+    }
+    opened = record.instance
+    return {
+        name: saved_form.fields[name].prepare_value(
+            getattr(opened, saved._meta.get_field(name).attname)
+        )
+        for name in columns
+    }
+
+
+def _put(form, name: str, field, value) -> None:
+    """Show `value` in the bound form's field, as if the person had typed it."""
+    key = form.add_prefix(name)
+    if isinstance(field, forms.BooleanField):
+        if value:
+            form.data[key] = "on"
+        else:
+            form.data.pop(key, None)
+        return
+    shown = field.widget.format_value(field.prepare_value(value))
+    form.data[key] = "" if shown is None else shown
 
 
 class DateInput(forms.DateInput):
