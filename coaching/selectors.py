@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import (
     Case,
     CharField,
+    Exists,
     F,
     Max,
     OuterRef,
@@ -445,12 +446,15 @@ def thanks_received(coach):
 
 
 def progress_reviews(enrolment: Enrolment, *, viewer) -> list[ProgressReview]:
-    """The enrolment's progress reviews `viewer` may read, first planned first, with the
-    comments they may read (two queries; at most MAX_REVIEWS_PER_ENROLMENT reviews)."""
+    """The enrolment's progress reviews `viewer` may read, first planned first, each with
+    `may_record` (the viewer may record its outcome) and the comments they may read (two
+    queries; at most MAX_REVIEWS_PER_ENROLMENT reviews)."""
     comments = ProgressReviewComment.objects.visible_to(viewer).select_related("author")
+    to_record = ProgressReview.objects.open_to_outcome_by(viewer).filter(pk=OuterRef("pk"))
     return list(
         ProgressReview.objects.visible_to(viewer)
         .filter(enrolment=enrolment)
+        .annotate(may_record=Exists(to_record))
         .select_related("outcome_by")
         .prefetch_related(Prefetch("comments", queryset=comments))
     )
@@ -458,15 +462,20 @@ def progress_reviews(enrolment: Enrolment, *, viewer) -> list[ProgressReview]:
 
 def progress_review_panel(enrolment: Enrolment, *, viewer) -> dict:
     """The progress page's reviews as `viewer` sees them: the reviews with their comments,
-    the participants, and what the viewer may do (plan, record which outcomes, comment)."""
-    reviews = ProgressReview.objects.filter(enrolment=enrolment)
-    return {
-        "reviews": progress_reviews(enrolment, viewer=viewer),
-        "line_managers": line_managers_of(enrolment),
-        "can_plan": ProgressReview.plannable_enrolments(viewer).filter(pk=enrolment.pk).exists(),
-        "to_record": set(reviews.open_to_outcome_by(viewer).values_list("pk", flat=True)),
-        "can_comment": reviews.open_to_comments_by(viewer).exists(),
-    }
+    the participants, and what the viewer may do (plan, record which outcomes, comment);
+    four queries, two of them only when there are reviews."""
+    reviews = progress_reviews(enrolment, viewer=viewer)
+    on_this = ProgressReview.objects.filter(enrolment=OuterRef("pk"))
+    rights = (
+        Enrolment.objects.filter(pk=enrolment.pk)
+        .annotate(
+            can_plan=Exists(ProgressReview.plannable_enrolments(viewer).filter(pk=OuterRef("pk"))),
+            can_comment=Exists(on_this.open_to_comments_by(viewer)),
+        )
+        .values("can_plan", "can_comment")
+        .get()
+    )
+    return {"reviews": reviews, "line_managers": line_managers_of(enrolment), **rights}
 
 
 def line_managers_of(enrolment: Enrolment):

@@ -54,8 +54,9 @@ def test_progress_page_queries_do_not_grow_with_feedback(
     # session, user, enrolment, current coach, the timeline page's entries, its moments with
     # their levels, sign-offs and addenda, reads-in-full, goals, tasks, sign-offs, levels,
     # latest next step, open peer requests, reflections and reactions, may-manage, roles,
-    # peer requests, the learner's own KPI values (kpis' panel), the bell's unread count
-    with django_assert_num_queries(23):
+    # peer requests, the learner's own KPI values (kpis' panel), the bell's unread count, the
+    # progress reviews, what the viewer may do with them, the line managers
+    with django_assert_num_queries(26):
         response = client.get(reverse("coaching:progress", args=[enrolment.pk]))
     assert response.status_code == 200
 
