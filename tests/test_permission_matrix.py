@@ -253,9 +253,10 @@ MATRIX = {
     ("coaching:feedback-edit",          GET):  (LOGIN, 404, 404, 200, 404, 404, 404, 404, 404),
     ("coaching:feedback-edit",          POST): (LOGIN, 404, 404, 200, 404, 404, 404, 404, 404),
     ("coaching:feedback-addendum",      GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
-    ("coaching:feedback-addendum",      POST): (LOGIN, 404, 404, 302, 404, 404, 404, 404, 404),
+    # An empty addendum or reaction answers with the form and its errors, the text kept.
+    ("coaching:feedback-addendum",      POST): (LOGIN, 404, 404, 200, 404, 404, 404, 404, 404),
     ("coaching:reflection-react",       GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
-    ("coaching:reflection-react",       POST): (LOGIN, 404, 404, 302, 404, 404, 404, 404, 404),
+    ("coaching:reflection-react",       POST): (LOGIN, 404, 404, 200, 404, 404, 404, 404, 404),
     ("coaching:reflection-create",      GET):  (LOGIN, 200, 404, 404, 404, 404, 404, 404, 404),
     ("coaching:reflection-create",      POST): (LOGIN, 200, 404, 404, 404, 404, 404, 404, 404),
     # A reminder's link to one open reflection of the learner (valid): its form for whoever
