@@ -280,6 +280,8 @@ if REDIS_URL:
 else:
     CELERY_QUEUE_DIR.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
+    # kombu's transport, writing each message whole before a worker can take it.
+    CELERY_BROKER_TRANSPORT = "werkplek.lib.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_QUEUE_DIR),
         "data_folder_out": str(CELERY_QUEUE_DIR),
