@@ -178,7 +178,7 @@ def erase(erasing: Erasing) -> None:
     )
     scrub(FeedbackAddendum, Q(feedback_moment__enrolment__in=enrolments), text=removed)
     scrub(ReflectionReaction, Q(reflection__enrolment__in=enrolments), text=removed)
-    scrub(ProgressReview, on_enrolments & ~Q(outcome=""), outcome=removed)
+    scrub(ProgressReview, on_enrolments, outcome=removed)
     scrub(ProgressReviewComment, Q(review__enrolment__in=enrolments), text=removed)
     scrub(PeerFeedback, on_enrolments, question=removed, text=removed)
     if erasing.ended_before is None:

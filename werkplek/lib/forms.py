@@ -190,11 +190,11 @@ def show_edit_conflict(form, saved_form, *, saved) -> None:
     for name, field in form.fields.items():
         if name == "version" or field.disabled:
             continue
-        saved, typed = saved_form[name].initial, form[name].data
+        now, typed = saved_form[name].initial, form[name].data
         if name in opened and not field.has_changed(opened[name], typed):
-            _put(form, name, field, saved)
-        elif field.has_changed(saved, typed):
-            message = _("Saved in the meantime: %(value)s") % {"value": _shown(field, saved)}
+            _put(form, name, field, now)
+        elif field.has_changed(now, typed):
+            message = _("Saved in the meantime: %(value)s") % {"value": _shown(field, now)}
             form.add_error(name, message)
     form.data[form.add_prefix("version")] = saved_form["version"].initial
 
@@ -210,17 +210,11 @@ def _opened_values(form, saved_form, saved) -> dict:
     record = type(saved).history.filter(id=saved.pk, version=seen).order_by("-history_id").first()
     if record is None:
         return {}
-    columns = {
-        field.name
-        for field in saved._meta.concrete_fields
-        if not field.primary_key and field.name in form.fields
-    }
     opened = record.instance
     return {
-        name: saved_form.fields[name].prepare_value(
-            getattr(opened, saved._meta.get_field(name).attname)
-        )
-        for name in columns
+        field.name: saved_form.fields[field.name].prepare_value(getattr(opened, field.attname))
+        for field in saved._meta.concrete_fields
+        if not field.primary_key and field.name in form.fields
     }
 
 
