@@ -544,8 +544,7 @@ class EnrolmentQuerySet(models.QuerySet):
             enrolment__cohort__program__organization__in=Organization.objects.visible_to(user),
         )
         return self.filter(
-            Q(pk__in=self.model.objects.fully_visible_to(user))
-            | Q(pk__in=started.values("enrolment"))
+            Q(pk__in=_fully_visible_enrolments(user)) | Q(pk__in=started.values("enrolment"))
         )
 
     def with_access(self, user):
