@@ -43,11 +43,12 @@ THANK_YOU_LENGTH = 500
 
 
 class FeedbackMomentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Feedback on enrolments the user reads in full; a former coach, their own."""
+    def visible_to(self, user, *, within=None):
+        """Feedback on enrolments the user reads in full; a former coach, their own.
+        `within`: the user's access to one enrolment (see `readable_q`)."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(readable_q(user) | Q(coach=user))
+        return self.filter(readable_q(user, within=within) | Q(coach=user))
 
     def open_to_addenda_by(self, user):
         """Feedback the user may add a note to: any on the learners they coach now."""
@@ -123,11 +124,14 @@ class FeedbackMoment(models.Model):
 
 
 class GoalAssessmentQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user, *, within=None):
         """Levels the user may read; a former coach, those of their time and before."""
         return self.filter(
             readable_q(
-                user, enrolment="feedback_moment__enrolment", dated="feedback_moment__occurred_on"
+                user,
+                enrolment="feedback_moment__enrolment",
+                dated="feedback_moment__occurred_on",
+                within=within,
             )
         )
 
@@ -170,9 +174,9 @@ class GoalAssessment(models.Model):
 
 
 class SignOffQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user, *, within=None):
         """Sign-offs the user may read; a former coach, those of their time and before."""
-        return self.filter(readable_q(user, dated="signed_on"))
+        return self.filter(readable_q(user, dated="signed_on", within=within))
 
 
 class SignOff(models.Model):
@@ -238,13 +242,17 @@ class SignOff(models.Model):
 
 
 class FeedbackAddendumQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user, *, within=None):
         """Addenda on visible feedback; a former coach, those written in their time."""
         return self.filter(
             readable_q(
-                user, enrolment="feedback_moment__enrolment", dated="created_at", timestamp=True
+                user,
+                enrolment="feedback_moment__enrolment",
+                dated="created_at",
+                timestamp=True,
+                within=within,
             ),
-            feedback_moment__in=FeedbackMoment.objects.visible_to(user),
+            feedback_moment__in=FeedbackMoment.objects.visible_to(user, within=within),
         )
 
 
@@ -288,9 +296,9 @@ class ReflectionQuerySet(models.QuerySet):
     def done(self):
         return self.filter(submitted_at__isnull=False)
 
-    def visible_to(self, user):
+    def visible_to(self, user, *, within=None):
         """Reflections the user may read; a former coach, those handed in in their time."""
-        return self.filter(readable_q(user, dated="submitted_at", timestamp=True))
+        return self.filter(readable_q(user, dated="submitted_at", timestamp=True, within=within))
 
     def open_to_reactions_by(self, user):
         """Written reflections of the learners the user coaches now."""
@@ -373,10 +381,16 @@ class Reflection(models.Model):
 
 
 class ReflectionReactionQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user, *, within=None):
         """Reactions the user may read; a former coach, those written in their time."""
         return self.filter(
-            readable_q(user, enrolment="reflection__enrolment", dated="created_at", timestamp=True)
+            readable_q(
+                user,
+                enrolment="reflection__enrolment",
+                dated="created_at",
+                timestamp=True,
+                within=within,
+            )
         )
 
 
@@ -407,13 +421,14 @@ class ReflectionReaction(models.Model):
 
 
 class PeerFeedbackQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user, *, within=None):
         """Peer feedback the user may read: what was asked of them, and what was given on
         enrolments they read (a former coach: given in their time)."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(
-            Q(requested_from=user) | readable_q(user, dated="given_at", timestamp=True)
+            Q(requested_from=user)
+            | readable_q(user, dated="given_at", timestamp=True, within=within)
         )
 
     def answerable_by(self, user):
@@ -531,10 +546,10 @@ MAX_REVIEWS_PER_ENROLMENT = 12
 
 
 class ProgressReviewQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user, *, within=None):
         """Reviews of enrolments the user reads in full (the learner, their coach, the
         line manager of their team, the managers); a former coach, those planned in their time."""
-        return self.filter(readable_q(user, dated="planned_on"))
+        return self.filter(readable_q(user, dated="planned_on", within=within))
 
     def open_to_outcome_by(self, user):
         """Reviews whose outcome the user may record: not recorded yet, of a learner they are
@@ -625,10 +640,16 @@ class ProgressReview(models.Model):
 
 
 class ProgressReviewCommentQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user, *, within=None):
         """Comments on the reviews the user reads; a former coach, those of their time."""
         return self.filter(
-            readable_q(user, enrolment="review__enrolment", dated="created_at", timestamp=True)
+            readable_q(
+                user,
+                enrolment="review__enrolment",
+                dated="created_at",
+                timestamp=True,
+                within=within,
+            )
         )
 
 

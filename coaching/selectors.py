@@ -9,7 +9,6 @@ from django.db.models import (
     CharField,
     Exists,
     F,
-    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -47,7 +46,7 @@ from coaching.progress import (
 )
 from programs import selectors as program_selectors
 from programs.choices import Level
-from programs.models import ChecklistItem, Enrolment, LearningGoal, Pairing
+from programs.models import ChecklistItem, Enrolment, EnrolmentAccess, LearningGoal, Pairing
 from werkplek import audit
 from werkplek.choices import Role
 from werkplek.models import Membership, Organization, User
@@ -199,25 +198,23 @@ class EnrolmentProgress:
         return sum(len(goal.items) for goal in self.goals)
 
 
-def _last_day_seen(enrolment: Enrolment, viewer) -> datetime.date | None:
+def _last_day_seen(enrolment: Enrolment, access: EnrolmentAccess) -> datetime.date | None:
     """None for a viewer who reads the enrolment in full; for a former coach, the last
     day of their pairing, on which the page stops."""
-    if Enrolment.objects.fully_visible_to(viewer).filter(pk=enrolment.pk).exists():
+    if access.full:
         return None
-    ended = Pairing.objects.filter(enrolment=enrolment, coach=viewer).aggregate(
-        last=Max("ended_on")
-    )
     # A pairing runs up to, not including, its end date (see programs.models.readable_q).
-    return (ended["last"] or enrolment.started_on) - datetime.timedelta(days=1)
+    return (access.until or enrolment.started_on) - datetime.timedelta(days=1)
 
 
 def enrolment_progress(enrolment: Enrolment, *, viewer, today: datetime.date) -> EnrolmentProgress:
     """Everything the progress page shows for one enrolment, as far as `viewer` may see it:
     a former coach sees it as it stood on the last day of their pairing."""
     program = enrolment.cohort.program
+    access = enrolment.access_for(viewer)
     # An ended enrolment's projection stays as it was on its last day; so does the page
     # of a former coach.
-    last_day = _last_day_seen(enrolment, viewer)
+    last_day = _last_day_seen(enrolment, access)
     today = min(today, enrolment.ended_on or today, last_day or today)
     goals = list(
         LearningGoal.objects.filter(program=program)
@@ -228,14 +225,15 @@ def enrolment_progress(enrolment: Enrolment, *, viewer, today: datetime.date) ->
     )
     latest_sign_off, first_signed_on = {}, {}
     for sign_off in (
-        SignOff.objects.visible_to(viewer)
-        .filter(enrolment=enrolment)
+        SignOff.objects.visible_to(viewer, within=access)
         .select_related("signed_by")
         .order_by("signed_on", "created_at")
     ):
         latest_sign_off[sign_off.checklist_item_id] = sign_off
         first_signed_on.setdefault(sign_off.checklist_item_id, sign_off.signed_on)
-    levels = levels_by_enrolment([enrolment.pk], GoalAssessment.objects.visible_to(viewer))
+    levels = levels_by_enrolment(
+        [enrolment.pk], GoalAssessment.objects.visible_to(viewer, within=access)
+    )
     levels = levels[enrolment.pk]
     goal_progress = [
         GoalProgress(
@@ -246,28 +244,24 @@ def enrolment_progress(enrolment: Enrolment, *, viewer, today: datetime.date) ->
         for goal in goals
     ]
     latest_next_step = (
-        enrolment.feedback_moments.visible_to(viewer)
+        enrolment.feedback_moments.visible_to(viewer, within=access)
         .exclude(next_step="")
         .only("occurred_on", "next_step")
     ).first()
     open_peer_requests = list(
-        PeerFeedback.objects.visible_to(viewer)
+        PeerFeedback.objects.visible_to(viewer, within=access)
         .filter(enrolment=enrolment, given_at__isnull=True)
         .select_related("requested_from", "goal")
     )
     reflections = list(
-        Reflection.objects.visible_to(viewer)
-        .filter(enrolment=enrolment)
+        Reflection.objects.visible_to(viewer, within=access)
         .select_related("feedback_moment")
         .prefetch_related(
             Prefetch(
                 "reactions",
-                # The enrolment again, although the reflections have it: without it PostgreSQL
-                # hashes every reflection of every enrolment to join the door's condition
-                # (docs/benchmarks.md, the progress page).
-                queryset=ReflectionReaction.objects.visible_to(viewer)
-                .filter(reflection__enrolment=enrolment)
-                .select_related("author"),
+                queryset=ReflectionReaction.objects.visible_to(
+                    viewer, within=access
+                ).select_related("author"),
             )
         )
         .order_by("-due_on", "-pk")
@@ -308,8 +302,9 @@ TIMELINE_PAGE_SIZE = 10
 def progress_timeline(enrolment: Enrolment, *, viewer, page: int = 1) -> TimelinePage:
     """One page of feedback moments and colleagues' feedback, newest first, as far as `viewer`
     may see them: one query finds the page's entries, three more load them in full."""
-    moments = enrolment.feedback_moments.visible_to(viewer)
-    peers = PeerFeedback.objects.visible_to(viewer).filter(
+    access = enrolment.access_for(viewer)
+    moments = enrolment.feedback_moments.visible_to(viewer, within=access)
+    peers = PeerFeedback.objects.visible_to(viewer, within=access).filter(
         enrolment=enrolment, given_at__isnull=False
     )
     kind = CharField()
@@ -343,17 +338,21 @@ def progress_timeline(enrolment: Enrolment, *, viewer, page: int = 1) -> Timelin
         .prefetch_related(
             Prefetch(
                 "assessments",
-                queryset=GoalAssessment.objects.visible_to(viewer)
+                queryset=GoalAssessment.objects.visible_to(viewer, within=access)
                 .select_related("goal")
                 .order_by("goal__position"),
             ),
             Prefetch(
                 "sign_offs",
-                queryset=SignOff.objects.visible_to(viewer).select_related("checklist_item"),
+                queryset=SignOff.objects.visible_to(viewer, within=access).select_related(
+                    "checklist_item"
+                ),
             ),
             Prefetch(
                 "addenda",
-                queryset=FeedbackAddendum.objects.visible_to(viewer).select_related("author"),
+                queryset=FeedbackAddendum.objects.visible_to(viewer, within=access).select_related(
+                    "author"
+                ),
             ),
         )
     )
@@ -449,11 +448,13 @@ def progress_reviews(enrolment: Enrolment, *, viewer) -> list[ProgressReview]:
     """The enrolment's progress reviews `viewer` may read, first planned first, each with
     `may_record` (the viewer may record its outcome) and the comments they may read (two
     queries; at most MAX_REVIEWS_PER_ENROLMENT reviews)."""
-    comments = ProgressReviewComment.objects.visible_to(viewer).select_related("author")
+    access = enrolment.access_for(viewer)
+    comments = ProgressReviewComment.objects.visible_to(viewer, within=access).select_related(
+        "author"
+    )
     to_record = ProgressReview.objects.open_to_outcome_by(viewer).filter(pk=OuterRef("pk"))
     return list(
-        ProgressReview.objects.visible_to(viewer)
-        .filter(enrolment=enrolment)
+        ProgressReview.objects.visible_to(viewer, within=access)
         .annotate(may_record=Exists(to_record))
         .select_related("outcome_by")
         .prefetch_related(Prefetch("comments", queryset=comments))

@@ -136,7 +136,11 @@ def feedback_moment_create(
         next_step=next_step,
     )
     audit.acted_by(moment, actor)
-    moment.full_clean()
+    # The enrolment and the coach were just read (and checked above), and the model's only
+    # constraints are its texts' lengths, which the fields' validators check here too (the
+    # database holds them as well): asking the database again would cost the coach's save
+    # eleven round trips, three savepoints for each length.
+    moment.full_clean(exclude=["enrolment", "coach"], validate_constraints=False)
     moment.save()
     _record_levels_and_sign_offs(moment, levels, sign_off_items)
     reflection = Reflection(

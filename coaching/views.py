@@ -47,9 +47,12 @@ from werkplek.views import link_expired
 
 
 def _enrolment_for(request, pk):
-    """An enrolment the user may read: their own, one they coach(ed), or a managed one."""
-    enrolments = Enrolment.objects.visible_to(request.user).select_related(
-        "learner", "cohort__program__organization"
+    """An enrolment the user may read: their own, one they coach(ed), or a managed one; with
+    how far they read it (`Enrolment.access_for`)."""
+    enrolments = (
+        Enrolment.objects.visible_to(request.user)
+        .with_access(request.user)
+        .select_related("learner", "cohort__program__organization")
     )
     return get_object_or_404(enrolments, pk=pk)
 

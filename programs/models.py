@@ -2,6 +2,7 @@
 
 import datetime
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -12,7 +13,7 @@ from django.core.validators import (
     MinValueValidator,
 )
 from django.db import DEFAULT_DB_ALIAS, connections, models
-from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -543,8 +544,18 @@ class EnrolmentQuerySet(models.QuerySet):
             enrolment__cohort__program__organization__in=Organization.objects.visible_to(user),
         )
         return self.filter(
-            Q(pk__in=self.model.objects.fully_visible_to(user))
-            | Q(pk__in=started.values("enrolment"))
+            Q(pk__in=_fully_visible_enrolments(user)) | Q(pk__in=started.values("enrolment"))
+        )
+
+    def with_access(self, user):
+        """Each enrolment with how far `user` reads it, in the same query, for
+        `Enrolment.access_for(user)`: whether in full, and the last end of their pairings."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.annotate(
+            access_viewer=Value(user.pk),
+            access_full=Exists(_fully_visible_enrolments(user).filter(pk=OuterRef("pk"))),
+            access_until=_last_pairing_end(user, "pk"),
         )
 
 
@@ -649,6 +660,28 @@ class Enrolment(models.Model):
     def ended_independent(self) -> bool:
         return self.end_reason == EndReason.INDEPENDENT
 
+    def access_for(self, user) -> "EnrolmentAccess":
+        """How far `user` reads this enrolment: from `with_access(user)` when it was fetched
+        so, else in one query through the door (nothing, when they may not read it)."""
+        if getattr(self, "access_viewer", None) != user.pk:
+            row = (
+                Enrolment.objects.visible_to(user)
+                .with_access(user)
+                .filter(pk=self.pk)
+                .values("access_full", "access_until")
+                .first()
+            )
+            self.access_viewer = user.pk
+            self.access_full, self.access_until = (
+                (row["access_full"], row["access_until"]) if row else (False, None)
+            )
+        return EnrolmentAccess(
+            enrolment_id=self.pk,
+            viewer_id=user.pk,
+            full=self.access_full,
+            until=self.access_until,
+        )
+
     def is_coached_now_by(self, user) -> bool:
         """Whether the user is the coach who may act on this enrolment today."""
         pairing = self.current_pairing
@@ -698,25 +731,65 @@ def _fully_visible_enrolments(user):
     return cached[1]
 
 
-def readable_q(user, *, enrolment: str = "enrolment", dated: str = "", timestamp=False) -> Q:
-    """The door of every row that belongs to an enrolment: rows of enrolments the user
-    reads in full, and for a former coach the rows dated before their pairing ended.
-
-    `enrolment` is the row's path to its enrolment, `dated` to its date (a timestamp with
-    `timestamp=True`). Without `dated`, a former coach sees nothing of the row's kind.
-    """
-    full = Q(**{f"{enrolment}__in": _fully_visible_enrolments(user)})
-    if not dated or not user.is_authenticated:
-        return full
-    # A pairing runs up to, not including, its end date: that day the next coach starts.
-    last_end = (
+def _last_pairing_end(user, enrolment: str) -> Subquery:
+    """The last end date of the user's pairings of the enrolment at `enrolment` (an outer
+    reference). A pairing runs up to, not including, its end date: that day the next coach
+    starts, so a former coach reads what is dated before it."""
+    return Subquery(
         Pairing.objects.filter(coach=user, enrolment=OuterRef(enrolment))
         .values("enrolment")
         .annotate(last=Max("ended_on"))
         .values("last")
     )
+
+
+@dataclass(frozen=True)
+class EnrolmentAccess:
+    """How far one person reads one enrolment (`Enrolment.access_for`): in full, or as a
+    former coach the rows dated before `until`, the last end of their pairings (None: no
+    pairing of theirs has ended, so no dated row). A door given it as `within=` reads that
+    enrolment's rows by its id and this date, instead of nesting the enrolment door in the
+    query again: the same rows, for a page that shows a dozen kinds of them."""
+
+    enrolment_id: int
+    viewer_id: int
+    full: bool
+    until: datetime.date | None
+
+    def q(self, *, enrolment: str, dated: str, timestamp: bool) -> Q:
+        rows = Q(**{enrolment: self.enrolment_id})
+        if self.full:
+            return rows
+        if not dated or self.until is None:
+            return Q(pk__in=[])
+        lookup = f"{dated}__date__lt" if timestamp else f"{dated}__lt"
+        return rows & Q(**{lookup: self.until})
+
+
+def readable_q(
+    user,
+    *,
+    enrolment: str = "enrolment",
+    dated: str = "",
+    timestamp=False,
+    within: EnrolmentAccess | None = None,
+) -> Q:
+    """The door of every row that belongs to an enrolment: rows of enrolments the user
+    reads in full, and for a former coach the rows dated before their pairing ended.
+
+    `enrolment` is the row's path to its enrolment, `dated` to its date (a timestamp with
+    `timestamp=True`). Without `dated`, a former coach sees nothing of the row's kind.
+    `within` (the user's access to one enrolment) narrows it to that enrolment's rows.
+    """
+    if within is not None:
+        if within.viewer_id != user.pk:
+            raise ValueError("The access given is another person's.")
+        return within.q(enrolment=enrolment, dated=dated, timestamp=timestamp)
+    full = Q(**{f"{enrolment}__in": _fully_visible_enrolments(user)})
+    if not dated or not user.is_authenticated:
+        return full
     lookup = f"{dated}__date__lt" if timestamp else f"{dated}__lt"
-    return full | Q(**{lookup: Subquery(last_end)})
+    return full | Q(**{lookup: _last_pairing_end(user, enrolment)})
 
 
 class Pairing(models.Model):

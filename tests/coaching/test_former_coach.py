@@ -6,9 +6,21 @@ import pytest
 from django.urls import reverse
 
 from coaching import selectors
-from coaching.models import FeedbackAddendum
+from coaching.models import (
+    FeedbackAddendum,
+    FeedbackMoment,
+    GoalAssessment,
+    PeerFeedback,
+    ProgressReview,
+    ProgressReviewComment,
+    Reflection,
+    ReflectionReaction,
+    SignOff,
+)
 from programs import services as program_services
+from programs.models import Enrolment
 from tests.factories import (
+    ChecklistItemFactory,
     FeedbackMomentFactory,
     GoalAssessmentFactory,
     LearningGoalFactory,
@@ -98,3 +110,114 @@ def test_the_current_coach_learner_and_manager_see_everything(client, request, h
         "Aanvulling van de nieuwe coach",
     ]:
         assert text in content
+
+
+# Every kind of row the progress page reads, with its path to the enrolment.
+ENROLMENT_PATH = {
+    FeedbackMoment: "enrolment",
+    GoalAssessment: "feedback_moment__enrolment",
+    SignOff: "enrolment",
+    FeedbackAddendum: "feedback_moment__enrolment",
+    Reflection: "enrolment",
+    ReflectionReaction: "reflection__enrolment",
+    PeerFeedback: "enrolment",
+    ProgressReview: "enrolment",
+    ProgressReviewComment: "review__enrolment",
+}
+
+
+@pytest.fixture
+def every_kind_around_the_handover(handed_over, program, coach, other_coach, other_learner):
+    """One row of every kind on the former coach's last day (15 November) and one on the
+    handover day (16 November), when the next coach took over."""
+    goal = LearningGoalFactory(program=program, title="Inpakken")
+    item = ChecklistItemFactory(goal=goal)
+    for day, author in [(15, coach), (16, other_coach)]:
+        moment = FeedbackMomentFactory(
+            enrolment=handed_over,
+            coach=author,
+            occurred_on=datetime.date(2026, 11, day),
+            created_at=at(day),
+        )
+        GoalAssessmentFactory(feedback_moment=moment, goal=goal, level=2)
+        SignOff.objects.create(
+            enrolment=handed_over,
+            checklist_item=item,
+            signed_by=author,
+            signed_on=moment.occurred_on,
+            feedback_moment=moment,
+        )
+        FeedbackAddendum.objects.create(
+            feedback_moment=moment, author=author, text="Aanvulling", created_at=at(day)
+        )
+        reflection = ReflectionFactory(enrolment=handed_over, submitted_at=at(day))
+        ReflectionReaction.objects.create(
+            reflection=reflection, author=author, text="Goed", created_at=at(day)
+        )
+        PeerFeedback.objects.create(
+            enrolment=handed_over,
+            goal=goal,
+            requested_from=other_learner,
+            text="Netjes",
+            given_at=at(day),
+        )
+        review = ProgressReview.objects.create(
+            enrolment=handed_over, planned_on=datetime.date(2026, 11, day)
+        )
+        ProgressReviewComment.objects.create(
+            review=review, author=author, text="Opmerking", created_at=at(day)
+        )
+    return handed_over
+
+
+@pytest.mark.parametrize(
+    "actor", ["coach", "other_coach", "learner", "manager", "line_manager", "other_manager"]
+)
+def test_the_progress_page_reads_by_the_enrolment_what_the_doors_let_through(
+    request, every_kind_around_the_handover, actor
+):
+    """The page reads each kind of row by the enrolment and the viewer's access to it,
+    not through each kind's door: the same rows, for everyone."""
+    enrolment = every_kind_around_the_handover
+    user = request.getfixturevalue(actor)
+    fetched = Enrolment.objects.visible_to(user).with_access(user).filter(pk=enrolment.pk)
+    for access in [enrolment.access_for(user), *(e.access_for(user) for e in fetched)]:
+        for model, path in ENROLMENT_PATH.items():
+            rows = model.objects.filter(**{path: enrolment.pk})
+            assert set(rows.visible_to(user, within=access)) == set(rows.visible_to(user)), model
+
+
+def test_a_former_coach_reads_by_the_enrolment_up_to_their_last_day_only(
+    coach, every_kind_around_the_handover
+):
+    access = every_kind_around_the_handover.access_for(coach)
+    assert (access.full, access.until) == (False, HANDOVER)
+    dates = {
+        model: sorted(model.objects.visible_to(coach, within=access).values_list(field, flat=True))
+        for model, field in [
+            (SignOff, "signed_on"),
+            (GoalAssessment, "feedback_moment__occurred_on"),
+            (ProgressReview, "planned_on"),
+        ]
+    }
+    last_day = datetime.date(2026, 11, 15)
+    assert dates[SignOff] == [last_day]
+    assert dates[ProgressReview] == [last_day]
+    assert dates[GoalAssessment] == [datetime.date(2026, 11, 5), last_day]
+    assert not ReflectionReaction.objects.visible_to(coach, within=access).filter(
+        created_at__gte=at(16)
+    )
+
+
+def test_someone_who_may_not_read_the_enrolment_reads_nothing_by_it(
+    other_manager, every_kind_around_the_handover
+):
+    access = every_kind_around_the_handover.access_for(other_manager)
+    assert (access.full, access.until) == (False, None)
+    for model in ENROLMENT_PATH:
+        assert not model.objects.visible_to(other_manager, within=access).exists(), model
+
+
+def test_an_access_to_the_enrolment_is_only_its_own_viewers(coach, other_coach, handed_over):
+    with pytest.raises(ValueError):
+        SignOff.objects.visible_to(other_coach, within=handed_over.access_for(coach))

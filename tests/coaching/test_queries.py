@@ -51,12 +51,13 @@ def test_progress_page_queries_do_not_grow_with_feedback(
 ):
     history(size)
     client.force_login(learner)
-    # session, user, enrolment, current coach, the timeline page's entries, its moments with
-    # their levels, sign-offs and addenda, reads-in-full, goals, tasks, sign-offs, levels,
+    # session, user, enrolment (with how far the viewer reads it), current coach, the
+    # timeline page's entries, its moments with their levels, sign-offs and addenda, goals,
+    # tasks, sign-offs, levels,
     # latest next step, open peer requests, reflections and reactions, may-manage, roles,
     # peer requests, the learner's own KPI values (kpis' panel), the bell's unread count, the
     # progress reviews, what the viewer may do with them, the line managers
-    with django_assert_num_queries(26):
+    with django_assert_num_queries(25):
         response = client.get(reverse("coaching:progress", args=[enrolment.pk]))
     assert response.status_code == 200
 
