@@ -38,7 +38,7 @@ from programs.models import Cohort, Enrolment, LearningGoal, Program
 # Enrolments computed and written at once. Each batch reads its assessments, which
 # PostgreSQL finds by scanning them all: fewer, larger batches scan them fewer times.
 ENROLMENT_BATCH = 2000
-PROGRAM_BATCH = 20  # programs rebuilt in one transaction by `rollup_all`
+PROGRAM_BATCH = 100  # programs rebuilt in one transaction by `rollup_all`, at most
 KPI_BATCH = 20  # KPIs rolled up in one transaction
 # The newest periods a KPI's trend keeps: enough for two years of monthly values.
 TREND_PERIODS = 24
@@ -561,19 +561,38 @@ def rollup_enrolments(*, enrolment_ids: Iterable[int], on: datetime.date) -> int
 
 
 def rollup_all(*, on: datetime.date) -> int:
-    """Rebuild day `on`'s snapshots of every program that is not archived, `PROGRAM_BATCH`
-    programs per transaction, and of every KPI, `KPI_BATCH` per transaction: the same rows
-    as incremental roll-ups of everything. Returns the number of rows written."""
-    program_ids = list(
+    """Rebuild day `on`'s snapshots of every program that is not archived, in transactions
+    of up to `PROGRAM_BATCH` programs that together hold up to `ENROLMENT_BATCH` started
+    enrolments (or one larger program), and of every KPI, `KPI_BATCH` per transaction: the
+    same rows as incremental roll-ups of everything. Returns the number of rows written."""
+    programs = (
         Program.objects.exclude(status=ProgramStatus.ARCHIVED)
+        .annotate(
+            started=Count("cohorts__enrolments", filter=Q(cohorts__enrolments__started_on__lte=on))
+        )
         .order_by("pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", "started")
     )
     written = 0
-    for batch in _batches(program_ids, PROGRAM_BATCH):
+    for batch in _program_batches(list(programs)):
         with transaction.atomic():
             written += _rollup_programs(batch, on=on)
     kpi_ids = list(KPI.objects.order_by("pk").values_list("pk", flat=True))
     for batch in _batches(kpi_ids, KPI_BATCH):
         written += rollup_kpis(kpi_ids=batch, on=on)
     return written
+
+
+def _program_batches(programs: list[tuple[int, int]]):
+    """The program pks of (pk, started enrolments) cut into batches of at most
+    `PROGRAM_BATCH` programs and, where more than one, `ENROLMENT_BATCH` enrolments: each
+    batch reads its assessments in one scan, and small programs share one."""
+    batch, enrolments = [], 0
+    for pk, started in programs:
+        if batch and (len(batch) == PROGRAM_BATCH or enrolments + started > ENROLMENT_BATCH):
+            yield batch
+            batch, enrolments = [], 0
+        batch.append(pk)
+        enrolments += started
+    if batch:
+        yield batch
