@@ -329,7 +329,8 @@ def test_a_learner_in_two_programs_counts_where_their_newest_value_came_after_th
 ):
     """An organisation-wide learner-level KPI: one learner's newest value lies between the
     starts of their two programs, so it counts for the first program's group only; and a
-    learner whose only value came before their start counts nowhere."""
+    learner whose only value came before their start counts nowhere. A program without
+    groups has no rows."""
     settings.KPI_MIN_GROUP_SIZE = 1
     world = World()
     kpi = KPIFactory(
@@ -351,6 +352,7 @@ def test_a_learner_in_two_programs_counts_where_their_newest_value_came_after_th
     MeasurementFactory(
         kpi=kpi, learner=both, period_start=START + datetime.timedelta(weeks=3), value=60
     )
+    empty_program = ProgramFactory(organization=world.program.organization, owner=world.manager)
     before_start = world.enrolments[1].learner
     MeasurementFactory(
         kpi=kpi,
@@ -369,6 +371,7 @@ def test_a_learner_in_two_programs_counts_where_their_newest_value_came_after_th
     # Its value came three weeks before the later group started: no value there.
     later = impact[str(later_program.pk)]["rows"][0]
     assert later["change"] == {"enough": False, "minimum": 1}
+    assert impact[str(empty_program.pk)] == {"kind": "groups", "rows": []}
 
 
 # --- Triggers -----------------------------------------------------------------------------
