@@ -140,6 +140,8 @@ def _scipy_interval(result):
     return float(interval.low), float(interval.high)
 
 
+# scipy warns about the group whose values are all equal, which it is here on purpose.
+@pytest.mark.filterwarnings("ignore:Precision loss occurred")
 def test_intervals_of_many_groups_at_once_are_scipys_t_tests_to_the_last_digit(settings):
     """The roll-up computes the intervals of all a program's groups in one go: each must be
     what `scipy.stats.ttest_1samp` and Welch's `ttest_ind` give for that group alone, also
