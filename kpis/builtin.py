@@ -144,7 +144,10 @@ def enrolment_facts(
         levels = levels_by_enrolment(ids)
     feedback_days = defaultdict(set)
     for enrolment_id, occurred_on in (
+        # Without the model's ordering, which DISTINCT would otherwise include (one row per
+        # moment instead of per day).
         FeedbackMoment.objects.filter(enrolment__in=ids)
+        .order_by()
         .values_list("enrolment", "occurred_on")
         .distinct()
     ):

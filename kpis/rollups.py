@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Sum, Window
+from django.db.models.functions import RowNumber
 
 from coaching.attention import enrolment_statuses
 from coaching.models import FeedbackMoment
@@ -34,8 +35,10 @@ from kpis.models import (
 from programs.choices import ProgramStatus
 from programs.models import Cohort, Enrolment, LearningGoal, Program
 
-ENROLMENT_BATCH = 500  # enrolments computed and written at once
-PROGRAM_BATCH = 20  # programs rebuilt in one transaction by `rollup_all`
+# Enrolments computed and written at once. Each batch reads its assessments, which
+# PostgreSQL finds by scanning them all: fewer, larger batches scan them fewer times.
+ENROLMENT_BATCH = 2000
+PROGRAM_BATCH = 100  # programs rebuilt in one transaction by `rollup_all`, at most
 KPI_BATCH = 20  # KPIs rolled up in one transaction
 # The newest periods a KPI's trend keeps: enough for two years of monthly values.
 TREND_PERIODS = 24
@@ -312,12 +315,13 @@ def trend_period(kpi: KPI, period: datetime.date, mean: Decimal, n: int) -> dict
     return {"period": period, "value": value, "n": n, "enough": enough}
 
 
-def kpi_trend(kpi: KPI, values_by_period: dict) -> list:
-    """The newest `TREND_PERIODS` periods of `trend_period`, oldest first, as stored."""
+def kpi_trend(kpi: KPI, sums_by_period: dict) -> list:
+    """The newest `TREND_PERIODS` periods of `trend_period`, oldest first, as stored, from
+    each period's sum and number of values."""
     periods = []
-    for period in sorted(values_by_period)[-TREND_PERIODS:]:
-        values = values_by_period[period]
-        row = trend_period(kpi, period, _mean(values), len(values))
+    for period in sorted(sums_by_period)[-TREND_PERIODS:]:
+        total, n = sums_by_period[period]
+        row = trend_period(kpi, period, total / n, n)
         value = row["value"]
         periods.append(
             {**row, "period": period.isoformat(), "value": None if value is None else str(value)}
@@ -325,61 +329,62 @@ def kpi_trend(kpi: KPI, values_by_period: dict) -> list:
     return periods
 
 
-def _group_impact(
-    kpi: KPI, cohorts: list, enrolments: list, measurements: list, enrolled: set
-) -> dict:
+def _group_impact(kpi: KPI, cohorts: list, enrolments: list, newest: dict, outside: list) -> dict:
     """Per group of a program: its learners' newest values measured on or after their start
     against the baseline, and against the earlier groups' learners and the organisation's
-    people in none of its programs (`enrolled` are those in one), where they have values.
+    people in none of its programs (`outside`: their newest values, sorted), where they have
+    values. `newest` holds each learner's newest (period, value): a learner has a value
+    since their start exactly when that one is.
 
     A comparison pools only groups that are shown on their own (at least the minimum): with
     a smaller group in the pool, the difference of two pools would give away its learners'
     values. For the same reason "not in the program" leaves out the learners of the
     organisation's other programs, whose own groups are shown on their dashboards."""
-    by_learner = defaultdict(list)
-    for row in measurements:
-        by_learner[row.learner_id].append(row)
     values = defaultdict(list)
     for enrolment in enrolments:
-        since = [
-            r
-            for r in by_learner.get(enrolment.learner_id, [])
-            if r.period_start >= enrolment.started_on
-        ]
-        if since:
-            values[enrolment.cohort_id].append(float(max(since, key=_newest).value))
-    outside = sorted(
-        float(max(rows, key=_newest).value)
-        for learner, rows in by_learner.items()
-        if learner not in enrolled
-    )
+        period, value = newest.get(enrolment.learner_id, (None, None))
+        if period is not None and period >= enrolment.started_on:
+            values[enrolment.cohort_id].append(float(value))
     minimum = statistics.min_group_size()
-    baseline = float(kpi.baseline_value)
+    own = [sorted(values[cohort.pk]) for cohort in cohorts]
+    earlier = []
+    for index, cohort in enumerate(cohorts):
+        before = [c for c in cohorts[:index] if c.starts_on < cohort.starts_on]
+        if before:
+            pooled = [values[c.pk] for c in before if len(values[c.pk]) >= minimum]
+            earlier.append((index, sorted(v for vs in pooled for v in vs)))
+    # The intervals of all the program's groups at once (`kpis.statistics`).
+    changes = statistics.changes_from_baseline(own, float(kpi.baseline_value))
+    against_earlier = dict(
+        zip(
+            [index for index, _ in earlier],
+            statistics.differences_between([(own[i], pool) for i, pool in earlier]),
+            strict=True,
+        )
+    )
+    against_outside = (
+        statistics.differences_between([(values, outside) for values in own]) if outside else []
+    )
     rows = []
     for index, cohort in enumerate(cohorts):
-        own = sorted(values[cohort.pk])
         comparisons = []
-        earlier = [c for c in cohorts[:index] if c.starts_on < cohort.starts_on]
-        if earlier:
-            pooled = [values[c.pk] for c in earlier if len(values[c.pk]) >= minimum]
-            effect = statistics.difference_between(own, sorted(v for vs in pooled for v in vs))
-            comparisons.append({"against": "earlier", "effect": effect_json(effect)})
+        if index in against_earlier:
+            comparisons.append(
+                {"against": "earlier", "effect": effect_json(against_earlier[index])}
+            )
         if outside:
-            effect = statistics.difference_between(own, outside)
-            comparisons.append({"against": "outside", "effect": effect_json(effect)})
+            comparisons.append(
+                {"against": "outside", "effect": effect_json(against_outside[index])}
+            )
         rows.append(
             {
                 "group": cohort.name,
                 "pilot": cohort.is_pilot,
-                "change": effect_json(statistics.change_from_baseline(own, baseline)),
+                "change": effect_json(changes[index]),
                 "comparisons": comparisons,
             }
         )
     return {"kind": "groups", "rows": rows}
-
-
-def _newest(row):
-    return (row.period_start, row.pk)
 
 
 def _period_impact(kpi: KPI, program, cohorts: list, measurements: list) -> dict | None:
@@ -411,21 +416,70 @@ def _period_impact(kpi: KPI, program, cohorts: list, measurements: list) -> dict
 
 def _kpi_impact(kpi, programs, cohorts, enrolments, measurements, enrolled) -> dict:
     """{program pk: impact} for each program the KPI is about (its own, or every program of
-    its organisation); nothing without a baseline to measure change against. `enrolled`: the
-    learners in any program of the KPI's organisation."""
+    its organisation); nothing without a baseline to measure change against. For a
+    learner-level KPI `measurements` is {learner: newest (period, value)}, else its rows.
+    `enrolled`: the learners in any program of the KPI's organisation."""
     if kpi.baseline_value is None:
         return {}
+    if kpi.subject_level == SubjectLevel.LEARNER:
+        outside = sorted(
+            float(value) for learner, (_, value) in measurements.items() if learner not in enrolled
+        )
     impact = {}
     for program in programs:
         if kpi.subject_level == SubjectLevel.LEARNER:
             result = _group_impact(
-                kpi, cohorts[program.pk], enrolments[program.pk], measurements, enrolled
+                kpi,
+                cohorts[program.pk],
+                enrolments[program.pk],
+                measurements,
+                outside,
             )
         else:
             result = _period_impact(kpi, program, cohorts[program.pk], measurements)
         if result is not None:
             impact[str(program.pk)] = result
     return impact
+
+
+def _kpi_values(kpis: list, on: datetime.date):
+    """What the trend and impact of these KPIs read of their current values up to `on`,
+    in three queries, summed and picked in the database (a large organisation has millions
+    of values): {kpi: {period: (sum, n)}}, for learner-level KPIs {kpi: {learner: newest
+    (period, value)}}, and for the others {kpi: [rows]} (one value per subject a period)."""
+    current = Measurement.objects.current().filter(kpi__in=kpis, period_start__lte=on)
+    sums = defaultdict(dict)
+    for kpi_id, period, total, n in (
+        current.values("kpi", "period_start")
+        .annotate(total=Sum("value"), n=Count("pk"))
+        .values_list("kpi", "period_start", "total", "n")
+    ):
+        sums[kpi_id][period] = (total, n)
+    learner_level = [k for k in kpis if k.subject_level == SubjectLevel.LEARNER]
+    newest = defaultdict(dict)
+    for kpi_id, learner_id, period, value in (
+        current.filter(kpi__in=learner_level)
+        .annotate(
+            newest_first=Window(
+                RowNumber(),
+                partition_by=[F("kpi"), F("learner")],
+                order_by=[F("period_start").desc(), F("pk").desc()],
+            )
+        )
+        .filter(newest_first=1)
+        .values_list("kpi", "learner", "period_start", "value")
+        .iterator(chunk_size=10_000)
+    ):
+        newest[kpi_id][learner_id] = (period, value)
+    rows = defaultdict(list)
+    for row in (
+        current.exclude(kpi__in=learner_level)
+        .order_by("period_start", "pk")
+        .values_list("kpi_id", "period_start", "value", "cohort_id", "program_id", named=True)
+        .iterator(chunk_size=10_000)
+    ):
+        rows[row.kpi_id].append(row)
+    return sums, newest, rows
 
 
 @transaction.atomic
@@ -437,25 +491,7 @@ def rollup_kpis(*, kpi_ids: Iterable[int], on: datetime.date) -> int:
     kpis = list(KPI.objects.select_for_update().filter(pk__in=list(kpi_ids)).order_by("pk"))
     if not kpis:
         return 0
-    # Plain named rows, not model instances: at scale there are millions of them.
-    measurements = defaultdict(list)
-    for row in (
-        Measurement.objects.current()
-        .filter(kpi__in=kpis, period_start__lte=on)
-        .order_by("period_start", "pk")
-        .values_list(
-            "pk",
-            "kpi_id",
-            "period_start",
-            "value",
-            "learner_id",
-            "cohort_id",
-            "program_id",
-            named=True,
-        )
-        .iterator(chunk_size=10_000)
-    ):
-        measurements[row.kpi_id].append(row)
+    sums, newest, measurements = _kpi_values(kpis, on)
     organisation_wide = {k.organization_id for k in kpis if k.program_id is None}
     programs = list(
         Program.objects.filter(
@@ -471,10 +507,10 @@ def rollup_kpis(*, kpi_ids: Iterable[int], on: datetime.date) -> int:
     enrolments = defaultdict(list)
     for enrolment in (
         Enrolment.objects.filter(cohort__program__in=programs, started_on__lte=on)
-        .select_related("cohort")
         .order_by("pk")
+        .values_list("learner_id", "cohort_id", "started_on", "cohort__program", named=True)
     ):
-        enrolments[enrolment.cohort.program_id].append(enrolment)
+        enrolments[enrolment.cohort__program].append(enrolment)
     enrolled = defaultdict(set)
     for organization_id, learner_id in (
         Enrolment.objects.filter(
@@ -487,20 +523,17 @@ def rollup_kpis(*, kpi_ids: Iterable[int], on: datetime.date) -> int:
         enrolled[organization_id].add(learner_id)
     rows = []
     for kpi in kpis:
-        own = measurements[kpi.pk]
-        by_period = defaultdict(list)
-        for row in own:
-            by_period[row.period_start].append(row.value)
         about = (
             [p for p in programs if p.pk == kpi.program_id]
             if kpi.program_id
             else [p for p in programs if p.organization_id == kpi.organization_id]
         )
+        own = newest[kpi.pk] if kpi.subject_level == SubjectLevel.LEARNER else measurements[kpi.pk]
         rows.append(
             KPISnapshot(
                 day=on,
                 kpi=kpi,
-                periods=kpi_trend(kpi, by_period),
+                periods=kpi_trend(kpi, sums[kpi.pk]),
                 impact=_kpi_impact(
                     kpi, about, cohorts, enrolments, own, enrolled[kpi.organization_id]
                 ),
@@ -528,19 +561,38 @@ def rollup_enrolments(*, enrolment_ids: Iterable[int], on: datetime.date) -> int
 
 
 def rollup_all(*, on: datetime.date) -> int:
-    """Rebuild day `on`'s snapshots of every program that is not archived, `PROGRAM_BATCH`
-    programs per transaction, and of every KPI, `KPI_BATCH` per transaction: the same rows
-    as incremental roll-ups of everything. Returns the number of rows written."""
-    program_ids = list(
+    """Rebuild day `on`'s snapshots of every program that is not archived, in transactions
+    of up to `PROGRAM_BATCH` programs that together hold up to `ENROLMENT_BATCH` started
+    enrolments (or one larger program), and of every KPI, `KPI_BATCH` per transaction: the
+    same rows as incremental roll-ups of everything. Returns the number of rows written."""
+    programs = (
         Program.objects.exclude(status=ProgramStatus.ARCHIVED)
+        .annotate(
+            started=Count("cohorts__enrolments", filter=Q(cohorts__enrolments__started_on__lte=on))
+        )
         .order_by("pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", "started")
     )
     written = 0
-    for batch in _batches(program_ids, PROGRAM_BATCH):
+    for batch in _program_batches(list(programs)):
         with transaction.atomic():
             written += _rollup_programs(batch, on=on)
     kpi_ids = list(KPI.objects.order_by("pk").values_list("pk", flat=True))
     for batch in _batches(kpi_ids, KPI_BATCH):
         written += rollup_kpis(kpi_ids=batch, on=on)
     return written
+
+
+def _program_batches(programs: list[tuple[int, int]]):
+    """The program pks of (pk, started enrolments) cut into batches of at most
+    `PROGRAM_BATCH` programs and, where more than one, `ENROLMENT_BATCH` enrolments: each
+    batch reads its assessments in one scan, and small programs share one."""
+    batch, enrolments = [], 0
+    for pk, started in programs:
+        if batch and (len(batch) == PROGRAM_BATCH or enrolments + started > ENROLMENT_BATCH):
+            yield batch
+            batch, enrolments = [], 0
+        batch.append(pk)
+        enrolments += started
+    if batch:
+        yield batch

@@ -8,7 +8,7 @@ person.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from django.conf import settings
@@ -132,36 +132,103 @@ class Effect:
         return self.low > 0 or self.high < 0
 
 
+def _sample(values) -> tuple[np.ndarray, float, float]:
+    """The values as floats, their mean and their variance (n - 1), computed as scipy's
+    t-tests compute them, so that the intervals below are theirs to the last digit."""
+    values = np.asarray(values, dtype=float)
+    mean = np.mean(values)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = np.float64(len(values))
+        variance = np.mean((values - mean) ** 2) * (n / (n - 1))
+    return values, mean, variance
+
+
+def _t_quantiles(degrees_of_freedom: list[float]) -> np.ndarray:
+    """Student's t quantiles of a two-sided 95% interval for each number of degrees of
+    freedom, in one call of scipy's t distribution (rows: low, high)."""
+    tail = (1 - np.float64(CONFIDENCE)) / 2
+    df = np.asarray(degrees_of_freedom, dtype=float)
+    return stats.t.ppf(np.array([[tail], [1 - tail]]), df).reshape(2, len(df))
+
+
+def changes_from_baseline(
+    groups: Sequence[Sequence[float]], baseline: float
+) -> list[Effect | TooLittleData]:
+    """For each group, how far its mean lies from the baseline, with the interval of
+    Student's one-sample t-test (`scipy.stats.ttest_1samp`): the t quantiles of all groups
+    come from one call, which a nightly roll-up of thousands of groups needs."""
+    baseline = float(baseline)
+    results, spread = [], []
+    for values in groups:
+        if too_little := _too_little(len(values)):
+            results.append(too_little)
+            continue
+        values, mean, variance = _sample(values)
+        estimate = float(mean) - baseline
+        results.append(Effect(estimate=estimate, low=None, high=None, n=len(values)))
+        if np.ptp(values):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                error = np.sqrt(variance / len(values))
+            spread.append((len(results) - 1, len(values) - 1, mean, error))
+    if spread:
+        quantiles = _t_quantiles([df for _, df, _, _ in spread])
+        for column, (index, _, mean, error) in enumerate(spread):
+            low, high = quantiles[:, column] * error + mean
+            results[index] = replace(
+                results[index], low=float(low) - baseline, high=float(high) - baseline
+            )
+    return results
+
+
 def change_from_baseline(values: Sequence[float], baseline: float) -> Effect | TooLittleData:
     """How far the group's mean lies from the baseline, with Student's t interval."""
-    if too_little := _too_little(len(values)):
-        return too_little
-    values = np.asarray(values, dtype=float)
-    baseline = float(baseline)
-    estimate = float(values.mean()) - baseline
-    if not np.ptp(values):
-        return Effect(estimate=estimate, low=None, high=None, n=len(values))
-    interval = stats.ttest_1samp(values, baseline).confidence_interval(CONFIDENCE)
-    return Effect(
-        estimate=estimate,
-        low=float(interval.low) - baseline,
-        high=float(interval.high) - baseline,
-        n=len(values),
-    )
+    return changes_from_baseline([values], baseline)[0]
+
+
+def differences_between(
+    pairs: Sequence[tuple[Sequence[float], Sequence[float]]],
+) -> list[Effect | TooLittleData]:
+    """For each (group, comparison): the group's mean minus the comparison group's, with
+    the interval of Welch's t-test (`scipy.stats.ttest_ind` without equal variances: no
+    assumption that both groups vary as much). Both groups must be large enough. The t
+    quantiles of all pairs come from one call."""
+    results, spread = [], []
+    for values, comparison in pairs:
+        if too_little := _too_little(min(len(values), len(comparison))):
+            results.append(too_little)
+            continue
+        values, mean, variance = _sample(values)
+        comparison, mean_comparison, variance_comparison = _sample(comparison)
+        estimate = mean - mean_comparison
+        results.append(
+            Effect(
+                estimate=float(estimate),
+                low=None,
+                high=None,
+                n=len(values),
+                n_comparison=len(comparison),
+            )
+        )
+        if np.ptp(values) or np.ptp(comparison):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = variance / len(values)
+                share_comparison = variance_comparison / len(comparison)
+                df = (share + share_comparison) ** 2 / (
+                    share**2 / (len(values) - 1) + share_comparison**2 / (len(comparison) - 1)
+                )
+            # Undefined only where neither varies (as in scipy): any df will do.
+            df = 1.0 if np.isnan(df) else df
+            spread.append((len(results) - 1, df, estimate, np.sqrt(share + share_comparison)))
+    if spread:
+        quantiles = _t_quantiles([df for _, df, _, _ in spread])
+        for column, (index, _, estimate, error) in enumerate(spread):
+            low, high = quantiles[:, column] * error + estimate
+            results[index] = replace(results[index], low=float(low), high=float(high))
+    return results
 
 
 def difference_between(
     values: Sequence[float], comparison: Sequence[float]
 ) -> Effect | TooLittleData:
-    """The group's mean minus the comparison group's, with Welch's interval (no assumption
-    that both groups vary as much). Both groups must be large enough."""
-    if too_little := _too_little(min(len(values), len(comparison))):
-        return too_little
-    values = np.asarray(values, dtype=float)
-    comparison = np.asarray(comparison, dtype=float)
-    estimate = float(values.mean() - comparison.mean())
-    n = {"n": len(values), "n_comparison": len(comparison)}
-    if not (np.ptp(values) or np.ptp(comparison)):
-        return Effect(estimate=estimate, low=None, high=None, **n)
-    interval = stats.ttest_ind(values, comparison, equal_var=False).confidence_interval(CONFIDENCE)
-    return Effect(estimate=estimate, low=float(interval.low), high=float(interval.high), **n)
+    """The group's mean minus the comparison group's, with Welch's interval."""
+    return differences_between([(values, comparison)])[0]

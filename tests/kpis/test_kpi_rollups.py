@@ -258,11 +258,12 @@ def test_rolling_up_one_kpi_takes_as_many_queries_as_twenty(django_assert_num_qu
     extra = KPIFactory.create_batch(
         18, organization=world.program.organization, created_by=world.manager
     )
-    # The locked KPIs, their measurements, programs, groups, enrolments and the
-    # organisations' enrolled learners; one upsert; and the savepoint around it.
-    with django_assert_num_queries(9):
+    # The locked KPIs; their values' sums per period, each learner's newest value and the
+    # other KPIs' values; programs, groups, enrolments and the organisations' enrolled
+    # learners; one upsert; and the savepoint around it.
+    with django_assert_num_queries(11):
         rollups.rollup_kpis(kpi_ids=[world.kpis[0].pk], on=ON)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         rollups.rollup_kpis(kpi_ids=[k.pk for k in [*world.kpis, *extra]], on=ON)
     assert KPISnapshot.objects.count() == 20
 
@@ -321,6 +322,56 @@ def test_people_not_in_the_program_leaves_out_the_learners_of_other_programs():
     outside = group_rows(kpi)[world.cohorts[0].name]["outside"]
     assert outside["n_comparison"] == 5
     assert outside["estimate"] == pytest.approx(46 - 42)
+
+
+def test_a_learner_in_two_programs_counts_where_their_newest_value_came_after_the_start(
+    settings,
+):
+    """An organisation-wide learner-level KPI: one learner's newest value lies between the
+    starts of their two programs, so it counts for the first program's group only; and a
+    learner whose only value came before their start counts nowhere. A program without
+    groups has no rows."""
+    settings.KPI_MIN_GROUP_SIZE = 1
+    world = World()
+    kpi = KPIFactory(
+        organization=world.program.organization,
+        program=None,
+        created_by=world.manager,
+        subject_level=SubjectLevel.LEARNER,
+        cadence=Cadence.WEEK,
+        baseline_value=Decimal("50"),
+        baseline_on=START - datetime.timedelta(weeks=8),
+    )
+    later_program = ProgramFactory(organization=world.program.organization, owner=world.manager)
+    later_group = CohortFactory(
+        program=later_program, starts_on=START + datetime.timedelta(weeks=6)
+    )
+    both = world.enrolments[0].learner
+    EnrolmentFactory(cohort=later_group, learner=both, started_on=later_group.starts_on)
+    MeasurementFactory(kpi=kpi, learner=both, period_start=START, value=Decimal("40"))
+    MeasurementFactory(
+        kpi=kpi, learner=both, period_start=START + datetime.timedelta(weeks=3), value=60
+    )
+    empty_program = ProgramFactory(organization=world.program.organization, owner=world.manager)
+    before_start = world.enrolments[1].learner
+    MeasurementFactory(
+        kpi=kpi,
+        learner=before_start,
+        period_start=START - datetime.timedelta(weeks=1),
+        value=Decimal("70"),
+    )
+
+    rollups.rollup_kpis(kpi_ids=[kpi.pk], on=ON)
+
+    impact = KPISnapshot.objects.get(kpi=kpi).impact
+    pilot = impact[str(world.program.pk)]["rows"][0]
+    assert pilot["change"]["n"] == 1
+    assert pilot["change"]["estimate"] == 60 - 50
+    assert pilot["change"]["low"] is None  # one value: no spread, no interval
+    # Its value came three weeks before the later group started: no value there.
+    later = impact[str(later_program.pk)]["rows"][0]
+    assert later["change"] == {"enough": False, "minimum": 1}
+    assert impact[str(empty_program.pk)] == {"kind": "groups", "rows": []}
 
 
 # --- Triggers -----------------------------------------------------------------------------

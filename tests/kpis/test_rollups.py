@@ -295,6 +295,17 @@ def test_rollup_all_works_in_batches_with_the_same_queries_per_batch(monkeypatch
     assert len(one_by_one) - 2 == 3 * (len(together) - 2)
 
 
+def test_rollup_all_puts_small_programs_together_and_a_large_one_alone(monkeypatch):
+    """Each batch scans the assessments once: batches are filled up to `ENROLMENT_BATCH`
+    enrolments (and `PROGRAM_BATCH` programs); a program larger than that is a batch of its
+    own, and a program without enrolments costs nothing extra."""
+    monkeypatch.setattr(rollups, "ENROLMENT_BATCH", 10)
+    monkeypatch.setattr(rollups, "PROGRAM_BATCH", 3)
+    programs = [(1, 4), (2, 0), (3, 6), (4, 25), (5, 3), (6, 3), (7, 3), (8, 3)]
+    assert list(rollups._program_batches(programs)) == [[1, 2, 3], [4], [5, 6, 7], [8]]
+    assert list(rollups._program_batches([])) == []
+
+
 # --- Triggers -----------------------------------------------------------------------------
 
 

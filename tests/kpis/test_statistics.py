@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy import stats
 
 from kpis import statistics
 from kpis.statistics import TooLittleData
@@ -132,6 +133,49 @@ def test_the_mean_of_shares_is_a_share(shares):
     result = statistics.mean_of(shares)
     assert 0 <= result.value <= 1
     assert result.n == len(shares)
+
+
+def _scipy_interval(result):
+    interval = result.confidence_interval(0.95)
+    return float(interval.low), float(interval.high)
+
+
+# scipy warns about the group whose values are all equal, which it is here on purpose.
+@pytest.mark.filterwarnings("ignore:Precision loss occurred")
+def test_intervals_of_many_groups_at_once_are_scipys_t_tests_to_the_last_digit(settings):
+    """The roll-up computes the intervals of all a program's groups in one go: each must be
+    what `scipy.stats.ttest_1samp` and Welch's `ttest_ind` give for that group alone, also
+    beside groups too small, groups that do not vary and a group of one."""
+    settings.KPI_MIN_GROUP_SIZE = 1
+    rng = np.random.default_rng(SEED + 4)
+    groups = [list(np.round(rng.normal(50, 8, size=n), 1)) for n in [2, 3, 7, 12, 30, 200]] + [
+        [7.0] * 6,
+        [3.5],
+        [1.0, 2.0],
+    ]
+    baseline = 48.5
+    changes = statistics.changes_from_baseline(groups, baseline)
+    comparison = list(np.round(rng.normal(46, 5, size=25), 2))
+    differences = statistics.differences_between([(group, comparison) for group in groups])
+    for group, change, difference in zip(groups, changes, differences, strict=True):
+        assert change.n == len(group)
+        assert change.estimate == float(np.mean(group)) - baseline
+        assert difference.estimate == float(np.mean(group) - np.mean(comparison))
+        if np.ptp(group):
+            low, high = _scipy_interval(stats.ttest_1samp(group, baseline))
+            assert (change.low, change.high) == (low - baseline, high - baseline)
+        else:
+            assert (change.low, change.high) == (None, None)
+        low, high = _scipy_interval(stats.ttest_ind(group, comparison, equal_var=False))
+        if len(group) == 1:
+            # A group of one has no variance: scipy's interval is NaN, and so is ours.
+            assert np.isnan(low) and np.isnan(difference.low) and np.isnan(difference.high)
+        else:
+            assert (difference.low, difference.high) == (low, high)
+    settings.KPI_MIN_GROUP_SIZE = 5
+    results = statistics.changes_from_baseline([[1.0, 2.0], groups[3]], baseline)
+    assert results[0] == TooLittleData(minimum=5)
+    assert results[1] == statistics.change_from_baseline(groups[3], baseline)
 
 
 # --- Calibration: the intervals mean what they say -------------------------------------
