@@ -373,6 +373,12 @@ def attention_list(user, *, on: datetime.date) -> list[EnrolmentStatus]:
     return sorted((s for s in statuses if s.needs_attention), key=lambda s: s.urgency)
 
 
+def group_statuses(enrolments: Iterable[Enrolment], *, on: datetime.date) -> dict:
+    """The statuses the group page (a manager's) shows: read like the attention list's, from
+    the up-to-date standings where there are, so both say the same."""
+    return enrolment_statuses(enrolments, on=on, precomputed=True)
+
+
 def coach_statuses(coach, *, on: datetime.date) -> list[EnrolmentStatus]:
     """The coach's current learners with their status, those who need attention first."""
     enrolments = Enrolment.objects.coached_by(coach, on=on).select_related(
