@@ -462,3 +462,12 @@ def test_the_impact_sheet_holds_numbers_that_can_be_summed(
     assert ["Orderregels per uur", "Eerste pilot", "nulmeting", 6.0, 4.0, 8.0, 5, None] in [
         row[:8] for row in rows
     ]
+
+
+def test_a_kpi_page_number_out_of_range_or_not_a_number_shows_a_page_of_kpis(
+    signed_in, program, snapshot, organization, manager
+):
+    for index in range(5):
+        KPIFactory(organization=organization, program=program, name=f"KPI {index}")
+    assert "KPI's 4–5 van 5" in page(signed_in, program, kpis="99").content.decode()
+    assert "KPI's 1–3 van 5" in page(signed_in, program, kpis="twee").content.decode()
