@@ -13,7 +13,7 @@ class CoachingConfig(AppConfig):
         from werkplek import notifications, outbox
         from werkplek.choices import Role
 
-        selectors.register_enrolment_statuses(attention.enrolment_statuses)
+        selectors.register_enrolment_statuses(attention.group_statuses)
 
         # What it holds about a person: exported, listed on the privacy page, erased (rows
         # and their history alike).

@@ -3,9 +3,12 @@ learners, the group page and (later) reminders and KPIs.
 
 `enrolment_statuses` loads in a fixed number of queries what it needs for any number of
 enrolments; `EnrolmentStatus.reasons` lists why a running enrolment needs someone to act,
-most urgent first (the order of `AttentionReason`).
+most urgent first (the order of `AttentionReason`). The manager's list, which spans whole
+organisations, takes each learner's levels from a precomputed standing (the roll-up's,
+registered by a higher app) where it is up to date, so it does not read their whole history.
 """
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
@@ -45,7 +48,9 @@ class EnrolmentStatus:
     goals_below_independent: int
     open_sign_offs: int
     reflections_overdue: int
-    reflections_to_read: int
+    # None where the status came from a precomputed standing, which does not count them
+    # (the manager's attention list, which does not show them).
+    reflections_to_read: int | None
     projection: Projection
     independent_since: datetime.date | None
     coach_over_capacity: bool = False
@@ -111,6 +116,38 @@ class EnrolmentStatus:
         if top == AttentionReason.REFLECTIONS_OVERDUE:
             return url + "#reflections"
         return url
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where an enrolment stood on a day as a precomputed row says, with the counts it was
+    computed from: a row whose counts differ from today's data is stale and not used."""
+
+    feedback_moments: int
+    last_feedback_on: datetime.date | None
+    sign_offs_done: int
+    sign_offs_required: int
+    goals: int
+    goals_independent: int
+    independent_since: datetime.date | None
+    pace: str
+    reflections_overdue: int
+
+
+_standing_sources: list = []
+
+
+def register_standing_source(function) -> None:
+    """Called once from a higher app's AppConfig.ready: `function(enrolment_ids, on=day)`
+    answers {enrolment pk: Standing} of day `on`, in one query, for those it has rows of."""
+    _standing_sources.append(function)
+
+
+def _standings(ids: list[int], on: datetime.date) -> dict[int, Standing]:
+    standings = {}
+    for function in _standing_sources:
+        standings.update(function(ids, on=on))
+    return standings
 
 
 def _reasons(status: EnrolmentStatus, program: Program) -> list:
@@ -180,12 +217,17 @@ def _learning_hours(enrolments, on: datetime.date) -> dict[tuple[int, int], tupl
 
 
 def enrolment_statuses(
-    enrolments: Iterable[Enrolment], *, on: datetime.date, levels=None
+    enrolments: Iterable[Enrolment], *, on: datetime.date, levels=None, precomputed=False
 ) -> dict[int, EnrolmentStatus]:
     """{enrolment pk: EnrolmentStatus} on day `on`, in nine queries whatever the number
     (eight when the caller passes the levels of at least these enrolments, from
     `levels_by_enrolment` or `current_levels_by_enrolment`: only `current`,
     `independent_since` and `steps_made` are read, which both give alike).
+
+    With `precomputed`, an enrolment whose registered standing of day `on` still matches
+    its feedback, sign-offs and goals takes its levels, pace and overdue reflections from
+    that standing; the levels and reflections are read only for the others (one query more
+    for the standings, each of those two left out when every standing is up to date).
 
     The enrolments come with `learner` and `cohort__program` loaded. An ended enrolment is
     seen as it stood on its last day, and needs no attention.
@@ -201,12 +243,12 @@ def enrolment_statuses(
     coach_of = {p.enrolment_id: p.coach for p in pairings}
     over_capacity = _coaches_over_capacity(pairings, enrolments)
     learning_hours = _learning_hours(enrolments, on)
-    last_feedback = dict(
-        FeedbackMoment.objects.filter(enrolment__in=ids)
+    feedback = {
+        row["enrolment"]: row
+        for row in FeedbackMoment.objects.filter(enrolment__in=ids)
         .values("enrolment")
-        .annotate(last=Max("occurred_on"))
-        .values_list("enrolment", "last")
-    )
+        .annotate(last=Max("occurred_on"), moments=Count("pk"))
+    }
     goals = defaultdict(list)
     for goal_id, program_id in LearningGoal.objects.filter(program__in=program_ids).values_list(
         "pk", "program"
@@ -225,11 +267,35 @@ def enrolment_statuses(
         .values_list("enrolment", "checklist_item", "first")
     ):
         first_signed[enrolment_id][item_id] = signed_on
+    signed = {
+        pk: [
+            first_signed[pk][item]
+            for item in required[e.cohort.program_id]
+            if item in first_signed[pk]
+        ]
+        for pk, e in enrolments.items()
+    }
+    standings = {}
+    if precomputed:
+        standings = {
+            pk: standing
+            for pk, standing in _standings(ids, on).items()
+            if standing
+            == dataclasses.replace(
+                standing,
+                feedback_moments=feedback.get(pk, {}).get("moments", 0),
+                last_feedback_on=feedback.get(pk, {}).get("last"),
+                sign_offs_done=len(signed[pk]),
+                sign_offs_required=len(required[enrolments[pk].cohort.program_id]),
+                goals=len(goals[enrolments[pk].cohort.program_id]),
+            )
+        }
+    to_read = [pk for pk in ids if pk not in standings]
     if levels is None:
-        levels = current_levels_by_enrolment(ids)
+        levels = current_levels_by_enrolment(to_read)
     reflections = {
         row["enrolment"]: row
-        for row in Reflection.objects.filter(enrolment__in=ids)
+        for row in Reflection.objects.filter(enrolment__in=to_read)
         .values("enrolment")
         .annotate(
             overdue=Count("pk", filter=Reflection.overdue_q(on), distinct=True),
@@ -244,11 +310,26 @@ def enrolment_statuses(
         program = enrolment.cohort.program
         # An ended enrolment stands as it was on its last day.
         day = min(on, enrolment.ended_on or on)
-        goal_levels = [levels[pk][goal_id] for goal_id in goals[program.pk]]
-        signed = [
-            first_signed[pk][item] for item in required[program.pk] if item in first_signed[pk]
-        ]
-        sign_offs = SignOffs(required=len(required[program.pk]), signed_on=signed)
+        sign_offs = SignOffs(required=len(required[program.pk]), signed_on=signed[pk])
+        last_feedback_on = feedback.get(pk, {}).get("last")
+        if standing := standings.get(pk):
+            goals_below_independent = standing.goals - standing.goals_independent
+            projection = Projection(Pace(standing.pace))
+            independent_since = standing.independent_since
+            reflections_overdue, reflections_to_read = standing.reflections_overdue, None
+        else:
+            goal_levels = [levels[pk][goal_id] for goal_id in goals[program.pk]]
+            goals_below_independent = sum(1 for g in goal_levels if not g.is_independent)
+            projection = project_independence(
+                goals=goal_levels,
+                started_on=enrolment.started_on,
+                target_on=enrolment.target_on,
+                today=day,
+                sign_offs=sign_offs,
+            )
+            independent_since = independence_reached(goals=goal_levels, sign_offs=sign_offs)
+            reflections_overdue = reflections.get(pk, {}).get("overdue", 0)
+            reflections_to_read = reflections.get(pk, {}).get("unread", 0)
         coach = coach_of.get(pk)
         hours, max_hours = learning_hours.get(
             (enrolment.learner_id, program.organization_id), (None, None)
@@ -256,22 +337,14 @@ def enrolment_statuses(
         status = EnrolmentStatus(
             enrolment=enrolment,
             coach=coach,
-            last_feedback_on=last_feedback.get(pk),
-            working_days_since=working_days_between(
-                last_feedback.get(pk) or enrolment.started_on, day
-            ),
-            goals_below_independent=sum(1 for g in goal_levels if not g.is_independent),
+            last_feedback_on=last_feedback_on,
+            working_days_since=working_days_between(last_feedback_on or enrolment.started_on, day),
+            goals_below_independent=goals_below_independent,
             open_sign_offs=sign_offs.open,
-            reflections_overdue=reflections.get(pk, {}).get("overdue", 0),
-            reflections_to_read=reflections.get(pk, {}).get("unread", 0),
-            projection=project_independence(
-                goals=goal_levels,
-                started_on=enrolment.started_on,
-                target_on=enrolment.target_on,
-                today=day,
-                sign_offs=sign_offs,
-            ),
-            independent_since=independence_reached(goals=goal_levels, sign_offs=sign_offs),
+            reflections_overdue=reflections_overdue,
+            reflections_to_read=reflections_to_read,
+            projection=projection,
+            independent_since=independent_since,
             coach_over_capacity=coach is not None
             and (coach.pk, program.organization_id) in over_capacity,
             learning_hours=hours,
@@ -286,16 +359,24 @@ def attention_list(user, *, on: datetime.date) -> list[EnrolmentStatus]:
     """Running enrolments of every program the user manages that need attention, most
     urgent first.
 
-    The reasons need levels and sign-offs computed in Python, so every running enrolment
-    of the user's programs is loaded (in a fixed number of queries) before the list is cut.
+    The reasons are computed in Python, so every running enrolment of the user's programs
+    is loaded (in a fixed number of queries) before the list is cut; their levels come from
+    the up-to-date standings (the roll-up's rows of the day), never from their whole history
+    where a standing holds them.
     """
     enrolments = (
         Enrolment.objects.running()
         .filter(cohort__program__in=Program.objects.managed_by(user))
         .select_related("learner", "cohort__program")
     )
-    statuses = enrolment_statuses(enrolments, on=on).values()
+    statuses = enrolment_statuses(enrolments, on=on, precomputed=True).values()
     return sorted((s for s in statuses if s.needs_attention), key=lambda s: s.urgency)
+
+
+def group_statuses(enrolments: Iterable[Enrolment], *, on: datetime.date) -> dict:
+    """The statuses the group page (a manager's) shows: read like the attention list's, from
+    the up-to-date standings where there are, so both say the same."""
+    return enrolment_statuses(enrolments, on=on, precomputed=True)
 
 
 def coach_statuses(coach, *, on: datetime.date) -> list[EnrolmentStatus]:

@@ -13,6 +13,13 @@ class KpisConfig(AppConfig):
 
         selectors.register_progress_panel("kpis/_learner_kpis.html", learner_kpis)
 
+        # The manager's attention list reads each learner's levels from today's snapshot
+        # where it is up to date, instead of their whole history.
+        from coaching.attention import register_standing_source
+        from kpis.selectors import enrolment_standings
+
+        register_standing_source(enrolment_standings)
+
         # What it holds about a person: exported, listed on the privacy page, erased.
         from kpis import personal_records
 

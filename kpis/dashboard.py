@@ -8,6 +8,7 @@ import datetime
 import functools
 from decimal import Decimal
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,11 +22,16 @@ from programs.choices import Level
 from programs.models import Cohort, Enrolment, LearningGoal, Program
 from werkplek.models import Organization
 
-# The most goals, KPIs and groups' impact rows the page lists: bounded HTML for a program
-# that grew large.
+# The most goals, KPIs and groups' impact rows a dashboard holds (its exports all of them).
 MAX_ROWS = 50
-# The newest program changes the page lists and marks on the charts.
+# The newest program changes it holds.
 MAX_MARKERS = 50
+# What the program dashboard's page shows of these, so that its HTML is the same for a
+# program of a few groups and KPIs as for one that grew large: its KPIs (trend and impact)
+# a page at a time, each KPI's impact for its newest groups, and the newest program changes.
+KPIS_PER_PAGE = 3
+IMPACT_GROUPS_SHOWN = 6
+MARKERS_SHOWN = 10
 
 BUILTIN_NAMES = {
     "time_to_independence": gettext_lazy("Time to independence (median days)"),
@@ -53,6 +59,7 @@ class Dashboard:
     # [{"kpi", "periods": [{"period", "value", "n", "enough"}], "impact": {"kind", "rows"} or None}]
     kpis: list
     markers: list  # [{"day", "label"}], oldest first
+    kpi_page: Page | None = None  # on the page: which of the program's KPIs `kpis` holds
 
 
 def _builtin_rows(kpis: dict) -> list:
@@ -96,19 +103,17 @@ def _goal_rows(goals, levels: dict) -> list:
     return rows
 
 
-def _program_kpis(program: Program) -> list:
+def _program_kpis(program: Program):
     """The program's KPIs and the organisation-wide ones."""
-    return list(
-        KPI.objects.filter(
-            Q(program=program) | Q(program__isnull=True, organization_id=program.organization_id)
-        ).order_by("program", "name", "pk")[:MAX_ROWS]
-    )
+    return KPI.objects.filter(
+        Q(program=program) | Q(program__isnull=True, organization_id=program.organization_id)
+    ).order_by("program", "name", "pk")
 
 
-def _kpi_trends(kpis: list, program: Program | None = None) -> list:
+def _kpi_trends(kpis: list, program: Program | None = None, *, groups=MAX_ROWS) -> list:
     """Each of `kpis` with its newest snapshot's periods (mean and n; an aggregate over fewer
     learners than the minimum has no value) and, given a program, its impact on that
-    program's groups (one query)."""
+    program's newest `groups` groups (one query)."""
     newest = KPISnapshot.objects.filter(kpi=OuterRef("kpi")).order_by("-day").values("day")[:1]
     snapshots = {
         row.kpi_id: row for row in KPISnapshot.objects.filter(kpi__in=kpis, day=Subquery(newest))
@@ -126,7 +131,7 @@ def _kpi_trends(kpis: list, program: Program | None = None) -> list:
             for period in (snapshot.periods if snapshot else [])
         ]
         impact = snapshot.impact.get(str(program.pk)) if snapshot and program else None
-        trends.append({"kpi": kpi, "periods": periods, "impact": _impact_rows(impact)})
+        trends.append({"kpi": kpi, "periods": periods, "impact": _impact_rows(impact, groups)})
     return trends
 
 
@@ -137,27 +142,32 @@ COMPARISONS = {
 }
 
 
-def _impact_rows(impact: dict | None) -> dict | None:
-    """The stored impact with each comparison named, the groups bounded like the page's."""
+def _impact_rows(impact: dict | None, groups: int) -> dict | None:
+    """The stored impact with each comparison named, for the newest `groups` groups;
+    `left_out` counts the older ones."""
     if not impact:
         return None
     rows = []
-    for row in impact["rows"][-MAX_ROWS:]:
+    for row in impact["rows"][-groups:]:
         comparisons = [
             {**comparison, "label": COMPARISONS[comparison["against"]]}
             for comparison in row["comparisons"]
         ]
         # One table row per comparison; a group without one still has its own.
         rows.append({**row, "comparisons": comparisons, "lines": comparisons or [None]})
-    return {"kind": impact["kind"], "rows": rows}
+    return {
+        "kind": impact["kind"],
+        "rows": rows,
+        "left_out": max(len(impact["rows"]) - groups, 0),
+    }
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def _markers(program: Program, first_start: datetime.date | None) -> list:
-    """The newest program changes, oldest first: each group's start and, from the program's
+def _markers(program: Program, first_start: datetime.date | None, limit: int) -> list:
+    """The newest `limit` program changes, oldest first: each group's start and, from the program's
     history, each goal added or removed and each change of the feedback rhythm after the
     first group started (before that the program was still being designed). Three queries."""
     starts = Cohort.objects.filter(program=program).order_by("-starts_on", "-pk")
@@ -166,17 +176,17 @@ def _markers(program: Program, first_start: datetime.date | None) -> list:
             _start_of(cohort.starts_on),
             _("Group «%(name)s» started") % {"name": cohort.name},
         )
-        for cohort in starts.only("name", "starts_on")[:MAX_MARKERS]
+        for cohort in starts.only("name", "starts_on")[:limit]
     ]
     if first_start is not None:
         since = _start_of(first_start + datetime.timedelta(days=1))
-        changes += _goal_changes(program, since) + _rhythm_changes(program, since)
+        changes += _goal_changes(program, since, limit) + _rhythm_changes(program, since, limit)
     # On one day a group's start (at midnight) comes before the changes made that day.
     changes.sort(key=lambda change: change[0])
-    return [{"day": timezone.localdate(at), "label": label} for at, label in changes[-MAX_MARKERS:]]
+    return [{"day": timezone.localdate(at), "label": label} for at, label in changes[-limit:]]
 
 
-def _goal_changes(program: Program, since: datetime.datetime) -> list:
+def _goal_changes(program: Program, since: datetime.datetime, limit: int) -> list:
     """The newest goals added to or removed from the program since `since`."""
     labels = {"+": _("Goal «%(title)s» added"), "-": _("Goal «%(title)s» removed")}
     rows = (
@@ -184,14 +194,14 @@ def _goal_changes(program: Program, since: datetime.datetime) -> list:
             program_id=program.pk, history_type__in=["+", "-"], history_date__gte=since
         )
         .order_by("-history_date", "-history_id")
-        .values("history_type", "history_date", "title")[:MAX_MARKERS]
+        .values("history_type", "history_date", "title")[:limit]
     )
     return [
         (row["history_date"], labels[row["history_type"]] % {"title": row["title"]}) for row in rows
     ]
 
 
-def _rhythm_changes(program: Program, since: datetime.datetime) -> list:
+def _rhythm_changes(program: Program, since: datetime.datetime, limit: int) -> list:
     """The newest versions of the program since `since` whose feedback rhythm differs from
     the version before."""
     before = (
@@ -205,7 +215,7 @@ def _rhythm_changes(program: Program, since: datetime.datetime) -> list:
         .filter(before__isnull=False)
         .exclude(before=F("feedback_every_days"))
         .order_by("-history_date", "-history_id")
-        .values("history_date", "before", "feedback_every_days")[:MAX_MARKERS]
+        .values("history_date", "before", "feedback_every_days")[:limit]
     )
     return [
         (
@@ -217,9 +227,11 @@ def _rhythm_changes(program: Program, since: datetime.datetime) -> list:
     ]
 
 
-def program_dashboard(program: Program) -> Dashboard:
+def program_dashboard(program: Program, *, kpi_page=None) -> Dashboard:
     """The program's latest snapshot, its goals, its KPIs' trends and the dated program
-    changes (eight queries)."""
+    changes (eight queries): for the exports all of them (up to `MAX_ROWS` and
+    `MAX_MARKERS`); given `kpi_page` (a page number as typed), what the page shows, that page
+    of its KPIs (one query more, the count)."""
     snapshot = ProgramSnapshot.objects.filter(program=program).order_by("-day").first()
     goals = list(LearningGoal.objects.filter(program=program).order_by("position", "pk"))
     first_group = Cohort.objects.filter(program=program).order_by("starts_on", "pk").first()
@@ -233,6 +245,13 @@ def program_dashboard(program: Program) -> Dashboard:
         ]
         if stored.get(key)
     }
+    if kpi_page is None:
+        page, groups, markers = None, MAX_ROWS, MAX_MARKERS
+        kpis = list(_program_kpis(program)[:MAX_ROWS])
+    else:
+        page = Paginator(_program_kpis(program), KPIS_PER_PAGE).get_page(kpi_page)
+        groups, markers = IMPACT_GROUPS_SHOWN, MARKERS_SHOWN
+        kpis = list(page.object_list)
     return Dashboard(
         program=program,
         snapshot=snapshot,
@@ -240,8 +259,9 @@ def program_dashboard(program: Program) -> Dashboard:
         builtin=_builtin_rows(stored),
         survival=survival,
         target_days=program.duration_weeks * 7,
-        kpis=_kpi_trends(_program_kpis(program), program),
-        markers=_markers(program, first_group.starts_on if first_group else None),
+        kpis=_kpi_trends(kpis, program, groups=groups),
+        markers=_markers(program, first_group.starts_on if first_group else None, markers),
+        kpi_page=page,
     )
 
 

@@ -1,13 +1,15 @@
 """Reads of KPIs and their measurements, each with what it loads."""
 
+import dataclasses
 from collections import defaultdict
 
 from django.db.models import Avg, Count, Max, OuterRef, Q, Subquery
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from coaching.attention import Standing
 from kpis.choices import Direction, SubjectLevel
-from kpis.models import KPI, Measurement, ProgramSnapshot
+from kpis.models import KPI, EnrolmentSnapshot, Measurement, ProgramSnapshot
 from kpis.rollups import TREND_PERIODS, trend_period
 from kpis.statistics import min_group_size
 from programs.choices import ProgramStatus
@@ -27,6 +29,18 @@ def kpi_list(user):
         )
         .order_by("organization__name", "name", "pk")
     )
+
+
+def enrolment_standings(enrolment_ids, *, on) -> dict[int, Standing]:
+    """Day `on`'s roll-up of these enrolments as coaching's attention list reads it, by the
+    snapshots' (enrolment, day) index: one row each, however long their history (one query)."""
+    fields = [field.name for field in dataclasses.fields(Standing)]
+    rows = EnrolmentSnapshot.objects.filter(day=on, enrolment__in=enrolment_ids).values_list(
+        "enrolment", *fields, named=True
+    )
+    return {
+        row.enrolment: Standing(**{name: getattr(row, name) for name in fields}) for row in rows
+    }
 
 
 def kpi_measurements(kpi: KPI):

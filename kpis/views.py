@@ -235,14 +235,16 @@ def dashboard(request, pk):
         program = Program.objects.managed_by(request.user).select_related("organization").get(pk=pk)
     except Program.DoesNotExist as error:
         raise Http404 from error
-    data = dashboard_module.program_dashboard(program)
     if exports.is_requested(request):
+        data = dashboard_module.program_dashboard(program)
         return exports.response(request, exports.PROGRAM_SECTIONS, data, filename="dashboard")
+    data = dashboard_module.program_dashboard(program, kpi_page=request.GET.get("kpis") or 1)
     context = {
         "dashboard": data,
         "chart_data": dashboard_module.chart_data(data),
         "level_labels": Level.labels,
         "impact_trends": [trend for trend in data.kpis if trend["impact"]],
+        "markers_shown": dashboard_module.MARKERS_SHOWN,
         "survival_rows": [
             {"label": dashboard_module.SURVIVAL_LABELS[name], "data": survival}
             for name, survival in data.survival.items()

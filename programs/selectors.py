@@ -1,6 +1,6 @@
 """Reads for the program pages, each in a fixed number of queries."""
 
-from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, Func, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -20,18 +20,26 @@ from werkplek.choices import Role
 from werkplek.models import Membership, Organization
 
 
+def _count(queryset):
+    """The number of rows of a correlated `queryset`, as an annotation (0 for none)."""
+    return Coalesce(
+        Subquery(queryset.order_by().values(n=Func("pk", function="COUNT"))),
+        0,
+    )
+
+
 def program_list(user):
     """Programs the user may read, with owner, methods and the counts the list shows."""
     return (
         Program.objects.visible_to(user)
         .select_related("owner", "organization")
         .prefetch_related("methods")
+        # Counted per listed program (subqueries), not by joining every program's goals to
+        # all its enrolments before the page is cut: that join grew with the organisation.
         .annotate(
-            goal_count=Count("goals", distinct=True),
-            active_learner_count=Count(
-                "cohorts__enrolments",
-                filter=Q(cohorts__enrolments__ended_on__isnull=True),
-                distinct=True,
+            goal_count=_count(LearningGoal.objects.filter(program=OuterRef("pk"))),
+            active_learner_count=_count(
+                Enrolment.objects.filter(cohort__program=OuterRef("pk"), ended_on__isnull=True)
             ),
         )
         .order_by("name", "pk")
@@ -81,7 +89,7 @@ _status_function = None
 
 
 def register_enrolment_statuses(function) -> None:
-    """Called once by coaching's AppConfig.ready with coaching.attention.enrolment_statuses."""
+    """Called once by coaching's AppConfig.ready with coaching.attention.group_statuses."""
     global _status_function  # noqa: PLW0603
     _status_function = function
 

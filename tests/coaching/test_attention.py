@@ -223,9 +223,9 @@ def test_the_attention_page_queries_do_not_grow_with_learners_or_programs(
             feedback(enrolment, coach, day(1), levels={goal: 2})
     client.force_login(manager)
     # session, user, roles (also the is-manager check), running enrolments; their status:
-    # current pairings, coaches' loads, learning hours, last feedback, goals, tasks,
-    # sign-offs, levels, reflections; the bell's unread count
-    with django_assert_num_queries(14):
+    # current pairings, coaches' loads, learning hours, feedback, goals, tasks, sign-offs,
+    # today's standings (none: no roll-up ran), levels, reflections; the bell's unread count
+    with django_assert_num_queries(15):
         response = client.get(reverse("coaching:attention"))
     assert response.status_code == 200
 

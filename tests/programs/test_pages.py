@@ -1,7 +1,9 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
+from kpis import rollups
 from programs.choices import ProgramStatus
 from programs.models import ChecklistItem, Cohort, Invitation, LearningGoal, Pairing, Program
 from tests.factories import (
@@ -323,9 +325,10 @@ def test_program_detail_queries_do_not_grow_with_goals(
         client.get(reverse("programs:detail", args=[program.pk]))
 
 
+@pytest.mark.parametrize("rolled_up", [False, True])
 @pytest.mark.parametrize("size", [2, 50])
 def test_cohort_page_queries_do_not_grow_with_learners(
-    client, manager, cohort, coach, django_assert_num_queries, size
+    client, manager, cohort, coach, django_assert_num_queries, size, rolled_up
 ):
     for enrolment in EnrolmentFactory.create_batch(size, cohort=cohort):
         PairingFactory(enrolment=enrolment, coach=coach)
@@ -337,13 +340,15 @@ def test_cohort_page_queries_do_not_grow_with_learners(
             coach=coach,
             started_on=cohort.starts_on,
         )
+    if rolled_up:
+        rollups.rollup_all(on=timezone.localdate())
     client.force_login(manager)
     # session, user, roles, cohort, count, a page of enrolments, their current pairings;
     # their status (coaching.attention): current pairings, coaches' loads, learning hours,
-    # last feedback, goals, tasks, sign-offs, levels, reflections; count and a page of
-    # invitations with their coach; the coach picker's few coaches with their load; the
-    # bell's unread count
-    with django_assert_num_queries(20):
+    # feedback, goals, tasks, sign-offs, today's standings, and only without an up-to-date
+    # standing (no roll-up ran) levels and reflections; count and a page of invitations with
+    # their coach; the coach picker's few coaches with their load; the bell's unread count
+    with django_assert_num_queries(19 if rolled_up else 21):
         client.get(reverse("programs:cohort-detail", args=[cohort.pk]))
 
 
