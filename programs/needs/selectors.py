@@ -100,3 +100,26 @@ def my_requests(user):
         .select_related("analysis__program__organization", "asked_by")
         .order_by(F("answered_at").desc(nulls_first=True), "-asked_at", "-pk")
     )
+
+
+@dataclass(frozen=True)
+class NeedsSummary:
+    """What the program page shows of its needs analysis: the rounds and the largest gaps."""
+
+    rounds: list[NeedsAnalysis]
+    top: list[GoalNeeds]
+    has_after: bool
+
+
+SUMMARY_GOALS = 3
+
+
+def needs_summary(program: Program) -> NeedsSummary:
+    """The rounds and the SUMMARY_GOALS goals with the largest gap before the program (one
+    query without rounds, two with; the goals come with the program)."""
+    rounds = rounds_of(program)
+    return NeedsSummary(
+        rounds=[rounds[name] for name in (Round.BEFORE, Round.AFTER) if name in rounds],
+        top=goal_needs(program)[:SUMMARY_GOALS] if rounds else [],
+        has_after=Round.AFTER in rounds,
+    )

@@ -340,3 +340,22 @@ def test_ones_own_list_reads_the_same_queries_for_few_and_many_requests(
     with django_assert_num_queries(6):
         response = client.get(url)
     assert response.content.decode().count("te beantwoorden<") == min(size, 20)
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_the_program_page_shows_the_largest_gaps_in_the_same_queries(
+    client, manager, draft, organization, django_assert_num_queries, size
+):
+    people = [MembershipFactory(organization=organization).user for _ in range(size)]
+    services.needs_analysis_ask(actor=manager, program=draft, people=people)
+    for person in people:
+        answer(person, draft, [(4, 2), (3, 3), (5, 1)])
+    client.force_login(manager)
+    url = reverse("programs:detail", args=[draft.pk])
+    client.get(url)
+    # the program page's 12 less the page of groups (it has none), and the goals' averages
+    with django_assert_num_queries(12):
+        content = client.get(url).content.decode()
+    panel = content[content.index('id="needs-heading"') :]
+    assert panel.index("Scanner gebruiken") < panel.index("Veilig rijden")
+    assert f"{size} van {size} mensen hebben geantwoord" in panel
