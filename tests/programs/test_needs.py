@@ -359,3 +359,35 @@ def test_the_program_page_shows_the_largest_gaps_in_the_same_queries(
     panel = content[content.index('id="needs-heading"') :]
     assert panel.index("Scanner gebruiken") < panel.index("Veilig rijden")
     assert f"{size} van {size} mensen hebben geantwoord" in panel
+
+
+# --- personal data ----------------------------------------------------------------------
+
+
+def test_ones_download_holds_ones_own_ratings_and_the_erasure_keeps_the_averages(
+    client, asked, team, manager, learner
+):
+    import csv
+    import io
+    import zipfile
+
+    from werkplek import personal_data
+
+    for person in team[:3]:
+        answer(person, asked, [(5, 5), (2, 3), (5, 1)])
+    client.force_login(learner)
+    response = client.get(reverse("personal-data-export"))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    names = archive.namelist()
+    text = archive.read(next(n for n in names if n.endswith("needs_ratings.csv"))).decode()
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert sorted((r["goal__title"], r["importance"], r["ability"]) for r in rows) == [
+        ("Pallets stapelen", "2", "3"),
+        ("Scanner gebruiken", "5", "1"),
+        ("Veilig rijden", "5", "5"),
+    ]
+    assert any(n.endswith("needs_requests.csv") for n in names)
+
+    before = [(row.goal, row.before.gap) for row in selectors.goal_needs(asked)]
+    personal_data.person_erase(actor=manager, person=learner)
+    assert [(row.goal, row.before.gap) for row in selectors.goal_needs(asked)] == before
