@@ -78,6 +78,7 @@ class AnswerForm(forms.Form):
             rating = ratings.get(goal.pk)
             self.fields[f"importance_{goal.pk}"] = forms.TypedChoiceField(
                 label=_("How important is this in the work?"),
+                help_text=_("1 hardly matters · 5 essential"),
                 choices=RATING_CHOICES,
                 coerce=int,
                 widget=forms.RadioSelect(attrs={"class": "btn-check"}),
@@ -86,6 +87,7 @@ class AnswerForm(forms.Form):
             )
             self.fields[f"ability_{goal.pk}"] = forms.TypedChoiceField(
                 label=_("How well can it be done today?"),
+                help_text=_("1 not yet · 5 fully"),
                 choices=RATING_CHOICES,
                 coerce=int,
                 widget=forms.RadioSelect(attrs={"class": "btn-check"}),
