@@ -63,6 +63,7 @@ def needs_analysis_ask(*, actor: User, program: Program, people: list[User]) -> 
     new one is told in the app and by mail. People asked before are not asked twice.
     Returns the new requests."""
     _ensure_manager(actor, program)
+    # Two managers asking at once: the second waits here, then finds the first's round.
     Program.objects.select_for_update().filter(pk=program.pk).first()
     analysis = _open_round(program, actor)
     members = set(
@@ -144,6 +145,7 @@ def needs_answer(
         rating.importance, rating.ability = importance, ability
         rating.source, rating.rated_by, rating.rated_at = source, actor, now
         audit.acted_by(rating, actor)
+        # One rating per goal: the request's lock above and the unique constraint hold it.
         rating.full_clean(validate_constraints=False)
         rating.save()
     request.answered_at, request.source = now, source

@@ -161,6 +161,9 @@ def test_a_manager_never_opens_a_persons_own_answers(client, asked, manager, lea
     response = client.get(reverse("programs:needs-answer", args=[request.pk]), follow=True)
     assert "heeft zelf geantwoord; die antwoorden blijven van hen." in response.content.decode()
     assert "btn-check" not in response.content.decode()
+    # Nor through the ratings' door: a person's own ratings are theirs alone.
+    assert not NeedsRating.objects.visible_to(manager).exists()
+    assert NeedsRating.objects.visible_to(learner).count() == 3
 
 
 def test_the_baseline_closes_when_the_program_leaves_its_draft(asked, learner, manager):
