@@ -394,3 +394,25 @@ def test_ones_download_holds_ones_own_ratings_and_the_erasure_keeps_the_averages
     before = [(row.goal, row.before.gap) for row in selectors.goal_needs(asked)]
     personal_data.person_erase(actor=manager, person=learner)
     assert [(row.goal, row.before.gap) for row in selectors.goal_needs(asked)] == before
+
+
+def test_the_overview_is_as_large_for_forty_people_as_for_thirty(
+    client, manager, draft, organization
+):
+    """One page of 25 names whatever the number asked: the HTML does not grow."""
+
+    def ask(numbers):
+        people = [
+            MembershipFactory(organization=organization, user__name=f"Persoon {n:03d}").user
+            for n in numbers
+        ]
+        services.needs_analysis_ask(actor=manager, program=draft, people=people)
+        for person in people:
+            answer(person, draft, [(4, 2), (3, 3), (5, 1)])
+
+    client.force_login(manager)
+    url = reverse("programs:needs", args=[draft.pk])
+    ask(range(30))
+    thirty = len(client.get(url).content)
+    ask(range(30, 40))
+    assert len(client.get(url).content) == thirty
