@@ -5,7 +5,8 @@ adjusted in the pilot's first weeks: feedback every 3 working days instead of 5,
 on finishing orders without errors added. Their history rows are dated then, so the
 dashboard marks them between the KPI values before and after. The second group started
 well after that; three of its learners (Daan among them) joined it later, so the demo still
-shows learners in their first weeks.
+shows learners in their first weeks. The dispatch program is still a draft whose team rated
+its goals in a needs analysis (programs.needs.demo).
 """
 
 import datetime
@@ -16,6 +17,7 @@ from django.utils import timezone
 from programs import services
 from programs.choices import BuiltinMethod, ProgramStatus
 from programs.models import Cohort, Enrolment, LearningGoal, Method, Program
+from programs.needs import demo as needs_demo
 from werkplek import audit
 
 ORDER_PICKER_GOALS = [
@@ -226,7 +228,7 @@ def seed(demo: SimpleNamespace) -> None:
             BuiltinMethod.PEER_LEARNING,
         ],
     )
-    _program(
+    dispatch = _program(
         demo,
         "Inwerken expeditiemedewerker",
         DISPATCH_GOALS,
@@ -268,3 +270,5 @@ def seed(demo: SimpleNamespace) -> None:
     )
     _adjust_during_pilot(demo, order_pickers, demo.pilot_cohort.starts_on)
     demo.program = order_pickers
+    # The dispatch program is still a draft: its team rated its goals before it starts.
+    needs_demo.seed(demo, dispatch)

@@ -1023,3 +1023,12 @@ class ReflectionPrompt(models.Model):
 
     def __str__(self):
         return self.text
+
+
+# The needs analysis keeps its models in its own module; imported here so Django finds them.
+from programs.needs.models import (  # noqa: E402, F401
+    NeedsAnalysis,
+    NeedsImport,
+    NeedsRating,
+    NeedsRequest,
+)

@@ -1,5 +1,6 @@
 """programs' part of a person's data (see werkplek.personal_data): their enrolments, the
-coaches paired with them, the invitations and import lists that named them."""
+coaches paired with them, the invitations and import lists that named them, and the needs
+analyses they were asked for (programs.needs.personal_records)."""
 
 import datetime
 
@@ -8,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Enrolment, Invitation, LearnerImport, Pairing
+from programs.needs import personal_records as needs_records
 from werkplek.personal_data import Erasing, Kind, Reader, register, rewrite, scrub
 
 # The line manager of the learner's team reads the enrolment on the progress page.
@@ -58,6 +60,7 @@ KINDS = [
         purpose=_("How you were invited to join a group."),
         readers=frozenset({Reader.MANAGER}),
     ),
+    *needs_records.KINDS,
 ]
 
 
@@ -89,6 +92,7 @@ def erase(erasing: Erasing) -> None:
             Q(rows__icontains=erasing.email),
             lambda preview: {"rows": erasing.redact(preview.rows)},
         )
+        needs_records.erase(erasing)
     # A marker for the retention job, not a personal value: the audit rows need not have it.
     enrolments.filter(anonymised_at__isnull=True).update(anonymised_at=timezone.now())
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from programs import views
+from programs.needs import urls as needs_urls
 
 app_name = "programs"
 
@@ -54,3 +55,6 @@ urlpatterns = [
         name="cohort-import-confirm",
     ),
 ]
+
+# The needs analysis (behoefteanalyse) keeps its pages in its own module.
+urlpatterns += needs_urls.urlpatterns

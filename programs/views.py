@@ -42,6 +42,7 @@ from programs.models import (
     Method,
     Program,
 )
+from programs.needs import selectors as needs_selectors
 from werkplek import audit
 from werkplek.lib.forms import remember_result, run_service, submitted_once
 from werkplek.lib.text import search_text
@@ -111,6 +112,9 @@ def program_detail(request, pk):
         "can_edit": can_edit and not program.is_archived,
         "is_manager": can_edit,
         "goal_form": GoalForm(prefix="new-goal"),
+        # The needs analysis' baseline, and the round after it: for the program's managers.
+        "needs": needs_selectors.needs_summary(program) if can_edit else None,
+        "min_answers": needs_selectors.MIN_ANSWERS,
     }
     return render(request, "programs/program_detail.html", context)
 

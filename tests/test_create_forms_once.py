@@ -32,6 +32,9 @@ from programs.models import (
     Pairing,
     Program,
 )
+from programs.needs import imports as needs_imports
+from programs.needs import services as needs_services
+from programs.needs.models import NeedsRating, NeedsRequest
 from tests.factories import (
     CohortFactory,
     EnrolmentFactory,
@@ -39,6 +42,7 @@ from tests.factories import (
     KPIFactory,
     LearningGoalFactory,
     PairingFactory,
+    ProgramFactory,
     ReflectionFactory,
 )
 from werkplek.lib.forms import SUBMISSION_TOKEN
@@ -227,6 +231,45 @@ def measurement_import_confirm(f):
     return f("manager"), url, {"token": preview.token}, Measurement.objects, {}
 
 
+def _needs_program(f):
+    """A draft program with one goal, whose needs analysis asked the learner."""
+    program = ProgramFactory(organization=f("organization"), owner=f("manager"), status="draft")
+    LearningGoalFactory(program=program, title="Veilig rijden")
+    return program
+
+
+def needs_ask(f):
+    url = reverse("programs:needs-ask", args=[_needs_program(f).pk])
+    return f("manager"), url, {"emails": f("learner").email}, NeedsRequest.objects, {}
+
+
+def needs_answer(f):
+    program = _needs_program(f)
+    (request,) = needs_services.needs_analysis_ask(
+        actor=f("manager"), program=program, people=[f("learner")]
+    )
+    goal = program.goals.get()
+    data = {f"importance_{goal.pk}": "5", f"ability_{goal.pk}": "2"}
+    url = reverse("programs:needs-answer", args=[request.pk])
+    return f("learner"), url, data, NeedsRating.objects, {}
+
+
+def needs_import_confirm(f):
+    program, learner = _needs_program(f), f("learner")
+    (request,) = needs_services.needs_analysis_ask(
+        actor=f("manager"), program=program, people=[learner]
+    )
+    row = needs_imports.RatingRow(
+        line=2, email=learner.email, goal="Veilig rijden", importance="5", ability="2"
+    )
+    rows = needs_imports.check_rows([row], request.analysis)
+    preview = needs_services.needs_import_create(
+        analysis=request.analysis, rows=rows, actor=f("manager")
+    )
+    url = reverse("programs:needs-import-confirm", args=[request.analysis.pk])
+    return f("manager"), url, {"token": preview.token}, NeedsRating.objects, {}
+
+
 CASES = [
     program_create,
     program_duplicate,
@@ -250,6 +293,9 @@ CASES = [
     review_comment,
     learner_import_confirm,
     measurement_import_confirm,
+    needs_ask,
+    needs_answer,
+    needs_import_confirm,
 ]
 
 

@@ -28,8 +28,9 @@ from django.utils import timezone
 from coaching import mails
 from coaching.models import PeerFeedback, ProgressReview, Reflection
 from coaching.reminders import REFLECTION_REMINDER, reflection_link_token
-from programs.choices import EndReason
+from programs.choices import EndReason, ProgramStatus
 from programs.models import Invitation
+from programs.needs import services as needs_services
 from tests.factories import (
     ChecklistItemFactory,
     CohortFactory,
@@ -212,6 +213,24 @@ MATRIX = {
     ("programs:cohort-import-template", POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
     ("programs:cohort-import-confirm",  GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
     ("programs:cohort-import-confirm",  POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404, 404),
+    # Needs analysis of a draft program (the scenario's `needs_program`): its managers ask,
+    # import and read the averages; the person asked answers on their own request's page, and
+    # the manager may answer for them (an empty form answers with its errors). Everyone has
+    # their own list of requests. The line manager sees none of it.
+    ("programs:needs",                  GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:needs",                  POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:needs-ask",              GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:needs-ask",              POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:needs-requests",         GET):  (LOGIN, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("programs:needs-requests",         POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:needs-answer",           GET):  (LOGIN, 200, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:needs-answer",           POST): (LOGIN, 200, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:needs-import",           GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:needs-import",           POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:needs-import-template",  GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:needs-import-template",  POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:needs-import-confirm",   GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:needs-import-confirm",   POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404, 404),
     # An invitation's link, for someone new to the organisation: the visitor without an
     # account chooses a password; anyone signed in with another address gets 404.
     ("programs:invitation-accept",      GET):  (200,   404, 404, 404, 404, 404, 404, 404, 404),
@@ -369,6 +388,12 @@ URL_OBJECT = {
     "programs:cohort-import-template": "cohort",
     "programs:cohort-import-confirm": "cohort",
     "programs:invitation-accept": "invitation",
+    "programs:needs": "needs_program",
+    "programs:needs-ask": "needs_program",
+    "programs:needs-answer": "needs_request",
+    "programs:needs-import": "needs_analysis",
+    "programs:needs-import-template": "needs_analysis",
+    "programs:needs-import-confirm": "needs_analysis",
     "coaching:progress": "enrolment",
     "coaching:mark-independent": "enrolment",
     "coaching:feedback-create": "enrolment",
@@ -468,6 +493,30 @@ class Scenario:
     @property
     def coach_membership(self):
         return self.people["coach"].memberships.get()
+
+    @functools.cached_property
+    def needs_request(self):
+        """The learner asked to rate the goals of a draft program (its needs analysis is
+        made only for the rows that ask for it)."""
+        program = ProgramFactory(
+            organization=self.organization,
+            owner=self.people["manager"],
+            name="Inwerken heftruck",
+            status=ProgramStatus.DRAFT,
+        )
+        LearningGoalFactory(program=program, title="Veilig rijden")
+        (request,) = needs_services.needs_analysis_ask(
+            actor=self.people["manager"], program=program, people=[self.people["learner"]]
+        )
+        return request
+
+    @property
+    def needs_analysis(self):
+        return self.needs_request.analysis
+
+    @property
+    def needs_program(self):
+        return self.needs_request.analysis.program
 
 
 def _person(organization, name, email, **roles):

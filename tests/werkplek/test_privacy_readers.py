@@ -20,6 +20,7 @@ from coaching.models import (
 )
 from kpis.choices import SubjectLevel
 from programs.models import Invitation
+from programs.needs import services as needs_services
 from tests.factories import KPIFactory, MeasurementFactory
 from tests.test_permission_matrix import scenario  # noqa: F401  (the fixture)
 from werkplek.models import NotificationOptOut, OutboxMessage
@@ -90,6 +91,12 @@ def records(scenario):  # noqa: F811
         sender=scenario.people["manager"],
         coach=scenario.people["coach"],
         text="Dank voor je geduld met Lotte.",
+    )
+    # The learner asked for a needs analysis, and their own ratings (managers read averages).
+    needs_request = scenario.needs_request
+    goals = needs_request.analysis.program.goals.all()
+    needs_services.needs_answer(
+        actor=learner, request=needs_request, answers={goal.pk: (4, 2) for goal in goals}
     )
     NotificationOptOut.objects.create(user=learner, kind="reflection_reminder")
     OutboxMessage.objects.create(recipient=learner, kind="reflection_reminder", due_slot="x")

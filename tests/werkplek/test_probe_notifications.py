@@ -20,6 +20,7 @@ from tests.factories import (
     ChecklistItemFactory,
     LearningGoalFactory,
     MembershipFactory,
+    ProgramFactory,
     ReflectionFactory,
 )
 from werkplek import notifications, services
@@ -335,6 +336,14 @@ def test_every_kind_of_mail_escapes_hostile_names_and_keeps_its_subject_on_one_l
     coaching_services.thank_you_note_create(
         actor=manager, coach=coach, organization=program.organization, text=HOSTILE
     )
+    # A needs analysis of a draft program (hostile name too) asks the learner.
+    from programs.needs import services as needs_services
+
+    draft = ProgramFactory(
+        organization=program.organization, owner=manager, name=HOSTILE + " 2", status="draft"
+    )
+    LearningGoalFactory(program=draft)
+    needs_services.needs_analysis_ask(actor=manager, program=draft, people=[learner])
     later = timezone.now() + datetime.timedelta(days=60)
     # A reminder is sent only on the learner's local day it is for.
     learner_day = timezone.localtime(later, zoneinfo.ZoneInfo(learner.time_zone)).date()

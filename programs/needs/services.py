@@ -1,0 +1,218 @@
+"""The writes of a needs analysis: asking people, their answers, and an imported list."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from programs.choices import ProgramStatus
+from programs.models import Program
+from programs.needs import mails
+from programs.needs.models import (
+    NeedsAnalysis,
+    NeedsImport,
+    NeedsRating,
+    NeedsRequest,
+    Round,
+    Source,
+)
+from werkplek import audit, outbox
+from werkplek.models import Membership, User
+
+
+class AlreadyImported(Exception):
+    """This previewed list was imported before: nothing is written twice."""
+
+
+def _ensure_manager(actor: User, program: Program) -> None:
+    if not Program.objects.managed_by(actor).filter(pk=program.pk).exists():
+        raise ValidationError(_("Only an L&D manager of the organisation can do this."))
+
+
+def round_to_start(program: Program) -> Round | None:
+    """The round a manager can ask people for now: the baseline while the program is a
+    draft; the round after it once the program runs or ended, if it had a baseline."""
+    if program.status == ProgramStatus.DRAFT:
+        return Round.BEFORE
+    if program.needs_analyses.filter(round=Round.BEFORE).exists():
+        return Round.AFTER
+    return None
+
+
+def _open_round(program: Program, actor: User) -> NeedsAnalysis:
+    """The round people are asked in now, made on the first request."""
+    current = round_to_start(program)
+    if current is None:
+        raise ValidationError(
+            _(
+                "A needs analysis starts while the program is a draft; the round after the "
+                "program compares with that baseline."
+            )
+        )
+    if not program.goals.exists():
+        raise ValidationError(_("Add the program's learning goals first: people rate those."))
+    analysis, _made = NeedsAnalysis.objects.get_or_create(
+        program=program, round=current, defaults={"started_by": actor}
+    )
+    return analysis
+
+
+@transaction.atomic
+def needs_analysis_ask(*, actor: User, program: Program, people: list[User]) -> list[NeedsRequest]:
+    """Ask people of the program's organisation to rate its goals in the current round; each
+    new one is told in the app and by mail. People asked before are not asked twice.
+    Returns the new requests."""
+    _ensure_manager(actor, program)
+    # Two managers asking at once: the second waits here, then finds the first's round.
+    Program.objects.select_for_update().filter(pk=program.pk).first()
+    analysis = _open_round(program, actor)
+    members = set(
+        Membership.objects.current()
+        .filter(organization=program.organization, user__in=people)
+        .values_list("user", flat=True)
+    )
+    strangers = [person.name for person in people if person.pk not in members]
+    if strangers:
+        raise ValidationError(
+            _("Not in your organisation: %(names)s.") % {"names": ", ".join(sorted(strangers))}
+        )
+    asked = set(analysis.requests.values_list("person", flat=True))
+    made = []
+    for person in people:
+        if person.pk in asked:
+            continue
+        asked.add(person.pk)
+        request = NeedsRequest(analysis=analysis, person=person, asked_by=actor)
+        request.full_clean()
+        request.save()
+        made.append(request)
+        outbox.enqueue(
+            recipient=person,
+            kind=mails.NEEDS_REQUEST,
+            due_slot=f"needs:{request.pk}",
+            context={
+                "request": request.pk,
+                "program": program.name,
+                "organizations": [program.organization_id],
+            },
+        )
+    return made
+
+
+def _source_for(actor: User, request: NeedsRequest) -> Source:
+    """Self when the person answers; manager when their L&D manager does. A person's own
+    answers are theirs: nobody else replaces them."""
+    if actor.pk == request.person_id:
+        return Source.SELF
+    _ensure_manager(actor, request.analysis.program)
+    if request.is_answered_by_person():
+        raise ValidationError(
+            _("%(name)s answered themselves; their answers stay theirs.")
+            % {"name": request.person.name}
+        )
+    return Source.MANAGER
+
+
+@transaction.atomic
+def needs_answer(
+    *, actor: User, request: NeedsRequest, answers: dict[int, tuple[int, int]]
+) -> NeedsRequest:
+    """Record the ratings of every goal for the request's person: by the person themselves, or
+    by an L&D manager for someone who did not answer. Answers may be changed while the round
+    is open; each version stays in the history."""
+    request = (
+        NeedsRequest.objects.select_for_update()
+        .select_related("analysis__program", "person")
+        .get(pk=request.pk)
+    )
+    source = _source_for(actor, request)
+    if not request.analysis.accepts_answers:
+        raise ValidationError(_("This needs analysis is closed: the program has started."))
+    goals = list(request.analysis.program.goals.values_list("pk", flat=True))
+    if set(answers) != set(goals):
+        raise ValidationError(_("Rate every learning goal of the program."))
+    existing = {rating.goal_id: rating for rating in request.ratings.all()}
+    now = timezone.now()
+    for goal_id in goals:
+        importance, ability = answers[goal_id]
+        rating = existing.get(goal_id) or NeedsRating(request=request, goal_id=goal_id)
+        if rating.pk and (rating.importance, rating.ability, rating.source) == (
+            importance,
+            ability,
+            source,
+        ):
+            continue
+        rating.importance, rating.ability = importance, ability
+        rating.source, rating.rated_by, rating.rated_at = source, actor, now
+        audit.acted_by(rating, actor)
+        # One rating per goal: the request's lock above and the unique constraint hold it.
+        rating.full_clean(validate_constraints=False)
+        rating.save()
+    request.answered_at, request.source = now, source
+    request.save(update_fields=["answered_at", "source"])
+    return request
+
+
+@transaction.atomic
+def needs_import_create(*, analysis: NeedsAnalysis, rows: list, actor: User) -> NeedsImport:
+    """A manager's checked list of ratings, kept until its preview is confirmed: only the rows
+    to import, none with an error. Previews left for a day are removed on the way."""
+    _ensure_manager(actor, analysis.program)
+    if not analysis.accepts_answers:
+        raise ValidationError(_("This needs analysis is closed: the program has started."))
+    if any(row.errors for row in rows):
+        raise ValidationError(_("Fix the rows with errors before importing."))
+    NeedsImport.objects.stale().delete()
+    return NeedsImport.objects.create(
+        analysis=analysis,
+        rows=[row.as_dict() for row in rows if not row.is_skipped],
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def needs_import_confirm(*, needs_import: NeedsImport, rows: list, actor: User) -> int:
+    """Import a previewed list once, all of its rows or none: the first confirm claims it, a
+    later one raises AlreadyImported. `rows` are the preview's rows checked again
+    (programs.needs.imports.check_rows). Returns the number of ratings written."""
+    analysis = needs_import.analysis
+    _ensure_manager(actor, analysis.program)
+    if not analysis.accepts_answers:
+        raise ValidationError(_("This needs analysis is closed: the program has started."))
+    claimed = NeedsImport.objects.filter(pk=needs_import.pk, imported_at__isnull=True).update(
+        imported_at=timezone.now()
+    )
+    if not claimed:
+        raise AlreadyImported
+    if any(row.errors for row in rows):
+        raise ValidationError(_("The list changed since the preview. Upload it again."))
+    rows = [row for row in rows if not row.is_skipped]
+    people = {user.email: user for user in User.objects.filter(email__in={r.email for r in rows})}
+    requests = {}
+    now = timezone.now()
+    for row in rows:
+        person = people[row.email]
+        request = requests.get(person.pk)
+        if request is None:
+            request, _made = NeedsRequest.objects.get_or_create(
+                analysis=analysis, person=person, defaults={"asked_by": actor}
+            )
+            requests[person.pk] = request
+        rating = NeedsRating(
+            request=request,
+            goal_id=row.goal_id,
+            importance=row.importance_value,
+            ability=row.ability_value,
+            source=Source.IMPORT,
+            rated_by=actor,
+            rated_at=now,
+        )
+        audit.acted_by(rating, actor)
+        rating.full_clean(validate_constraints=False)
+        rating.save()
+    NeedsRequest.objects.filter(pk__in=[r.pk for r in requests.values()], source="").update(
+        answered_at=now, source=Source.IMPORT
+    )
+    needs_import.imported_count = len(rows)
+    needs_import.save(update_fields=["imported_count"])
+    return len(rows)
