@@ -849,7 +849,10 @@ def coach_programs(request, pk):
     membership = _coach_membership_for(request, pk, write=True)
     current = [allowed.program for allowed in selectors.coach_programs(membership)]
     form = CoachProgramsForm(
-        request.POST or None, organization=membership.organization, initial={"programs": current}
+        # Every box unticked posts nothing of the form: still a choice (of none).
+        request.POST if request.method == "POST" else None,
+        organization=membership.organization,
+        initial={"programs": current},
     )
     if request.method == "POST" and form.is_valid():
         run_service(
