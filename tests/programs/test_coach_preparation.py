@@ -229,9 +229,7 @@ def test_a_coach_with_named_programs_is_refused_for_another(
     assert not Pairing.objects.filter(enrolment=learner).exists()
     # The program named: the pairing goes ahead.
     learner_there = EnrolmentFactory(cohort=CohortFactory(program=other))
-    services.pairing_set(
-        enrolments=[learner_there], coach=carla.user, on=TODAY, actor=manager
-    )
+    services.pairing_set(enrolments=[learner_there], coach=carla.user, on=TODAY, actor=manager)
     assert Pairing.objects.filter(enrolment=learner_there, coach=carla.user).exists()
 
 
@@ -242,7 +240,7 @@ def test_choosing_no_programs_lets_a_coach_coach_every_program(
     services.coach_programs_set(actor=manager, membership=carla, programs=[other])
     client.force_login(manager)
     url = reverse("programs:coach-programs", args=[carla.pk])
-    assert 'value="%d" ' % other.pk in client.get(url).content.decode()
+    assert f'value="{other.pk}" ' in client.get(url).content.decode()
     page = client.post(url, {}, follow=True).content.decode()
     assert "elk programma van de organisatie" in page
     assert not CoachProgram.objects.exists()
