@@ -284,3 +284,24 @@ def coach_load(membership: Membership, *, on: datetime.date) -> Membership:
 def is_trained(coach, organization: Organization, *, on: datetime.date) -> bool:
     """Whether the coach has a training record that counts on `on` in `organization`."""
     return CoachTraining.objects.current(on).filter(coach=coach, organization=organization).exists()
+
+
+def coach_trail(membership: Membership) -> list[audit.Source]:
+    """Changes to a coach's training records and to the programs they may coach, in the
+    membership's organisation: who recorded, corrected or removed what, and when."""
+    return [
+        audit.Source(
+            CoachTraining.history.filter(
+                organization_id=membership.organization_id, coach_id=membership.user_id
+            ),
+            hidden=frozenset({"organization", "coach", "recorded_by"}),
+            name=("course",),
+        ),
+        audit.Source(
+            CoachProgram.history.filter(
+                coach_id=membership.user_id, program__organization=membership.organization_id
+            ),
+            hidden=frozenset({"coach"}),
+            name=("program",),
+        ),
+    ]

@@ -43,6 +43,7 @@ urlpatterns = [
     path("deelnames/<int:pk>/beeindigen/", views.enrolment_end, name="enrolment-end"),
     path("coaches/<int:pk>/", views.coach_profile, name="coach-profile"),
     path("coaches/<int:pk>/programmas/", views.coach_programs, name="coach-programs"),
+    path("coaches/<int:pk>/geschiedenis/", views.coach_history, name="coach-history"),
     path(
         "coachtrainingen/<int:pk>/bewerken/", views.coach_training_edit, name="coach-training-edit"
     ),

@@ -868,3 +868,17 @@ def coach_programs(request, pk):
     return render(
         request, "programs/coach_programs_form.html", {"form": form, "membership": membership}
     )
+
+
+@login_required
+@require_safe
+def coach_history(request, pk):
+    """Who recorded, corrected or removed a coach's trainings and programs, for the
+    organisation's L&D managers."""
+    membership = _coach_membership_for(request, pk, write=True)
+    return audit.render_trail(
+        request,
+        selectors.coach_trail(membership),
+        subject=membership.user,
+        back_url=reverse("programs:coach-profile", args=[membership.pk]),
+    )

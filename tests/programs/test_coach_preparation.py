@@ -146,6 +146,17 @@ def test_a_removed_training_leaves_its_history(client, manager, carla):
     assert removal.history_user == manager
 
 
+def test_the_profile_history_names_who_recorded_corrected_and_removed(client, manager, carla):
+    training = record(manager, carla, course="Werkbegeleider BPF")
+    services.coach_training_update(actor=manager, training=training, course="Werkbegeleider BPV")
+    services.coach_training_remove(actor=manager, training=training)
+    client.force_login(manager)
+    page = client.get(reverse("programs:coach-history", args=[carla.pk])).content.decode()
+    assert "Werkbegeleider BPF" in page
+    assert "Werkbegeleider BPV" in page
+    assert page.count(escape(manager.name)) >= 3
+
+
 # --- Who sees a profile -----------------------------------------------------------------
 
 
