@@ -54,7 +54,7 @@ def test_the_manager_records_a_training_pairs_an_untrained_coach_and_reads_the_l
     page.goto(f"{live_server.url}/programmas/coaches/{carla.pk}/")
     expect(page.locator("#coach-trained")).to_contain_text("niet getraind")
     axe(page)
-    page.get_by_label("Training").fill("Werkbegeleider BPV")
+    page.get_by_role("textbox", name="Training").fill("Werkbegeleider BPV")
     page.get_by_label("Gegeven door").fill("ROC Midden")
     completed = timezone.localdate() - datetime.timedelta(days=30)
     page.get_by_label("Afgerond op").fill(completed.isoformat())
@@ -89,7 +89,7 @@ def test_the_manager_records_a_training_pairs_an_untrained_coach_and_reads_the_l
     expect(carla_row).not_to_contain_text("niet getraind")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     axe(page)
-    page.get_by_label("Training").select_option(label="Niet getraind")
+    page.get_by_role("combobox", name="Training").select_option(label="Niet getraind")
     page.get_by_role("button", name="Filteren").click()
     expect(page.locator("tbody tr")).to_have_count(1)
     expect(page.locator("tbody")).to_contain_text("Kees van Dam")
