@@ -1,6 +1,7 @@
 """The filters (query parameters) of the skills matrix and the coach load page."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -66,7 +67,9 @@ class CoachLoadFilter(django_filters.FilterSet):
         "untrained": ("is_trained", "team", "user__name", "pk"),
     }
 
-    q = django_filters.CharFilter(label=_("Name"), method="named")
+    q = django_filters.CharFilter(
+        label=_("Name"), method="named", widget=forms.SearchInput(attrs={"autocomplete": "off"})
+    )
     team = django_filters.ChoiceFilter(label=_("Team"), empty_label=_("All teams"))
     trained = django_filters.ChoiceFilter(
         label=_("Training"),
@@ -93,7 +96,6 @@ class CoachLoadFilter(django_filters.FilterSet):
         super().__init__(data, queryset=queryset)
         teams = queryset.exclude(team="").order_by("team").values_list("team", flat=True)
         self.filters["team"].extra["choices"] = [(team, team) for team in teams.distinct()]
-        self.form.fields["q"].widget.attrs.update(type="search", autocomplete="off")
         for name in ("team", "trained", "sort"):
             self.form.fields[name].widget.attrs["class"] = "form-select"
 
