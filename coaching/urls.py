@@ -33,5 +33,6 @@ urlpatterns = [
     path("reflectie-link/<str:token>/", views.reflection_link, name="reflection-link"),
     path("collega-feedback/<int:pk>/", views.peer_give, name="peer-give"),
     path("bedankjes/", views.thanks, name="thanks"),
+    path("coaches/belasting/", views.coach_load_list, name="coach-load"),
     path("coaches/<int:pk>/bedanken/", views.thank_coach, name="thank-coach"),
 ]

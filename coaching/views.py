@@ -14,8 +14,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from coaching import attention, certificate, reminders, selectors, services, skills
-from coaching.filters import SkillsMatrixFilter
+from coaching import attention, certificate, coach_load, reminders, selectors, services, skills
+from coaching.filters import CoachLoadFilter, SkillsMatrixFilter
 from coaching.forms import (
     AddendumForm,
     FeedbackMomentForm,
@@ -582,6 +582,35 @@ def thanks(request):
     notes = selectors.thanks_received(request.user)
     page = Paginator(notes, selectors.THANKS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "coaching/thanks.html", {"page_obj": page})
+
+
+# --- Coach preparation: the manager's view of the coaches' load ---
+
+
+@login_required
+@require_safe
+def coach_load_list(request):
+    """Per coach of an organisation the viewer manages (`?organization=<slug>` when there are
+    several): learners against capacity, overdue feedback, feedback per week, trained."""
+    organizations = list(Organization.objects.managed_by(request.user))
+    slug = request.GET.get("organization")
+    chosen = [o for o in organizations if slug is None or o.slug == slug]
+    if not chosen:
+        raise Http404
+    organization = chosen[0]
+    today = timezone.localdate()
+    filters = CoachLoadFilter(request.GET, queryset=coach_load.coach_loads(organization, on=today))
+    page = coach_load.coach_load_page(
+        organization, filters.qs, page_number=request.GET.get("page"), on=today
+    )
+    context = {
+        "organization": organization,
+        "organizations": organizations,
+        "filters": filters,
+        "page_obj": page,
+        "weeks": coach_load.WEEKS,
+    }
+    return render(request, "coaching/coach_load.html", context)
 
 
 # --- Line managers and progress reviews ---------------------------------------------------

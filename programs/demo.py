@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from programs import services
 from programs.choices import BuiltinMethod, ProgramStatus
-from programs.models import Cohort, Enrolment, LearningGoal, Method, Program
+from programs.models import CoachTraining, Cohort, Enrolment, LearningGoal, Method, Program
 from programs.needs import demo as needs_demo
 from werkplek import audit
+from werkplek.models import Membership
 
 ORDER_PICKER_GOALS = [
     (
@@ -272,3 +273,36 @@ def seed(demo: SimpleNamespace) -> None:
     demo.program = order_pickers
     # The dispatch program is still a draft: its team rated its goals before it starts.
     needs_demo.seed(demo, dispatch)
+    _prepare_coaches(demo, dispatch)
+
+
+def _prepare_coaches(demo, dispatch: Program) -> None:
+    """Mohamed and Ingrid trained (Ingrid's first course has expired), Kees coaching without
+    any training yet, and Fatma only for the dispatch program: the coach load page and the
+    pairing screen both show the difference."""
+    if CoachTraining.objects.filter(organization=demo.organization).exists():
+        return
+    manager = demo.managers[0]
+    mohamed, ingrid, _kees, fatma = demo.coaches
+    memberships = {m.user_id: m for m in Membership.objects.filter(organization=demo.organization)}
+    today = timezone.localdate()
+    for coach, course, provider, years_ago, valid_years in [
+        (mohamed, "Coachen op de werkvloer", "Zuidpoort Academie", 1, 3),
+        (ingrid, "Werkbegeleider BPV", "ROC Zuidpoort", 4, 3),
+        (ingrid, "Coachen op de werkvloer", "Zuidpoort Academie", 1, 3),
+        (fatma, "Feedback geven in één minuut", "Zuidpoort Academie", 0, None),
+    ]:
+        completed_on = today - datetime.timedelta(days=365 * years_ago + 30)
+        services.coach_training_record(
+            actor=manager,
+            membership=memberships[coach.pk],
+            course=course,
+            provider=provider,
+            completed_on=completed_on,
+            valid_until=completed_on + datetime.timedelta(days=365 * valid_years)
+            if valid_years
+            else None,
+        )
+    services.coach_programs_set(
+        actor=manager, membership=memberships[fatma.pk], programs=[dispatch]
+    )

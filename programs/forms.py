@@ -4,11 +4,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from programs import imports
-from programs.choices import EndReason
+from programs.choices import EndReason, ProgramStatus
 from programs.models import (
     MAX_REFLECTION_QUESTIONS,
     REFLECTION_QUESTION_LENGTH,
     ChecklistItem,
+    CoachTraining,
     Cohort,
     LearningGoal,
     Method,
@@ -272,3 +273,33 @@ class EndForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ended_on"].initial = timezone.localdate()
+
+
+class CoachTrainingForm(forms.ModelForm):
+    """A training a coach completed: which, given by whom, when, and until when it counts."""
+
+    class Meta:
+        model = CoachTraining
+        fields = ["course", "provider", "completed_on", "valid_until"]
+        widgets = {"completed_on": DateInput(), "valid_until": DateInput()}
+
+
+class CoachProgramsForm(forms.Form):
+    """The programs a coach may coach; none chosen: every program of the organisation."""
+
+    programs = forms.ModelMultipleChoiceField(
+        label=_("Programs this coach may coach"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Choose none to let them coach every program of the organisation."),
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Archived programs take no new pairings, so there is nothing to allow there.
+        self.fields["programs"].queryset = (
+            Program.objects.filter(organization=organization)
+            .exclude(status=ProgramStatus.ARCHIVED)
+            .order_by("name", "pk")
+        )

@@ -1025,6 +1025,162 @@ class ReflectionPrompt(models.Model):
         return self.text
 
 
+# --- Coach preparation: the courses a coach took, and the programs they may coach ----------
+
+# A course's name and its provider: a line each.
+COURSE_NAME_LENGTH = 200
+
+
+class CoachTrainingQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A coach's own training records, and all of those in the organisations the user
+        manages."""
+        if not user.is_authenticated:
+            return self.none()
+        managed = Organization.objects.managed_by(user)
+        return self.filter(Q(coach=user) | Q(organization__in=managed))
+
+    def editable_by(self, user):
+        """Records the user may change or remove: those of organisations they manage."""
+        return self.filter(organization__in=Organization.objects.managed_by(user))
+
+    def current(self, on: datetime.date):
+        """Records that count on `on`: completed by then and not expired."""
+        return self.filter(completed_on__lte=on).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=on)
+        )
+
+
+class CoachTraining(models.Model):
+    """A course a coach completed to prepare for coaching, as a dated fact: which course,
+    given by whom, when, and until when it counts (empty: it does not expire)."""
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="coach_trainings",
+        verbose_name=_("organisation"),
+    )
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="coach_trainings",
+        verbose_name=_("coach"),
+    )
+    course = models.CharField(
+        _("training"), max_length=COURSE_NAME_LENGTH, validators=[NameValidator()]
+    )
+    provider = models.CharField(
+        _("given by"),
+        max_length=COURSE_NAME_LENGTH,
+        blank=True,
+        validators=[NameValidator()],
+        help_text=_("The trainer, school or department that gave it."),
+    )
+    completed_on = models.DateField(_("completed on"), validators=[validate_plausible_date])
+    valid_until = models.DateField(
+        _("valid until"),
+        null=True,
+        blank=True,
+        validators=[validate_plausible_date],
+        help_text=_("Empty: it does not expire."),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = CoachTrainingQuerySet.as_manager()
+    # Every version with who saved or removed it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("coach training")
+        verbose_name_plural = _("coach trainings")
+        ordering = ["-completed_on", "-pk"]
+        indexes = [models.Index(fields=["organization", "coach"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True)
+                | Q(valid_until__gte=models.F("completed_on")),
+                name="coach_training_valid_after_completion",
+                violation_error_message=_("It cannot expire before it was completed."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.coach} · {self.course}"
+
+    def is_current_on(self, on: datetime.date) -> bool:
+        """The one rule of a record that counts: completed by `on` and not expired."""
+        return self.completed_on <= on and (self.valid_until is None or self.valid_until >= on)
+
+
+def trained_q(on: datetime.date, *, coach: str = "user", organization: str = "organization"):
+    """For a membership query (or any with a coach and an organisation): whether the coach
+    has a training record that counts on `on` in that organisation. "Trained" means this."""
+    return Exists(
+        CoachTraining.objects.current(on).filter(
+            coach=OuterRef(coach), organization=OuterRef(organization)
+        )
+    )
+
+
+class CoachProgramQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A coach's own programs, and all of those in the organisations the user manages."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(Q(coach=user) | Q(program__in=Program.objects.managed_by(user)))
+
+
+class CoachProgram(models.Model):
+    """A program a coach may coach. A coach without any may coach every program of their
+    organisation; with some, only those (the pairing service holds to it)."""
+
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="coach_programs",
+        verbose_name=_("coach"),
+    )
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.CASCADE,
+        related_name="coach_programs",
+        verbose_name=_("program"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = CoachProgramQuerySet.as_manager()
+    # Who allowed whom which program, and who took it away: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("program a coach may coach")
+        verbose_name_plural = _("programs a coach may coach")
+        ordering = ["program__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["coach", "program"], name="coach_program_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.coach} · {self.program}"
+
+
+def may_coach_q(program: Program, *, coach: str = "user") -> Q:
+    """For a query with a coach: whether they may coach `program`, the one rule of it: they
+    have no programs named in its organisation, or this one is among them."""
+    named = CoachProgram.objects.filter(
+        coach=OuterRef(coach), program__organization=program.organization_id
+    )
+    return ~Exists(named) | Exists(named.filter(program=program))
+
+
 # The needs analysis keeps its models in its own module; imported here so Django finds them.
 from programs.needs.models import (  # noqa: E402, F401
     NeedsAnalysis,

@@ -1,6 +1,7 @@
 """programs' part of a person's data (see werkplek.personal_data): their enrolments, the
 coaches paired with them, the invitations and import lists that named them, and the needs
-analyses they were asked for (programs.needs.personal_records)."""
+analyses they were asked for (programs.needs.personal_records); and a coach's training
+records and the programs they may coach."""
 
 import datetime
 
@@ -8,9 +9,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import Enrolment, Invitation, LearnerImport, Pairing
+from programs.models import (
+    CoachProgram,
+    CoachTraining,
+    Enrolment,
+    Invitation,
+    LearnerImport,
+    Pairing,
+)
 from programs.needs import personal_records as needs_records
-from werkplek.personal_data import Erasing, Kind, Reader, register, rewrite, scrub
+from werkplek.personal_data import Erasing, Kind, Reader, register, remove, rewrite, scrub
 
 # The line manager of the learner's team reads the enrolment on the progress page.
 AROUND_THE_LEARNER = frozenset(
@@ -61,6 +69,32 @@ KINDS = [
         readers=frozenset({Reader.MANAGER}),
     ),
     *needs_records.KINDS,
+    Kind(
+        name="coach_trainings",
+        model=CoachTraining,
+        about=("coach",),
+        columns=(
+            "organization__name",
+            "course",
+            "provider",
+            "completed_on",
+            "valid_until",
+            "recorded_by__name",
+            "created_at",
+        ),
+        label=_("Coach trainings"),
+        purpose=_("The trainings you completed to prepare for coaching."),
+        readers=frozenset({Reader.PERSON, Reader.MANAGER}),
+    ),
+    Kind(
+        name="coach_programs",
+        model=CoachProgram,
+        about=("coach",),
+        columns=("program__organization__name", "program__name", "created_at"),
+        label=_("Programs you may coach"),
+        purpose=_("Which programs your L&D manager lets you coach."),
+        readers=frozenset({Reader.PERSON, Reader.MANAGER}),
+    ),
 ]
 
 
@@ -77,10 +111,14 @@ def enrolments_erased(erasing: Erasing):
 
 
 def erase(erasing: Erasing) -> None:
-    """Names and addresses in invitations and import lists; the enrolments are marked
-    anonymised (their dates, reasons and counts stay)."""
+    """Names and addresses in invitations and import lists, and a coach's training records
+    and programs; the enrolments are marked anonymised (their dates, reasons and counts
+    stay)."""
     enrolments = enrolments_erased(erasing)
     if erasing.ended_before is None:
+        # A coach's preparation is about them alone: nothing is counted from it later.
+        remove(CoachTraining, Q(coach=erasing.person))
+        remove(CoachProgram, Q(coach=erasing.person))
         scrub(
             Invitation,
             Q(enrolment__in=enrolments) | Q(email__iexact=erasing.email),

@@ -1,12 +1,17 @@
 """Reads for the program pages, each in a fixed number of queries."""
 
+import datetime
+
 from django.db.models import Case, Count, F, Func, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from programs.choices import ProgramStatus
 from programs.models import (
     ChecklistItem,
+    CoachProgram,
+    CoachTraining,
     Cohort,
     Enrolment,
     Invitation,
@@ -14,6 +19,8 @@ from programs.models import (
     Pairing,
     Program,
     ReflectionPrompt,
+    may_coach_q,
+    trained_q,
 )
 from werkplek import audit
 from werkplek.choices import Role
@@ -125,22 +132,27 @@ def active_learners(organization):
     return Coalesce(Subquery(pairings), 0)
 
 
-def coach_loads(organization: Organization):
-    """The organisation's coaches with their team, capacity and number of active learners."""
+def coach_loads(organization: Organization, *, on: datetime.date | None = None):
+    """The organisation's coaches with their team, capacity, number of active learners and
+    whether they are trained (a training record that counts on `on`, default today)."""
     return (
         Membership.objects.with_role(Role.COACH)
         .filter(organization=organization)
         .select_related("user")
-        .annotate(active_learners=active_learners(organization))
+        .annotate(
+            active_learners=active_learners(organization),
+            is_trained=trained_q(on or timezone.localdate()),
+        )
         .order_by("team", "user__name")
     )
 
 
-def coach_candidates(organization: Organization, *, search: str = "", chosen=None):
-    """The organisation's coaches with their load (as coach_loads) whose name or e-mail address
-    holds `search`: the chosen coach first, then those with the fewest active learners.
-    Callers slice it; the coach picker shows a handful, never the whole organisation."""
-    coaches = coach_loads(organization)
+def coach_candidates(program: Program, *, search: str = "", chosen=None):
+    """The coaches of the program's organisation with their load (as coach_loads) and whether
+    they may coach it, whose name or e-mail address holds `search`: the chosen coach first,
+    then those with the fewest active learners. Callers slice it; the coach picker shows a
+    handful, never the whole organisation."""
+    coaches = coach_loads(program.organization).annotate(may_coach=may_coach_q(program))
     if search:
         coaches = coaches.filter(Q(user__name__icontains=search) | Q(user__email__icontains=search))
     chosen_first = Case(When(user_id=chosen, then=0), default=1) if chosen else Value(1)
@@ -228,5 +240,76 @@ def enrolment_trail(enrolment_ids) -> list[audit.Source]:
         audit.Source(
             Pairing.history.filter(enrolment_id__in=enrolment_ids),
             hidden=frozenset({"enrolment"}),
+        ),
+    ]
+
+
+# --- Coach preparation ------------------------------------------------------------------
+
+COACH_TRAININGS_PER_PAGE = 20
+
+
+def coach_memberships(user):
+    """The coach profiles the user may read: every current coach of the organisations they
+    manage, and their own. Others' answer 404."""
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return (
+        Membership.objects.with_role(Role.COACH)
+        .filter(Q(user=user) | Q(organization__in=Organization.objects.managed_by(user)))
+        .select_related("user", "organization")
+    )
+
+
+def coach_memberships_managed_by(user):
+    """The coach profiles the user may change: the coaches of the organisations they manage."""
+    return coach_memberships(user).filter(organization__in=Organization.objects.managed_by(user))
+
+
+def coach_trainings(membership: Membership):
+    """The coach's training records in the membership's organisation, latest first."""
+    return CoachTraining.objects.filter(
+        organization=membership.organization_id, coach=membership.user_id
+    ).select_related("recorded_by")
+
+
+def coach_programs(membership: Membership):
+    """The programs the coach may coach in the membership's organisation (none: all)."""
+    return (
+        CoachProgram.objects.filter(
+            coach=membership.user_id, program__organization=membership.organization_id
+        )
+        .select_related("program")
+        .order_by("program__name", "pk")
+    )
+
+
+def coach_load(membership: Membership, *, on: datetime.date) -> Membership:
+    """The membership again with `active_learners` and `is_trained` (as coach_loads)."""
+    return coach_loads(membership.organization, on=on).get(pk=membership.pk)
+
+
+def is_trained(coach, organization: Organization, *, on: datetime.date) -> bool:
+    """Whether the coach has a training record that counts on `on` in `organization`."""
+    return CoachTraining.objects.current(on).filter(coach=coach, organization=organization).exists()
+
+
+def coach_trail(membership: Membership) -> list[audit.Source]:
+    """Changes to a coach's training records and to the programs they may coach, in the
+    membership's organisation: who recorded, corrected or removed what, and when."""
+    return [
+        audit.Source(
+            CoachTraining.history.filter(
+                organization_id=membership.organization_id, coach_id=membership.user_id
+            ),
+            hidden=frozenset({"organization", "coach", "recorded_by"}),
+            name=("course",),
+        ),
+        audit.Source(
+            CoachProgram.history.filter(
+                coach_id=membership.user_id, program__organization=membership.organization_id
+            ),
+            hidden=frozenset({"coach"}),
+            name=("program",),
         ),
     ]

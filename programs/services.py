@@ -16,6 +16,8 @@ from programs.choices import EndReason, ProgramStatus
 from programs.models import (
     MAX_REFLECTION_QUESTIONS,
     ChecklistItem,
+    CoachProgram,
+    CoachTraining,
     Cohort,
     Enrolment,
     Invitation,
@@ -25,6 +27,7 @@ from programs.models import (
     Pairing,
     Program,
     ReflectionPrompt,
+    may_coach_q,
     validate_plausible_date,
 )
 from programs.signals import enrolment_ended
@@ -491,11 +494,21 @@ def cohort_create(
     return cohort
 
 
-def _check_coach(*, coach: User, organization: Organization, learner: User | None) -> None:
+def _check_coach(*, coach: User, program: Program, learner: User | None) -> None:
     if coach == learner:
         raise ValidationError(_("A learner cannot be their own coach."))
-    if not organization.holds_role(coach, Role.COACH):
+    if not program.organization.holds_role(coach, Role.COACH):
         raise ValidationError(_("%(name)s is not a coach in this organisation.") % {"name": coach})
+    # The manager named the programs this coach may coach: a rule, not a warning.
+    if not User.objects.filter(pk=coach.pk).filter(may_coach_q(program, coach="pk")).exists():
+        raise ValidationError(
+            {
+                "coach": _(
+                    "%(name)s may not coach %(program)s: their coach profile names other programs."
+                )
+                % {"name": coach.name, "program": program.name}
+            }
+        )
 
 
 def _check_capacity(*, coach: User, organization: Organization, new: int) -> None:
@@ -549,7 +562,7 @@ def pairing_set(
     for enrolment in enrolments:
         ensure_running(enrolment)
         organization = enrolment.cohort.program.organization
-        _check_coach(coach=coach, organization=organization, learner=enrolment.learner)
+        _check_coach(coach=coach, program=enrolment.cohort.program, learner=enrolment.learner)
         latest = enrolment.pairings.select_for_update().filter(ended_on__isnull=True).first()
         if not (latest and latest.coach_id == coach.pk):
             to_pair.append((enrolment, latest))
@@ -773,7 +786,7 @@ def invitation_create(
     _ensure_editable(cohort.program)
     _ensure_open(cohort)
     if coach is not None:
-        _check_coach(coach=coach, organization=cohort.program.organization, learner=None)
+        _check_coach(coach=coach, program=cohort.program, learner=None)
     invitation = Invitation(
         cohort=cohort,
         email=email.strip().lower(),
@@ -827,3 +840,104 @@ def invitation_accept_as_new(*, invitation: Invitation, name: str, password: str
         language=invitation.cohort.program.organization.language,
     )
     return invitation_accept(invitation=invitation, user=user)
+
+
+# --- Coach preparation ------------------------------------------------------------------
+
+COACH_TRAINING_FIELDS = {"course", "provider", "completed_on", "valid_until"}
+
+
+def _check_manager(*, actor: User, organization: Organization) -> None:
+    if not organization.holds_role(actor, Role.MANAGER):
+        raise ValidationError(_("Only an L&D manager of the organisation can do this."))
+
+
+def _check_completed(training: CoachTraining) -> None:
+    # A record is a fact: the course took place. A planned course is not recorded yet.
+    if training.completed_on and training.completed_on > timezone.localdate():
+        raise ValidationError(
+            {"completed_on": _("Record a training once it is completed: this date is ahead.")}
+        )
+
+
+@transaction.atomic
+def coach_training_record(
+    *,
+    actor: User,
+    membership: Membership,
+    course: str,
+    completed_on: datetime.date,
+    provider: str = "",
+    valid_until: datetime.date | None = None,
+) -> CoachTraining:
+    """An L&D manager records a training a coach of their organisation completed."""
+    organization = membership.organization
+    _check_manager(actor=actor, organization=organization)
+    if not organization.holds_role(membership.user, Role.COACH):
+        raise ValidationError(
+            _("%(name)s is not a coach in this organisation.") % {"name": membership.user}
+        )
+    training = CoachTraining(
+        organization=organization,
+        coach=membership.user,
+        course=course,
+        provider=provider,
+        completed_on=completed_on,
+        valid_until=valid_until,
+        recorded_by=actor,
+    )
+    audit.acted_by(training, actor)
+    _check_completed(training)
+    training.full_clean()
+    training.save()
+    return training
+
+
+@transaction.atomic
+def coach_training_update(*, actor: User, training: CoachTraining, **fields) -> CoachTraining:
+    """An L&D manager corrects a training record; the version before stays in its history."""
+    _check_manager(actor=actor, organization=training.organization)
+    unknown = set(fields) - COACH_TRAINING_FIELDS
+    if unknown:
+        raise TypeError(f"coach_training_update() cannot change {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(training, name, value)
+    _check_completed(training)
+    training.full_clean()
+    audit.acted_by(training, actor).save(update_fields=sorted(fields))
+    return training
+
+
+@transaction.atomic
+def coach_training_remove(*, actor: User, training: CoachTraining) -> None:
+    """An L&D manager removes a training record entered by mistake; its history keeps who
+    removed it and when."""
+    _check_manager(actor=actor, organization=training.organization)
+    audit.acted_by(training, actor).delete()
+
+
+@transaction.atomic
+def coach_programs_set(*, actor: User, membership: Membership, programs: Iterable[Program]) -> None:
+    """An L&D manager names the programs a coach may coach (none: every program of the
+    organisation). Learners the coach guides now keep their coach: the rule is for new
+    pairings."""
+    organization = membership.organization
+    _check_manager(actor=actor, organization=organization)
+    wanted = {program.pk: program for program in programs}
+    if any(program.organization_id != organization.pk for program in wanted.values()):
+        raise ValidationError(_("Choose programs of this organisation."))
+    current = {
+        allowed.program_id: allowed
+        for allowed in CoachProgram.objects.filter(
+            coach=membership.user, program__organization=organization
+        )
+    }
+    for program_id, allowed in current.items():
+        if program_id not in wanted:
+            audit.acted_by(allowed, actor).delete()
+    for program_id, program in wanted.items():
+        if program_id not in current:
+            allowed = CoachProgram(coach=membership.user, program=program)
+            audit.acted_by(allowed, actor)
+            allowed.full_clean()
+            allowed.save()

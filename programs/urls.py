@@ -42,6 +42,17 @@ urlpatterns = [
     path("groepen/<int:pk>/coaches/", views.cohort_coaches, name="cohort-coaches"),
     path("groepen/<int:pk>/afsluiten/", views.cohort_close, name="cohort-close"),
     path("deelnames/<int:pk>/beeindigen/", views.enrolment_end, name="enrolment-end"),
+    path("coaches/<int:pk>/", views.coach_profile, name="coach-profile"),
+    path("coaches/<int:pk>/programmas/", views.coach_programs, name="coach-programs"),
+    path("coaches/<int:pk>/geschiedenis/", views.coach_history, name="coach-history"),
+    path(
+        "coachtrainingen/<int:pk>/bewerken/", views.coach_training_edit, name="coach-training-edit"
+    ),
+    path(
+        "coachtrainingen/<int:pk>/verwijderen/",
+        views.coach_training_remove,
+        name="coach-training-remove",
+    ),
     path("uitnodiging/<str:token>/", views.invitation_accept, name="invitation-accept"),
     path("groepen/<int:pk>/importeren/", views.cohort_import, name="cohort-import"),
     path(

@@ -21,6 +21,8 @@ from programs import imports, selectors, services
 from programs.filters import ProgramFilter
 from programs.forms import (
     ChecklistItemForm,
+    CoachProgramsForm,
+    CoachTrainingForm,
     CohortForm,
     DuplicateForm,
     EndForm,
@@ -34,6 +36,7 @@ from programs.forms import (
 )
 from programs.models import (
     ChecklistItem,
+    CoachTraining,
     Cohort,
     Enrolment,
     Invitation,
@@ -44,6 +47,7 @@ from programs.models import (
 )
 from programs.needs import selectors as needs_selectors
 from werkplek import audit
+from werkplek.choices import Role
 from werkplek.lib.forms import remember_result, run_service, submitted_once
 from werkplek.lib.text import search_text
 from werkplek.models import Organization, User
@@ -391,6 +395,10 @@ def cohort_detail(request, pk):
                 changed,
             )
             messages.success(request, message % {"coach": data["coach"].name, "count": changed})
+            if changed and not selectors.is_trained(
+                data["coach"], cohort.program.organization, on=timezone.localdate()
+            ):
+                messages.warning(request, _untrained_warning(data["coach"]))
             return redirect("programs:cohort-detail", pk=cohort.pk)
     chosen = form["coach"].value()
 
@@ -410,6 +418,12 @@ def cohort_detail(request, pk):
         **_coach_choices(cohort, search=request.GET.get("coach_q", ""), chosen=chosen),
     }
     return render(request, "programs/cohort_detail.html", context)
+
+
+def _untrained_warning(coach) -> str:
+    return _(
+        "%(name)s has no coach training on record. Plan one, and record it on their coach profile."
+    ) % {"name": coach.name}
 
 
 COACH_CHOICES = 8
@@ -432,12 +446,13 @@ def _coach_choices(cohort, *, search, chosen=None):
     search = search_text(search)
     chosen = _database_id(chosen)
     coaches = list(
-        selectors.coach_candidates(cohort.program.organization, search=search, chosen=chosen)[
+        selectors.coach_candidates(cohort.program, search=search, chosen=chosen)[
             : COACH_CHOICES + 1
         ]
     )
     return {
         "coaches": coaches[:COACH_CHOICES],
+        "untrained_shown": any(not coach.is_trained for coach in coaches[:COACH_CHOICES]),
         "more_coaches": len(coaches) > COACH_CHOICES,
         "coach_search": search,
         "chosen_coach": chosen,
@@ -739,3 +754,135 @@ def cohort_history(request, pk):
     back_url = reverse("programs:cohort-detail", args=[cohort.pk])
     sources = selectors.cohort_trail(cohort)
     return audit.render_trail(request, sources, subject=cohort, back_url=back_url)
+
+
+# --- Coach preparation: a coach's profile, trainings and programs -------------------------
+
+
+def _coach_membership_for(request, pk, *, write=False):
+    """A coach's membership whose profile the user may read (or, with write, change)."""
+    if write:
+        return get_object_or_404(selectors.coach_memberships_managed_by(request.user), pk=pk)
+    return get_object_or_404(selectors.coach_memberships(request.user), pk=pk)
+
+
+@login_required
+@submitted_once
+def coach_profile(request, pk):
+    """A coach's preparation: their trainings, capacity and the programs they may coach. The
+    organisation's L&D managers record trainings here; the coach reads their own profile."""
+    membership = _coach_membership_for(request, pk, write=request.method == "POST")
+    can_edit = membership.organization.holds_role(request.user, Role.MANAGER)
+    form = CoachTrainingForm(request.POST or None) if can_edit else None
+    if request.method == "POST" and form.is_valid():
+        training = run_service(
+            form,
+            services.coach_training_record,
+            actor=request.user,
+            membership=membership,
+            **form.cleaned_data,
+        )
+        if training:
+            message = _("Training recorded for %(name)s.") % {"name": membership.user.name}
+            messages.success(request, message)
+            return redirect("programs:coach-profile", pk=membership.pk)
+    today = timezone.localdate()
+    trainings = selectors.coach_trainings(membership)
+    page = Paginator(trainings, selectors.COACH_TRAININGS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    for training in page.object_list:
+        training.is_current = training.is_current_on(today)
+    context = {
+        "membership": membership,
+        "load": selectors.coach_load(membership, on=today),
+        "page_obj": page,
+        "allowed_programs": selectors.coach_programs(membership),
+        "today": today,
+        "can_edit": can_edit,
+        "form": form,
+    }
+    return render(request, "programs/coach_profile.html", context)
+
+
+def _training_for(request, pk):
+    """A training record the user may change, with the profile it belongs to."""
+    trainings = CoachTraining.objects.editable_by(request.user).select_related("coach")
+    training = get_object_or_404(trainings, pk=pk)
+    membership = get_object_or_404(
+        selectors.coach_memberships_managed_by(request.user),
+        user=training.coach_id,
+        organization=training.organization_id,
+    )
+    return training, membership
+
+
+@login_required
+def coach_training_edit(request, pk):
+    """An L&D manager corrects a training record; its earlier version stays in the history."""
+    training, membership = _training_for(request, pk)
+    form = CoachTrainingForm(request.POST or None, instance=training)
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(
+            form,
+            services.coach_training_update,
+            actor=request.user,
+            training=training,
+            **form.cleaned_data,
+        )
+        if saved:
+            messages.success(request, _("Training saved."))
+            return redirect("programs:coach-profile", pk=membership.pk)
+    context = {"form": form, "training": training, "membership": membership}
+    return render(request, "programs/coach_training_form.html", context)
+
+
+@login_required
+@require_POST
+def coach_training_remove(request, pk):
+    """An L&D manager removes a training record entered by mistake."""
+    training, membership = _training_for(request, pk)
+    services.coach_training_remove(actor=request.user, training=training)
+    messages.success(request, _("Training %(course)s removed.") % {"course": training.course})
+    return redirect("programs:coach-profile", pk=membership.pk)
+
+
+@login_required
+def coach_programs(request, pk):
+    """An L&D manager names the programs a coach may coach (none: all of them)."""
+    membership = _coach_membership_for(request, pk, write=True)
+    current = [allowed.program for allowed in selectors.coach_programs(membership)]
+    form = CoachProgramsForm(
+        # Every box unticked posts nothing of the form: still a choice (of none).
+        request.POST if request.method == "POST" else None,
+        organization=membership.organization,
+        initial={"programs": current},
+    )
+    if request.method == "POST" and form.is_valid():
+        run_service(
+            form,
+            services.coach_programs_set,
+            actor=request.user,
+            membership=membership,
+            programs=form.cleaned_data["programs"],
+        )
+        if not form.errors:
+            messages.success(request, _("Programs saved."))
+            return redirect("programs:coach-profile", pk=membership.pk)
+    return render(
+        request, "programs/coach_programs_form.html", {"form": form, "membership": membership}
+    )
+
+
+@login_required
+@require_safe
+def coach_history(request, pk):
+    """Who recorded, corrected or removed a coach's trainings and programs, for the
+    organisation's L&D managers."""
+    membership = _coach_membership_for(request, pk, write=True)
+    return audit.render_trail(
+        request,
+        selectors.coach_trail(membership),
+        subject=membership.user,
+        back_url=reverse("programs:coach-profile", args=[membership.pk]),
+    )

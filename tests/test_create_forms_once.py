@@ -25,6 +25,7 @@ from programs import imports
 from programs import services as program_services
 from programs.models import (
     ChecklistItem,
+    CoachTraining,
     Cohort,
     Invitation,
     LearningGoal,
@@ -176,6 +177,12 @@ def thank_coach(f):
     return f("manager"), url, {"text": "Dank voor je geduld!"}, ThankYouNote.objects, {}
 
 
+def coach_training(f):
+    url = reverse("programs:coach-profile", args=[f("coach").memberships.get().pk])
+    data = {"course": "Werkbegeleider BPV", "completed_on": _today()}
+    return f("manager"), url, data, CoachTraining.objects, {}
+
+
 def review_plan(f):
     url = reverse("coaching:review-plan", args=[f("enrolment").pk])
     return f("coach"), url, {"planned_on": _today()}, ProgressReview.objects, {}
@@ -287,6 +294,7 @@ CASES = [
     reaction,
     peer_give,
     thank_coach,
+    coach_training,
     review_plan,
     reviews_plan_default,
     review_outcome,

@@ -115,6 +115,11 @@ def valid_post(url_name: str, scenario) -> dict:  # noqa: F811
         "programs:enrolment-end": {"reason": "stopped", "ended_on": _today()},
         "programs:cohort-close": {"reason": "stopped", "ended_on": _today()},
         "programs:cohort-import-confirm": {"token": "geen"},
+        "programs:coach-profile": {
+            "course": "Werkbegeleider BPV",
+            "provider": "ROC Midden",
+            "completed_on": _today(),
+        },
         "programs:invitation-accept": {
             "name": "Nina Nieuw",
             "password1": "Een-lang-wachtwoord-42",

@@ -29,7 +29,7 @@ from coaching import mails
 from coaching.models import PeerFeedback, ProgressReview, Reflection
 from coaching.reminders import REFLECTION_REMINDER, reflection_link_token
 from programs.choices import EndReason, ProgramStatus
-from programs.models import Invitation
+from programs.models import CoachTraining, Invitation
 from programs.needs import services as needs_services
 from tests.factories import (
     ChecklistItemFactory,
@@ -311,6 +311,23 @@ MATRIX = {
     ("coaching:thank-coach",            POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
     ("coaching:thanks",                 GET):  (LOGIN, 404, 404, 200, 200, 200, 404, 404, 404),
     ("coaching:thanks",                 POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    # Coach preparation: a coach's profile, for the organisation's L&D managers and the coach
+    # themself (read-only: their POST, a training for themself, is 404). An empty training
+    # form answers with its errors; an empty programs form is a choice of none (any program).
+    ("programs:coach-profile",          GET):  (LOGIN, 404, 404, 200, 404, 404, 200, 404, 404),
+    ("programs:coach-profile",          POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:coach-programs",         GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:coach-programs",         POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404, 404),
+    ("programs:coach-history",          GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:coach-history",          POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:coach-training-edit",    GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:coach-training-edit",    POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:coach-training-remove",  GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:coach-training-remove",  POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404, 404),
+    # The coaches' load: L&D managers, each of their own organisation (another's: 404, tested
+    # in tests/coaching/test_coach_load.py).
+    ("coaching:coach-load",             GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200, 404),
+    ("coaching:coach-load",             POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
     # KPIs: defined, read and measured by the organisation's managers only (any manager may
     # open the list and define one in their own organisation).
     ("kpis:list",                       GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200, 404),
@@ -405,6 +422,11 @@ URL_OBJECT = {
     "coaching:peer-give": "peer_request",
     "coaching:certificate": "certified_enrolment",
     "coaching:thank-coach": "coach_membership",
+    "programs:coach-profile": "coach_membership",
+    "programs:coach-programs": "coach_membership",
+    "programs:coach-history": "coach_membership",
+    "programs:coach-training-edit": "coach_training",
+    "programs:coach-training-remove": "coach_training",
     "coaching:review-plan": "enrolment",
     "coaching:reviews-plan-default": "enrolment",
     "coaching:review-outcome": "review",
@@ -517,6 +539,17 @@ class Scenario:
     @property
     def needs_program(self):
         return self.needs_request.analysis.program
+
+    @functools.cached_property
+    def coach_training(self):
+        """A training the manager recorded for the coach."""
+        return CoachTraining.objects.create(
+            organization=self.organization,
+            coach=self.people["coach"],
+            course="Werkbegeleider BPV",
+            completed_on=self.enrolment.started_on,
+            recorded_by=self.people["manager"],
+        )
 
 
 def _person(organization, name, email, **roles):

@@ -28,7 +28,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from coaching import mails
 from kpis.choices import SubjectLevel
 from kpis.rollups import rollup_all
-from programs.models import Invitation
+from programs.models import CoachTraining, Invitation
 from tests.factories import (
     PASSWORD,
     ChecklistItemFactory,
@@ -87,6 +87,14 @@ def pages(organization, manager, coach, learner, program, cohort, enrolment):
         kind=mails.FEEDBACK_OVERDUE,
         due_slot="1",
         context={"enrolment": enrolment.pk, "learner": learner.name, "program": program.name},
+    )
+    coaching = coach.memberships.get()
+    CoachTraining.objects.create(
+        organization=organization,
+        coach=coach,
+        course="Werkbegeleider BPV",
+        completed_on=cohort.starts_on,
+        recorded_by=manager,
     )
     anonymous = _client()
     as_manager, as_coach, as_learner = _client(manager), _client(coach), _client(learner)
@@ -171,6 +179,13 @@ def pages(organization, manager, coach, learner, program, cohort, enrolment):
             reverse("organization-settings", args=[organization.slug])
         ),
         "attention": as_manager.get(reverse("coaching:attention")),
+        "coach-load": as_manager.get(reverse("coaching:coach-load")),
+        "coach-profile": as_manager.get(reverse("programs:coach-profile", args=[coaching.pk])),
+        "coach-profile-error": as_manager.post(
+            reverse("programs:coach-profile", args=[coaching.pk]), {"course": "Coachen"}
+        ),
+        "coach-profile-own": as_coach.get(reverse("programs:coach-profile", args=[coaching.pk])),
+        "coach-programs": as_manager.get(reverse("programs:coach-programs", args=[coaching.pk])),
         "enrolment-end": as_manager.get(reverse("programs:enrolment-end", args=[enrolment.pk])),
         "group-close": as_manager.get(reverse("programs:cohort-close", args=[cohort.pk])),
         "kpi-list": as_manager.get(reverse("kpis:list")),

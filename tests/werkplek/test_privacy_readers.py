@@ -19,7 +19,7 @@ from coaching.models import (
     ThankYouNote,
 )
 from kpis.choices import SubjectLevel
-from programs.models import Invitation
+from programs.models import CoachProgram, CoachTraining, Invitation
 from programs.needs import services as needs_services
 from tests.factories import KPIFactory, MeasurementFactory
 from tests.test_permission_matrix import scenario  # noqa: F401  (the fixture)
@@ -37,8 +37,9 @@ PLAYED_BY = {
 }
 # Never a reader of anyone's records.
 STRANGERS = ("other_coach", "other_manager")
-# Whom a kind of record is about where that is not the learner: the coach's thank-you notes.
-ABOUT = {"thank_you_notes": "coach"}
+# Whom a kind of record is about where that is not the learner: the coach's thank-you notes,
+# training records and the programs they may coach.
+ABOUT = {"thank_you_notes": "coach", "coach_trainings": "coach", "coach_programs": "coach"}
 
 
 @pytest.fixture
@@ -98,6 +99,14 @@ def records(scenario):  # noqa: F811
     needs_services.needs_answer(
         actor=learner, request=needs_request, answers={goal.pk: (4, 2) for goal in goals}
     )
+    CoachTraining.objects.create(
+        organization=scenario.organization,
+        coach=scenario.people["coach"],
+        course="Werkbegeleider BPV",
+        completed_on=then.date(),
+        recorded_by=scenario.people["manager"],
+    )
+    CoachProgram.objects.create(coach=scenario.people["coach"], program=scenario.program)
     NotificationOptOut.objects.create(user=learner, kind="reflection_reminder")
     OutboxMessage.objects.create(recipient=learner, kind="reflection_reminder", due_slot="x")
     return scenario
