@@ -272,7 +272,7 @@ def test_the_manager_sets_the_questions_and_learners_answer_those(
     [
         ({"learner_questions": ""}, "Dit veld is verplicht."),
         ({"coach_questions": "\n".join(f"Vraag {n}" for n in range(9))}, "hoogstens 8"),
-        ({"min_answers": "2"}, "groter dan of gelijk aan 3"),
+        ({"min_answers": "2"}, "minstens 3"),
         ({"learner_questions": "x" * 301}, "Houd elke vraag onder de 300 tekens."),
     ],
 )
@@ -306,7 +306,9 @@ def test_a_duplicated_program_keeps_its_evaluation_questions(program, manager):
         evaluate_halfway=False,
         min_answers=5,
     )
-    copy = program_services.program_duplicate(program=program, name="Kopie", actor=manager)
+    copy = program_services.program_duplicate(
+        program=program, name="Kopie", owner=manager, actor=manager
+    )
     assert sorted(copy.evaluation_questions.values_list("text", flat=True)) == [
         "Duidelijk",
         "Haalbaar",
@@ -352,8 +354,9 @@ def test_results_from_the_minimum_show_means_spread_and_open_answers_without_nam
 
 
 def test_a_group_below_the_minimum_says_so_while_the_program_shows(client, program, manager):
-    big, small = CohortFactory(program=program, name="Voorjaar"), CohortFactory(
-        program=program, name="Najaar"
+    big, small = (
+        CohortFactory(program=program, name="Voorjaar"),
+        CohortFactory(program=program, name="Najaar"),
     )
     learner_answers(big, manager, scores=[4, 4, 4, 4], count=5)
     learner_answers(small, manager, scores=[1, 1, 1, 1], open_answer="Slecht", count=2)
@@ -429,9 +432,7 @@ def test_erasing_a_learner_removes_their_open_answer_and_keeps_the_ratings(
     assert EvaluationScore.objects.filter(evaluation=evaluation).count() == 4
 
 
-def test_the_learners_own_evaluation_is_in_their_data_download(
-    client, started, manager, learner
-):
+def test_the_learners_own_evaluation_is_in_their_data_download(client, started, manager, learner):
     end(started, manager)
     evaluations.learner_evaluation_submit(
         actor=learner, enrolment=started, scores=[5, 4, 3, 2], open_answer="Prima"
@@ -443,4 +444,3 @@ def test_the_learners_own_evaluation_is_in_their_data_download(
     assert [row["open_answer"] for row in answered] == ["Prima"]
     scores = json.loads(archive.read("coaching/program_evaluation_scores.json"))
     assert [row["score"] for row in scores] == [5, 4, 3, 2]
-
