@@ -18,6 +18,8 @@ from coaching import mails, reminders
 from coaching.models import SignOff
 from tests.factories import (
     ChecklistItemFactory,
+    CohortFactory,
+    EnrolmentFactory,
     LearningGoalFactory,
     MembershipFactory,
     ReflectionFactory,
@@ -334,6 +336,12 @@ def test_every_kind_of_mail_escapes_hostile_names_and_keeps_its_subject_on_one_l
     )
     coaching_services.thank_you_note_create(
         actor=manager, coach=coach, organization=program.organization, text=HOSTILE
+    )
+    # An ending asks the learner to evaluate the program, with its name (without a coach,
+    # no coach is asked: one mail of each kind).
+    evaluated = EnrolmentFactory(cohort=CohortFactory(program=program), started_on=today)
+    program_services.enrolment_end(
+        actor=manager, enrolment=evaluated, reason="stopped", ended_on=today
     )
     later = timezone.now() + datetime.timedelta(days=60)
     # A reminder is sent only on the learner's local day it is for.
