@@ -128,14 +128,21 @@ def _record(evaluation: ProgramEvaluation, statements: list[str], scores: list[i
 
 @transaction.atomic
 def learner_evaluation_submit(
-    *, actor: User, enrolment: Enrolment, scores: list[int], open_answer: str
+    *,
+    actor: User,
+    enrolment: Enrolment,
+    scores: list[int],
+    open_answer: str,
+    now: datetime.datetime | None = None,
 ) -> ProgramEvaluation:
     """The learner answers their program's evaluation for the moment open now (the end, or
-    halfway): a rating per statement in the order asked, and the open answer (may be empty)."""
+    halfway): a rating per statement in the order asked, and the open answer (may be empty).
+    `now` dates it (the demo's history); by default the moment of answering."""
+    now = now or timezone.now()
     enrolment = Enrolment.objects.select_related("cohort__program").get(pk=enrolment.pk)
     if actor.pk != enrolment.learner_id:
         raise ValidationError(_("Only the learner answers their evaluation."))
-    moment = open_moment(enrolment, today=timezone.localdate())
+    moment = open_moment(enrolment, today=timezone.localdate(now))
     if moment is None:
         raise ValidationError(_("There is no evaluation for you to answer now."))
     questions = evaluation_questions(enrolment.cohort.program, EvaluationAudience.LEARNER)
@@ -147,17 +154,24 @@ def learner_evaluation_submit(
         moment=moment,
         open_question=questions.open_question,
         open_answer=open_answer.strip() if questions.open_question else "",
+        submitted_at=now,
     )
     return _record(evaluation, questions.statements, scores, actor)
 
 
 @transaction.atomic
 def coach_evaluation_submit(
-    *, actor: User, cohort: Cohort, scores: list[int], open_answer: str
+    *,
+    actor: User,
+    cohort: Cohort,
+    scores: list[int],
+    open_answer: str,
+    now: datetime.datetime | None = None,
 ) -> ProgramEvaluation:
-    """A coach evaluates the program of a group they coached a learner in to the end, once."""
-    today = timezone.localdate()
-    if not groups_to_evaluate(actor, today=today).filter(pk=cohort.pk).exists():
+    """A coach evaluates the program of a group they coached a learner in to the end, once.
+    `now` dates it (the demo's history); by default the moment of answering."""
+    now = now or timezone.now()
+    if not groups_to_evaluate(actor, today=timezone.localdate(now)).filter(pk=cohort.pk).exists():
         raise ValidationError(_("There is no evaluation of this group for you to answer now."))
     questions = evaluation_questions(cohort.program, EvaluationAudience.COACH)
     evaluation = ProgramEvaluation(
@@ -167,6 +181,7 @@ def coach_evaluation_submit(
         moment=EvaluationMoment.END,
         open_question=questions.open_question,
         open_answer=open_answer.strip() if questions.open_question else "",
+        submitted_at=now,
     )
     return _record(evaluation, questions.statements, scores, actor)
 

@@ -13,8 +13,8 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
-from programs import services
-from programs.choices import BuiltinMethod, ProgramStatus
+from programs import selectors, services
+from programs.choices import BuiltinMethod, EvaluationAudience, ProgramStatus
 from programs.models import Cohort, Enrolment, LearningGoal, Method, Program
 from werkplek import audit
 
@@ -267,4 +267,24 @@ def seed(demo: SimpleNamespace) -> None:
         ],
     )
     _adjust_during_pilot(demo, order_pickers, demo.pilot_cohort.starts_on)
+    _evaluation(demo, order_pickers)
     demo.program = order_pickers
+
+
+def _evaluation(demo, program: Program) -> None:
+    """The order pickers' program also asks halfway, with the usual questions saved as its
+    own; its results show from five answers."""
+    if program.evaluation_questions.exists():
+        return
+    learners = selectors.evaluation_questions(program, EvaluationAudience.LEARNER)
+    coaches = selectors.evaluation_questions(program, EvaluationAudience.COACH)
+    services.evaluation_settings_set(
+        program=program,
+        actor=demo.managers[0],
+        learner_questions=learners.statements,
+        learner_open_question=learners.open_question,
+        coach_questions=coaches.statements,
+        coach_open_question=coaches.open_question,
+        evaluate_halfway=True,
+        min_answers=5,
+    )
