@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from programs import imports
@@ -286,12 +287,12 @@ class EvaluationSettingsForm(forms.Form):
     coach_questions = _statements_field(_("Statements for coaches"))
     coach_open_question = _open_question_field(_("Open question for coaches"))
     evaluate_halfway = forms.BooleanField(
-        label=Program._meta.get_field("evaluate_halfway").verbose_name,
+        label=capfirst(Program._meta.get_field("evaluate_halfway").verbose_name),
         help_text=Program._meta.get_field("evaluate_halfway").help_text,
         required=False,
     )
     min_answers = forms.IntegerField(
-        label=Program._meta.get_field("evaluation_min_answers").verbose_name,
+        label=capfirst(Program._meta.get_field("evaluation_min_answers").verbose_name),
         help_text=Program._meta.get_field("evaluation_min_answers").help_text,
         min_value=MIN_EVALUATION_ANSWERS,
         max_value=MAX_EVALUATION_ANSWERS,
