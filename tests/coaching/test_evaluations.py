@@ -295,6 +295,22 @@ def test_bad_evaluation_settings_are_refused_with_what_was_typed_kept(
     assert not program.evaluation_questions.exists()
 
 
+def test_the_programs_history_names_who_changed_its_evaluation_questions(client, program, manager):
+    program_services.evaluation_settings_set(
+        program=program,
+        actor=manager,
+        learner_questions=["Duidelijke leerdoelen"],
+        learner_open_question="",
+        coach_questions=["Haalbaar"],
+        coach_open_question="",
+        evaluate_halfway=True,
+        min_answers=5,
+    )
+    client.force_login(manager)
+    page = client.get(reverse("programs:history", args=[program.pk])).text
+    assert "Duidelijke leerdoelen" in page and manager.name in page
+
+
 def test_a_duplicated_program_keeps_its_evaluation_questions(program, manager):
     program_services.evaluation_settings_set(
         program=program,
