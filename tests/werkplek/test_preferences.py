@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from coaching import digest, mails, reminders
+from coaching import digest, evaluations, mails, reminders
 from tests.factories import MembershipFactory, UserFactory
 from werkplek import notifications, services
 from werkplek.models import NotificationOptOut
@@ -73,12 +73,13 @@ def test_the_time_zone_picker_offers_the_common_zones_first_by_name(client, lear
 
 # --- Notification switches: each person sees the kinds their roles receive ------------------
 
-LEARNER_KINDS = {reminders.REFLECTION_REMINDER}
+LEARNER_KINDS = {reminders.REFLECTION_REMINDER, evaluations.EVALUATION_ASKED}
 COACH_KINDS = {
     mails.FEEDBACK_OVERDUE,
     mails.HELP_ASKED,
     mails.THANK_YOU,
     mails.SIGN_OFF_EXPIRING,
+    evaluations.EVALUATION_ASKED,
 }
 MANAGER_KINDS = {digest.DIGEST}
 
