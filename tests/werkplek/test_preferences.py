@@ -88,7 +88,7 @@ def switches(page: str) -> set[str]:
     return set(re.findall(r'name="notify-([a-z_]+)"', page))
 
 
-def test_a_learner_sees_only_the_reflection_reminder_switch(client, learner):
+def test_a_learner_sees_only_the_switches_of_what_learners_receive(client, learner):
     client.force_login(learner)
     assert switches(client.get(reverse("preferences")).content.decode()) == LEARNER_KINDS
 
