@@ -15,6 +15,12 @@ class CoachingConfig(AppConfig):
 
         selectors.register_enrolment_statuses(attention.group_statuses)
 
+        # Learners, and their last coach, are asked to evaluate when an enrolment ends.
+        from coaching import evaluations
+        from programs.signals import enrolment_ended
+
+        enrolment_ended.connect(evaluations.ask_after_ending, dispatch_uid="coaching_evaluations")
+
         # What it holds about a person: exported, listed on the privacy page, erased (rows
         # and their history alike).
         from coaching import personal_records
@@ -55,6 +61,12 @@ class CoachingConfig(AppConfig):
                 mails.describe_sign_off_expiring,
                 _("Nudges when a learner's sign-off is about to expire"),
                 {Role.COACH},
+            ),
+            evaluations.EVALUATION_ASKED: (
+                evaluations.render_evaluation_asked,
+                evaluations.describe_evaluation_asked,
+                _("Requests to evaluate a program"),
+                {Role.LEARNER, Role.COACH},
             ),
             digest.DIGEST: (
                 digest.render_digest,

@@ -43,3 +43,10 @@ class Currency(models.TextChoices):
     CURRENT = "current", _("current")
     EXPIRING = "expiring", _("expiring")
     EXPIRED = "expired", _("expired")
+
+
+class EvaluationMoment(models.TextChoices):
+    """When a learner evaluates their program: halfway (if the program asks) and at the end."""
+
+    HALFWAY = "halfway", _("halfway")
+    END = "end", _("at the end")

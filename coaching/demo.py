@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
-from coaching import services
+from coaching import evaluations, services
 from coaching.choices import Shift
 from coaching.models import FeedbackMoment, PeerFeedback
 from programs import services as program_services
@@ -211,6 +211,55 @@ def seed(demo: SimpleNamespace) -> None:
     for prefix in LEFT:
         _end(demo, prefix, EndReason.LEFT_ORGANISATION)
     _progress_reviews(demo)
+    _evaluations(demo)
+
+
+# The end evaluations of those who finished, answered the day after: a rating of each of the
+# program's four statements and the open answer. Six in all, three per group: the program's
+# results show (from five), each group's alone does not.
+EVALUATIONS = {
+    "lotte.visser": ([4, 5, 4, 3], "Meer tijd in de koelcel voordat ik alleen ging."),
+    "sem.vanleeuwen": ([4, 4, 5, 4], ""),
+    "priya.ramdin": ([5, 3, 4, 4], "Mijn coach had het in de piekweken erg druk."),
+    "tomasz.nowak": ([5, 5, 4, 5], "De aftekenlijst per week gaf me houvast."),
+    "jayden.kok": ([4, 4, 4, 5], ""),
+    "lars.meijer": ([4, 5, 5, 4], "Eerder oefenen met de EPT, dat scheelt in week 3."),
+}
+# Each last coach evaluates the program once per group, a day after their learner finished:
+# the pilot was busier than the second group, after the program was adjusted.
+COACH_ANSWERS = {
+    True: ([4, 3, 4], "In de piekweken bleef er weinig tijd over om mee te kijken."),
+    False: ([5, 4, 4], ""),
+}
+
+
+def _evaluations(demo) -> None:
+    for prefix, (scores, open_answer) in EVALUATIONS.items():
+        enrolment = Enrolment.objects.get(
+            cohort__program=demo.program, learner__email__startswith=f"{prefix}@"
+        )
+        if enrolment.evaluations.exists():
+            continue
+        answered = timezone.make_aware(
+            datetime.datetime.combine(enrolment.ended_on, datetime.time(10, 0))
+        ) + datetime.timedelta(days=1)
+        evaluations.learner_evaluation_submit(
+            actor=enrolment.learner,
+            enrolment=enrolment,
+            scores=scores,
+            open_answer=open_answer,
+            now=min(answered, timezone.now()),
+        )
+        coach = enrolment.pairings.order_by("started_on").last().coach
+        if not coach.program_evaluations.filter(cohort=enrolment.cohort).exists():
+            coach_scores, coach_answer = COACH_ANSWERS[enrolment.cohort.is_pilot]
+            evaluations.coach_evaluation_submit(
+                actor=coach,
+                cohort=enrolment.cohort,
+                scores=coach_scores,
+                open_answer=coach_answer,
+                now=min(answered, timezone.now()),
+            )
 
 
 REVIEW_OUTCOME = (

@@ -2,16 +2,17 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coaching.choices import Shift
+from coaching.choices import EvaluationMoment, Shift
 from coaching.models import (
+    EVALUATION_ANSWER_LENGTH,
     FEEDBACK_TEXT_LENGTH,
     NOTE_LENGTH,
     REFLECTION_ANSWER_LENGTH,
     REVIEW_OUTCOME_LENGTH,
     THANK_YOU_LENGTH,
 )
-from programs.choices import Level
-from programs.models import ChecklistItem, LearningGoal
+from programs.choices import EvaluationAudience, Level
+from programs.models import ChecklistItem, Cohort, LearningGoal
 from werkplek.lib.forms import DateInput, LongTextField, VersionField
 from werkplek.models import User
 
@@ -237,3 +238,58 @@ class ProgressReviewCommentForm(forms.Form):
     text = LongTextField(
         label=_("Comment"), max_length=NOTE_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class EvaluationForm(forms.Form):
+    """A program's evaluation: each statement rated from 1 (disagree) to 5 (agree), all of
+    them, and the open question if the program asks one."""
+
+    def __init__(self, *args, questions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.statements = questions.statements
+        for index, statement in enumerate(self.statements):
+            self.fields[f"score_{index}"] = forms.TypedChoiceField(
+                label=statement,
+                choices=[(score, str(score)) for score in range(1, 6)],
+                coerce=int,
+                widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+                error_messages={"required": _("Choose from 1 (disagree) to 5 (agree).")},
+            )
+        if questions.open_question:
+            self.fields["open_answer"] = LongTextField(
+                label=questions.open_question,
+                required=False,
+                max_length=EVALUATION_ANSWER_LENGTH,
+                widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+            )
+
+    def scores(self) -> list[int]:
+        return [self.cleaned_data[f"score_{index}"] for index in range(len(self.statements))]
+
+    def open_answer(self) -> str:
+        return self.cleaned_data.get("open_answer", "")
+
+
+class EvaluationResultsFilter(forms.Form):
+    """Whose evaluation, at which moment, of which group the results page shows."""
+
+    audience = forms.ChoiceField(
+        label=_("Answered by"), choices=EvaluationAudience.choices, required=False
+    )
+    moment = forms.ChoiceField(label=_("Moment"), choices=EvaluationMoment.choices, required=False)
+    # Chosen in the page's list of groups (which pages), kept by the filter as it changes.
+    group = forms.ModelChoiceField(
+        queryset=Cohort.objects.none(), required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = Cohort.objects.filter(program=program)
+
+    def choice(self) -> tuple[str, str, Cohort | None]:
+        """(audience, moment, group) chosen; a value that is not one of the choices counts as
+        not chosen (the form says so)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        audience = data.get("audience") or EvaluationAudience.LEARNER
+        moment = data.get("moment") or EvaluationMoment.END
+        return audience, moment, data.get("group")

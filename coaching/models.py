@@ -8,20 +8,24 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from coaching.choices import Shift
-from programs.choices import Level
+from coaching.choices import EvaluationMoment, Shift
+from programs.choices import EvaluationAudience, Level
 from programs.models import (
+    EVALUATION_QUESTION_LENGTH,
     MAX_REFLECTION_QUESTIONS,
     REFLECTION_QUESTION_LENGTH,
     ChecklistItem,
+    Cohort,
     Enrolment,
     LearningGoal,
+    Program,
     readable_q,
 )
 from werkplek.lib.text import (
@@ -681,3 +685,132 @@ class ProgressReviewComment(models.Model):
 
     def __str__(self):
         return self.text[:50]
+
+
+# An evaluation's open answer: a few sentences, like a note.
+EVALUATION_ANSWER_LENGTH = NOTE_LENGTH
+
+
+class ProgramEvaluationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """One's own evaluations, and those of the programs one manages (which the results
+        page shows only together, without names, from the program's minimum number)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            Q(respondent=user) | Q(cohort__program__in=Program.objects.managed_by(user))
+        )
+
+
+class ProgramEvaluation(models.Model):
+    """One person's evaluation of a program: a learner's at the end (or halfway) of their
+    enrolment, or a coach's of a group they coached in. The questions are stored with the
+    answers, so later edits to the program's questions never change what was answered."""
+
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.PROTECT, related_name="evaluations", verbose_name=_("group")
+    )
+    enrolment = models.ForeignKey(
+        Enrolment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evaluations",
+        verbose_name=_("enrolment"),
+    )
+    respondent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="program_evaluations",
+        verbose_name=_("answered by"),
+    )
+    audience = models.CharField(_("asked of"), max_length=10, choices=EvaluationAudience.choices)
+    moment = models.CharField(
+        _("moment"), max_length=10, choices=EvaluationMoment.choices, default=EvaluationMoment.END
+    )
+    open_question = models.CharField(
+        _("open question"), max_length=EVALUATION_QUESTION_LENGTH, blank=True
+    )
+    open_answer = bounded_text(_("open answer"), max_length=EVALUATION_ANSWER_LENGTH, blank=True)
+    submitted_at = models.DateTimeField(_("answered at"), default=timezone.now)
+
+    objects = ProgramEvaluationQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("program evaluation")
+        verbose_name_plural = _("program evaluations")
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "moment"],
+                condition=Q(enrolment__isnull=False),
+                name="evaluation_once_per_enrolment_and_moment",
+                violation_error_message=_("This evaluation has been answered already."),
+            ),
+            models.UniqueConstraint(
+                fields=["cohort", "respondent"],
+                condition=Q(audience=EvaluationAudience.COACH),
+                name="evaluation_once_per_coach_and_group",
+                violation_error_message=_("This evaluation has been answered already."),
+            ),
+            models.CheckConstraint(
+                condition=Q(audience=EvaluationAudience.LEARNER, enrolment__isnull=False)
+                | Q(
+                    audience=EvaluationAudience.COACH,
+                    enrolment__isnull=True,
+                    moment=EvaluationMoment.END,
+                ),
+                name="evaluation_learner_of_an_enrolment_or_coach_of_a_group",
+            ),
+            length_check(
+                "open_answer", EVALUATION_ANSWER_LENGTH, name="evaluation_open_answer_length"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.respondent} · {self.cohort} · {self.get_moment_display()}"
+
+
+class EvaluationScoreQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The ratings of the evaluations the user may read."""
+        return self.filter(evaluation__in=ProgramEvaluation.objects.visible_to(user))
+
+
+class EvaluationScore(models.Model):
+    """One rating in a program evaluation, 1 (disagree) to 5 (agree), with its question as
+    it was asked: the results count them per question."""
+
+    evaluation = models.ForeignKey(
+        ProgramEvaluation,
+        on_delete=models.CASCADE,
+        related_name="scores",
+        verbose_name=_("program evaluation"),
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    question = models.CharField(_("question"), max_length=EVALUATION_QUESTION_LENGTH)
+    score = models.PositiveSmallIntegerField(
+        _("score"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+
+    objects = EvaluationScoreQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("evaluation score")
+        verbose_name_plural = _("evaluation scores")
+        ordering = ["evaluation", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation", "position"], name="evaluation_score_once_per_question"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=1, score__lte=5), name="evaluation_score_1_to_5"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.question}: {self.score}"

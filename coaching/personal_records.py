@@ -1,16 +1,19 @@
 """coaching's part of a person's data (see werkplek.personal_data): the feedback about them
 with its levels, sign-offs and addenda, their reflections and the reactions to them, peer
-feedback asked by or of them, and thank-you notes a coach received or a manager sent."""
+feedback asked by or of them, thank-you notes a coach received or a manager sent, and the
+program evaluations they answered."""
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from coaching import mails
 from coaching.models import (
+    EvaluationScore,
     FeedbackAddendum,
     FeedbackMoment,
     GoalAssessment,
     PeerFeedback,
+    ProgramEvaluation,
     ProgressReview,
     ProgressReviewComment,
     Reflection,
@@ -155,6 +158,39 @@ KINDS = [
         purpose=_("What you, your coach and your line manager noted on a progress review."),
         readers=AROUND_THE_LEARNER,
     ),
+    Kind(
+        name="program_evaluations",
+        model=ProgramEvaluation,
+        about=("respondent",),
+        columns=(
+            "id",
+            "cohort__program__name",
+            "cohort__name",
+            "audience",
+            "moment",
+            "open_question",
+            "open_answer",
+            "submitted_at",
+        ),
+        label=_("Program evaluations"),
+        purpose=_(
+            "To improve the program: L&D managers read the answers of a group together, "
+            "without names, and only from a minimum number of answers."
+        ),
+        readers=frozenset({Reader.PERSON, Reader.MANAGER}),
+    ),
+    Kind(
+        name="program_evaluation_scores",
+        model=EvaluationScore,
+        about=("evaluation__respondent",),
+        columns=("evaluation_id", "position", "question", "score"),
+        label=_("Ratings in program evaluations"),
+        purpose=_(
+            "To improve the program: L&D managers read the answers of a group together, "
+            "without names, and only from a minimum number of answers."
+        ),
+        readers=frozenset({Reader.PERSON, Reader.MANAGER}),
+    ),
 ]
 
 # The kinds of mail to coaches that name a learner in their context.
@@ -164,7 +200,8 @@ NAMING_THE_LEARNER = [mails.FEEDBACK_OVERDUE, mails.HELP_ASKED]
 def erase(erasing: Erasing) -> None:
     """The texts about the person become "removed", in the rows and in every earlier version
     of them: feedback, addenda, reflections' answers (their questions stay), reactions, peer
-    feedback, review outcomes and comments on reviews; so does the peer feedback the person
+    feedback, review outcomes and comments on reviews, evaluations' open answers (their
+    ratings stay); so does the peer feedback the person
     wrote about someone else, and their name leaves the mails to their coaches; and the
     thank-you notes they received or sent. Dates, levels and sign-offs stay, so progress and
     counts do not change."""
@@ -202,8 +239,12 @@ def erase(erasing: Erasing) -> None:
         ),
         lambda message: {"context": {**message.context, "learner": erasing.anonymous_name}},
     )
+    # An evaluation's open answer goes; its ratings stay (they carry no name), so the
+    # program's results do not change.
+    scrub(ProgramEvaluation, on_enrolments, open_answer=removed)
     if erasing.ended_before is None:
         _erase_thank_you_notes(erasing)
+        scrub(ProgramEvaluation, Q(respondent=erasing.person), open_answer=removed)
 
 
 def _erase_thank_you_notes(erasing: Erasing) -> None:

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from coaching import digest, reminders, services
+from coaching import digest, evaluations, reminders, services
 
 
 @shared_task
@@ -28,3 +28,9 @@ def enqueue_due_digests() -> int:
 def nudge_expiring_sign_offs() -> int:
     """Nudge coaches whose learner's sign-off starts expiring (once per expiry)."""
     return services.coach_nudges_expiring_sign_offs(on=timezone.localdate())
+
+
+@shared_task
+def ask_halfway_evaluations() -> int:
+    """Ask learners whose enrolment reached its halfway day to evaluate (once each)."""
+    return evaluations.ask_halfway(on=timezone.localdate())

@@ -34,5 +34,12 @@ urlpatterns = [
     path("collega-feedback/<int:pk>/", views.peer_give, name="peer-give"),
     path("bedankjes/", views.thanks, name="thanks"),
     path("coaches/belasting/", views.coach_load_list, name="coach-load"),
+    path("deelnames/<int:pk>/evaluatie/", views.evaluation_learner, name="evaluation-learner"),
+    path("groepen/<int:pk>/evaluatie/", views.evaluation_coach, name="evaluation-coach"),
+    path(
+        "leerprogrammas/<int:pk>/evaluatie/",
+        views.evaluation_results,
+        name="evaluation-results",
+    ),
     path("coaches/<int:pk>/bedanken/", views.thank_coach, name="thank-coach"),
 ]

@@ -1,4 +1,5 @@
 import io
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,10 +15,22 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from coaching import attention, certificate, coach_load, reminders, selectors, services, skills
+from coaching import (
+    attention,
+    certificate,
+    coach_load,
+    evaluations,
+    reminders,
+    selectors,
+    services,
+    skills,
+)
+from coaching.choices import EvaluationMoment
 from coaching.filters import CoachLoadFilter, SkillsMatrixFilter
 from coaching.forms import (
     AddendumForm,
+    EvaluationForm,
+    EvaluationResultsFilter,
     FeedbackMomentForm,
     PeerFeedbackForm,
     PeerRequestForm,
@@ -36,8 +49,8 @@ from coaching.models import (
     ThankYouNote,
 )
 from programs import selectors as program_selectors
-from programs.choices import EndReason
-from programs.models import Cohort, Enrolment
+from programs.choices import EndReason, EvaluationAudience
+from programs.models import Cohort, Enrolment, Program
 from werkplek import audit
 from werkplek.choices import Role
 from werkplek.lib import spreadsheet
@@ -84,6 +97,9 @@ def coach_home(request):
         "earlier": selectors.earlier_learners(request.user),
         "thanks": thanks[:shown],
         "more_thanks": len(thanks) > shown,
+        "to_evaluate": evaluations.groups_to_evaluate(request.user, today=today)[
+            : evaluations.MAX_GROUPS_TO_EVALUATE
+        ],
     }
     return render(request, "coaching/coach_home.html", context)
 
@@ -307,6 +323,9 @@ def progress(request, pk):
         if is_manager and enrolment.ended_independent
         else None,
         "reviews": selectors.progress_review_panel(enrolment, viewer=request.user),
+        "evaluation_moment": evaluations.open_moment(enrolment, today=timezone.localdate())
+        if enrolment.learner_id == request.user.pk
+        else None,
     }
     return render(request, "coaching/progress.html", context)
 
@@ -738,3 +757,104 @@ def review_comment(request, pk):
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     progress_url = reverse("coaching:progress", args=[review.enrolment_id])
     return redirect(f"{progress_url}#review-{review.pk}")
+
+
+# --- Program evaluation ----------------------------------------------------------------
+
+
+@login_required
+@submitted_once
+def evaluation_learner(request, pk):
+    """The learner's evaluation of their program, for the moment open now."""
+    enrolments = Enrolment.objects.filter(learner=request.user).select_related("cohort__program")
+    enrolment = get_object_or_404(enrolments, pk=pk)
+    moment = evaluations.open_moment(enrolment, today=timezone.localdate())
+    if moment is None:
+        if enrolment.evaluations.exists():
+            messages.info(request, _("You have evaluated this program already. Thank you!"))
+            return redirect("coaching:progress", pk=enrolment.pk)
+        raise Http404
+    program = enrolment.cohort.program
+    questions = program_selectors.evaluation_questions(program, EvaluationAudience.LEARNER)
+    form = EvaluationForm(request.POST or None, questions=questions)
+    if request.method == "POST" and form.is_valid():
+        if run_service(
+            form,
+            evaluations.learner_evaluation_submit,
+            actor=request.user,
+            enrolment=enrolment,
+            scores=form.scores(),
+            open_answer=form.open_answer(),
+        ):
+            messages.success(request, _("Thank you for your evaluation."))
+            return redirect("coaching:progress", pk=enrolment.pk)
+    context = {
+        "form": form,
+        "program": program,
+        "halfway": moment == EvaluationMoment.HALFWAY,
+        "back_url": reverse("coaching:progress", args=[enrolment.pk]),
+    }
+    return render(request, "coaching/evaluation_form.html", context)
+
+
+@login_required
+@submitted_once
+def evaluation_coach(request, pk):
+    """A coach's evaluation of the program of a group they coached in."""
+    groups = evaluations.groups_to_evaluate(request.user, today=timezone.localdate())
+    cohort = groups.filter(pk=pk).first()
+    if cohort is None:
+        if request.user.program_evaluations.filter(cohort=pk).exists():
+            messages.info(request, _("You have evaluated this program already. Thank you!"))
+            return redirect("coaching:home")
+        raise Http404
+    questions = program_selectors.evaluation_questions(cohort.program, EvaluationAudience.COACH)
+    form = EvaluationForm(request.POST or None, questions=questions)
+    if request.method == "POST" and form.is_valid():
+        if run_service(
+            form,
+            evaluations.coach_evaluation_submit,
+            actor=request.user,
+            cohort=cohort,
+            scores=form.scores(),
+            open_answer=form.open_answer(),
+        ):
+            messages.success(request, _("Thank you for your evaluation."))
+            return redirect("coaching:home")
+    context = {
+        "form": form,
+        "program": cohort.program,
+        "group": cohort,
+        "back_url": reverse("coaching:home"),
+    }
+    return render(request, "coaching/evaluation_form.html", context)
+
+
+GROUPS_PER_PAGE = 20
+
+
+@login_required
+@require_safe
+def evaluation_results(request, pk):
+    """A program's evaluation results for its L&D managers: all groups or one, learners
+    (at the end or halfway) or coaches; nothing below the program's minimum of answers."""
+    program = get_object_or_404(Program.objects.managed_by(request.user), pk=pk)
+    chosen = EvaluationResultsFilter(request.GET or None, program=program)
+    if chosen.is_bound and "group" in chosen.errors:
+        raise Http404
+    audience, moment, group = chosen.choice()
+    groups = evaluations.group_answer_counts(program, audience=audience, moment=moment)
+    context = {
+        "program": program,
+        "filter": chosen,
+        "audience": audience,
+        "moment": moment,
+        "group": group,
+        "results": evaluations.evaluation_results(
+            program, audience=audience, moment=moment, cohort=group
+        ),
+        "groups": Paginator(groups, GROUPS_PER_PAGE).get_page(request.GET.get("page")),
+        "chosen_query": urlencode({"audience": audience, "moment": moment}),
+        "is_learners": audience == EvaluationAudience.LEARNER,
+    }
+    return render(request, "coaching/evaluation_results.html", context)

@@ -5,6 +5,7 @@ from programs.models import (
     ChecklistItem,
     Cohort,
     Enrolment,
+    EvaluationQuestion,
     Invitation,
     LearnerImport,
     LearningGoal,
@@ -33,6 +34,11 @@ class ReflectionPromptInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
 
+class EvaluationQuestionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = EvaluationQuestion
+    extra = 0
+
+
 @admin.register(Program)
 class ProgramAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "organization", "status", "owner", "duration_weeks", "updated_at"]
@@ -41,7 +47,7 @@ class ProgramAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_select_related = ["organization", "owner"]
     autocomplete_fields = ["owner", "duplicated_from"]
     filter_horizontal = ["methods"]
-    inlines = [LearningGoalInline, ReflectionPromptInline]
+    inlines = [LearningGoalInline, ReflectionPromptInline, EvaluationQuestionInline]
 
 
 class ChecklistItemInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -57,3 +57,10 @@ class ReminderRhythm(models.TextChoices):
     AFTER_FEEDBACK = "after_feedback", _("once, after each feedback moment")
     DAILY = "daily", _("every working day")
     WEEKDAYS = "weekdays", _("on chosen weekdays")
+
+
+class EvaluationAudience(models.TextChoices):
+    """Who answers a program's evaluation: its learners, or the coaches who guided them."""
+
+    LEARNER = "learner", _("learners")
+    COACH = "coach", _("coaches")

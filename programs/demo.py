@@ -14,8 +14,8 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
-from programs import services
-from programs.choices import BuiltinMethod, ProgramStatus
+from programs import selectors, services
+from programs.choices import BuiltinMethod, EvaluationAudience, ProgramStatus
 from programs.models import CoachTraining, Cohort, Enrolment, LearningGoal, Method, Program
 from programs.needs import demo as needs_demo
 from werkplek import audit
@@ -270,6 +270,7 @@ def seed(demo: SimpleNamespace) -> None:
         ],
     )
     _adjust_during_pilot(demo, order_pickers, demo.pilot_cohort.starts_on)
+    _evaluation(demo, order_pickers)
     demo.program = order_pickers
     # The dispatch program is still a draft: its team rated its goals before it starts.
     needs_demo.seed(demo, dispatch)
@@ -305,4 +306,23 @@ def _prepare_coaches(demo, dispatch: Program) -> None:
         )
     services.coach_programs_set(
         actor=manager, membership=memberships[fatma.pk], programs=[dispatch]
+    )
+
+
+def _evaluation(demo, program: Program) -> None:
+    """The order pickers' program also asks halfway, with the usual questions saved as its
+    own; its results show from five answers."""
+    if program.evaluation_questions.exists():
+        return
+    learners = selectors.evaluation_questions(program, EvaluationAudience.LEARNER)
+    coaches = selectors.evaluation_questions(program, EvaluationAudience.COACH)
+    services.evaluation_settings_set(
+        program=program,
+        actor=demo.managers[0],
+        learner_questions=learners.statements,
+        learner_open_question=learners.open_question,
+        coach_questions=coaches.statements,
+        coach_open_question=coaches.open_question,
+        evaluate_halfway=True,
+        min_answers=5,
     )

@@ -1,12 +1,17 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from programs import imports
 from programs.choices import EndReason, ProgramStatus
 from programs.models import (
+    EVALUATION_QUESTION_LENGTH,
+    MAX_EVALUATION_ANSWERS,
+    MAX_EVALUATION_QUESTIONS,
     MAX_REFLECTION_QUESTIONS,
+    MIN_EVALUATION_ANSWERS,
     REFLECTION_QUESTION_LENGTH,
     ChecklistItem,
     CoachTraining,
@@ -253,6 +258,68 @@ class ReflectionPromptsForm(forms.Form):
     def question_list(self) -> list[str]:
         lines = self.cleaned_data["questions"].splitlines()
         return [line.strip() for line in lines if line.strip()]
+
+
+def _statements_field(label):
+    return LongTextField(
+        label=label,
+        # Room for every statement an evaluation may ask, each on its own line.
+        max_length=MAX_EVALUATION_QUESTIONS * (EVALUATION_QUESTION_LENGTH + 2),
+        help_text=_("One per line; each is rated from 1 (disagree) to 5 (agree)."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+def _open_question_field(label):
+    return forms.CharField(
+        label=label,
+        max_length=EVALUATION_QUESTION_LENGTH,
+        required=False,
+        help_text=_("Answered in the person's own words. Empty: no open question."),
+    )
+
+
+class EvaluationSettingsForm(forms.Form):
+    """A program's evaluation: the statements learners and coaches rate and their open
+    question, halfway or not, and the fewest answers its results show from."""
+
+    learner_questions = _statements_field(_("Statements for learners"))
+    learner_open_question = _open_question_field(_("Open question for learners"))
+    coach_questions = _statements_field(_("Statements for coaches"))
+    coach_open_question = _open_question_field(_("Open question for coaches"))
+    evaluate_halfway = forms.BooleanField(
+        label=capfirst(Program._meta.get_field("evaluate_halfway").verbose_name),
+        help_text=Program._meta.get_field("evaluate_halfway").help_text,
+        required=False,
+    )
+    min_answers = forms.IntegerField(
+        label=capfirst(Program._meta.get_field("evaluation_min_answers").verbose_name),
+        help_text=Program._meta.get_field("evaluation_min_answers").help_text,
+        min_value=MIN_EVALUATION_ANSWERS,
+        max_value=MAX_EVALUATION_ANSWERS,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("learner_questions", "coach_questions"):
+            if any(len(line) > EVALUATION_QUESTION_LENGTH for line in self.lines(name)):
+                self.add_error(name, _("Keep each question under 300 characters."))
+        return cleaned
+
+    def lines(self, name: str) -> list[str]:
+        lines = self.cleaned_data.get(name, "").splitlines()
+        return [line.strip() for line in lines if line.strip()]
+
+    def service_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "learner_questions": self.lines("learner_questions"),
+            "learner_open_question": data["learner_open_question"],
+            "coach_questions": self.lines("coach_questions"),
+            "coach_open_question": data["coach_open_question"],
+            "evaluate_halfway": data["evaluate_halfway"],
+            "min_answers": data["min_answers"],
+        }
 
 
 class EndForm(forms.Form):

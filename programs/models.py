@@ -24,6 +24,7 @@ from programs.choices import (
     STATUS_TRANSITIONS,
     BuiltinMethod,
     EndReason,
+    EvaluationAudience,
     ProgramStatus,
     ReminderRhythm,
 )
@@ -40,6 +41,14 @@ EARLIEST_DATE = datetime.date(2000, 1, 1)
 LATEST_DATE = datetime.date(2099, 12, 31)
 # The longest a sign-off may stay current before the task is observed again: ten years.
 MAX_REOBSERVE_DAYS = 3650
+# A program's evaluation: a few statements rated 1-5 and one open question per audience.
+MAX_EVALUATION_QUESTIONS = 8
+EVALUATION_QUESTION_LENGTH = 300
+# Results show only from this many answers (a program's own minimum may be higher), so that
+# nobody's answers can be picked out of a small group.
+MIN_EVALUATION_ANSWERS = 3
+DEFAULT_EVALUATION_ANSWERS = 5
+MAX_EVALUATION_ANSWERS = 50
 
 
 def validate_plausible_date(value: datetime.date) -> None:
@@ -222,6 +231,26 @@ class Program(models.Model):
         default=datetime.time(9, 0),
         help_text=_("The time of day, in each learner's own time zone."),
     )
+    evaluate_halfway = models.BooleanField(
+        _("also evaluate halfway"),
+        default=False,
+        help_text=_(
+            "Learners also answer the evaluation halfway between their start and target date, "
+            "not only at the end."
+        ),
+    )
+    evaluation_min_answers = models.PositiveSmallIntegerField(
+        _("minimum number of answers"),
+        default=DEFAULT_EVALUATION_ANSWERS,
+        validators=[
+            MinValueValidator(MIN_EVALUATION_ANSWERS),
+            MaxValueValidator(MAX_EVALUATION_ANSWERS),
+        ],
+        help_text=_(
+            "Results of the program or a group show only from this many answers, so that "
+            "nobody can be recognised in them."
+        ),
+    )
     duplicated_from = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -260,6 +289,13 @@ class Program(models.Model):
             ),
             length_check("description", DESCRIPTION_LENGTH, name="program_description_length"),
             length_check("business_objective", DESCRIPTION_LENGTH, name="program_objective_length"),
+            models.CheckConstraint(
+                condition=Q(
+                    evaluation_min_answers__gte=MIN_EVALUATION_ANSWERS,
+                    evaluation_min_answers__lte=MAX_EVALUATION_ANSWERS,
+                ),
+                name="program_evaluation_min_answers_in_range",
+            ),
         ]
 
     def __str__(self):
@@ -1179,6 +1215,53 @@ def may_coach_q(program: Program, *, coach: str = "user") -> Q:
         coach=OuterRef(coach), program__organization=program.organization_id
     )
     return ~Exists(named) | Exists(named.filter(program=program))
+
+
+class EvaluationQuestionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Evaluation questions of the programs the user may read."""
+        return self.filter(program__in=Program.objects.visible_to(user))
+
+    def editable_by(self, user):
+        """Evaluation questions the user may change: those of programs they manage."""
+        return self.filter(program__in=Program.objects.managed_by(user))
+
+
+class EvaluationQuestion(models.Model):
+    """A question of a program's evaluation for learners or for coaches: a statement rated
+    from 1 (disagree) to 5 (agree), or the audience's one open question."""
+
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.CASCADE,
+        related_name="evaluation_questions",
+        verbose_name=_("program"),
+    )
+    audience = models.CharField(_("asked of"), max_length=10, choices=EvaluationAudience.choices)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    text = models.CharField(
+        _("question"), max_length=EVALUATION_QUESTION_LENGTH, validators=[NameValidator()]
+    )
+    is_open = models.BooleanField(_("open question"), default=False)
+
+    objects = EvaluationQuestionQuerySet.as_manager()
+    # Every version with who saved it and when: the audit trail (werkplek.audit).
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("evaluation question")
+        verbose_name_plural = _("evaluation questions")
+        ordering = ["program", "audience", "is_open", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "audience"],
+                condition=Q(is_open=True),
+                name="evaluation_one_open_question_per_audience",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text
 
 
 # The needs analysis keeps its models in its own module; imported here so Django finds them.

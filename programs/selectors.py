@@ -1,19 +1,22 @@
 """Reads for the program pages, each in a fixed number of queries."""
 
 import datetime
+from typing import NamedTuple
 
+from django.conf import settings
 from django.db.models import Case, Count, F, Func, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from programs.choices import ProgramStatus
+from programs.choices import EvaluationAudience, ProgramStatus
 from programs.models import (
     ChecklistItem,
     CoachProgram,
     CoachTraining,
     Cohort,
     Enrolment,
+    EvaluationQuestion,
     Invitation,
     LearningGoal,
     Pairing,
@@ -172,14 +175,58 @@ def reflection_questions(program) -> list[str]:
     return prompts or [str(prompt) for prompt in DEFAULT_PROMPTS]
 
 
+# What a program's evaluation asks until its manager sets its own questions.
+DEFAULT_EVALUATION = {
+    EvaluationAudience.LEARNER: (
+        [
+            _("The program helped me do my work."),
+            _("My coach made time for me."),
+            _("The feedback I got was useful."),
+            _("I knew what I had to learn and by when."),
+        ],
+        _("What would you change in the program?"),
+    ),
+    EvaluationAudience.COACH: (
+        [
+            _("The program prepared the learners well for the work."),
+            _("I had enough time to coach."),
+            _("The learning goals and tasks fit the work on the floor."),
+        ],
+        _("What would you change in the program?"),
+    ),
+}
+
+
+class EvaluationQuestions(NamedTuple):
+    """What an evaluation asks: statements rated 1 to 5, and one open question (or none)."""
+
+    statements: list[str]
+    open_question: str
+
+
+def evaluation_questions(program: Program, audience: str) -> EvaluationQuestions:
+    """The program's own evaluation questions for learners or coaches, or the default set in
+    the site's language: everyone who evaluates a program reads the same words, so the
+    results count their answers together."""
+    rows = list(EvaluationQuestion.objects.filter(program=program, audience=audience))
+    if rows:
+        return EvaluationQuestions(
+            [row.text for row in rows if not row.is_open],
+            next((row.text for row in rows if row.is_open), ""),
+        )
+    statements, open_question = DEFAULT_EVALUATION[EvaluationAudience(audience)]
+    with translation.override(settings.LANGUAGE_CODE):
+        return EvaluationQuestions([str(text) for text in statements], str(open_question))
+
+
 # --- The audit trail's sources (werkplek.audit.trail) ----------------------------------
 
 ENROLMENT_NAMES = Enrolment.objects.select_related("learner", "cohort__program")
 
 
 def program_trail(program: Program) -> list[audit.Source]:
-    """Changes to a program, its goals, their tasks and its reflection questions (also those
-    removed since)."""
+    """Changes to a program, its goals, their tasks, its reflection and evaluation questions
+    (also those removed since)."""
     goals = LearningGoal.history.filter(program_id=program.pk)
     return [
         audit.Source(
@@ -194,6 +241,10 @@ def program_trail(program: Program) -> list[audit.Source]:
         ),
         audit.Source(
             ReflectionPrompt.history.filter(program_id=program.pk),
+            hidden=frozenset({"program", "position"}),
+        ),
+        audit.Source(
+            EvaluationQuestion.history.filter(program_id=program.pk),
             hidden=frozenset({"program", "position"}),
         ),
     ]

@@ -12,14 +12,16 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from programs import imports, mails, selectors
-from programs.choices import EndReason, ProgramStatus
+from programs.choices import EndReason, EvaluationAudience, ProgramStatus
 from programs.models import (
+    MAX_EVALUATION_QUESTIONS,
     MAX_REFLECTION_QUESTIONS,
     ChecklistItem,
     CoachProgram,
     CoachTraining,
     Cohort,
     Enrolment,
+    EvaluationQuestion,
     Invitation,
     LearnerImport,
     LearningGoal,
@@ -335,6 +337,20 @@ def program_duplicate(*, actor: User, program: Program, name: str, owner: User) 
         ReflectionPrompt,
         default_user=actor,
     )
+    bulk_create_with_history(
+        [
+            EvaluationQuestion(
+                program=copy,
+                audience=question.audience,
+                position=question.position,
+                text=question.text,
+                is_open=question.is_open,
+            )
+            for question in program.evaluation_questions.all()
+        ],
+        EvaluationQuestion,
+        default_user=actor,
+    )
     return copy
 
 
@@ -474,6 +490,69 @@ def reflection_prompts_set(
     for old in program.reflection_prompts.all():
         audit.acted_by(old, actor).delete()
     return bulk_create_with_history(prompts, ReflectionPrompt, default_user=actor)
+
+
+def _evaluation_questions(
+    program: Program, audience: str, statements: list[str], open_question: str
+) -> list[EvaluationQuestion]:
+    statements = [text.strip() for text in statements if text.strip()]
+    label = EvaluationAudience(audience).label
+    if not statements:
+        raise ValidationError(
+            _("Ask the %(audience)s at least one question to rate.") % {"audience": label}
+        )
+    if len(statements) > MAX_EVALUATION_QUESTIONS:
+        raise ValidationError(
+            _("Ask the %(audience)s at most %(max)s questions to rate: it should take minutes.")
+            % {"audience": label, "max": MAX_EVALUATION_QUESTIONS}
+        )
+    questions = [
+        EvaluationQuestion(program=program, audience=audience, position=position, text=text)
+        for position, text in enumerate(statements, start=1)
+    ]
+    if open_question.strip():
+        questions.append(
+            EvaluationQuestion(
+                program=program, audience=audience, text=open_question.strip(), is_open=True
+            )
+        )
+    for question in questions:
+        question.full_clean()
+    return questions
+
+
+@transaction.atomic
+def evaluation_settings_set(
+    *,
+    program: Program,
+    actor: User,
+    learner_questions: list[str],
+    learner_open_question: str,
+    coach_questions: list[str],
+    coach_open_question: str,
+    evaluate_halfway: bool,
+    min_answers: int,
+) -> Program:
+    """Set a program's evaluation: the questions its learners and its coaches rate from 1 to
+    5 and their open question (evaluations given earlier keep the questions they answered),
+    whether learners also answer halfway, and the fewest answers its results show from."""
+    _ensure_manager(actor, program)
+    program = _lock_editable(program)
+    questions = _evaluation_questions(
+        program, EvaluationAudience.LEARNER, learner_questions, learner_open_question
+    ) + _evaluation_questions(
+        program, EvaluationAudience.COACH, coach_questions, coach_open_question
+    )
+    program.evaluate_halfway, program.evaluation_min_answers = evaluate_halfway, min_answers
+    program.full_clean()
+    audit.acted_by(program, actor).save(
+        update_fields=["evaluate_halfway", "evaluation_min_answers", "updated_at"]
+    )
+    # One by one, so that each removal is in the history with its author (twenty at most).
+    for old in program.evaluation_questions.all():
+        audit.acted_by(old, actor).delete()
+    bulk_create_with_history(questions, EvaluationQuestion, default_user=actor)
+    return program
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/dupliceren/", views.program_duplicate, name="duplicate"),
     path("<int:pk>/leerdoelen/nieuw/", views.goal_create, name="goal-create"),
     path("<int:pk>/reflectievragen/", views.reflection_prompts, name="reflection-prompts"),
+    path("<int:pk>/evaluatievragen/", views.evaluation_settings, name="evaluation-settings"),
     path("<int:pk>/groepen/nieuw/", views.cohort_create, name="cohort-create"),
     path("leerdoelen/<int:pk>/bewerken/", views.goal_edit, name="goal-edit"),
     path("leerdoelen/<int:pk>/geschiedenis/", views.goal_history, name="goal-history"),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from django_htmx.http import retarget
 
 from programs import imports, selectors, services
+from programs.choices import EvaluationAudience
 from programs.filters import ProgramFilter
 from programs.forms import (
     ChecklistItemForm,
@@ -26,6 +27,7 @@ from programs.forms import (
     CohortForm,
     DuplicateForm,
     EndForm,
+    EvaluationSettingsForm,
     GoalForm,
     ImportUploadForm,
     InvitationSignupForm,
@@ -686,6 +688,38 @@ def reflection_prompts(request, pk):
     return render(
         request, "programs/reflection_prompts_form.html", {"form": form, "program": program}
     )
+
+
+@login_required
+def evaluation_settings(request, pk):
+    program = _program_for(request, pk, write=True)
+    form = EvaluationSettingsForm(request.POST or None, initial=_evaluation_initial(program))
+    if request.method == "POST" and form.is_valid():
+        if run_service(
+            form,
+            services.evaluation_settings_set,
+            actor=request.user,
+            program=program,
+            **form.service_fields(),
+        ):
+            messages.success(request, _("Evaluation saved."))
+            return redirect(program)
+    return render(
+        request, "programs/evaluation_settings_form.html", {"form": form, "program": program}
+    )
+
+
+def _evaluation_initial(program: Program) -> dict:
+    learners = selectors.evaluation_questions(program, EvaluationAudience.LEARNER)
+    coaches = selectors.evaluation_questions(program, EvaluationAudience.COACH)
+    return {
+        "learner_questions": "\n".join(learners.statements),
+        "learner_open_question": learners.open_question,
+        "coach_questions": "\n".join(coaches.statements),
+        "coach_open_question": coaches.open_question,
+        "evaluate_halfway": program.evaluate_halfway,
+        "min_answers": program.evaluation_min_answers,
+    }
 
 
 @submitted_once

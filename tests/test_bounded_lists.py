@@ -32,6 +32,7 @@ HTML_BOUND = {
     "program detail": 25_000,
     "group": 45_000,  # 25 learners a page, each with coach, pace and status
     "attention": 40_000,  # 25 rows a page
+    "evaluation results": 30_000,  # 20 groups a page
 }
 
 
@@ -55,6 +56,7 @@ def organisation_of(size: int):
         "program detail": reverse("programs:detail", args=[programs[0].pk]),
         "group": reverse("programs:cohort-detail", args=[cohorts[0].pk]),
         "attention": reverse("coaching:attention"),
+        "evaluation results": reverse("coaching:evaluation-results", args=[programs[0].pk]),
     }
     return manager, urls
 

@@ -13,6 +13,7 @@ from coaching import services as coaching_services
 from coaching.models import (
     FeedbackAddendum,
     PeerFeedback,
+    ProgramEvaluation,
     ProgressReview,
     ProgressReviewComment,
     ReflectionReaction,
@@ -218,6 +219,26 @@ def review_comment(f):
     return f("line_manager"), url, data, ProgressReviewComment.objects, {}
 
 
+def _ended(f):
+    enrolment = f("enrolment")
+    program_services.enrolment_end(
+        actor=f("manager"), enrolment=enrolment, reason="stopped", ended_on=timezone.localdate()
+    )
+    return enrolment
+
+
+def evaluation_learner(f):
+    url = reverse("coaching:evaluation-learner", args=[_ended(f).pk])
+    data = {"score_0": "5", "score_1": "4", "score_2": "4", "score_3": "3", "open_answer": "Top"}
+    return f("learner"), url, data, ProgramEvaluation.objects, {}
+
+
+def evaluation_coach(f):
+    url = reverse("coaching:evaluation-coach", args=[_ended(f).cohort_id])
+    data = {"score_0": "4", "score_1": "3", "score_2": "5", "open_answer": "Meer tijd"}
+    return f("coach"), url, data, ProgramEvaluation.objects, {}
+
+
 def learner_import_confirm(f):
     cohort, manager = f("cohort"), f("manager")
     rows = [imports.ImportRow(line=2, email="nina@example.nl", name="Nina Kok")]
@@ -299,6 +320,8 @@ CASES = [
     reviews_plan_default,
     review_outcome,
     review_comment,
+    evaluation_learner,
+    evaluation_coach,
     learner_import_confirm,
     measurement_import_confirm,
     needs_ask,

@@ -328,6 +328,18 @@ MATRIX = {
     # in tests/coaching/test_coach_load.py).
     ("coaching:coach-load",             GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200, 404),
     ("coaching:coach-load",             POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    # Program evaluation. The program's questions: its managers. The learner's evaluation
+    # of their enrolment that ended last week: the learner alone (an empty form answers with
+    # its errors). A coach's evaluation of that group: the coaches who guided the learner in
+    # it. The results: the program's managers only; coaches are among those evaluated.
+    ("programs:evaluation-settings",    GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("programs:evaluation-settings",    POST): (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("coaching:evaluation-learner",     GET):  (LOGIN, 200, 404, 404, 404, 404, 404, 404, 404),
+    ("coaching:evaluation-learner",     POST): (LOGIN, 200, 404, 404, 404, 404, 404, 404, 404),
+    ("coaching:evaluation-coach",       GET):  (LOGIN, 404, 404, 200, 200, 404, 404, 404, 404),
+    ("coaching:evaluation-coach",       POST): (LOGIN, 404, 404, 200, 200, 404, 404, 404, 404),
+    ("coaching:evaluation-results",     GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 404, 404),
+    ("coaching:evaluation-results",     POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
     # KPIs: defined, read and measured by the organisation's managers only (any manager may
     # open the list and define one in their own organisation).
     ("kpis:list",                       GET):  (LOGIN, 404, 404, 404, 404, 404, 200, 200, 404),
@@ -427,6 +439,10 @@ URL_OBJECT = {
     "programs:coach-history": "coach_membership",
     "programs:coach-training-edit": "coach_training",
     "programs:coach-training-remove": "coach_training",
+    "programs:evaluation-settings": "program",
+    "coaching:evaluation-learner": "evaluated_enrolment",
+    "coaching:evaluation-coach": "evaluated_cohort",
+    "coaching:evaluation-results": "program",
     "coaching:review-plan": "enrolment",
     "coaching:reviews-plan-default": "enrolment",
     "coaching:review-outcome": "review",
@@ -511,6 +527,34 @@ class Scenario:
         )
         PairingFactory(enrolment=enrolment, coach=self.people["coach"], started_on=handed_over)
         return enrolment
+
+    @functools.cached_property
+    def evaluated_enrolment(self):
+        """The learner's earlier enrolment in the program, stopped a week ago after the former
+        coach handed over to the coach: its evaluation is open. Made only for the rows that
+        ask for it."""
+        started = self.enrolment.started_on - datetime.timedelta(days=90)
+        cohort = CohortFactory(program=self.program, name="Zomergroep", starts_on=started)
+        ended = timezone.localdate() - datetime.timedelta(days=7)
+        enrolment = EnrolmentFactory(
+            cohort=cohort,
+            learner=self.people["learner"],
+            ended_on=ended,
+            end_reason=EndReason.STOPPED,
+        )
+        handed_over = started + datetime.timedelta(days=30)
+        PairingFactory(
+            enrolment=enrolment,
+            coach=self.people["former_coach"],
+            started_on=started,
+            ended_on=handed_over,
+        )
+        PairingFactory(enrolment=enrolment, coach=self.people["coach"], started_on=handed_over)
+        return enrolment
+
+    @property
+    def evaluated_cohort(self):
+        return self.evaluated_enrolment.cohort
 
     @property
     def coach_membership(self):

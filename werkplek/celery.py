@@ -39,6 +39,14 @@ app.conf.beat_schedule = {
         "task": "coaching.tasks.nudge_expiring_sign_offs",
         "schedule": crontab(hour=7, minute=30),
     },
+    # Every day at 07:45: ask each learner whose enrolment reached its halfway day, in a
+    # program that evaluates halfway, to evaluate it (coaching.evaluations.ask_halfway); once
+    # per enrolment, so the days after write nothing; a day beat missed is made up within a
+    # week. Each request waits for its learner's own allowed moment (werkplek.availability).
+    "coaching-ask-halfway-evaluations": {
+        "task": "coaching.tasks.ask_halfway_evaluations",
+        "schedule": crontab(hour=7, minute=45),
+    },
     # Every 15 minutes: write the weekly digest of each L&D manager whose Monday 07:00 has
     # come in their own time zone (coaching.digest); once per manager per ISO week. A
     # quarter-hour finds every time zone's 07:00, including those at :30 and :45.

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from coaching import digest, mails, reminders
+from coaching import digest, evaluations, mails, reminders
 from tests.factories import MembershipFactory, UserFactory
 from werkplek import notifications, services
 from werkplek.models import NotificationOptOut
@@ -73,12 +73,13 @@ def test_the_time_zone_picker_offers_the_common_zones_first_by_name(client, lear
 
 # --- Notification switches: each person sees the kinds their roles receive ------------------
 
-LEARNER_KINDS = {reminders.REFLECTION_REMINDER}
+LEARNER_KINDS = {reminders.REFLECTION_REMINDER, evaluations.EVALUATION_ASKED}
 COACH_KINDS = {
     mails.FEEDBACK_OVERDUE,
     mails.HELP_ASKED,
     mails.THANK_YOU,
     mails.SIGN_OFF_EXPIRING,
+    evaluations.EVALUATION_ASKED,
 }
 MANAGER_KINDS = {digest.DIGEST}
 
@@ -87,7 +88,7 @@ def switches(page: str) -> set[str]:
     return set(re.findall(r'name="notify-([a-z_]+)"', page))
 
 
-def test_a_learner_sees_only_the_reflection_reminder_switch(client, learner):
+def test_a_learner_sees_only_the_switches_of_what_learners_receive(client, learner):
     client.force_login(learner)
     assert switches(client.get(reverse("preferences")).content.decode()) == LEARNER_KINDS
 

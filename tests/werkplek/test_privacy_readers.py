@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from coaching import evaluations
 from coaching.models import (
     FeedbackAddendum,
     GoalAssessment,
@@ -107,6 +108,10 @@ def records(scenario):  # noqa: F811
         recorded_by=scenario.people["manager"],
     )
     CoachProgram.objects.create(coach=scenario.people["coach"], program=scenario.program)
+    evaluated = scenario.evaluated_enrolment
+    evaluations.learner_evaluation_submit(
+        actor=learner, enrolment=evaluated, scores=[4, 4, 3, 5], open_answer="Meer oefenen"
+    )
     NotificationOptOut.objects.create(user=learner, kind="reflection_reminder")
     OutboxMessage.objects.create(recipient=learner, kind="reflection_reminder", due_slot="x")
     return scenario

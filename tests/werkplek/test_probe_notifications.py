@@ -18,6 +18,8 @@ from coaching import mails, reminders
 from coaching.models import SignOff
 from tests.factories import (
     ChecklistItemFactory,
+    CohortFactory,
+    EnrolmentFactory,
     LearningGoalFactory,
     MembershipFactory,
     ProgramFactory,
@@ -344,6 +346,12 @@ def test_every_kind_of_mail_escapes_hostile_names_and_keeps_its_subject_on_one_l
     )
     LearningGoalFactory(program=draft)
     needs_services.needs_analysis_ask(actor=manager, program=draft, people=[learner])
+    # An ending asks the learner to evaluate the program, with its name (without a coach,
+    # no coach is asked: one mail of each kind).
+    evaluated = EnrolmentFactory(cohort=CohortFactory(program=program), started_on=today)
+    program_services.enrolment_end(
+        actor=manager, enrolment=evaluated, reason="stopped", ended_on=today
+    )
     later = timezone.now() + datetime.timedelta(days=60)
     # A reminder is sent only on the learner's local day it is for.
     learner_day = timezone.localtime(later, zoneinfo.ZoneInfo(learner.time_zone)).date()

@@ -1,0 +1,401 @@
+"""Program evaluation: learners evaluate their program and coaching, coaches the program, and
+L&D managers read the results per program and group.
+
+- A learner evaluates at the end of their enrolment (within EVALUATION_WINDOW of its last
+  day; not after leaving the organisation) and, when the program asks, halfway between its
+  start and target date while it runs; once per moment (a unique constraint holds it too).
+- A coach evaluates a program once per group, once a learner they coached in it has ended:
+  by then they have seen the program through once, and one answer per group keeps a coach
+  with several learners from counting several times.
+- Both are asked through the outbox (EVALUATION_ASKED): the learner when the enrolment ends
+  (programs' `enrolment_ended` signal) or its halfway day comes (a daily beat job), the last
+  coach when a learner of theirs ends; the progress page and the coach's page show the same
+  request as a card.
+- The results count the ratings per question as asked and show nothing, not even the open
+  answers, below the program's minimum number of answers (`Program.evaluation_min_answers`);
+  open answers are shown without names or dates. Only the program's L&D managers read them:
+  coaches are among those evaluated, and in a small group they would recognise the learners.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Avg, Count, Exists, Min, OuterRef, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from coaching.choices import EvaluationMoment
+from coaching.models import EvaluationScore, ProgramEvaluation
+from programs.choices import EndReason, EvaluationAudience, ProgramStatus
+from programs.models import Cohort, Enrolment, Pairing, Program
+from programs.selectors import evaluation_questions
+from werkplek import audit, notifications, outbox
+from werkplek.lib.urls import absolute_url
+from werkplek.models import User
+from werkplek.notifications import Notice
+from werkplek.outbox import Rendered
+
+EVALUATION_ASKED = "evaluation_asked"
+# How long after an enrolment ended its learner (and a coach, its group) may still evaluate.
+EVALUATION_WINDOW = datetime.timedelta(days=60)
+# A halfway day found this much later (beat was down) is still asked about; older ones not.
+HALFWAY_GRACE = datetime.timedelta(days=7)
+# The most open answers the results page lists, newest first; the count says how many more.
+MAX_OPEN_ANSWERS = 50
+# The most groups the coach's page lists to evaluate.
+MAX_GROUPS_TO_EVALUATE = 5
+SCALE = range(1, 6)
+
+
+def halfway_on(enrolment: Enrolment) -> datetime.date:
+    """The day halfway between the enrolment's start and its target date."""
+    return enrolment.started_on + (enrolment.target_on - enrolment.started_on) / 2
+
+
+def open_moment(enrolment: Enrolment, *, today: datetime.date) -> str | None:
+    """The moment the learner evaluates now, or None: the end from the enrolment's last day
+    for EVALUATION_WINDOW, halfway from its halfway day while it runs (if the program asks);
+    never one answered already, never in an archived program or after leaving."""
+    program = enrolment.cohort.program
+    if program.status == ProgramStatus.ARCHIVED:
+        return None
+    if enrolment.ended_on is not None:
+        if enrolment.end_reason == EndReason.LEFT_ORGANISATION:
+            return None
+        if today > enrolment.ended_on + EVALUATION_WINDOW:
+            return None
+        moment = EvaluationMoment.END
+    elif program.evaluate_halfway and today >= halfway_on(enrolment):
+        moment = EvaluationMoment.HALFWAY
+    else:
+        return None
+    if enrolment.evaluations.filter(moment=moment).exists():
+        return None
+    return moment
+
+
+def groups_to_evaluate(user: User, *, today: datetime.date):
+    """The groups the user evaluates as a coach: of programs that are not archived, with an
+    enrolment they were paired with that ended within EVALUATION_WINDOW (not by leaving the
+    organisation), which they have not evaluated yet. Oldest ending first."""
+    if not user.is_authenticated:
+        return Cohort.objects.none()
+    ended = Enrolment.objects.filter(
+        cohort=OuterRef("pk"),
+        ended_on__gte=today - EVALUATION_WINDOW,
+        pk__in=Pairing.objects.filter(coach=user).values("enrolment"),
+    ).exclude(end_reason=EndReason.LEFT_ORGANISATION)
+    answered = ProgramEvaluation.objects.filter(
+        cohort=OuterRef("pk"), respondent=user, audience=EvaluationAudience.COACH
+    )
+    return (
+        Cohort.objects.filter(Exists(ended))
+        .exclude(Exists(answered))
+        .exclude(program__status=ProgramStatus.ARCHIVED)
+        .select_related("program")
+        .order_by("starts_on", "pk")
+    )
+
+
+# --- Answering -------------------------------------------------------------------------
+
+
+def _record(evaluation: ProgramEvaluation, statements: list[str], scores: list[int], actor):
+    if len(scores) != len(statements):
+        raise ValidationError(
+            _("The questions changed while you answered; check them and send again.")
+        )
+    if any(score not in SCALE for score in scores):
+        raise ValidationError(_("Rate each statement from 1 to 5."))
+    audit.acted_by(evaluation, actor)
+    evaluation.full_clean()
+    evaluation.save()
+    bulk_create_with_history(
+        [
+            EvaluationScore(evaluation=evaluation, position=position, question=text, score=score)
+            for position, (text, score) in enumerate(zip(statements, scores, strict=True), 1)
+        ],
+        EvaluationScore,
+        default_user=actor,
+    )
+    return evaluation
+
+
+@transaction.atomic
+def learner_evaluation_submit(
+    *,
+    actor: User,
+    enrolment: Enrolment,
+    scores: list[int],
+    open_answer: str,
+    now: datetime.datetime | None = None,
+) -> ProgramEvaluation:
+    """The learner answers their program's evaluation for the moment open now (the end, or
+    halfway): a rating per statement in the order asked, and the open answer (may be empty).
+    `now` dates it (the demo's history); by default the moment of answering."""
+    now = now or timezone.now()
+    enrolment = Enrolment.objects.select_related("cohort__program").get(pk=enrolment.pk)
+    if actor.pk != enrolment.learner_id:
+        raise ValidationError(_("Only the learner answers their evaluation."))
+    moment = open_moment(enrolment, today=timezone.localdate(now))
+    if moment is None:
+        raise ValidationError(_("There is no evaluation for you to answer now."))
+    questions = evaluation_questions(enrolment.cohort.program, EvaluationAudience.LEARNER)
+    evaluation = ProgramEvaluation(
+        cohort=enrolment.cohort,
+        enrolment=enrolment,
+        respondent=actor,
+        audience=EvaluationAudience.LEARNER,
+        moment=moment,
+        open_question=questions.open_question,
+        open_answer=open_answer.strip() if questions.open_question else "",
+        submitted_at=now,
+    )
+    return _record(evaluation, questions.statements, scores, actor)
+
+
+@transaction.atomic
+def coach_evaluation_submit(
+    *,
+    actor: User,
+    cohort: Cohort,
+    scores: list[int],
+    open_answer: str,
+    now: datetime.datetime | None = None,
+) -> ProgramEvaluation:
+    """A coach evaluates the program of a group they coached a learner in to the end, once.
+    `now` dates it (the demo's history); by default the moment of answering."""
+    now = now or timezone.now()
+    if not groups_to_evaluate(actor, today=timezone.localdate(now)).filter(pk=cohort.pk).exists():
+        raise ValidationError(_("There is no evaluation of this group for you to answer now."))
+    questions = evaluation_questions(cohort.program, EvaluationAudience.COACH)
+    evaluation = ProgramEvaluation(
+        cohort=cohort,
+        respondent=actor,
+        audience=EvaluationAudience.COACH,
+        moment=EvaluationMoment.END,
+        open_question=questions.open_question,
+        open_answer=open_answer.strip() if questions.open_question else "",
+        submitted_at=now,
+    )
+    return _record(evaluation, questions.statements, scores, actor)
+
+
+# --- Asking ----------------------------------------------------------------------------
+
+
+def _ask(recipient: User, *, slot: str, context: dict) -> None:
+    outbox.enqueue(recipient=recipient, kind=EVALUATION_ASKED, due_slot=slot, context=context)
+
+
+def ask_after_ending(*, enrolment_ids: list[int], **_signal) -> None:
+    """Ask the learners of enrolments that just ended, and each one's last coach (once per
+    group), to evaluate; in the transaction that records the ending (programs' signal)."""
+    enrolments = (
+        Enrolment.objects.filter(pk__in=enrolment_ids)
+        .exclude(end_reason=EndReason.LEFT_ORGANISATION)
+        .exclude(cohort__program__status=ProgramStatus.ARCHIVED)
+        .select_related("learner", "cohort__program")
+    )
+    last_coaches = {}
+    pairings = Pairing.objects.filter(enrolment_id__in=enrolment_ids).select_related("coach")
+    for pairing in pairings.order_by("started_on", "pk"):
+        last_coaches[pairing.enrolment_id] = pairing.coach
+    for enrolment in enrolments:
+        program = enrolment.cohort.program
+        common = {"program": program.name, "organizations": [program.organization_id]}
+        _ask(
+            enrolment.learner,
+            slot=f"evaluation:{enrolment.pk}:{EvaluationMoment.END}",
+            context={**common, "enrolment": enrolment.pk, "moment": EvaluationMoment.END},
+        )
+        coach = last_coaches.get(enrolment.pk)
+        if coach is not None:
+            _ask(
+                coach,
+                slot=f"evaluation-group:{enrolment.cohort_id}",
+                context={**common, "cohort": enrolment.cohort_id},
+            )
+
+
+def ask_halfway(*, on: datetime.date) -> int:
+    """Ask each learner whose running enrolment reached its halfway day (within
+    HALFWAY_GRACE of `on`) in a program that evaluates halfway; once per enrolment. Answers
+    how many were asked."""
+    running = (
+        Enrolment.objects.running()
+        .filter(cohort__program__evaluate_halfway=True, started_on__lte=on, target_on__gt=on)
+        .exclude(evaluations__moment=EvaluationMoment.HALFWAY)
+        .select_related("learner", "cohort__program")
+    )
+    asked = 0
+    for enrolment in running.iterator(chunk_size=500):
+        if not on - HALFWAY_GRACE <= halfway_on(enrolment) <= on:
+            continue
+        program = enrolment.cohort.program
+        with transaction.atomic():
+            asked += bool(
+                outbox.enqueue(
+                    recipient=enrolment.learner,
+                    kind=EVALUATION_ASKED,
+                    due_slot=f"evaluation:{enrolment.pk}:{EvaluationMoment.HALFWAY}",
+                    context={
+                        "enrolment": enrolment.pk,
+                        "moment": EvaluationMoment.HALFWAY,
+                        "program": program.name,
+                        "organizations": [program.organization_id],
+                    },
+                )
+            )
+    return asked
+
+
+def _form_url(context: dict) -> str:
+    if "cohort" in context:
+        return reverse("coaching:evaluation-coach", args=[context["cohort"]])
+    return reverse("coaching:evaluation-learner", args=[context["enrolment"]])
+
+
+def render_evaluation_asked(message) -> Rendered | None:
+    """ "How was the program?" with a link to the evaluation, while it is still open to the
+    recipient and they have not turned these requests off."""
+    if not notifications.wants(message.recipient, EVALUATION_ASKED):
+        return None
+    today = timezone.localdate()
+    context = message.context
+    if "cohort" in context:
+        cohort = groups_to_evaluate(message.recipient, today=today).filter(pk=context["cohort"])
+        cohort = cohort.first()
+        if cohort is None:
+            return None
+        program, group, halfway = cohort.program, cohort, False
+    else:
+        enrolment = (
+            Enrolment.objects.filter(pk=context["enrolment"], learner=message.recipient)
+            .select_related("cohort__program")
+            .first()
+        )
+        if enrolment is None or open_moment(enrolment, today=today) != context["moment"]:
+            return None
+        program, group = enrolment.cohort.program, None
+        halfway = context["moment"] == EvaluationMoment.HALFWAY
+    mail = {
+        "person": message.recipient,
+        "program": program,
+        "group": group,
+        "halfway": halfway,
+        "link": absolute_url(_form_url(context)),
+        "preferences_link": notifications.preferences_link(message.recipient),
+    }
+    return Rendered(
+        subject=_("How was %(program)s? Evaluate it in two minutes") % {"program": program.name},
+        text=render_to_string("coaching/email/evaluation_asked.txt", mail),
+        html=render_to_string("coaching/email/evaluation_asked.html", mail),
+        unsubscribe=notifications.unsubscribe_link(message.recipient, EVALUATION_ASKED),
+    )
+
+
+def describe_evaluation_asked(message) -> Notice:
+    return Notice(
+        title=_("Evaluate %(program)s") % {"program": message.context["program"]},
+        url=_form_url(message.context),
+    )
+
+
+# --- Results ---------------------------------------------------------------------------
+
+
+@dataclass
+class QuestionResult:
+    """The ratings of one statement as it was asked: how many, their mean and spread."""
+
+    question: str
+    count: int
+    mean: float
+    counts: list[int]  # how many rated 1, 2, 3, 4 and 5
+
+    @property
+    def shares(self) -> list[tuple[int, int, int]]:
+        """(rating, how many, percentage) for 1 to 5."""
+        return [
+            (rating, count, round(100 * count / self.count) if self.count else 0)
+            for rating, count in zip(SCALE, self.counts, strict=True)
+        ]
+
+
+@dataclass
+class EvaluationResults:
+    """What the results page shows for one program (or group), audience and moment."""
+
+    answers: int  # the number of evaluations (respondents)
+    minimum: int
+    asked: int | None = None  # learners whose enrolment ended in scope (end, learners only)
+    questions: list[QuestionResult] = field(default_factory=list)
+    open_answers: list[str] = field(default_factory=list)
+    more_open_answers: int = 0
+
+    @property
+    def shown(self) -> bool:
+        return self.answers >= self.minimum
+
+
+def _evaluations(program: Program, *, audience: str, moment: str, cohort: Cohort | None):
+    evaluations = ProgramEvaluation.objects.filter(cohort__program=program, audience=audience)
+    if audience == EvaluationAudience.LEARNER:
+        evaluations = evaluations.filter(moment=moment)
+    return evaluations.filter(cohort=cohort) if cohort is not None else evaluations
+
+
+def evaluation_results(
+    program: Program, *, audience: str, moment: str, cohort: Cohort | None = None
+) -> EvaluationResults:
+    """The results of a program's evaluation, or of one of its groups, in a fixed number of
+    queries; below the program's minimum only the count (EvaluationResults.shown)."""
+    evaluations = _evaluations(program, audience=audience, moment=moment, cohort=cohort)
+    results = EvaluationResults(answers=evaluations.count(), minimum=program.evaluation_min_answers)
+    if audience == EvaluationAudience.LEARNER and moment == EvaluationMoment.END:
+        ended = Enrolment.objects.filter(cohort__program=program, ended_on__isnull=False)
+        ended = ended.exclude(end_reason=EndReason.LEFT_ORGANISATION)
+        results.asked = (ended.filter(cohort=cohort) if cohort else ended).count()
+    if not results.shown:
+        return results
+    per_rating = {f"n{r}": Count("pk", filter=Q(score=r)) for r in SCALE}
+    rows = (
+        EvaluationScore.objects.filter(evaluation__in=evaluations)
+        .values("question")
+        .annotate(count=Count("pk"), mean=Avg("score"), first=Min("position"), **per_rating)
+        .order_by("first", "question")
+    )
+    results.questions = [
+        QuestionResult(
+            question=row["question"],
+            count=row["count"],
+            mean=row["mean"],
+            counts=[row[f"n{r}"] for r in SCALE],
+        )
+        for row in rows
+    ]
+    answered = evaluations.exclude(open_answer="").order_by("-submitted_at", "-pk")
+    texts = list(answered.values_list("open_answer", flat=True)[: MAX_OPEN_ANSWERS + 1])
+    results.open_answers = texts[:MAX_OPEN_ANSWERS]
+    if len(texts) > MAX_OPEN_ANSWERS:
+        results.more_open_answers = answered.count() - MAX_OPEN_ANSWERS
+    return results
+
+
+def group_answer_counts(program: Program, *, audience: str, moment: str):
+    """The program's groups, each with `answers`: how many evaluations it has (the results
+    page pages through them)."""
+    condition = Q(evaluations__audience=audience)
+    if audience == EvaluationAudience.LEARNER:
+        condition &= Q(evaluations__moment=moment)
+    return (
+        Cohort.objects.filter(program=program)
+        .annotate(answers=Count("evaluations", filter=condition))
+        .order_by("-starts_on", "name")
+    )

@@ -1,0 +1,462 @@
+"""Program evaluation: learners evaluate at the end (and halfway when the program asks),
+coaches once per group, and L&D managers read the results per program and group, with
+nothing shown below the program's minimum number of answers."""
+
+import datetime
+import io
+import json
+import uuid
+import zipfile
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from coaching import evaluations
+from coaching.choices import EvaluationMoment
+from coaching.models import EvaluationScore, ProgramEvaluation
+from programs import services as program_services
+from programs.choices import EndReason, EvaluationAudience
+from tests.factories import CohortFactory, EnrolmentFactory
+from werkplek import personal_data
+from werkplek.lib.forms import SUBMISSION_TOKEN
+from werkplek.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db
+
+DEFAULT_STATEMENTS = 4  # the default set for learners (programs.selectors.DEFAULT_EVALUATION)
+TOO_FEW = "Te weinig antwoorden om te tonen"
+
+
+def today():
+    return timezone.localdate()
+
+
+def end(enrolment, manager, reason=EndReason.STOPPED):
+    return program_services.enrolment_end(
+        actor=manager, enrolment=enrolment, reason=reason, ended_on=today()
+    )
+
+
+def learner_answers(cohort, manager, *, scores, open_answer="", count=1):
+    """`count` learners of `cohort` whose enrolment ended today, each evaluating it."""
+    for _ in range(count):
+        enrolment = EnrolmentFactory(cohort=cohort, started_on=today() - datetime.timedelta(30))
+        end(enrolment, manager)
+        evaluations.learner_evaluation_submit(
+            actor=enrolment.learner, enrolment=enrolment, scores=scores, open_answer=open_answer
+        )
+
+
+def form_data(scores, open_answer=""):
+    data = {f"score_{index}": str(score) for index, score in enumerate(scores)}
+    return {**data, "open_answer": open_answer, SUBMISSION_TOKEN: str(uuid.uuid4())}
+
+
+@pytest.fixture
+def started(enrolment):
+    """The enrolment began 30 days ago and runs 42 days: its halfway day has passed."""
+    enrolment.started_on = today() - datetime.timedelta(days=30)
+    enrolment.target_on = enrolment.started_on + datetime.timedelta(weeks=6)
+    enrolment.save()
+    return enrolment
+
+
+# --- Asking ------------------------------------------------------------------------------
+
+
+def test_ending_an_enrolment_asks_the_learner_and_their_coach_once(
+    started, manager, learner, coach
+):
+    end(started, manager)
+
+    asked = OutboxMessage.objects.filter(kind=evaluations.EVALUATION_ASKED)
+    assert sorted(asked.values_list("recipient", flat=True)) == sorted([learner.pk, coach.pk])
+
+
+def test_a_learner_who_left_the_organisation_is_not_asked(started, manager):
+    end(started, manager, reason=EndReason.LEFT_ORGANISATION)
+    assert not OutboxMessage.objects.filter(kind=evaluations.EVALUATION_ASKED).exists()
+
+
+def test_the_request_mail_links_to_the_evaluation_and_is_cancelled_once_answered(
+    started, manager, learner, deliver_outbox
+):
+    end(started, manager)
+    sent = deliver_outbox()
+    to_learner = next(m for m in sent if m.to == [learner.email])
+    assert reverse("coaching:evaluation-learner", args=[started.pk]) in to_learner.body
+
+    started.refresh_from_db()
+    assert evaluations.open_moment(started, today=today()) == EvaluationMoment.END
+    evaluations.learner_evaluation_submit(
+        actor=learner, enrolment=started, scores=[4] * DEFAULT_STATEMENTS, open_answer=""
+    )
+    message = OutboxMessage.objects.get(recipient=learner, kind=evaluations.EVALUATION_ASKED)
+    assert evaluations.render_evaluation_asked(message) is None
+
+
+def test_halfway_is_asked_once_only_in_programs_that_ask_it(started, program, learner):
+    assert evaluations.ask_halfway(on=evaluations.halfway_on(started)) == 0
+    program.evaluate_halfway = True
+    program.save()
+
+    halfway = evaluations.halfway_on(started)
+    assert evaluations.ask_halfway(on=halfway - datetime.timedelta(days=1)) == 0
+    assert evaluations.ask_halfway(on=halfway) == 1
+    assert evaluations.ask_halfway(on=halfway + datetime.timedelta(days=1)) == 0
+    assert OutboxMessage.objects.get(kind=evaluations.EVALUATION_ASKED).recipient == learner
+
+
+# --- Answering ---------------------------------------------------------------------------
+
+
+def test_the_learner_answers_the_end_evaluation_from_the_card_on_their_progress_page(
+    client, started, manager, learner
+):
+    end(started, manager)
+    client.force_login(learner)
+    page = client.get(reverse("coaching:progress", args=[started.pk]))
+    assert "Evalueer het programma" in page.text
+
+    url = reverse("coaching:evaluation-learner", args=[started.pk])
+    form = client.get(url)
+    assert "Het programma hielp me in mijn werk." in form.text
+    response = client.post(url, form_data([5, 4, 4, 3], "Meer tijd in de koelcel."))
+
+    assert response.status_code == 302
+    evaluation = ProgramEvaluation.objects.get()
+    assert (evaluation.moment, evaluation.open_answer) == ("end", "Meer tijd in de koelcel.")
+    assert list(evaluation.scores.values_list("score", flat=True)) == [5, 4, 4, 3]
+    page = client.get(reverse("coaching:progress", args=[started.pk]))
+    assert "Evalueer het programma" not in page.text
+
+
+def test_a_missing_rating_is_a_form_error_that_keeps_what_was_typed(
+    client, started, manager, learner
+):
+    end(started, manager)
+    client.force_login(learner)
+    url = reverse("coaching:evaluation-learner", args=[started.pk])
+    data = form_data([5, 4, 4], "Meer oefenen")  # the fourth statement is not rated
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Kies van 1 (oneens) tot 5 (eens)." in response.text
+    assert "Meer oefenen" in response.text
+    assert not ProgramEvaluation.objects.exists()
+
+
+@pytest.mark.parametrize("score", ["0", "6", "x", "99999999999999999999"])
+def test_a_rating_outside_1_to_5_is_refused(client, started, manager, learner, score):
+    end(started, manager)
+    client.force_login(learner)
+    data = {**form_data([5, 4, 4, 4]), "score_0": score}
+    response = client.post(reverse("coaching:evaluation-learner", args=[started.pk]), data)
+    assert response.status_code == 200
+    assert not ProgramEvaluation.objects.exists()
+
+
+def test_a_second_evaluation_of_the_same_moment_is_refused(client, started, manager, learner):
+    end(started, manager)
+    client.force_login(learner)
+    url = reverse("coaching:evaluation-learner", args=[started.pk])
+    client.post(url, form_data([5, 4, 4, 3]))
+
+    again = client.post(url, form_data([1, 1, 1, 1]), follow=True)
+    assert "Je hebt dit programma al geëvalueerd." in again.text
+    with pytest.raises(ValidationError):
+        evaluations.learner_evaluation_submit(
+            actor=learner, enrolment=started, scores=[1] * 4, open_answer=""
+        )
+    assert ProgramEvaluation.objects.count() == 1
+
+
+def test_the_database_holds_one_answer_per_enrolment_and_moment(started, manager, learner):
+    end(started, manager)
+    evaluations.learner_evaluation_submit(
+        actor=learner, enrolment=started, scores=[3] * 4, open_answer=""
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ProgramEvaluation.objects.create(
+            cohort=started.cohort,
+            enrolment=started,
+            respondent=learner,
+            audience=EvaluationAudience.LEARNER,
+            moment=EvaluationMoment.END,
+        )
+
+
+def test_a_running_enrolment_has_no_evaluation_until_halfway_if_the_program_asks(
+    client, started, program, learner
+):
+    client.force_login(learner)
+    url = reverse("coaching:evaluation-learner", args=[started.pk])
+    assert client.get(url).status_code == 404
+
+    program.evaluate_halfway = True
+    program.save()
+    page = client.get(reverse("coaching:progress", args=[started.pk]))
+    assert "Je bent halverwege" in page.text
+    client.post(url, form_data([4, 4, 4, 4]))
+    assert ProgramEvaluation.objects.get().moment == EvaluationMoment.HALFWAY
+
+
+def test_only_the_learner_answers_their_evaluation(client, started, manager, coach):
+    end(started, manager)
+    url = reverse("coaching:evaluation-learner", args=[started.pk])
+    for person in (coach, manager):
+        client.force_login(person)
+        assert client.get(url).status_code == 404
+
+
+def test_a_coach_evaluates_the_program_once_per_group(
+    client, started, other_enrolment, manager, coach
+):
+    end(started, manager)
+    client.force_login(coach)
+    home = client.get(reverse("coaching:home"))
+    url = reverse("coaching:evaluation-coach", args=[started.cohort_id])
+    assert url in home.text
+
+    response = client.post(url, form_data([4, 3, 5], "Meer tijd om te coachen."))
+    assert response.status_code == 302
+    evaluation = ProgramEvaluation.objects.get(audience=EvaluationAudience.COACH)
+    assert evaluation.respondent == coach and evaluation.enrolment is None
+    assert url not in client.get(reverse("coaching:home")).text
+    again = client.post(url, form_data([1, 1, 1]), follow=True)
+    assert "Je hebt dit programma al geëvalueerd." in again.text
+    assert ProgramEvaluation.objects.count() == 1
+
+
+def test_a_coach_of_another_learner_has_no_evaluation_of_the_group_yet(
+    client, started, other_enrolment, manager, other_coach
+):
+    end(started, manager)
+    client.force_login(other_coach)
+    url = reverse("coaching:evaluation-coach", args=[started.cohort_id])
+    assert client.get(url).status_code == 404
+
+
+# --- The program's questions ---------------------------------------------------------------
+
+
+def test_the_manager_sets_the_questions_and_learners_answer_those(
+    client, started, program, manager, learner
+):
+    client.force_login(manager)
+    url = reverse("programs:evaluation-settings", args=[program.pk])
+    data = {
+        "learner_questions": "Ik kan nu zelfstandig picken.\nMijn coach was er als het nodig was.",
+        "learner_open_question": "Wat moet blijven?",
+        "coach_questions": "De lerende was goed voorbereid.",
+        "coach_open_question": "",
+        "evaluate_halfway": "on",
+        "min_answers": "6",
+    }
+    assert client.post(url, data).status_code == 302
+    program.refresh_from_db()
+    assert program.evaluate_halfway and program.evaluation_min_answers == 6
+
+    client.force_login(learner)
+    form = client.get(reverse("coaching:evaluation-learner", args=[started.pk]))
+    assert "Ik kan nu zelfstandig picken." in form.text
+    assert "Wat moet blijven?" in form.text
+    assert "Het programma hielp me in mijn werk." not in form.text
+
+
+@pytest.mark.parametrize(
+    ("changed", "message"),
+    [
+        ({"learner_questions": ""}, "Dit veld is verplicht."),
+        ({"coach_questions": "\n".join(f"Vraag {n}" for n in range(9))}, "hoogstens 8"),
+        ({"min_answers": "2"}, "minstens 3"),
+        ({"learner_questions": "x" * 301}, "Houd elke vraag onder de 300 tekens."),
+    ],
+)
+def test_bad_evaluation_settings_are_refused_with_what_was_typed_kept(
+    client, program, manager, changed, message
+):
+    client.force_login(manager)
+    data = {
+        "learner_questions": "Goed programma",
+        "learner_open_question": "Wat nog?",
+        "coach_questions": "Goed voorbereid",
+        "coach_open_question": "",
+        "min_answers": "5",
+        **changed,
+    }
+    response = client.post(reverse("programs:evaluation-settings", args=[program.pk]), data)
+    assert response.status_code == 200
+    assert message in response.text
+    assert "Wat nog?" in response.text
+    assert not program.evaluation_questions.exists()
+
+
+def test_the_programs_history_names_who_changed_its_evaluation_questions(client, program, manager):
+    program_services.evaluation_settings_set(
+        program=program,
+        actor=manager,
+        learner_questions=["Duidelijke leerdoelen"],
+        learner_open_question="",
+        coach_questions=["Haalbaar"],
+        coach_open_question="",
+        evaluate_halfway=True,
+        min_answers=5,
+    )
+    client.force_login(manager)
+    page = client.get(reverse("programs:history", args=[program.pk])).text
+    assert "Duidelijke leerdoelen" in page and manager.name in page
+
+
+def test_a_duplicated_program_keeps_its_evaluation_questions(program, manager):
+    program_services.evaluation_settings_set(
+        program=program,
+        actor=manager,
+        learner_questions=["Duidelijk"],
+        learner_open_question="Wat nog?",
+        coach_questions=["Haalbaar"],
+        coach_open_question="",
+        evaluate_halfway=False,
+        min_answers=5,
+    )
+    copy = program_services.program_duplicate(
+        program=program, name="Kopie", owner=manager, actor=manager
+    )
+    assert sorted(copy.evaluation_questions.values_list("text", flat=True)) == [
+        "Duidelijk",
+        "Haalbaar",
+        "Wat nog?",
+    ]
+
+
+# --- Results ---------------------------------------------------------------------------------
+
+
+def test_results_below_the_minimum_show_only_the_count(client, cohort, manager):
+    learner_answers(cohort, manager, scores=[5, 5, 5, 5], open_answer="Geheim", count=4)
+    client.force_login(manager)
+    page = client.get(reverse("coaching:evaluation-results", args=[cohort.program_id]))
+
+    assert TOO_FEW in page.text
+    assert "4 antwoorden" in page.text
+    assert "Geheim" not in page.text
+    assert "Het programma hielp me in mijn werk." not in page.text
+
+
+def test_results_from_the_minimum_show_means_spread_and_open_answers_without_names(
+    client, cohort, manager
+):
+    learner_answers(cohort, manager, scores=[5, 4, 3, 2], open_answer="Meer oefenen", count=3)
+    learner_answers(cohort, manager, scores=[3, 4, 3, 2], count=2)
+    client.force_login(manager)
+    page = client.get(reverse("coaching:evaluation-results", args=[cohort.program_id]))
+
+    assert TOO_FEW not in page.text
+    results = page.context["results"]
+    first = results.questions[0]
+    assert (first.question, first.count, first.mean) == (
+        "Het programma hielp me in mijn werk.",
+        5,
+        4.2,
+    )
+    assert first.counts == [0, 0, 2, 0, 3]
+    assert "4,2" in page.text
+    assert page.text.count("Meer oefenen") == 3
+    for evaluation in ProgramEvaluation.objects.select_related("respondent"):
+        assert evaluation.respondent.name not in page.text
+
+
+def test_a_group_below_the_minimum_says_so_while_the_program_shows(client, program, manager):
+    big, small = (
+        CohortFactory(program=program, name="Voorjaar"),
+        CohortFactory(program=program, name="Najaar"),
+    )
+    learner_answers(big, manager, scores=[4, 4, 4, 4], count=5)
+    learner_answers(small, manager, scores=[1, 1, 1, 1], open_answer="Slecht", count=2)
+    client.force_login(manager)
+    url = reverse("coaching:evaluation-results", args=[program.pk])
+
+    assert "Slecht" in client.get(url).text  # 7 answers for the program
+    assert TOO_FEW in client.get(url, {"group": small.pk}).text
+    assert "Slecht" not in client.get(url, {"group": small.pk}).text
+    assert TOO_FEW not in client.get(url, {"group": big.pk}).text
+
+
+def test_coaches_results_count_apart_from_learners(client, started, manager, coach):
+    end(started, manager)
+    evaluations.coach_evaluation_submit(
+        actor=coach, cohort=started.cohort, scores=[4, 4, 4], open_answer=""
+    )
+    client.force_login(manager)
+    url = reverse("coaching:evaluation-results", args=[started.cohort.program_id])
+    results = client.get(url, {"audience": "coach"}).context["results"]
+    assert results.answers == 1 and not results.shown
+
+
+def test_results_are_for_the_programs_managers_only(
+    client, cohort, other_manager, coach, learner, line_manager
+):
+    url = reverse("coaching:evaluation-results", args=[cohort.program_id])
+    for person in (other_manager, coach, learner, line_manager):
+        client.force_login(person)
+        assert client.get(url).status_code == 404
+
+
+def test_a_group_of_another_program_is_404(client, cohort, manager, organization):
+    other = CohortFactory(program__organization=organization)
+    client.force_login(manager)
+    url = reverse("coaching:evaluation-results", args=[cohort.program_id])
+    assert client.get(url, {"group": other.pk}).status_code == 404
+    assert client.get(url, {"group": "x"}).status_code == 404
+    assert client.get(url, {"audience": "iedereen"}).status_code == 200
+
+
+@pytest.mark.parametrize("size", [5, 40])
+def test_the_results_page_costs_the_same_for_few_and_many_answers(
+    client, program, manager, django_assert_num_queries, size
+):
+    for index in range(size // 5 + 1):
+        cohort = CohortFactory(program=program, name=f"Groep {index}")
+        learner_answers(cohort, manager, scores=[4, 3, 5, 2], open_answer="Goed", count=5)
+    client.force_login(manager)
+    url = reverse("coaching:evaluation-results", args=[program.pk])
+    # session, user, program, the count, ended enrolments, ratings per question, open
+    # answers, the groups' count and page, the bell's unread count, roles in the navigation
+    with django_assert_num_queries(11):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(response.context["results"].open_answers) <= evaluations.MAX_OPEN_ANSWERS
+
+
+# --- Personal data ---------------------------------------------------------------------------
+
+
+def test_erasing_a_learner_removes_their_open_answer_and_keeps_the_ratings(
+    manager, started, learner
+):
+    end(started, manager)
+    evaluations.learner_evaluation_submit(
+        actor=learner, enrolment=started, scores=[5, 4, 3, 2], open_answer="Te druk op de vloer"
+    )
+    personal_data.person_erase(actor=manager, person=learner)
+    evaluation = ProgramEvaluation.objects.get()
+    assert evaluation.open_answer != "Te druk op de vloer"
+    assert not ProgramEvaluation.history.filter(open_answer="Te druk op de vloer").exists()
+    assert EvaluationScore.objects.filter(evaluation=evaluation).count() == 4
+
+
+def test_the_learners_own_evaluation_is_in_their_data_download(client, started, manager, learner):
+    end(started, manager)
+    evaluations.learner_evaluation_submit(
+        actor=learner, enrolment=started, scores=[5, 4, 3, 2], open_answer="Prima"
+    )
+    client.force_login(learner)
+    response = client.get(reverse("personal-data-export"))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    answered = json.loads(archive.read("coaching/program_evaluations.json"))
+    assert [row["open_answer"] for row in answered] == ["Prima"]
+    scores = json.loads(archive.read("coaching/program_evaluation_scores.json"))
+    assert [row["score"] for row in scores] == [5, 4, 3, 2]
