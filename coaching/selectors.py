@@ -125,15 +125,21 @@ def current_levels_by_enrolment(enrolment_ids) -> dict[int, dict[int, GoalLevels
 
 
 def earlier_learners(coach):
-    """Enrolments the coach guided before: readable, no longer theirs to act on."""
+    """Enrolments the coach guided before, the latest started first: readable, no longer
+    theirs to act on."""
     return (
         Enrolment.objects.visible_to(coach)
         .filter(pairings__coach=coach)
         .exclude(pk__in=Enrolment.objects.coached_by(coach))
         .select_related("learner", "cohort__program")
         .distinct()
-        .order_by("-started_on")
+        .order_by("-started_on", "-pk")
     )
+
+
+# The newest levels each goal shows on the progress page; every older one stays in the
+# feedback timeline, where each feedback moment lists the levels it gave.
+LEVELS_SHOWN = 5
 
 
 @dataclass
@@ -149,6 +155,16 @@ class GoalProgress:
     @property
     def current_label(self) -> str:
         return Level(self.levels.current).label if self.levels.current else ""
+
+    @property
+    def recent_levels(self) -> list[LevelChange]:
+        """The newest levels given, oldest first: as many as the page shows."""
+        return self.levels.history[-LEVELS_SHOWN:]
+
+    @property
+    def earlier_levels(self) -> int:
+        """How many levels were given before the ones shown."""
+        return max(len(self.levels.history) - LEVELS_SHOWN, 0)
 
     @property
     def level_steps(self) -> list[bool]:

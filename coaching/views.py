@@ -84,6 +84,9 @@ def _own_enrolment(request, pk):
     return get_object_or_404(enrolments, pk=pk)
 
 
+EARLIER_PER_PAGE = 10
+
+
 @login_required
 def coach_home(request):
     if not request.user.has_role(Role.COACH):
@@ -94,7 +97,9 @@ def coach_home(request):
     thanks = list(selectors.thanks_received(request.user)[: shown + 1])
     context = {
         "rows": attention.coach_statuses(request.user, on=today),
-        "earlier": selectors.earlier_learners(request.user),
+        "earlier": Paginator(selectors.earlier_learners(request.user), EARLIER_PER_PAGE).get_page(
+            request.GET.get("eerder")
+        ),
         "thanks": thanks[:shown],
         "more_thanks": len(thanks) > shown,
         "to_evaluate": evaluations.groups_to_evaluate(request.user, today=today)[

@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from coaching import selectors
@@ -21,9 +23,12 @@ from programs import services as program_services
 from programs.models import Enrolment
 from tests.factories import (
     ChecklistItemFactory,
+    EnrolmentFactory,
     FeedbackMomentFactory,
     GoalAssessmentFactory,
     LearningGoalFactory,
+    MembershipFactory,
+    PairingFactory,
     ReflectionFactory,
 )
 
@@ -221,3 +226,47 @@ def test_someone_who_may_not_read_the_enrolment_reads_nothing_by_it(
 def test_an_access_to_the_enrolment_is_only_its_own_viewers(coach, other_coach, handed_over):
     with pytest.raises(ValueError):
         SignOff.objects.visible_to(other_coach, within=handed_over.access_for(coach))
+
+
+def coached_before(coach, cohort, count, first=0):
+    """`count` learners named "Eerder 0001" onwards whom `coach` guided from the cohort's
+    start until HANDOVER, each starting a day after the one before."""
+    for n in range(first, first + count):
+        learner = MembershipFactory(
+            organization=cohort.program.organization, user__name=f"Eerder {n:04}"
+        ).user
+        started_on = cohort.starts_on + datetime.timedelta(days=n % 10)
+        enrolment = EnrolmentFactory(cohort=cohort, learner=learner, started_on=started_on)
+        PairingFactory(enrolment=enrolment, coach=coach, started_on=started_on, ended_on=HANDOVER)
+
+
+def test_the_learners_coached_before_come_ten_a_page_the_latest_started_first(
+    client, coach, cohort
+):
+    coached_before(coach, cohort, 12)
+    client.force_login(coach)
+    home = client.get(reverse("coaching:home")).content.decode()
+    assert "Lerenden die je eerder coachte (12)" in home
+    assert home.count(">Eerder 00") == 10
+    assert ">Eerder 0009<" in home and ">Eerder 0010<" not in home  # 0000 and 0010 started first
+    assert "Pagina 1 van 2" in home
+    second = client.get(reverse("coaching:home"), {"eerder": 2}).content.decode()
+    assert '<details class="mt-4" id="earlier" open>' in second
+    assert ">Eerder 0000<" in second and ">Eerder 0010<" in second
+    assert second.count(">Eerder 00") == 2
+
+
+def test_my_learners_keeps_its_size_and_queries_from_few_to_many_learners_coached_before(
+    client, coach, cohort
+):
+    figures = []
+    for first, count in ((0, 11), (11, 99)):  # 11 learners, then 110
+        coached_before(coach, cohort, count, first=first)
+        client.force_login(coach)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("coaching:home"))
+        assert response.status_code == 200
+        figures.append((len(queries), len(response.content)))
+    (small_queries, small_html), (large_queries, large_html) = figures
+    assert small_queries == large_queries
+    assert abs(large_html - small_html) <= 20, figures

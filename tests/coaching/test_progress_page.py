@@ -5,6 +5,8 @@ import datetime
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -244,3 +246,68 @@ def test_a_page_number_beyond_any_timeline_answers_an_empty_page_not_an_error(
     response = client.get(url, {"page": page}, **headers)
     assert response.status_code == 200
     assert shifts(response.content.decode()) == []
+
+
+def levels_shown(content: str, goal: str) -> list[str]:
+    """The levels a goal's card lists, as "date: level", oldest first."""
+    start = content.index(f'<h3 class="h6 mb-1">{goal}</h3>')
+    start = content.index('<ol class="list-inline mb-0">', start)
+    return re.findall(
+        r'<li class="list-inline-item">([^<]+)</li>', content[start : content.index("</ol>", start)]
+    )
+
+
+def test_a_goal_shows_its_newest_five_levels_and_where_the_earlier_ones_are(
+    client, learner, enrolment, twelve_moments
+):
+    content = get(client, learner, enrolment)
+    assert levels_shown(content, "Veilig werken") == [
+        "10 nov: 3",
+        "11 nov: 3",
+        "12 nov: 3",
+        "13 nov: 3",
+        "14 nov: 4",
+    ]
+    link = '<a class="d-inline-flex align-items-center tap-target" href="#timeline">'
+    assert f"{link}7 eerdere niveaus: in de feedback hieronder</a>" in content
+
+
+def test_a_goal_with_few_levels_shows_them_all_without_a_link(
+    client, learner, enrolment, coach, goals
+):
+    for n in (1, 2):
+        moment = FeedbackMomentFactory(
+            enrolment=enrolment, coach=coach, occurred_on=START + datetime.timedelta(days=n)
+        )
+        GoalAssessmentFactory(feedback_moment=moment, goal=goals[0], level=n)
+    content = get(client, learner, enrolment)
+    assert levels_shown(content, "Veilig werken") == ["3 nov: 1", "4 nov: 2"]
+    assert "eerdere niveau" not in content
+
+
+@pytest.mark.parametrize("viewer", ["learner", "coach", "manager"])
+def test_the_page_keeps_its_size_and_queries_from_few_to_many_levels(
+    client, enrolment, coach, goals, viewer, request
+):
+    """Twelve moments against 120, the newest the same: the goals' levels and the timeline
+    show as many entries, so only the number of earlier levels differs."""
+    user = request.getfixturevalue(viewer)
+    today = timezone.localdate()
+    figures = []
+    made = 0
+    for size in (12, 120):
+        for n in range(made, size):  # newest first, each one a day before the last
+            moment = FeedbackMomentFactory(
+                enrolment=enrolment, coach=coach, occurred_on=today - datetime.timedelta(days=n + 1)
+            )
+            for goal in goals:
+                GoalAssessmentFactory(feedback_moment=moment, goal=goal, level=4 - n % 4)
+        made = size
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("coaching:progress", args=[enrolment.pk]))
+        assert response.status_code == 200
+        figures.append((len(queries), len(response.content)))
+    (small_queries, small_html), (large_queries, large_html) = figures
+    assert small_queries == large_queries
+    assert abs(large_html - small_html) <= 100, figures
