@@ -1,6 +1,6 @@
 """A needs analysis on a phone: the L&D manager asks the team Inslag to rate a draft
 program's goals, Zoë rates them from her notification, and the manager sees the goals
-ordered by gap (the averages of the three people who answered)."""
+ordered by gap once she closes the round (the averages of the three people who answered)."""
 
 import os
 
@@ -113,6 +113,13 @@ def test_the_team_rates_the_goals_and_the_manager_sees_them_by_gap(
     log_in(manager.email, PASSWORD)
     page.goto(f"{live_server.url}/programmas/{program.pk}/behoefteanalyse/")
     expect(page.get_by_text("3 van 3 mensen hebben geantwoord")).to_be_visible()
+    # While the round is open no average shows: they would give away who answered last.
+    expect(page.get_by_text("te zien zodra de ronde gesloten is").first).to_be_visible()
+    expect(page.get_by_text("Iedereen die gevraagd is heeft geantwoord.")).to_be_visible()
+    axe(page)
+    shoot(page, "needs-open")
+    page.get_by_role("button", name="Deze ronde sluiten").click()
+    expect(page.get_by_text("De ronde is gesloten")).to_be_visible()
     rows = page.get_by_role("table").locator("tbody tr")
     expect(rows.first).to_contain_text("Scanner gebruiken")
     expect(rows.first).to_contain_text("16,7")
