@@ -77,9 +77,11 @@ def _open_round(program: Program, actor: User) -> NeedsAnalysis:
         )
     if not program.goals.exists():
         raise ValidationError(_("Add the program's learning goals first: people rate those."))
-    analysis, _made = NeedsAnalysis.objects.get_or_create(
-        program=program, round=current, defaults={"started_by": actor}
-    )
+    # The caller holds the program's lock: no second round is made meanwhile.
+    analysis = program.needs_analyses.filter(round=current).first()
+    if analysis is None:
+        analysis = NeedsAnalysis(program=program, round=current, started_by=actor)
+        audit.acted_by(analysis, actor).save()
     return analysis
 
 
