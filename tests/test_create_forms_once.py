@@ -36,7 +36,7 @@ from programs.models import (
 )
 from programs.needs import imports as needs_imports
 from programs.needs import services as needs_services
-from programs.needs.models import NeedsRating, NeedsRequest
+from programs.needs.models import NeedsAnalysis, NeedsRating, NeedsRequest
 from tests.factories import (
     CohortFactory,
     EnrolmentFactory,
@@ -298,6 +298,16 @@ def needs_import_confirm(f):
     return f("manager"), url, {"token": preview.token}, NeedsRating.objects, {}
 
 
+def needs_close(f):
+    program = _needs_program(f)
+    (request,) = needs_services.needs_analysis_ask(
+        actor=f("manager"), program=program, people=[f("learner")]
+    )
+    url = reverse("programs:needs-close", args=[request.analysis.pk])
+    closed = NeedsAnalysis.history.filter(closed_at__isnull=False)
+    return f("manager"), url, {}, closed, {}
+
+
 CASES = [
     program_create,
     program_duplicate,
@@ -327,6 +337,7 @@ CASES = [
     needs_ask,
     needs_answer,
     needs_import_confirm,
+    needs_close,
 ]
 
 

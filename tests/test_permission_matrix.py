@@ -231,6 +231,9 @@ MATRIX = {
     ("programs:needs-import-template",  POST): (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
     ("programs:needs-import-confirm",   GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
     ("programs:needs-import-confirm",   POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404, 404),
+    # Closing a round: its managers only (it then shows its averages).
+    ("programs:needs-close",            GET):  (LOGIN, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("programs:needs-close",            POST): (LOGIN, 404, 404, 404, 404, 404, 302, 404, 404),
     # An invitation's link, for someone new to the organisation: the visitor without an
     # account chooses a password; anyone signed in with another address gets 404.
     ("programs:invitation-accept",      GET):  (200,   404, 404, 404, 404, 404, 404, 404, 404),
@@ -423,6 +426,7 @@ URL_OBJECT = {
     "programs:needs-import": "needs_analysis",
     "programs:needs-import-template": "needs_analysis",
     "programs:needs-import-confirm": "needs_analysis",
+    "programs:needs-close": "needs_analysis",
     "coaching:progress": "enrolment",
     "coaching:mark-independent": "enrolment",
     "coaching:feedback-create": "enrolment",

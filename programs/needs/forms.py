@@ -2,12 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from programs.imports import ImportFileError
-from programs.needs import imports
+from programs.needs import imports, services
 from programs.needs.models import RATING_MAX, RATING_MIN
+from programs.needs.services import MAX_PEOPLE
 from werkplek.lib.text import has_nul
 from werkplek.models import Membership, User
 
-MAX_EMAILS = 200
+MAX_EMAILS = MAX_PEOPLE
 
 
 class AskForm(forms.Form):
@@ -32,7 +33,7 @@ class AskForm(forms.Form):
             .values_list("team", flat=True)
             .distinct()
         )
-        self.fields["team"].choices = [("", _("(no team)")), *((t, t) for t in teams)]
+        self.fields["team"].choices = [("", _("— choose a team —")), *((t, t) for t in teams)]
 
     def clean(self):
         data = super().clean()
@@ -58,9 +59,13 @@ class AskForm(forms.Form):
             )
         if data.get("team"):
             team = members.filter(team=data["team"]).values("user")
-            people |= {user.email: user for user in User.objects.filter(pk__in=team)}
+            # One more than may be asked is enough to refuse: a large team is not read whole.
+            chosen = User.objects.filter(pk__in=team).order_by("pk")[: MAX_PEOPLE + 1]
+            people |= {user.email: user for user in chosen}
         if not people and not unknown:
             raise forms.ValidationError(_("Choose a team or type at least one address."))
+        if len(people) > MAX_PEOPLE:
+            raise forms.ValidationError(services.too_many_people())
         self.people = sorted(people.values(), key=lambda user: user.name)
         return data
 

@@ -52,8 +52,18 @@ class NeedsAnalysis(models.Model):
         verbose_name=_("started by"),
     )
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     objects = NeedsAnalysisQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("needs analysis")
@@ -71,12 +81,18 @@ class NeedsAnalysis(models.Model):
         return f"{self.program} · {self.get_round_display()}"
 
     @property
+    def is_closed(self) -> bool:
+        """A round ends when its manager closes it; the baseline also when the program leaves
+        its draft, and every round when the program is archived. Only a closed round shows
+        its averages: while people still answer, a change in an average would give away the
+        answers of whoever answered last."""
+        if self.closed_at is not None or self.program.status == ProgramStatus.ARCHIVED:
+            return True
+        return self.round == Round.BEFORE and self.program.status != ProgramStatus.DRAFT
+
+    @property
     def accepts_answers(self) -> bool:
-        """The baseline is answered while the program is a draft; the round after it, any
-        time (it is about what people can do now)."""
-        if self.round == Round.BEFORE:
-            return self.program.status == ProgramStatus.DRAFT
-        return True
+        return not self.is_closed
 
 
 class NeedsRequestQuerySet(models.QuerySet):

@@ -41,8 +41,9 @@ KINDS = [
         label=_("Needs analysis ratings"),
         purpose=_(
             "How important each learning goal of a program is in your work and how well you "
-            "could do it, before and after the program. Your L&D managers see averages of at "
-            "least three people, and the ratings they entered for you themselves."
+            "could do it, before and after the program. Once a round is closed your L&D managers "
+            "see averages of at least three people who answered themselves; they also see the "
+            "ratings they entered or imported for you."
         ),
         readers=frozenset({Reader.PERSON}),
     ),

@@ -1,7 +1,10 @@
 """The reads of a needs analysis: the goals ordered by gap, before and after the program.
 
-Only averages leave these functions, and only over at least MIN_ANSWERS people: with fewer,
-an average would show one person's own answers to their manager.
+Only averages leave these functions, only for a closed round, and only when at least
+MIN_ANSWERS people answered themselves: with fewer, an average would show one person's own
+answers to their manager. Ratings a manager entered or imported count in the averages but not
+toward that minimum (the manager knows them, and could subtract them). While a round is open
+no average shows at all: comparing one before and after someone answers would give theirs away.
 """
 
 from dataclasses import dataclass
@@ -9,7 +12,14 @@ from dataclasses import dataclass
 from django.db.models import Avg, Count, F, Q
 
 from programs.models import LearningGoal, Program
-from programs.needs.models import RATING_MAX, NeedsAnalysis, NeedsRating, NeedsRequest, Round
+from programs.needs.models import (
+    RATING_MAX,
+    NeedsAnalysis,
+    NeedsRating,
+    NeedsRequest,
+    Round,
+    Source,
+)
 
 MIN_ANSWERS = 3
 REQUESTS_PER_PAGE = 25
@@ -17,15 +27,18 @@ REQUESTS_PER_PAGE = 25
 
 @dataclass(frozen=True)
 class Need:
-    """One goal's averages in one round, shown only from MIN_ANSWERS people on."""
+    """One goal's averages in one round: shown once the round is closed, and only when
+    MIN_ANSWERS people answered themselves (`n_self`) besides the ratings their manager knows."""
 
     n: int = 0
+    n_self: int = 0
     importance: float | None = None
     ability: float | None = None
+    is_closed: bool = False
 
     @property
     def is_shown(self) -> bool:
-        return self.n >= MIN_ANSWERS
+        return self.is_closed and self.n_self >= MIN_ANSWERS
 
     @property
     def gap(self) -> float | None:
@@ -51,27 +64,42 @@ class GoalNeeds:
         return None
 
 
-def goal_needs(program: Program) -> list[GoalNeeds]:
+def goal_needs(program: Program, rounds: dict[str, NeedsAnalysis] | None = None) -> list[GoalNeeds]:
     """The program's goals ordered by their gap before the program (the baseline), largest
-    first; goals with too few answers last, in the program's order (two queries)."""
+    first; goals with too few answers, or in an open round, last, in the program's order
+    (two queries, given the program's `rounds_of`)."""
     goals = list(program.goals.all())
+    if rounds is None:
+        rounds = rounds_of(program)
+    closed = {name for name, analysis in rounds.items() if analysis.is_closed}
     averages = (
         NeedsRating.objects.filter(request__analysis__program=program)
         .values("goal", "request__analysis__round")
-        .annotate(n=Count("pk"), importance=Avg("importance"), ability=Avg("ability"))
+        .annotate(
+            n=Count("pk"),
+            n_self=Count("pk", filter=Q(source=Source.SELF)),
+            importance=Avg("importance"),
+            ability=Avg("ability"),
+        )
         .order_by()
     )
-    needs = {
-        (row["goal"], row["request__analysis__round"]): Need(
-            n=row["n"], importance=float(row["importance"]), ability=float(row["ability"])
+    needs = {}
+    for row in averages:
+        is_closed = row["request__analysis__round"] in closed
+        # Averages not to be shown do not leave this function.
+        shown = is_closed and row["n_self"] >= MIN_ANSWERS
+        needs[(row["goal"], row["request__analysis__round"])] = Need(
+            n=row["n"],
+            n_self=row["n_self"],
+            importance=float(row["importance"]) if shown else None,
+            ability=float(row["ability"]) if shown else None,
+            is_closed=is_closed,
         )
-        for row in averages
-    }
     rows = [
         GoalNeeds(
             goal=goal,
-            before=needs.get((goal.pk, Round.BEFORE), Need()),
-            after=needs.get((goal.pk, Round.AFTER), Need()),
+            before=needs.get((goal.pk, Round.BEFORE), Need(is_closed=Round.BEFORE in closed)),
+            after=needs.get((goal.pk, Round.AFTER), Need(is_closed=Round.AFTER in closed)),
         )
         for goal in goals
     ]
@@ -89,8 +117,13 @@ def rounds_of(program: Program) -> dict[str, NeedsAnalysis]:
 
 
 def requests_of(analysis: NeedsAnalysis):
-    """Who was asked in a round, by name, with whether and how they answered (not what)."""
-    return analysis.requests.select_related("person").order_by("person__name", "pk")
+    """Who was asked in a round, by name, with whether and how they answered (not what).
+    While the round is open only those who did not answer themselves: who answered when,
+    beside the count, would tell whose answer a later average holds."""
+    requests = analysis.requests.select_related("person").order_by("person__name", "pk")
+    if analysis.is_closed:
+        return requests
+    return requests.exclude(source=Source.SELF)
 
 
 def my_requests(user):
@@ -120,6 +153,6 @@ def needs_summary(program: Program) -> NeedsSummary:
     rounds = rounds_of(program)
     return NeedsSummary(
         rounds=[rounds[name] for name in (Round.BEFORE, Round.AFTER) if name in rounds],
-        top=goal_needs(program)[:SUMMARY_GOALS] if rounds else [],
+        top=goal_needs(program, rounds)[:SUMMARY_GOALS] if rounds else [],
         has_after=Round.AFTER in rounds,
     )

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from programs.choices import ProgramStatus
 from programs.models import Program
-from programs.needs import mails
+from programs.needs import imports, mails
 from programs.needs.models import (
     NeedsAnalysis,
     NeedsImport,
@@ -19,6 +19,15 @@ from programs.needs.models import (
 from werkplek import audit, outbox
 from werkplek.models import Membership, User
 
+# People asked in one go, a team and addresses together.
+MAX_PEOPLE = 200
+
+
+def too_many_people() -> str:
+    return _(
+        "Ask at most %(max)s people at a time. Ask a larger team in parts, by e-mail address."
+    ) % {"max": MAX_PEOPLE}
+
 
 class AlreadyImported(Exception):
     """This previewed list was imported before: nothing is written twice."""
@@ -29,19 +38,36 @@ def _ensure_manager(actor: User, program: Program) -> None:
         raise ValidationError(_("Only an L&D manager of the organisation can do this."))
 
 
-def round_to_start(program: Program) -> Round | None:
+def round_to_start(
+    program: Program, rounds: dict[str, NeedsAnalysis] | None = None
+) -> Round | None:
     """The round a manager can ask people for now: the baseline while the program is a
-    draft; the round after it once the program runs or ended, if it had a baseline."""
+    draft; the round after it once the program runs, if it had a baseline. None once that
+    round is closed, or the program archived. `rounds`: the program's rounds by name, if read."""
+    if program.status == ProgramStatus.ARCHIVED:
+        return None
+    if rounds is None:
+        rounds = {analysis.round: analysis for analysis in program.needs_analyses.all()}
     if program.status == ProgramStatus.DRAFT:
-        return Round.BEFORE
-    if program.needs_analyses.filter(round=Round.BEFORE).exists():
-        return Round.AFTER
-    return None
+        current = Round.BEFORE
+    elif Round.BEFORE in rounds:
+        current = Round.AFTER
+    else:
+        return None
+    if current in rounds and rounds[current].is_closed:
+        return None
+    return current
+
+
+def _closed() -> ValidationError:
+    return ValidationError(_("This round of the needs analysis is closed."))
 
 
 def _open_round(program: Program, actor: User) -> NeedsAnalysis:
     """The round people are asked in now, made on the first request."""
     current = round_to_start(program)
+    if current is None and program.needs_analyses.exists():
+        raise _closed()
     if current is None:
         raise ValidationError(
             _(
@@ -51,9 +77,26 @@ def _open_round(program: Program, actor: User) -> NeedsAnalysis:
         )
     if not program.goals.exists():
         raise ValidationError(_("Add the program's learning goals first: people rate those."))
-    analysis, _made = NeedsAnalysis.objects.get_or_create(
-        program=program, round=current, defaults={"started_by": actor}
+    # The caller holds the program's lock: no second round is made meanwhile.
+    analysis = program.needs_analyses.filter(round=current).first()
+    if analysis is None:
+        analysis = NeedsAnalysis(program=program, round=current, started_by=actor)
+        audit.acted_by(analysis, actor).save()
+    return analysis
+
+
+@transaction.atomic
+def needs_analysis_close(*, actor: User, analysis: NeedsAnalysis) -> NeedsAnalysis:
+    """End a round: it accepts no more answers, and its averages show (see
+    programs.needs.selectors). Closing is final; a round closed already stays as it was."""
+    _ensure_manager(actor, analysis.program)
+    analysis = (
+        NeedsAnalysis.objects.select_for_update().select_related("program").get(pk=analysis.pk)
     )
+    if analysis.is_closed:
+        raise _closed()
+    analysis.closed_at, analysis.closed_by = timezone.now(), actor
+    audit.acted_by(analysis, actor).save(update_fields=["closed_at", "closed_by"])
     return analysis
 
 
@@ -63,6 +106,8 @@ def needs_analysis_ask(*, actor: User, program: Program, people: list[User]) -> 
     new one is told in the app and by mail. People asked before are not asked twice.
     Returns the new requests."""
     _ensure_manager(actor, program)
+    if len(people) > MAX_PEOPLE:
+        raise ValidationError(too_many_people())
     # Two managers asking at once: the second waits here, then finds the first's round.
     Program.objects.select_for_update().filter(pk=program.pk).first()
     analysis = _open_round(program, actor)
@@ -120,6 +165,8 @@ def needs_answer(
     """Record the ratings of every goal for the request's person: by the person themselves, or
     by an L&D manager for someone who did not answer. Answers may be changed while the round
     is open; each version stays in the history."""
+    # The round's lock first, as the import takes it: no answer slips between its check and save.
+    NeedsAnalysis.objects.select_for_update().filter(pk=request.analysis_id).first()
     request = (
         NeedsRequest.objects.select_for_update()
         .select_related("analysis__program", "person")
@@ -127,7 +174,7 @@ def needs_answer(
     )
     source = _source_for(actor, request)
     if not request.analysis.accepts_answers:
-        raise ValidationError(_("This needs analysis is closed: the program has started."))
+        raise _closed()
     goals = list(request.analysis.program.goals.values_list("pk", flat=True))
     if set(answers) != set(goals):
         raise ValidationError(_("Rate every learning goal of the program."))
@@ -159,7 +206,7 @@ def needs_import_create(*, analysis: NeedsAnalysis, rows: list, actor: User) -> 
     to import, none with an error. Previews left for a day are removed on the way."""
     _ensure_manager(actor, analysis.program)
     if not analysis.accepts_answers:
-        raise ValidationError(_("This needs analysis is closed: the program has started."))
+        raise _closed()
     if any(row.errors for row in rows):
         raise ValidationError(_("Fix the rows with errors before importing."))
     NeedsImport.objects.stale().delete()
@@ -171,22 +218,25 @@ def needs_import_create(*, analysis: NeedsAnalysis, rows: list, actor: User) -> 
 
 
 @transaction.atomic
-def needs_import_confirm(*, needs_import: NeedsImport, rows: list, actor: User) -> int:
+def needs_import_confirm(*, needs_import: NeedsImport, actor: User) -> int:
     """Import a previewed list once, all of its rows or none: the first confirm claims it, a
-    later one raises AlreadyImported. `rows` are the preview's rows checked again
-    (programs.needs.imports.check_rows). Returns the number of ratings written."""
+    later one raises AlreadyImported. The rows are checked again under the round's lock (that
+    every answer takes too), so a person answering meanwhile makes the list changed, never
+    half-written. Returns the number of ratings written."""
     analysis = needs_import.analysis
     _ensure_manager(actor, analysis.program)
+    NeedsAnalysis.objects.select_for_update().filter(pk=analysis.pk).first()
     if not analysis.accepts_answers:
-        raise ValidationError(_("This needs analysis is closed: the program has started."))
+        raise _closed()
     claimed = NeedsImport.objects.filter(pk=needs_import.pk, imported_at__isnull=True).update(
         imported_at=timezone.now()
     )
     if not claimed:
         raise AlreadyImported
-    if any(row.errors for row in rows):
+    rows = imports.check_rows([imports.RatingRow.typed(row) for row in needs_import.rows], analysis)
+    # The preview kept only the rows to import: one skipped now was rated since.
+    if any(row.errors or row.is_skipped for row in rows):
         raise ValidationError(_("The list changed since the preview. Upload it again."))
-    rows = [row for row in rows if not row.is_skipped]
     people = {user.email: user for user in User.objects.filter(email__in={r.email for r in rows})}
     requests = {}
     now = timezone.now()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("behoefteanalyse/", views.my_needs_requests, name="needs-requests"),
     path("behoefteanalyse/<int:pk>/", views.needs_answer, name="needs-answer"),
     path("behoefteanalyses/<int:pk>/importeren/", views.needs_import, name="needs-import"),
+    path("behoefteanalyses/<int:pk>/sluiten/", views.needs_close, name="needs-close"),
     path(
         "behoefteanalyses/<int:pk>/importeren/sjabloon/",
         views.needs_import_template,

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -50,9 +51,9 @@ def needs_overview(request, pk):
         "after": after,
         "listed": listed,
         "open_round": latest if latest and latest.accepts_answers else None,
-        "goal_needs": selectors.goal_needs(program) if rounds else [],
+        "goal_needs": selectors.goal_needs(program, rounds) if rounds else [],
         "min_answers": selectors.MIN_ANSWERS,
-        "round_to_start": services.round_to_start(program),
+        "round_to_start": services.round_to_start(program, rounds),
         "page_obj": Paginator(requests, selectors.REQUESTS_PER_PAGE).get_page(
             request.GET.get("page")
         ),
@@ -90,6 +91,23 @@ def needs_ask(request, pk):
             return redirect("programs:needs", pk=program.pk)
     context = {"program": program, "form": form, "round": services.round_to_start(program)}
     return render(request, "programs/needs/ask.html", context)
+
+
+@login_required
+@require_POST
+@submitted_once
+def needs_close(request, pk):
+    """A manager ends a round: no more answers, and its averages show."""
+    analysis = _managed_analysis(request, pk)
+    try:
+        services.needs_analysis_close(actor=request.user, analysis=analysis)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("The round is closed: nobody can answer any more, and the averages show.")
+        )
+    return redirect("programs:needs", pk=analysis.program_id)
 
 
 @login_required
@@ -176,7 +194,7 @@ def needs_import(request, pk):
     """Upload a list of ratings and show every row with its errors; nothing is saved yet."""
     analysis = _managed_analysis(request, pk)
     if not analysis.accepts_answers:
-        messages.error(request, _("This needs analysis is closed: the program has started."))
+        messages.error(request, _("This round of the needs analysis is closed."))
         return redirect("programs:needs", pk=analysis.program_id)
     if request.method == "POST" and learner_imports.upload_too_large(request):
         return _import_page(
@@ -230,11 +248,8 @@ def needs_import_confirm(request, pk):
     if needs_import is None:
         messages.error(request, _("Upload the file again; the preview has expired."))
         return redirect("programs:needs-import", pk=analysis.pk)
-    rows = imports.check_rows([imports.RatingRow.typed(row) for row in needs_import.rows], analysis)
     try:
-        count = services.needs_import_confirm(
-            needs_import=needs_import, rows=rows, actor=request.user
-        )
+        count = services.needs_import_confirm(needs_import=needs_import, actor=request.user)
     except services.AlreadyImported:
         needs_import.refresh_from_db()
         messages.info(
@@ -243,9 +258,14 @@ def needs_import_confirm(request, pk):
             % {"count": needs_import.imported_count},
         )
         return redirect("programs:needs", pk=analysis.program_id)
+    except IntegrityError:
+        # Someone asked or answered in a way the round's lock does not cover: nothing written.
+        messages.error(request, _("The list changed since the preview. Upload it again."))
+        return redirect("programs:needs-import", pk=analysis.pk)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return _import_page(request, analysis, rows=rows)
+        rows = [imports.RatingRow.typed(row) for row in needs_import.rows]
+        return _import_page(request, analysis, rows=imports.check_rows(rows, analysis))
     messages.success(
         request,
         ngettext("%(count)s rating imported.", "%(count)s ratings imported.", count)

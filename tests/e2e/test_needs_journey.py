@@ -1,6 +1,6 @@
 """A needs analysis on a phone: the L&D manager asks the team Inslag to rate a draft
 program's goals, Zoë rates them from her notification, and the manager sees the goals
-ordered by gap (the averages of the three people who answered)."""
+ordered by gap once she closes the round (the averages of the three people who answered)."""
 
 import os
 
@@ -73,7 +73,7 @@ def test_the_team_rates_the_goals_and_the_manager_sees_them_by_gap(
     axe(page)
     shoot(page, "needs-ask")
     page.get_by_role("button", name="Verzoeken versturen").click()
-    expect(page.get_by_text("3 mensen zijn gevraagd de leerdoelen te beoordelen.")).to_be_visible()
+    expect(page.get_by_text("3 mensen zijn gevraagd de leerdoelen in te schatten.")).to_be_visible()
     expect(page.get_by_text("0 van 3 mensen hebben geantwoord")).to_be_visible()
 
     # Two colleagues answered already; Zoë answers on her phone.
@@ -92,7 +92,7 @@ def test_the_team_rates_the_goals_and_the_manager_sees_them_by_gap(
     expect(
         page.get_by_role("heading", name="Wat moet je leren voor Inwerken heftruck?")
     ).to_be_visible()
-    page.get_by_role("button", name="Beoordeling opslaan").click()  # nothing chosen yet
+    page.get_by_role("button", name="Inschatting opslaan").click()  # nothing chosen yet
     expect(page.get_by_text("Kies hoe belangrijk dit is.").first).to_be_visible()
     for goal, (importance, ability) in zip(goals, [(5, 4), (2, 3), (5, 1)], strict=True):
         card = page.get_by_role("region", name=f"{goal.position + 1}. {goal.title}")
@@ -105,14 +105,21 @@ def test_the_team_rates_the_goals_and_the_manager_sees_them_by_gap(
     fits_the_phone(page)
     axe(page)
     shoot(page, "needs-answer")
-    page.get_by_role("button", name="Beoordeling opslaan").click()
-    expect(page.get_by_text("Dank je: je beoordeling is opgeslagen.")).to_be_visible()
+    page.get_by_role("button", name="Inschatting opslaan").click()
+    expect(page.get_by_text("Dank je: je inschatting is opgeslagen.")).to_be_visible()
 
     # The manager sees the goals by gap: the scanner first (5 × (5 − 1.7) = 16.7).
     page.context.clear_cookies()
     log_in(manager.email, PASSWORD)
     page.goto(f"{live_server.url}/programmas/{program.pk}/behoefteanalyse/")
     expect(page.get_by_text("3 van 3 mensen hebben geantwoord")).to_be_visible()
+    # While the round is open no average shows: they would give away who answered last.
+    expect(page.get_by_text("te zien zodra de ronde gesloten is").first).to_be_visible()
+    expect(page.get_by_text("Iedereen die gevraagd is heeft geantwoord.")).to_be_visible()
+    axe(page)
+    shoot(page, "needs-open")
+    page.get_by_role("button", name="Deze ronde sluiten").click()
+    expect(page.get_by_text("De ronde is gesloten")).to_be_visible()
     rows = page.get_by_role("table").locator("tbody tr")
     expect(rows.first).to_contain_text("Scanner gebruiken")
     expect(rows.first).to_contain_text("16,7")

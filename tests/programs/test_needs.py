@@ -2,6 +2,8 @@
 the manager for them, or a spreadsheet), and the goals come out ordered by gap, before and
 after the program, never showing one person's answers to anyone else."""
 
+import uuid
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -13,6 +15,7 @@ from programs.needs.mails import NEEDS_REQUEST
 from programs.needs.models import NeedsImport, NeedsRating, NeedsRequest, Round, Source
 from tests.factories import LearningGoalFactory, MembershipFactory, ProgramFactory
 from tests.programs import spreadsheets
+from werkplek.lib.forms import SUBMISSION_TOKEN
 from werkplek.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +44,12 @@ def goals(program):
     return list(program.goals.order_by("position"))
 
 
+def close(program, round=Round.BEFORE):
+    """The manager closes the round: only then do its averages show."""
+    analysis = program.needs_analyses.get(round=round)
+    return services.needs_analysis_close(actor=program.owner, analysis=analysis)
+
+
 def answer(person, program, ratings, *, actor=None):
     """`ratings`: (importance, ability) per goal in the program's order."""
     request = NeedsRequest.objects.get(analysis__program=program, person=person)
@@ -56,7 +65,7 @@ def test_asking_a_team_asks_each_member_once_and_tells_them(client, manager, dra
     response = client.post(
         reverse("programs:needs-ask", args=[draft.pk]), {"team": "Orderpicking"}, follow=True
     )
-    assert "4 mensen zijn gevraagd de leerdoelen te beoordelen." in response.content.decode()
+    assert "4 mensen zijn gevraagd de leerdoelen in te schatten." in response.content.decode()
     assert NeedsRequest.objects.filter(analysis__round=Round.BEFORE).count() == 4
     assert OutboxMessage.objects.filter(kind=NEEDS_REQUEST).count() == 4
 
@@ -115,7 +124,7 @@ def test_a_learner_rates_each_goal_on_the_page_from_their_list(client, asked, le
     for goal, (importance, ability) in zip(goals(asked), [(5, 1), (3, 3), (2, 5)], strict=True):
         data[f"importance_{goal.pk}"], data[f"ability_{goal.pk}"] = importance, ability
     response = client.post(reverse("programs:needs-answer", args=[request.pk]), data, follow=True)
-    assert "Dank je: je beoordeling is opgeslagen." in response.content.decode()
+    assert "Dank je: je inschatting is opgeslagen." in response.content.decode()
     request.refresh_from_db()
     assert request.source == Source.SELF and request.answered_at
     assert sorted(request.ratings.values_list("importance", "ability")) == [(2, 5), (3, 3), (5, 1)]
@@ -197,6 +206,7 @@ def test_goals_come_ordered_by_gap_and_hide_below_three_answers(asked, team):
     # Scanner: important and hardly mastered; Veilig: important but mastered.
     for person in team[:3]:
         answer(person, asked, [(5, 5), (2, 3), (5, 1)])
+    close(asked)
     rows = selectors.goal_needs(asked)
     assert [row.goal for row in rows] == [scanner, pallets, veilig]
     assert [row.before.gap for row in rows] == [20.0, 4.0, 0.0]
@@ -207,11 +217,15 @@ def test_goals_come_ordered_by_gap_and_hide_below_three_answers(asked, team):
     services.needs_analysis_ask(actor=asked.owner, program=other, people=team[:2])
     for person in team[:2]:
         answer(person, other, [(5, 1)])
+    close(other)
     (row,) = selectors.goal_needs(other)
     assert row.before.n == 2 and not row.before.is_shown and row.before.gap is None
 
 
-def test_the_overview_shows_averages_and_who_answered_but_not_what(client, asked, team, manager):
+def test_an_open_round_shows_no_averages_nor_who_answered_when(client, asked, team, manager):
+    """Averages that move as people answer, beside who answered when, would give away the
+    answer of whoever answered last: while a round is open the manager sees how many answered
+    and who did not yet, no more."""
     for person, ratings in zip(
         team[:3],
         [[(5, 5), (2, 3), (5, 1)], [(5, 5), (2, 3), (5, 2)], [(5, 5), (2, 3), (5, 3)]],
@@ -219,11 +233,51 @@ def test_the_overview_shows_averages_and_who_answered_but_not_what(client, asked
     ):
         answer(person, asked, ratings)
     client.force_login(manager)
-    content = client.get(reverse("programs:needs", args=[asked.pk])).content.decode()
-    assert content.index("Scanner gebruiken") < content.index("Pallets stapelen")
+    url = reverse("programs:needs", args=[asked.pk])
+    content = client.get(url).content.decode()
     assert "3 van 4 mensen hebben geantwoord" in content
+    assert ">15,0<" not in content and "te zien zodra de ronde gesloten is" in content
+    assert team[3].name in content and "nog niet beantwoord" in content
+    for person in team[:3]:
+        assert person.name not in content
+    assert "zelf ingeschat" not in content
+
+    analysis = asked.needs_analyses.get()
+    token = {SUBMISSION_TOKEN: str(uuid.uuid4())}
+    response = client.post(reverse("programs:needs-close", args=[analysis.pk]), token, follow=True)
+    content = response.content.decode()
+    assert "De ronde is gesloten" in content
+    assert content.index("Scanner gebruiken") < content.index("Pallets stapelen")
     assert ">15,0<" in content  # 5 × (5 − 2.0)
-    assert "zelf beoordeeld" in content and "nog niet beantwoord" in content
+    assert "zelf ingeschat" in content and team[0].name in content
+    analysis.refresh_from_db()
+    assert analysis.closed_by == manager
+    assert [h.history_user for h in analysis.history.order_by("history_date")] == [manager] * 2
+    with pytest.raises(ValidationError, match="gesloten"):
+        answer(team[3], asked, [(1, 1), (1, 1), (1, 1)])
+
+
+def test_ratings_the_manager_knows_do_not_count_toward_the_three(asked, team, manager):
+    """Ratings a manager entered or imported are known to them: with two of those and one
+    person's own answer, three times the average less the known ones is that person's answer."""
+    answer(team[0], asked, [(4, 2), (4, 2), (4, 2)], actor=manager)
+    answer(team[1], asked, [(4, 2), (4, 2), (4, 2)], actor=manager)
+    answer(team[2], asked, [(5, 1), (3, 3), (2, 5)])
+    close(asked)
+    rows = selectors.goal_needs(asked)
+    assert all(row.before.n == 3 and not row.before.is_shown for row in rows)
+    assert all(row.before.importance is None for row in rows)
+
+    other = ProgramFactory(organization=asked.organization, owner=manager, status="draft")
+    LearningGoalFactory(program=other)
+    services.needs_analysis_ask(actor=manager, program=other, people=team)
+    answer(team[0], other, [(1, 1)], actor=manager)
+    for person in team[1:]:
+        answer(person, other, [(5, 2)])
+    close(other)
+    (row,) = selectors.goal_needs(other)
+    assert (row.before.n, row.before.n_self, row.before.is_shown) == (4, 3, True)
+    assert row.before.importance == 4.0  # the known rating counts in the average
 
 
 def test_the_round_after_the_program_shows_beside_the_baseline(client, asked, team, manager):
@@ -236,6 +290,7 @@ def test_the_round_after_the_program_shows_beside_the_baseline(client, asked, te
         request = NeedsRequest.objects.get(person=person, analysis__round=Round.AFTER)
         answers = dict(zip([g.pk for g in goals(asked)], [(5, 5), (2, 4), (5, 4)], strict=True))
         services.needs_answer(actor=person, request=request, answers=answers)
+    close(asked, Round.AFTER)
     rows = selectors.goal_needs(asked)
     assert rows[0].goal.title == "Scanner gebruiken"
     assert (rows[0].after.ability, rows[0].ability_change, rows[0].after.gap) == (4.0, 3.0, 5.0)
@@ -265,11 +320,11 @@ def test_a_dutch_csv_with_a_title_row_previews_then_imports_all_at_once(
     token = NeedsImport.objects.get().token
     url = reverse("programs:needs-import-confirm", args=[analysis.pk])
     response = client.post(url, {"token": token}, follow=True)
-    assert "3 beoordelingen geïmporteerd." in response.content.decode()
+    assert "3 inschattingen geïmporteerd." in response.content.decode()
     assert NeedsRating.objects.filter(source=Source.IMPORT).count() == 3
     assert NeedsRequest.objects.get(person=learner).source == Source.IMPORT
     again = client.post(url, {"token": token}, follow=True)
-    assert "al geïmporteerd (3 beoordelingen)" in again.content.decode()
+    assert "al geïmporteerd (3 inschattingen)" in again.content.decode()
     assert NeedsRating.objects.count() == 3
 
 
@@ -283,12 +338,103 @@ def test_bad_rows_are_named_and_nothing_is_imported(asked, learner, other_manage
         f"{learner.email.replace('@', '')};Koken;3,5;zes\n"
     )
     rows = imports.check_rows(imports.read_rows(spreadsheets.csv(text)), analysis)
-    assert rows[0].is_skipped and rows[0].warnings == ["Deze ronde al beoordeeld, overgeslagen."]
+    assert rows[0].is_skipped and rows[0].warnings == ["Deze ronde al ingeschat, overgeslagen."]
     assert rows[1].errors == [f"“{other_manager.email}” is niet van je organisatie."]
     assert len(rows[2].errors) == 4
     assert "Belang: “3,5” is geen heel getal van 1 tot en met 5." in rows[2].errors
     with pytest.raises(ValidationError):
         services.needs_import_create(analysis=analysis, rows=rows, actor=asked.owner)
+
+
+def _previewed(client, asked, manager, learner, other_learner):
+    client.force_login(manager)
+    analysis = asked.needs_analyses.get()
+    text = CSV.format(a=learner.email, b=other_learner.email)
+    file = spreadsheets.csv(text, name="behoefte.csv", encoding="cp1252")
+    client.post(reverse("programs:needs-import", args=[analysis.pk]), {"file": file})
+    url = reverse("programs:needs-import-confirm", args=[analysis.pk])
+    return url, {"token": NeedsImport.objects.get().token}
+
+
+def test_someone_answering_after_the_preview_changes_the_list_and_nothing_is_imported(
+    client, asked, manager, learner, other_learner
+):
+    url, data = _previewed(client, asked, manager, learner, other_learner)
+    answer(other_learner, asked, [(1, 1), (1, 1), (1, 1)])
+    response = client.post(url, data, follow=True)
+    assert "De lijst is veranderd sinds de voorvertoning." in response.content.decode()
+    assert not NeedsRating.objects.filter(source=Source.IMPORT).exists()
+    assert NeedsImport.objects.get().imported_at is None
+
+
+def test_an_answer_slipping_in_while_importing_is_a_message_not_an_error(
+    client, asked, manager, learner, other_learner, monkeypatch
+):
+    """An answer saved between the import's last check and its save (the round's lock keeps
+    answers out; this forces one in) is refused by the database: a message, nothing written."""
+    url, data = _previewed(client, asked, manager, learner, other_learner)
+    checked = imports.check_rows
+
+    def check_then_answer(rows, analysis):
+        rows = checked(rows, analysis)
+        request = NeedsRequest.objects.get(person=other_learner)
+        NeedsRating.objects.create(
+            request=request,
+            goal=goals(asked)[2],
+            importance=1,
+            ability=1,
+            source=Source.SELF,
+            rated_by=other_learner,
+        )
+        return rows
+
+    monkeypatch.setattr(services.imports, "check_rows", check_then_answer)
+    response = client.post(url, data, follow=True)
+    assert response.status_code == 200
+    assert "De lijst is veranderd sinds de voorvertoning." in response.content.decode()
+    assert not NeedsRating.objects.exists()
+    assert NeedsImport.objects.get().imported_at is None
+
+
+def test_a_closed_round_after_and_an_archived_programs_rounds_take_no_answers(asked, team, manager):
+    for person in team[:3]:
+        answer(person, asked, [(5, 5), (2, 3), (5, 1)])
+    asked.status = ProgramStatus.ACTIVE
+    asked.save()
+    assert services.round_to_start(asked) == Round.AFTER
+    services.needs_analysis_ask(actor=manager, program=asked, people=team[:2])
+    close(asked, Round.AFTER)
+    assert services.round_to_start(asked) is None
+    request = NeedsRequest.objects.get(person=team[0], analysis__round=Round.AFTER)
+    with pytest.raises(ValidationError, match="gesloten"):
+        services.needs_answer(actor=team[0], request=request, answers={})
+    with pytest.raises(ValidationError, match="gesloten"):
+        services.needs_analysis_ask(actor=manager, program=asked, people=team[2:])
+
+    other = ProgramFactory(organization=asked.organization, owner=manager, status="draft")
+    LearningGoalFactory(program=other)
+    services.needs_analysis_ask(actor=manager, program=other, people=team[:1])
+    other.status = ProgramStatus.ACTIVE
+    other.save()
+    services.needs_analysis_ask(actor=manager, program=other, people=team[:1])
+    other.status = ProgramStatus.ARCHIVED
+    other.save()
+    for analysis in other.needs_analyses.all():
+        assert not analysis.accepts_answers
+    assert services.round_to_start(other) is None
+
+
+def test_asking_more_people_than_the_limit_at_once_is_a_clear_form_error(
+    client, asked, manager, organization, monkeypatch
+):
+    monkeypatch.setattr("programs.needs.forms.MAX_PEOPLE", 3)
+    monkeypatch.setattr(services, "MAX_PEOPLE", 3)
+    client.force_login(manager)
+    form = client.get(reverse("programs:needs-ask", args=[asked.pk])).content.decode()
+    assert "— kies een team —" in form
+    response = client.post(reverse("programs:needs-ask", args=[asked.pk]), {"team": "Orderpicking"})
+    assert "Vraag hoogstens 3 mensen tegelijk." in response.content.decode()
+    assert NeedsRequest.objects.count() == 4  # those asked by the fixture, no more
 
 
 def test_the_template_names_the_goals_by_number(client, asked, manager):
@@ -321,6 +467,7 @@ def test_the_overview_reads_the_same_queries_for_few_and_many_people(
     services.needs_analysis_ask(actor=manager, program=draft, people=people)
     for person in people:
         answer(person, draft, [(4, 2), (3, 3), (5, 1)])
+    close(draft)
     client.force_login(manager)
     url = reverse("programs:needs", args=[draft.pk])
     client.get(url)
@@ -353,6 +500,7 @@ def test_the_program_page_shows_the_largest_gaps_in_the_same_queries(
     services.needs_analysis_ask(actor=manager, program=draft, people=people)
     for person in people:
         answer(person, draft, [(4, 2), (3, 3), (5, 1)])
+    close(draft)
     client.force_login(manager)
     url = reverse("programs:detail", args=[draft.pk])
     client.get(url)
@@ -406,9 +554,8 @@ def test_the_overview_is_as_large_for_forty_people_as_for_thirty(
             MembershipFactory(organization=organization, user__name=f"Persoon {n:03d}").user
             for n in numbers
         ]
+        # Not answered: while the round is open, those are the names listed.
         services.needs_analysis_ask(actor=manager, program=draft, people=people)
-        for person in people:
-            answer(person, draft, [(4, 2), (3, 3), (5, 1)])
 
     client.force_login(manager)
     url = reverse("programs:needs", args=[draft.pk])
