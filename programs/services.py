@@ -885,17 +885,25 @@ def invitation_create(
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: User) -> Enrolment:
     """The invited person joins: they become a learner of the organisation, enrolled in the
-    group with the coach the manager chose (the manager confirmed capacity at import)."""
+    group with the coach the manager chose (the manager confirmed capacity at import). A
+    coach who may no longer coach the program is left out rather than the learner refused:
+    the group page and the attention list show the learner without a coach."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
         raise ValidationError(_("This invitation has already been accepted."))
     if user.email != invitation.email:
         raise ValidationError(_("This invitation is for another e-mail address."))
+    coach = invitation.coach
+    if coach is not None:
+        try:
+            _check_coach(coach=coach, program=invitation.cohort.program, learner=user)
+        except ValidationError:
+            coach = None
     enrolment = enrolment_create(
         cohort=invitation.cohort,
         learner=user,
         started_on=invitation.started_on,
-        coach=invitation.coach,
+        coach=coach,
         team=invitation.team,
         allow_over_capacity=True,
         # The manager who invited decided the enrolment; accepting carries it out.

@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from programs import services
-from programs.models import CoachProgram, CoachTraining, Pairing
+from programs.models import CoachProgram, CoachTraining, Enrolment, Pairing
 from tests.factories import (
+    PASSWORD,
     CohortFactory,
     EnrolmentFactory,
     MembershipFactory,
@@ -281,3 +282,58 @@ def test_a_coach_downloads_their_trainings_and_an_erasure_removes_them(manager, 
     assert not CoachTraining.objects.exists()
     assert not CoachTraining.history.exists()
     assert not CoachProgram.history.exists()
+
+
+# --- An invitation stays acceptable ----------------------------------------------------
+
+
+def invite_with(manager, cohort, coach):
+    return services.invitation_create(
+        cohort=cohort,
+        email="nina@example.nl",
+        name="Nina Kok",
+        started_on=cohort.starts_on,
+        invited_by=manager,
+        coach=coach,
+    )
+
+
+def accept_as_newcomer(client, invitation):
+    url = reverse("programs:invitation-accept", args=[invitation.token])
+    return client.post(url, {"name": "Nina Kok", "password1": PASSWORD, "password2": PASSWORD})
+
+
+def test_an_invitation_is_accepted_without_a_coach_who_may_no_longer_coach_the_program(
+    client, manager, organization, cohort, carla
+):
+    invitation = invite_with(manager, cohort, carla.user)
+    other = ProgramFactory(organization=organization, name="Inwerken heftruck")
+    services.coach_programs_set(actor=manager, membership=carla, programs=[other])
+    response = accept_as_newcomer(client, invitation)
+    enrolment = Enrolment.objects.get(learner__email="nina@example.nl")
+    assert response.url == reverse("coaching:progress", args=[enrolment.pk])
+    assert not Pairing.objects.filter(enrolment=enrolment).exists()
+    # The manager sees on the group page that Nina still needs a coach.
+    client.force_login(manager)
+    page = client.get(reverse("programs:cohort-detail", args=[cohort.pk])).content.decode()
+    row = page[page.index("Nina Kok") : page.index("</tr>", page.index("Nina Kok"))]
+    assert "nog geen coach" in row
+
+
+def test_an_invitation_is_accepted_without_a_coach_who_stopped_coaching(
+    client, manager, cohort, carla
+):
+    invitation = invite_with(manager, cohort, carla.user)
+    carla.is_coach, carla.is_learner = False, True
+    carla.save()
+    accept_as_newcomer(client, invitation)
+    enrolment = Enrolment.objects.get(learner__email="nina@example.nl")
+    assert not Pairing.objects.filter(enrolment=enrolment).exists()
+
+
+def test_an_invitation_whose_coach_may_still_coach_pairs_them(client, manager, cohort, carla):
+    invitation = invite_with(manager, cohort, carla.user)
+    services.coach_programs_set(actor=manager, membership=carla, programs=[cohort.program])
+    accept_as_newcomer(client, invitation)
+    enrolment = Enrolment.objects.get(learner__email="nina@example.nl")
+    assert Pairing.objects.get(enrolment=enrolment).coach == carla.user
