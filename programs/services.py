@@ -1007,7 +1007,8 @@ def coach_training_remove(*, actor: User, training: CoachTraining) -> None:
 def coach_programs_set(*, actor: User, membership: Membership, programs: Iterable[Program]) -> None:
     """An L&D manager names the programs a coach may coach (none: every program of the
     organisation). Learners the coach guides now keep their coach: the rule is for new
-    pairings."""
+    pairings. Archived programs named stay named: the form does not offer them, so their
+    absence from `programs` is no choice."""
     organization = membership.organization
     _check_manager(actor=actor, organization=organization)
     wanted = {program.pk: program for program in programs}
@@ -1017,10 +1018,10 @@ def coach_programs_set(*, actor: User, membership: Membership, programs: Iterabl
         allowed.program_id: allowed
         for allowed in CoachProgram.objects.filter(
             coach=membership.user, program__organization=organization
-        )
+        ).select_related("program")
     }
     for program_id, allowed in current.items():
-        if program_id not in wanted:
+        if program_id not in wanted and not allowed.program.is_archived:
             audit.acted_by(allowed, actor).delete()
     for program_id, program in wanted.items():
         if program_id not in current:

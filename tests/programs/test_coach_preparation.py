@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from programs import services
+from programs.choices import ProgramStatus
 from programs.models import CoachProgram, CoachTraining, Enrolment, Pairing
 from tests.factories import (
     PASSWORD,
@@ -259,6 +260,22 @@ def test_choosing_no_programs_lets_a_coach_coach_every_program(
     assert CoachProgram.history.filter(history_type="-", history_user=manager).exists()
     learner = EnrolmentFactory(cohort=cohort)
     services.pairing_set(enrolments=[learner], coach=carla.user, on=TODAY, actor=manager)
+
+
+def test_saving_the_programs_unchanged_keeps_an_archived_program_named(
+    client, manager, organization, cohort, carla
+):
+    archived = ProgramFactory(organization=organization, name="Oud programma")
+    services.coach_programs_set(actor=manager, membership=carla, programs=[archived])
+    archived.status = ProgramStatus.ARCHIVED
+    archived.save()
+    client.force_login(manager)
+    # The form leaves archived programs out: saved unchanged, it posts no program at all.
+    client.post(reverse("programs:coach-programs", args=[carla.pk]), {}, follow=True)
+    assert CoachProgram.objects.filter(coach=carla.user, program=archived).exists()
+    learner = EnrolmentFactory(cohort=cohort)
+    with pytest.raises(ValidationError):
+        services.pairing_set(enrolments=[learner], coach=carla.user, on=TODAY, actor=manager)
 
 
 def test_programs_of_another_organisation_cannot_be_named(manager, carla, other_organization):
