@@ -181,6 +181,45 @@ def test_another_coach_and_another_organisations_manager_get_404(
         assert client.get(profile_url(carla)).status_code == 404
 
 
+def test_a_manager_still_corrects_and_removes_the_records_of_someone_no_longer_a_coach(
+    client, manager, carla
+):
+    first, second = record(manager, carla), record(manager, carla, course="BHV")
+    carla.is_coach, carla.is_learner = False, True
+    carla.save()
+    client.force_login(manager)
+    page = client.get(profile_url(carla)).content.decode()
+    assert "Werkbegeleider BPV" in page
+    assert "Niet langer coach in deze organisatie" in page
+    assert "Training vastleggen" not in page
+    edit = reverse("programs:coach-training-edit", args=[first.pk])
+    data = {"course": "Werkbegeleider BPV 2", "completed_on": "2026-03-12"}
+    client.post(edit, data)
+    first.refresh_from_db()
+    assert first.course == "Werkbegeleider BPV 2"
+    client.post(reverse("programs:coach-training-remove", args=[second.pk]))
+    assert list(CoachTraining.objects.all()) == [first]
+    assert client.get(reverse("programs:coach-history", args=[carla.pk])).status_code == 200
+    # Someone who never was a coach, without records, has no coach profile; nor do they
+    # read their own once they stopped coaching.
+    assert (
+        client.get(profile_url(MembershipFactory(organization=carla.organization))).status_code
+        == 404
+    )
+    client.force_login(carla.user)
+    assert client.get(profile_url(carla)).status_code == 404
+
+
+def test_a_manager_still_reaches_the_records_of_a_coach_who_left_the_organisation(
+    client, manager, carla
+):
+    record(manager, carla)
+    carla.ended_on = TODAY
+    carla.save()
+    client.force_login(manager)
+    assert "Werkbegeleider BPV" in client.get(profile_url(carla)).content.decode()
+
+
 # --- The pairing screen -----------------------------------------------------------------
 
 
