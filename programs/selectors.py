@@ -310,6 +310,8 @@ def enrolment_trail(enrolment_ids) -> list[audit.Source]:
 # --- Coach preparation ------------------------------------------------------------------
 
 COACH_TRAININGS_PER_PAGE = 20
+# The profile names this many of the programs a coach may coach; the rest as a number.
+COACH_PROGRAMS_SHOWN = 12
 
 
 def coach_memberships(user):

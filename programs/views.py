@@ -827,11 +827,14 @@ def coach_profile(request, pk):
     )
     for training in page.object_list:
         training.is_current = training.is_current_on(today)
+    allowed = selectors.coach_programs(membership)
+    shown = list(allowed[: selectors.COACH_PROGRAMS_SHOWN])
     context = {
         "membership": membership,
         "load": selectors.coach_load(membership, on=today),
         "page_obj": page,
-        "allowed_programs": selectors.coach_programs(membership),
+        "allowed_programs": shown,
+        "more_programs": allowed.count() - len(shown),
         "today": today,
         "can_edit": can_edit,
         "form": form,

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -393,3 +395,41 @@ def test_an_invitation_whose_coach_may_still_coach_pairs_them(client, manager, c
     accept_as_newcomer(client, invitation)
     enrolment = Enrolment.objects.get(learner__email="nina@example.nl")
     assert Pairing.objects.get(enrolment=enrolment).coach == carla.user
+
+
+# --- The profile page stays the same size -----------------------------------------------
+
+
+def profile_size(client, manager, organization, carla, records, programs):
+    for n in range(records):
+        record(manager, carla, course=f"Cursus {n:03}")
+    named = [
+        ProgramFactory(organization=organization, name=f"Programma {records:02}-{n:03}")
+        for n in range(programs)
+    ]
+    services.coach_programs_set(actor=manager, membership=carla, programs=named)
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(profile_url(carla)).content.decode()
+    return len(queries), len(page), page
+
+
+def test_the_profile_costs_the_same_queries_and_bytes_for_few_or_many_records(
+    client, manager, organization, carla
+):
+    count, size, page = profile_size(client, manager, organization, carla, 2, 2)
+    assert page.count('text-break">Cursus ') == 2
+    assert "andere" not in page
+    # Past a page of records and the programs named: 25 of them or 60, the same page.
+    CoachTraining.objects.all().delete()
+    CoachProgram.objects.all().delete()
+    few = profile_size(client, manager, organization, carla, 25, 14)
+    assert "en 2 andere" in few[2]
+    CoachTraining.objects.all().delete()
+    CoachProgram.objects.all().delete()
+    many = profile_size(client, manager, organization, carla, 60, 40)
+    assert "en 28 andere" in many[2]
+    assert many[2].count('text-break">Cursus ') == 20
+    assert count == few[0] == many[0] == 11
+    assert abs(many[1] - few[1]) < 100
+    assert many[1] < 32_000
