@@ -906,9 +906,10 @@ def coach_programs(request, pk):
         if not form.errors:
             messages.success(request, _("Programs saved."))
             return redirect("programs:coach-profile", pk=membership.pk)
-    return render(
-        request, "programs/coach_programs_form.html", {"form": form, "membership": membership}
-    )
+    # The form offers no archived program; the ones named stay named (coach_programs_set).
+    archived = [program for program in current if program.is_archived]
+    context = {"form": form, "membership": membership, "archived": archived}
+    return render(request, "programs/coach_programs_form.html", context)
 
 
 @login_required

@@ -311,6 +311,8 @@ def test_saving_the_programs_unchanged_keeps_an_archived_program_named(
     archived.status = ProgramStatus.ARCHIVED
     archived.save()
     client.force_login(manager)
+    page = client.get(reverse("programs:coach-programs", args=[carla.pk])).content.decode()
+    assert "gearchiveerde programma's: Oud programma." in page
     # The form leaves archived programs out: saved unchanged, it posts no program at all.
     client.post(reverse("programs:coach-programs", args=[carla.pk]), {}, follow=True)
     assert CoachProgram.objects.filter(coach=carla.user, program=archived).exists()
