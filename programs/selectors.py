@@ -4,7 +4,19 @@ import datetime
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Case, Count, F, Func, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -298,18 +310,26 @@ def enrolment_trail(enrolment_ids) -> list[audit.Source]:
 # --- Coach preparation ------------------------------------------------------------------
 
 COACH_TRAININGS_PER_PAGE = 20
+# The profile names this many of the programs a coach may coach; the rest as a number.
+COACH_PROGRAMS_SHOWN = 12
 
 
 def coach_memberships(user):
     """The coach profiles the user may read: every current coach of the organisations they
-    manage, and their own. Others' answer 404."""
+    manage, and their own. A manager also reaches the profile of someone who stopped coaching
+    or left, while it has training records, to read, correct or remove them. Others' answer
+    404."""
     if not user.is_authenticated:
         return Membership.objects.none()
-    return (
-        Membership.objects.with_role(Role.COACH)
-        .filter(Q(user=user) | Q(organization__in=Organization.objects.managed_by(user)))
-        .select_related("user", "organization")
+    managed = Organization.objects.managed_by(user)
+    has_records = Exists(
+        CoachTraining.objects.filter(organization=OuterRef("organization"), coach=OuterRef("user"))
     )
+    coaches = Membership.objects.with_role(Role.COACH).filter(
+        Q(user=user) | Q(organization__in=managed)
+    )
+    former = Membership.objects.filter(has_records, organization__in=managed)
+    return (coaches | former).select_related("user", "organization")
 
 
 def coach_memberships_managed_by(user):
@@ -336,8 +356,17 @@ def coach_programs(membership: Membership):
 
 
 def coach_load(membership: Membership, *, on: datetime.date) -> Membership:
-    """The membership again with `active_learners` and `is_trained` (as coach_loads)."""
-    return coach_loads(membership.organization, on=on).get(pk=membership.pk)
+    """The membership again with `active_learners` and `is_trained` (as coach_loads), also
+    when its person no longer coaches."""
+    return (
+        Membership.objects.filter(pk=membership.pk)
+        .select_related("user")
+        .annotate(
+            active_learners=active_learners(membership.organization),
+            is_trained=trained_q(on),
+        )
+        .get()
+    )
 
 
 def is_trained(coach, organization: Organization, *, on: datetime.date) -> bool:

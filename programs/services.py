@@ -885,17 +885,25 @@ def invitation_create(
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: User) -> Enrolment:
     """The invited person joins: they become a learner of the organisation, enrolled in the
-    group with the coach the manager chose (the manager confirmed capacity at import)."""
+    group with the coach the manager chose (the manager confirmed capacity at import). A
+    coach who may no longer coach the program is left out rather than the learner refused:
+    the group page and the attention list show the learner without a coach."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
         raise ValidationError(_("This invitation has already been accepted."))
     if user.email != invitation.email:
         raise ValidationError(_("This invitation is for another e-mail address."))
+    coach = invitation.coach
+    if coach is not None:
+        try:
+            _check_coach(coach=coach, program=invitation.cohort.program, learner=user)
+        except ValidationError:
+            coach = None
     enrolment = enrolment_create(
         cohort=invitation.cohort,
         learner=user,
         started_on=invitation.started_on,
-        coach=invitation.coach,
+        coach=coach,
         team=invitation.team,
         allow_over_capacity=True,
         # The manager who invited decided the enrolment; accepting carries it out.
@@ -999,7 +1007,8 @@ def coach_training_remove(*, actor: User, training: CoachTraining) -> None:
 def coach_programs_set(*, actor: User, membership: Membership, programs: Iterable[Program]) -> None:
     """An L&D manager names the programs a coach may coach (none: every program of the
     organisation). Learners the coach guides now keep their coach: the rule is for new
-    pairings."""
+    pairings. Archived programs named stay named: the form does not offer them, so their
+    absence from `programs` is no choice."""
     organization = membership.organization
     _check_manager(actor=actor, organization=organization)
     wanted = {program.pk: program for program in programs}
@@ -1009,10 +1018,10 @@ def coach_programs_set(*, actor: User, membership: Membership, programs: Iterabl
         allowed.program_id: allowed
         for allowed in CoachProgram.objects.filter(
             coach=membership.user, program__organization=organization
-        )
+        ).select_related("program")
     }
     for program_id, allowed in current.items():
-        if program_id not in wanted:
+        if program_id not in wanted and not allowed.program.is_archived:
             audit.acted_by(allowed, actor).delete()
     for program_id, program in wanted.items():
         if program_id not in current:

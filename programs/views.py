@@ -827,11 +827,14 @@ def coach_profile(request, pk):
     )
     for training in page.object_list:
         training.is_current = training.is_current_on(today)
+    allowed = selectors.coach_programs(membership)
+    shown = list(allowed[: selectors.COACH_PROGRAMS_SHOWN])
     context = {
         "membership": membership,
         "load": selectors.coach_load(membership, on=today),
         "page_obj": page,
-        "allowed_programs": selectors.coach_programs(membership),
+        "allowed_programs": shown,
+        "more_programs": allowed.count() - len(shown),
         "today": today,
         "can_edit": can_edit,
         "form": form,
@@ -903,9 +906,10 @@ def coach_programs(request, pk):
         if not form.errors:
             messages.success(request, _("Programs saved."))
             return redirect("programs:coach-profile", pk=membership.pk)
-    return render(
-        request, "programs/coach_programs_form.html", {"form": form, "membership": membership}
-    )
+    # The form offers no archived program; the ones named stay named (coach_programs_set).
+    archived = [program for program in current if program.is_archived]
+    context = {"form": form, "membership": membership, "archived": archived}
+    return render(request, "programs/coach_programs_form.html", context)
 
 
 @login_required

@@ -421,6 +421,11 @@ class Membership(models.Model):
         return room is None or new <= room
 
     @property
+    def is_coaching(self) -> bool:
+        """Whether this person is a coach here now (as `with_role(Role.COACH)`)."""
+        return self.ended_on is None and self.is_coach
+
+    @property
     def roles(self) -> list[Role]:
         """The roles held here, in the order the product lists them."""
         return [role for role, field in self.ROLE_FIELDS.items() if getattr(self, field)]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from programs import selectors
 from programs.imports.reading import MAX_ROWS, MAX_TABLE_ROWS, ImportFileError, read_table
 from programs.imports.template import EXAMPLE_EMAIL
-from programs.models import Cohort, Enrolment, Invitation, validate_plausible_date
+from programs.models import Cohort, Enrolment, Invitation, may_coach_q, validate_plausible_date
 from werkplek.choices import Role
 from werkplek.lib.text import has_nul
 from werkplek.models import Membership
@@ -233,10 +233,12 @@ def check_rows(rows: list[ImportRow], cohort: Cohort) -> list[ImportRow]:
         .filter(organization=organization, user__email__in=emails)
         .values_list("user__email", flat=True)
     )
-    coaches = set(
+    # Each coach with whether their coach profile lets them coach this program.
+    coaches = dict(
         Membership.objects.with_role(Role.COACH)
         .filter(organization=organization, user__email__in=coach_emails)
-        .values_list("user__email", flat=True)
+        .annotate(may_coach=may_coach_q(cohort.program))
+        .values_list("user__email", "may_coach")
     )
     enrolled = dict(
         Enrolment.objects.active()
@@ -279,6 +281,14 @@ def check_rows(rows: list[ImportRow], cohort: Cohort) -> list[ImportRow]:
         if row.coach_email and row.coach_email not in coaches:
             row.errors.append(
                 _("“%(email)s” is not a coach in your organisation.") % {"email": row.coach_email}
+            )
+        elif row.coach_email and not coaches[row.coach_email]:
+            row.errors.append(
+                _(
+                    "“%(email)s” may not coach %(program)s: their coach profile names other "
+                    "programs."
+                )
+                % {"email": row.coach_email, "program": cohort.program.name}
             )
         if row.coach_email and row.coach_email == row.email:
             row.errors.append(_("A learner cannot be their own coach."))

@@ -10,12 +10,16 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
 from programs import services
-from programs.models import CoachProgram, CoachTraining, Pairing
+from programs.choices import ProgramStatus
+from programs.models import CoachProgram, CoachTraining, Enrolment, Pairing
 from tests.factories import (
+    PASSWORD,
     CohortFactory,
     EnrolmentFactory,
     MembershipFactory,
@@ -179,6 +183,45 @@ def test_another_coach_and_another_organisations_manager_get_404(
         assert client.get(profile_url(carla)).status_code == 404
 
 
+def test_a_manager_still_corrects_and_removes_the_records_of_someone_no_longer_a_coach(
+    client, manager, carla
+):
+    first, second = record(manager, carla), record(manager, carla, course="BHV")
+    carla.is_coach, carla.is_learner = False, True
+    carla.save()
+    client.force_login(manager)
+    page = client.get(profile_url(carla)).content.decode()
+    assert "Werkbegeleider BPV" in page
+    assert "Niet langer coach in deze organisatie" in page
+    assert "Training vastleggen" not in page
+    edit = reverse("programs:coach-training-edit", args=[first.pk])
+    data = {"course": "Werkbegeleider BPV 2", "completed_on": "2026-03-12"}
+    client.post(edit, data)
+    first.refresh_from_db()
+    assert first.course == "Werkbegeleider BPV 2"
+    client.post(reverse("programs:coach-training-remove", args=[second.pk]))
+    assert list(CoachTraining.objects.all()) == [first]
+    assert client.get(reverse("programs:coach-history", args=[carla.pk])).status_code == 200
+    # Someone who never was a coach, without records, has no coach profile; nor do they
+    # read their own once they stopped coaching.
+    assert (
+        client.get(profile_url(MembershipFactory(organization=carla.organization))).status_code
+        == 404
+    )
+    client.force_login(carla.user)
+    assert client.get(profile_url(carla)).status_code == 404
+
+
+def test_a_manager_still_reaches_the_records_of_a_coach_who_left_the_organisation(
+    client, manager, carla
+):
+    record(manager, carla)
+    carla.ended_on = TODAY
+    carla.save()
+    client.force_login(manager)
+    assert "Werkbegeleider BPV" in client.get(profile_url(carla)).content.decode()
+
+
 # --- The pairing screen -----------------------------------------------------------------
 
 
@@ -260,6 +303,24 @@ def test_choosing_no_programs_lets_a_coach_coach_every_program(
     services.pairing_set(enrolments=[learner], coach=carla.user, on=TODAY, actor=manager)
 
 
+def test_saving_the_programs_unchanged_keeps_an_archived_program_named(
+    client, manager, organization, cohort, carla
+):
+    archived = ProgramFactory(organization=organization, name="Oud programma")
+    services.coach_programs_set(actor=manager, membership=carla, programs=[archived])
+    archived.status = ProgramStatus.ARCHIVED
+    archived.save()
+    client.force_login(manager)
+    page = client.get(reverse("programs:coach-programs", args=[carla.pk])).content.decode()
+    assert "gearchiveerde programma's: Oud programma." in page
+    # The form leaves archived programs out: saved unchanged, it posts no program at all.
+    client.post(reverse("programs:coach-programs", args=[carla.pk]), {}, follow=True)
+    assert CoachProgram.objects.filter(coach=carla.user, program=archived).exists()
+    learner = EnrolmentFactory(cohort=cohort)
+    with pytest.raises(ValidationError):
+        services.pairing_set(enrolments=[learner], coach=carla.user, on=TODAY, actor=manager)
+
+
 def test_programs_of_another_organisation_cannot_be_named(manager, carla, other_organization):
     elsewhere = ProgramFactory(organization=other_organization)
     with pytest.raises(ValidationError):
@@ -281,3 +342,96 @@ def test_a_coach_downloads_their_trainings_and_an_erasure_removes_them(manager, 
     assert not CoachTraining.objects.exists()
     assert not CoachTraining.history.exists()
     assert not CoachProgram.history.exists()
+
+
+# --- An invitation stays acceptable ----------------------------------------------------
+
+
+def invite_with(manager, cohort, coach):
+    return services.invitation_create(
+        cohort=cohort,
+        email="nina@example.nl",
+        name="Nina Kok",
+        started_on=cohort.starts_on,
+        invited_by=manager,
+        coach=coach,
+    )
+
+
+def accept_as_newcomer(client, invitation):
+    url = reverse("programs:invitation-accept", args=[invitation.token])
+    return client.post(url, {"name": "Nina Kok", "password1": PASSWORD, "password2": PASSWORD})
+
+
+def test_an_invitation_is_accepted_without_a_coach_who_may_no_longer_coach_the_program(
+    client, manager, organization, cohort, carla
+):
+    invitation = invite_with(manager, cohort, carla.user)
+    other = ProgramFactory(organization=organization, name="Inwerken heftruck")
+    services.coach_programs_set(actor=manager, membership=carla, programs=[other])
+    response = accept_as_newcomer(client, invitation)
+    enrolment = Enrolment.objects.get(learner__email="nina@example.nl")
+    assert response.url == reverse("coaching:progress", args=[enrolment.pk])
+    assert not Pairing.objects.filter(enrolment=enrolment).exists()
+    # The manager sees on the group page that Nina still needs a coach.
+    client.force_login(manager)
+    page = client.get(reverse("programs:cohort-detail", args=[cohort.pk])).content.decode()
+    row = page[page.index("Nina Kok") : page.index("</tr>", page.index("Nina Kok"))]
+    assert "nog geen coach" in row
+
+
+def test_an_invitation_is_accepted_without_a_coach_who_stopped_coaching(
+    client, manager, cohort, carla
+):
+    invitation = invite_with(manager, cohort, carla.user)
+    carla.is_coach, carla.is_learner = False, True
+    carla.save()
+    accept_as_newcomer(client, invitation)
+    enrolment = Enrolment.objects.get(learner__email="nina@example.nl")
+    assert not Pairing.objects.filter(enrolment=enrolment).exists()
+
+
+def test_an_invitation_whose_coach_may_still_coach_pairs_them(client, manager, cohort, carla):
+    invitation = invite_with(manager, cohort, carla.user)
+    services.coach_programs_set(actor=manager, membership=carla, programs=[cohort.program])
+    accept_as_newcomer(client, invitation)
+    enrolment = Enrolment.objects.get(learner__email="nina@example.nl")
+    assert Pairing.objects.get(enrolment=enrolment).coach == carla.user
+
+
+# --- The profile page stays the same size -----------------------------------------------
+
+
+def profile_size(client, manager, organization, carla, records, programs):
+    for n in range(records):
+        record(manager, carla, course=f"Cursus {n:03}")
+    named = [
+        ProgramFactory(organization=organization, name=f"Programma {records:02}-{n:03}")
+        for n in range(programs)
+    ]
+    services.coach_programs_set(actor=manager, membership=carla, programs=named)
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(profile_url(carla)).content.decode()
+    return len(queries), len(page), page
+
+
+def test_the_profile_costs_the_same_queries_and_bytes_for_few_or_many_records(
+    client, manager, organization, carla
+):
+    count, size, page = profile_size(client, manager, organization, carla, 2, 2)
+    assert page.count('text-break">Cursus ') == 2
+    assert "andere" not in page
+    # Past a page of records and the programs named: 25 of them or 60, the same page.
+    CoachTraining.objects.all().delete()
+    CoachProgram.objects.all().delete()
+    few = profile_size(client, manager, organization, carla, 25, 14)
+    assert "en 2 andere" in few[2]
+    CoachTraining.objects.all().delete()
+    CoachProgram.objects.all().delete()
+    many = profile_size(client, manager, organization, carla, 60, 40)
+    assert "en 28 andere" in many[2]
+    assert many[2].count('text-break">Cursus ') == 20
+    assert count == few[0] == many[0] == 11
+    assert abs(many[1] - few[1]) < 100
+    assert many[1] < 32_000

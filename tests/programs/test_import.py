@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 
 from programs import imports, services
 from programs.models import Enrolment, Invitation, LearnerImport
-from tests.factories import EnrolmentFactory, MembershipFactory
+from tests.factories import EnrolmentFactory, MembershipFactory, ProgramFactory
 from tests.programs import spreadsheets
 from werkplek.models import OutboxMessage, User
 
@@ -532,6 +532,27 @@ def test_every_row_error_is_shown_in_the_preview(client, manager, cohort, coach,
     assert "6 regels hebben een fout" in content
     assert "lerenden importeren" not in content
     assert Enrolment.objects.count() == 1
+
+
+def test_a_coach_whose_profile_names_other_programs_is_an_error_of_the_row(
+    client, manager, cohort, jan
+):
+    other = ProgramFactory(organization=cohort.program.organization, name="Inwerken heftruck")
+    jan_membership = jan.memberships.get()
+    services.coach_programs_set(actor=manager, membership=jan_membership, programs=[other])
+    client.force_login(manager)
+    rows = [["nina@example.nl", "Nina", "", jan.email, ""], ["sem@example.nl", "Sem", "", "", ""]]
+    content = upload(client, cohort, xlsx(rows)).content.decode()
+    row = content[content.index("table-danger") : content.index("</tr>", content.index("table-d"))]
+    assert "‘jan.coach@example.nl’ mag Inwerken orderpicker niet coachen" in row
+    assert "<div>Nina</div>" in row
+    assert "1 regel heeft een fout" in content
+    assert "lerenden importeren" not in content
+    # The program named on the profile: the same row is clean.
+    services.coach_programs_set(
+        actor=manager, membership=jan_membership, programs=[other, cohort.program]
+    )
+    assert "klaar om te importeren" in upload(client, cohort, xlsx(rows)).content.decode()
 
 
 def test_a_clean_file_enrols_members_and_invites_newcomers(
