@@ -848,7 +848,7 @@ def evaluation_results(request, pk):
     if chosen.is_bound and "group" in chosen.errors:
         raise Http404
     audience, moment, group = chosen.choice()
-    groups = evaluations.group_answer_counts(program, audience=audience, moment=moment)
+    groups = evaluations.group_people_counts(program, audience=audience, moment=moment)
     context = {
         "program": program,
         "filter": chosen,
