@@ -19,6 +19,7 @@ from coaching.choices import EvaluationMoment
 from coaching.models import EvaluationScore, ProgramEvaluation
 from programs import services as program_services
 from programs.choices import EndReason, EvaluationAudience
+from programs.models import EvaluationQuestion, Program
 from programs.selectors import evaluation_questions
 from tests.factories import CohortFactory, EnrolmentFactory, PairingFactory
 from werkplek import personal_data
@@ -314,6 +315,37 @@ def test_the_programs_history_names_who_changed_its_evaluation_questions(client,
     client.force_login(manager)
     page = client.get(reverse("programs:history", args=[program.pk])).text
     assert "Duidelijke leerdoelen" in page and manager.name in page
+
+
+def test_saving_unchanged_evaluation_settings_changes_nothing_and_an_edit_stays_in_place(
+    program, manager
+):
+    def save(learner_questions):
+        program_services.evaluation_settings_set(
+            program=program,
+            actor=manager,
+            learner_questions=learner_questions,
+            learner_open_question="Wat nog?",
+            coach_questions=["Haalbaar"],
+            coach_open_question="",
+            evaluate_halfway=True,
+            min_answers=5,
+        )
+
+    def trail():
+        return EvaluationQuestion.history.count(), Program.history.count()
+
+    save(["Duidelijk", "Nuttig"])
+    rows = dict(program.evaluation_questions.values_list("text", "pk"))
+    before = trail()
+    save(["Duidelijk", "Nuttig"])
+    assert trail() == before
+    assert dict(program.evaluation_questions.values_list("text", "pk")) == rows
+
+    save(["Duidelijk", "Heel nuttig"])
+    edited = dict(program.evaluation_questions.values_list("text", "pk"))
+    assert edited["Heel nuttig"] == rows["Nuttig"] and edited["Duidelijk"] == rows["Duidelijk"]
+    assert trail() == (before[0] + 1, before[1])
 
 
 def test_a_duplicated_program_keeps_its_evaluation_questions(program, manager):
