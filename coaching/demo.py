@@ -215,8 +215,8 @@ def seed(demo: SimpleNamespace) -> None:
 
 
 # The end evaluations of those who finished, answered the day after: a rating of each of the
-# program's four statements and the open answer. Six in all, three per group: the program's
-# results show (from five), each group's alone does not.
+# program's four statements and the open answer. Six in all, three per group: each group's
+# results show (from three, the demo program's minimum), and the program's, their sum.
 EVALUATIONS = {
     "lotte.visser": ([4, 5, 4, 3], "Meer tijd in de koelcel voordat ik alleen ging."),
     "sem.vanleeuwen": ([4, 4, 5, 4], ""),

@@ -12,8 +12,10 @@ L&D managers read the results per program and group.
   coach when a learner of theirs ends; the progress page and the coach's page show the same
   request as a card.
 - The results count the ratings per question as asked and show nothing, not even the open
-  answers, below the program's minimum number of answers (`Program.evaluation_min_answers`);
-  open answers are shown without names or dates. Only the program's L&D managers read them:
+  answers, below the program's minimum number of people (`Program.evaluation_min_answers`),
+  for a group, for each statement, and for the program, which leaves out the groups below it
+  (else the program minus the groups shown would give theirs); open answers are shown
+  alphabetically, without names or dates. Only the program's L&D managers read them:
   coaches are among those evaluated, and in a small group they would recognise the learners.
 """
 
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Avg, Count, Exists, Min, OuterRef, Q
+from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -45,7 +47,7 @@ EVALUATION_ASKED = "evaluation_asked"
 EVALUATION_WINDOW = datetime.timedelta(days=60)
 # A halfway day found this much later (beat was down) is still asked about; older ones not.
 HALFWAY_GRACE = datetime.timedelta(days=7)
-# The most open answers the results page lists, newest first; the count says how many more.
+# The most open answers the results page lists, alphabetically; the count says how many more.
 MAX_OPEN_ANSWERS = 50
 # The most groups the coach's page lists to evaluate.
 MAX_GROUPS_TO_EVALUATE = 5
@@ -315,9 +317,15 @@ class QuestionResult:
     """The ratings of one statement as it was asked: how many, their mean and spread."""
 
     question: str
-    count: int
-    mean: float
     counts: list[int]  # how many rated 1, 2, 3, 4 and 5
+
+    @property
+    def count(self) -> int:
+        return sum(self.counts)
+
+    @property
+    def mean(self) -> float:
+        return sum(r * n for r, n in zip(SCALE, self.counts, strict=True)) / self.count
 
     @property
     def shares(self) -> list[tuple[int, int, int]]:
@@ -332,16 +340,18 @@ class QuestionResult:
 class EvaluationResults:
     """What the results page shows for one program (or group), audience and moment."""
 
-    answers: int  # the number of evaluations (respondents)
+    people: int  # how many people answered, in the groups that count
     minimum: int
     asked: int | None = None  # learners whose enrolment ended in scope (end, learners only)
+    groups_left_out: bool = False  # program level: groups below the minimum do not count
     questions: list[QuestionResult] = field(default_factory=list)
+    hidden_questions: int = 0  # statements fewer than `minimum` people rated
     open_answers: list[str] = field(default_factory=list)
     more_open_answers: int = 0
 
     @property
     def shown(self) -> bool:
-        return self.answers >= self.minimum
+        return self.people >= self.minimum
 
 
 def _evaluations(program: Program, *, audience: str, moment: str, cohort: Cohort | None):
@@ -351,36 +361,63 @@ def _evaluations(program: Program, *, audience: str, moment: str, cohort: Cohort
     return evaluations.filter(cohort=cohort) if cohort is not None else evaluations
 
 
+def _question_results(evaluations, minimum: int) -> tuple[list[QuestionResult], int]:
+    """The ratings per statement summed over the groups in which at least `minimum` people
+    rated it (a statement can be new or changed, so each group's is checked apart): what is
+    shown for the program is then the sum of what each group shows, and no subtraction
+    reveals a group's few. Answers the results and how many statements stay hidden."""
+    per_rating = {f"n{r}": Count("pk", filter=Q(score=r)) for r in SCALE}
+    rows = (
+        EvaluationScore.objects.filter(evaluation__in=evaluations)
+        .values("evaluation__cohort", "question")
+        .annotate(
+            people=Count("evaluation__respondent", distinct=True),
+            first=Min("position"),
+            **per_rating,
+        )
+    )
+    summed, first = {}, {}
+    for row in rows:
+        question = row["question"]
+        counts = summed.setdefault(question, [0] * len(SCALE))
+        first[question] = min(first.get(question, row["first"]), row["first"])
+        if row["people"] >= minimum:
+            for index, rating in enumerate(SCALE):
+                counts[index] += row[f"n{rating}"]
+    order = sorted(summed, key=lambda question: (first[question], question))
+    shown = [QuestionResult(question=q, counts=summed[q]) for q in order if any(summed[q])]
+    return shown, len(summed) - len(shown)
+
+
 def evaluation_results(
     program: Program, *, audience: str, moment: str, cohort: Cohort | None = None
 ) -> EvaluationResults:
     """The results of a program's evaluation, or of one of its groups, in a fixed number of
-    queries; below the program's minimum only the count (EvaluationResults.shown)."""
+    queries. People count, not answers (a coach answers once per group). A group shows from
+    the program's minimum number of people, each statement from that many people who rated
+    it; the program shows the groups that show, and says so when others are left out."""
+    minimum = program.evaluation_min_answers
     evaluations = _evaluations(program, audience=audience, moment=moment, cohort=cohort)
-    results = EvaluationResults(answers=evaluations.count(), minimum=program.evaluation_min_answers)
+    ended = Enrolment.objects.filter(cohort__program=program, ended_on__isnull=False)
+    ended = ended.exclude(end_reason=EndReason.LEFT_ORGANISATION)
+    left_out = False
+    if cohort is None:
+        counting = group_people_counts(program, audience=audience, moment=moment)
+        counting = counting.filter(people__gte=minimum).values("pk")
+        left_out = evaluations.exclude(cohort__in=counting).exists()
+        evaluations = evaluations.filter(cohort__in=counting)
+        ended = ended.filter(cohort__in=counting)
+    else:
+        ended = ended.filter(cohort=cohort)
+    people = evaluations.aggregate(people=Count("respondent", distinct=True))["people"]
+    results = EvaluationResults(people=people, minimum=minimum, groups_left_out=left_out)
     if audience == EvaluationAudience.LEARNER and moment == EvaluationMoment.END:
-        ended = Enrolment.objects.filter(cohort__program=program, ended_on__isnull=False)
-        ended = ended.exclude(end_reason=EndReason.LEFT_ORGANISATION)
-        results.asked = (ended.filter(cohort=cohort) if cohort else ended).count()
+        results.asked = ended.count()
     if not results.shown:
         return results
-    per_rating = {f"n{r}": Count("pk", filter=Q(score=r)) for r in SCALE}
-    rows = (
-        EvaluationScore.objects.filter(evaluation__in=evaluations)
-        .values("question")
-        .annotate(count=Count("pk"), mean=Avg("score"), first=Min("position"), **per_rating)
-        .order_by("first", "question")
-    )
-    results.questions = [
-        QuestionResult(
-            question=row["question"],
-            count=row["count"],
-            mean=row["mean"],
-            counts=[row[f"n{r}"] for r in SCALE],
-        )
-        for row in rows
-    ]
-    answered = evaluations.exclude(open_answer="").order_by("-submitted_at", "-pk")
+    results.questions, results.hidden_questions = _question_results(evaluations, minimum)
+    # Alphabetical, never by time: the newest answer must not point to who just finished.
+    answered = evaluations.exclude(open_answer="").order_by("open_answer", "pk")
     texts = list(answered.values_list("open_answer", flat=True)[: MAX_OPEN_ANSWERS + 1])
     results.open_answers = texts[:MAX_OPEN_ANSWERS]
     if len(texts) > MAX_OPEN_ANSWERS:
@@ -388,14 +425,14 @@ def evaluation_results(
     return results
 
 
-def group_answer_counts(program: Program, *, audience: str, moment: str):
-    """The program's groups, each with `answers`: how many evaluations it has (the results
+def group_people_counts(program: Program, *, audience: str, moment: str):
+    """The program's groups, each with `people`: how many people evaluated it (the results
     page pages through them)."""
     condition = Q(evaluations__audience=audience)
     if audience == EvaluationAudience.LEARNER:
         condition &= Q(evaluations__moment=moment)
     return (
         Cohort.objects.filter(program=program)
-        .annotate(answers=Count("evaluations", filter=condition))
+        .annotate(people=Count("evaluations__respondent", filter=condition, distinct=True))
         .order_by("-starts_on", "name")
     )

@@ -842,13 +842,13 @@ GROUPS_PER_PAGE = 20
 @require_safe
 def evaluation_results(request, pk):
     """A program's evaluation results for its L&D managers: all groups or one, learners
-    (at the end or halfway) or coaches; nothing below the program's minimum of answers."""
+    (at the end or halfway) or coaches; nothing below the program's minimum of people."""
     program = get_object_or_404(Program.objects.managed_by(request.user), pk=pk)
     chosen = EvaluationResultsFilter(request.GET or None, program=program)
     if chosen.is_bound and "group" in chosen.errors:
         raise Http404
     audience, moment, group = chosen.choice()
-    groups = evaluations.group_answer_counts(program, audience=audience, moment=moment)
+    groups = evaluations.group_people_counts(program, audience=audience, moment=moment)
     context = {
         "program": program,
         "filter": chosen,

@@ -311,7 +311,8 @@ def _prepare_coaches(demo, dispatch: Program) -> None:
 
 def _evaluation(demo, program: Program) -> None:
     """The order pickers' program also asks halfway, with the usual questions saved as its
-    own; its results show from five answers."""
+    own; its results show from three people, the fewest allowed, so that each of its two
+    small groups shows (a program shows only the groups that do)."""
     if program.evaluation_questions.exists():
         return
     learners = selectors.evaluation_questions(program, EvaluationAudience.LEARNER)
@@ -324,5 +325,5 @@ def _evaluation(demo, program: Program) -> None:
         coach_questions=coaches.statements,
         coach_open_question=coaches.open_question,
         evaluate_halfway=True,
-        min_answers=5,
+        min_answers=3,
     )

@@ -516,8 +516,10 @@ def _evaluation_questions(
                 program=program, audience=audience, text=open_question.strip(), is_open=True
             )
         )
+    # Not the one-open-question constraint: the program's open question, if any, is edited
+    # in place (_evaluation_questions_save), and the database holds the constraint too.
     for question in questions:
-        question.full_clean()
+        question.full_clean(validate_constraints=False)
     return questions
 
 
@@ -543,16 +545,49 @@ def evaluation_settings_set(
     ) + _evaluation_questions(
         program, EvaluationAudience.COACH, coach_questions, coach_open_question
     )
+    before = (program.evaluate_halfway, program.evaluation_min_answers)
     program.evaluate_halfway, program.evaluation_min_answers = evaluate_halfway, min_answers
     program.full_clean()
-    audit.acted_by(program, actor).save(
-        update_fields=["evaluate_halfway", "evaluation_min_answers", "updated_at"]
-    )
-    # One by one, so that each removal is in the history with its author (twenty at most).
-    for old in program.evaluation_questions.all():
-        audit.acted_by(old, actor).delete()
-    bulk_create_with_history(questions, EvaluationQuestion, default_user=actor)
+    if (evaluate_halfway, min_answers) != before:
+        audit.acted_by(program, actor).save(
+            update_fields=["evaluate_halfway", "evaluation_min_answers", "updated_at"]
+        )
+    _evaluation_questions_save(program, questions, actor)
     return program
+
+
+def _evaluation_questions_save(program: Program, wanted: list[EvaluationQuestion], actor):
+    """Make the program's questions `wanted`, in place: a question asked before keeps its
+    row (moved if its position changed), a changed one is edited, only the rest is added or
+    removed; so an unchanged save writes no history. One by one, each change in the history
+    with its author (twenty at most)."""
+    old = {}
+    for question in program.evaluation_questions.order_by("position", "pk"):
+        old.setdefault((question.audience, question.is_open), []).append(question)
+    changed = []
+    for question in wanted:
+        same = old.get((question.audience, question.is_open), [])
+        match = next((q for q in same if q.text == question.text), None)
+        if match is not None:
+            old[(question.audience, question.is_open)].remove(match)
+            if match.position != question.position:
+                match.position = question.position
+                audit.acted_by(match, actor).save(update_fields=["position"])
+        else:
+            changed.append(question)
+    added = []
+    for question in changed:
+        rest = old.get((question.audience, question.is_open), [])
+        if rest:
+            row = rest.pop(0)
+            row.text, row.position = question.text, question.position
+            audit.acted_by(row, actor).save(update_fields=["text", "position"])
+        else:
+            added.append(question)
+    for rest in old.values():
+        for question in rest:
+            audit.acted_by(question, actor).delete()
+    bulk_create_with_history(added, EvaluationQuestion, default_user=actor)
 
 
 @transaction.atomic

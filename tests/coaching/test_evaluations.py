@@ -19,7 +19,9 @@ from coaching.choices import EvaluationMoment
 from coaching.models import EvaluationScore, ProgramEvaluation
 from programs import services as program_services
 from programs.choices import EndReason, EvaluationAudience
-from tests.factories import CohortFactory, EnrolmentFactory
+from programs.models import EvaluationQuestion, Program
+from programs.selectors import evaluation_questions
+from tests.factories import CohortFactory, EnrolmentFactory, PairingFactory
 from werkplek import personal_data
 from werkplek.lib.forms import SUBMISSION_TOKEN
 from werkplek.models import OutboxMessage
@@ -40,10 +42,14 @@ def end(enrolment, manager, reason=EndReason.STOPPED):
     )
 
 
-def learner_answers(cohort, manager, *, scores, open_answer="", count=1):
-    """`count` learners of `cohort` whose enrolment ended today, each evaluating it."""
-    for _ in range(count):
+def learner_answers(cohort, manager, *, scores, open_answer="", count=1, names=()):
+    """`count` learners of `cohort` (named `names`, if given) whose enrolment ended today,
+    each evaluating it."""
+    for index in range(count):
         enrolment = EnrolmentFactory(cohort=cohort, started_on=today() - datetime.timedelta(30))
+        if names:
+            enrolment.learner.name = names[index]
+            enrolment.learner.save(update_fields=["name"])
         end(enrolment, manager)
         evaluations.learner_evaluation_submit(
             actor=enrolment.learner, enrolment=enrolment, scores=scores, open_answer=open_answer
@@ -311,6 +317,37 @@ def test_the_programs_history_names_who_changed_its_evaluation_questions(client,
     assert "Duidelijke leerdoelen" in page and manager.name in page
 
 
+def test_saving_unchanged_evaluation_settings_changes_nothing_and_an_edit_stays_in_place(
+    program, manager
+):
+    def save(learner_questions):
+        program_services.evaluation_settings_set(
+            program=program,
+            actor=manager,
+            learner_questions=learner_questions,
+            learner_open_question="Wat nog?",
+            coach_questions=["Haalbaar"],
+            coach_open_question="",
+            evaluate_halfway=True,
+            min_answers=5,
+        )
+
+    def trail():
+        return EvaluationQuestion.history.count(), Program.history.count()
+
+    save(["Duidelijk", "Nuttig"])
+    rows = dict(program.evaluation_questions.values_list("text", "pk"))
+    before = trail()
+    save(["Duidelijk", "Nuttig"])
+    assert trail() == before
+    assert dict(program.evaluation_questions.values_list("text", "pk")) == rows
+
+    save(["Duidelijk", "Heel nuttig"])
+    edited = dict(program.evaluation_questions.values_list("text", "pk"))
+    assert edited["Heel nuttig"] == rows["Nuttig"] and edited["Duidelijk"] == rows["Duidelijk"]
+    assert trail() == (before[0] + 1, before[1])
+
+
 def test_a_duplicated_program_keeps_its_evaluation_questions(program, manager):
     program_services.evaluation_settings_set(
         program=program,
@@ -341,7 +378,8 @@ def test_results_below_the_minimum_show_only_the_count(client, cohort, manager):
     page = client.get(reverse("coaching:evaluation-results", args=[cohort.program_id]))
 
     assert TOO_FEW in page.text
-    assert "4 antwoorden" in page.text
+    assert "Minder dan 5 mensen antwoordden" in page.text
+    assert "4 antwoorden" not in page.text and "4 mensen" not in page.text
     assert "Geheim" not in page.text
     assert "Het programma hielp me in mijn werk." not in page.text
 
@@ -349,8 +387,11 @@ def test_results_below_the_minimum_show_only_the_count(client, cohort, manager):
 def test_results_from_the_minimum_show_means_spread_and_open_answers_without_names(
     client, cohort, manager
 ):
-    learner_answers(cohort, manager, scores=[5, 4, 3, 2], open_answer="Meer oefenen", count=3)
-    learner_answers(cohort, manager, scores=[3, 4, 3, 2], count=2)
+    names = ["Anouk de Vries", "Bram Jansen", "Chantal Bakker", "Daan Visser", "Eva Smit"]
+    learner_answers(
+        cohort, manager, scores=[5, 4, 3, 2], open_answer="Meer oefenen", count=3, names=names
+    )
+    learner_answers(cohort, manager, scores=[3, 4, 3, 2], count=2, names=names[3:])
     client.force_login(manager)
     page = client.get(reverse("coaching:evaluation-results", args=[cohort.program_id]))
 
@@ -365,11 +406,11 @@ def test_results_from_the_minimum_show_means_spread_and_open_answers_without_nam
     assert first.counts == [0, 0, 2, 0, 3]
     assert "4,2" in page.text
     assert page.text.count("Meer oefenen") == 3
-    for evaluation in ProgramEvaluation.objects.select_related("respondent"):
-        assert evaluation.respondent.name not in page.text
+    for name in names:
+        assert name not in page.text
 
 
-def test_a_group_below_the_minimum_says_so_while_the_program_shows(client, program, manager):
+def test_a_group_below_the_minimum_cannot_be_worked_out_from_the_program(client, program, manager):
     big, small = (
         CohortFactory(program=program, name="Voorjaar"),
         CohortFactory(program=program, name="Najaar"),
@@ -379,7 +420,14 @@ def test_a_group_below_the_minimum_says_so_while_the_program_shows(client, progr
     client.force_login(manager)
     url = reverse("coaching:evaluation-results", args=[program.pk])
 
-    assert "Slecht" in client.get(url).text  # 7 answers for the program
+    page = client.get(url)
+    # The program shows only what the big group shows: nothing of the small one to subtract.
+    assert [q.counts for q in page.context["results"].questions] == [[0, 0, 0, 5, 0]] * 4
+    assert "Slecht" not in page.text
+    assert "Groepen met te weinig antwoorden tellen niet mee" in page.text
+    assert "5 mensen antwoordden" in page.text
+    small_row = page.text.split("Najaar")[1].split("</tr>")[0]
+    assert "minder dan 5" in small_row and ">2<" not in small_row
     assert TOO_FEW in client.get(url, {"group": small.pk}).text
     assert "Slecht" not in client.get(url, {"group": small.pk}).text
     assert TOO_FEW not in client.get(url, {"group": big.pk}).text
@@ -393,7 +441,56 @@ def test_coaches_results_count_apart_from_learners(client, started, manager, coa
     client.force_login(manager)
     url = reverse("coaching:evaluation-results", args=[started.cohort.program_id])
     results = client.get(url, {"audience": "coach"}).context["results"]
-    assert results.answers == 1 and not results.shown
+    assert not results.shown and results.groups_left_out
+
+
+def test_a_coach_of_five_groups_counts_as_one_person(client, program, manager, coach):
+    for index in range(5):
+        cohort = CohortFactory(program=program, name=f"Groep {index}")
+        enrolment = EnrolmentFactory(cohort=cohort, started_on=today() - datetime.timedelta(30))
+        PairingFactory(enrolment=enrolment, coach=coach, started_on=enrolment.started_on)
+        end(enrolment, manager)
+        evaluations.coach_evaluation_submit(
+            actor=coach, cohort=cohort, scores=[2, 2, 2], open_answer="Alleen ik"
+        )
+    client.force_login(manager)
+    url = reverse("coaching:evaluation-results", args=[program.pk])
+    page = client.get(url, {"audience": "coach"})
+
+    assert TOO_FEW in page.text
+    assert "Alleen ik" not in page.text
+
+
+def test_a_statement_fewer_than_the_minimum_rated_stays_hidden(client, cohort, manager):
+    program = cohort.program
+    asked = evaluation_questions(program, EvaluationAudience.LEARNER).statements
+    learner_answers(cohort, manager, scores=[4] * len(asked), count=5)
+    program_services.evaluation_settings_set(
+        program=program,
+        actor=manager,
+        learner_questions=[*asked, "Nieuwe vraag"],
+        learner_open_question="",
+        coach_questions=["Haalbaar"],
+        coach_open_question="",
+        evaluate_halfway=False,
+        min_answers=5,
+    )
+    learner_answers(cohort, manager, scores=[4] * len(asked) + [1], count=1)
+    client.force_login(manager)
+    page = client.get(reverse("coaching:evaluation-results", args=[program.pk]))
+
+    shown = [question.question for question in page.context["results"].questions]
+    assert shown == asked
+    assert "Nieuwe vraag" not in page.text
+    assert "1 stelling staat er niet bij: te weinig mensen gaven er een cijfer voor." in page.text
+
+
+def test_open_answers_are_listed_alphabetically_not_newest_first(client, cohort, manager):
+    for text in ["Cijfer", "Appel", "Eend", "Banaan", "Dadel"]:
+        learner_answers(cohort, manager, scores=[3, 3, 3, 3], open_answer=text)
+    client.force_login(manager)
+    page = client.get(reverse("coaching:evaluation-results", args=[cohort.program_id]))
+    assert page.context["results"].open_answers == ["Appel", "Banaan", "Cijfer", "Dadel", "Eend"]
 
 
 def test_results_are_for_the_programs_managers_only(
@@ -423,9 +520,10 @@ def test_the_results_page_costs_the_same_for_few_and_many_answers(
         learner_answers(cohort, manager, scores=[4, 3, 5, 2], open_answer="Goed", count=5)
     client.force_login(manager)
     url = reverse("coaching:evaluation-results", args=[program.pk])
-    # session, user, program, the count, ended enrolments, ratings per question, open
-    # answers, the groups' count and page, the bell's unread count, roles in the navigation
-    with django_assert_num_queries(11):
+    # session, user, program, whether groups are left out, the people, ended enrolments,
+    # ratings per group and question, open answers, the groups' count and page, the bell's
+    # unread count, roles in the navigation
+    with django_assert_num_queries(12):
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.context["results"].open_answers) <= evaluations.MAX_OPEN_ANSWERS
