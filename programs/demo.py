@@ -16,7 +16,15 @@ from django.utils import timezone
 
 from programs import selectors, services
 from programs.choices import BuiltinMethod, EvaluationAudience, ProgramStatus
-from programs.models import CoachTraining, Cohort, Enrolment, LearningGoal, Method, Program
+from programs.models import (
+    CoachTraining,
+    Cohort,
+    Enrolment,
+    EvaluationQuestion,
+    LearningGoal,
+    Method,
+    Program,
+)
 from programs.needs import demo as needs_demo
 from werkplek import audit
 from werkplek.models import Membership
@@ -317,6 +325,7 @@ def _evaluation(demo, program: Program) -> None:
         return
     learners = selectors.evaluation_questions(program, EvaluationAudience.LEARNER)
     coaches = selectors.evaluation_questions(program, EvaluationAudience.COACH)
+    earlier = Program.history.filter(id=program.pk).latest("history_id").history_id
     services.evaluation_settings_set(
         program=program,
         actor=demo.managers[0],
@@ -327,3 +336,7 @@ def _evaluation(demo, program: Program) -> None:
         evaluate_halfway=True,
         min_answers=3,
     )
+    # Chosen while the program was prepared for its pilot, and so dated in its history.
+    day = demo.pilot_cohort.starts_on - datetime.timedelta(days=5)
+    _dated(EvaluationQuestion.history.filter(program_id=program.pk), day)
+    _dated(Program.history.filter(id=program.pk, history_id__gt=earlier), day)
