@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from coaching import digest, evaluations, mails, reminders
+from programs.needs.mails import NEEDS_REQUEST
 from tests.factories import MembershipFactory, UserFactory
 from werkplek import notifications, services
 from werkplek.models import NotificationOptOut
@@ -73,15 +74,17 @@ def test_the_time_zone_picker_offers_the_common_zones_first_by_name(client, lear
 
 # --- Notification switches: each person sees the kinds their roles receive ------------------
 
-LEARNER_KINDS = {reminders.REFLECTION_REMINDER, evaluations.EVALUATION_ASKED}
+# Anyone may be asked to rate a program's goals (a needs analysis), so every role has that switch.
+LEARNER_KINDS = {reminders.REFLECTION_REMINDER, evaluations.EVALUATION_ASKED, NEEDS_REQUEST}
 COACH_KINDS = {
     mails.FEEDBACK_OVERDUE,
     mails.HELP_ASKED,
     mails.THANK_YOU,
     mails.SIGN_OFF_EXPIRING,
     evaluations.EVALUATION_ASKED,
+    NEEDS_REQUEST,
 }
-MANAGER_KINDS = {digest.DIGEST}
+MANAGER_KINDS = {digest.DIGEST, NEEDS_REQUEST}
 
 
 def switches(page: str) -> set[str]:
@@ -98,7 +101,7 @@ def test_a_coach_sees_only_the_nudge_switches(client, coach):
     assert switches(client.get(reverse("preferences")).content.decode()) == COACH_KINDS
 
 
-def test_a_manager_sees_only_the_digest_switch(client, manager):
+def test_a_manager_sees_only_the_digest_and_needs_analysis_switches(client, manager):
     client.force_login(manager)
     assert switches(client.get(reverse("preferences")).content.decode()) == MANAGER_KINDS
 
