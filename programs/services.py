@@ -89,7 +89,9 @@ def ensure_takes_learners(cohort: Cohort) -> None:
     _ensure_open(cohort)
 
 
-def _ensure_manager(actor: User, program: Program) -> None:
+def ensure_manager(actor: User, program: Program) -> None:
+    """Refuse unless `actor` is an L&D manager of the program's organisation (programs and
+    its needs analysis ask the same)."""
     if not Program.objects.managed_by(actor).filter(pk=program.pk).exists():
         raise ValidationError(_("Only an L&D manager of the organisation can do this."))
 
@@ -144,7 +146,7 @@ def enrolment_end(
     """A manager ends an enrolment for a reason other than independence (left the
     organisation, stopped, moved to another program); independence is marked through
     `coaching.services.enrolment_mark_independent`, which checks that it was reached."""
-    _ensure_manager(actor, enrolment.cohort.program)
+    ensure_manager(actor, enrolment.cohort.program)
     if reason == EndReason.INDEPENDENT:
         raise ValidationError(
             {"reason": _("Mark a learner independent on their progress page, once it is reached.")}
@@ -156,7 +158,7 @@ def enrolment_end(
 def cohort_close(*, actor: User, cohort: Cohort, reason: str, ended_on: datetime.date) -> int:
     """A manager closes a group: every running enrolment in it ends on `ended_on` for
     `reason`, and the group takes no new learners. Returns how many enrolments ended."""
-    _ensure_manager(actor, cohort.program)
+    ensure_manager(actor, cohort.program)
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     _ensure_editable(cohort.program)
     _ensure_open(cohort)
@@ -538,7 +540,7 @@ def evaluation_settings_set(
     """Set a program's evaluation: the questions its learners and its coaches rate from 1 to
     5 and their open question (evaluations given earlier keep the questions they answered),
     whether learners also answer halfway, and the fewest answers its results show from."""
-    _ensure_manager(actor, program)
+    ensure_manager(actor, program)
     program = _lock_editable(program)
     questions = _evaluation_questions(
         program, EvaluationAudience.LEARNER, learner_questions, learner_open_question
@@ -835,7 +837,7 @@ def learner_import_create(*, cohort: Cohort, rows: list, actor: User) -> Learner
     Previews left unconfirmed for a day are removed on the way. A group that cannot take the
     learners (closed, or its program archived) is refused here, before the preview offers
     to import."""
-    _ensure_manager(actor, cohort.program)
+    ensure_manager(actor, cohort.program)
     ensure_takes_learners(cohort)
     if any(row.errors for row in rows):
         raise ValidationError(_("Fix the rows with errors before importing."))
@@ -861,7 +863,7 @@ def learner_import_confirm(
     `rows` are the preview's rows checked again by `programs.imports.check_rows`; `actor`
     manages the group.
     """
-    _ensure_manager(actor, learner_import.cohort.program)
+    ensure_manager(actor, learner_import.cohort.program)
     # A conditional UPDATE: a second confirm at the same moment waits for this row's lock,
     # then finds imported_at set and claims nothing.
     now = timezone.now()

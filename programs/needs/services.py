@@ -16,6 +16,7 @@ from programs.needs.models import (
     Round,
     Source,
 )
+from programs.services import ensure_manager
 from werkplek import audit, outbox
 from werkplek.models import Membership, User
 
@@ -31,11 +32,6 @@ def too_many_people() -> str:
 
 class AlreadyImported(Exception):
     """This previewed list was imported before: nothing is written twice."""
-
-
-def _ensure_manager(actor: User, program: Program) -> None:
-    if not Program.objects.managed_by(actor).filter(pk=program.pk).exists():
-        raise ValidationError(_("Only an L&D manager of the organisation can do this."))
 
 
 def round_to_start(
@@ -89,7 +85,7 @@ def _open_round(program: Program, actor: User) -> NeedsAnalysis:
 def needs_analysis_close(*, actor: User, analysis: NeedsAnalysis) -> NeedsAnalysis:
     """End a round: it accepts no more answers, and its averages show (see
     programs.needs.selectors). Closing is final; a round closed already stays as it was."""
-    _ensure_manager(actor, analysis.program)
+    ensure_manager(actor, analysis.program)
     analysis = (
         NeedsAnalysis.objects.select_for_update().select_related("program").get(pk=analysis.pk)
     )
@@ -105,7 +101,7 @@ def needs_analysis_ask(*, actor: User, program: Program, people: list[User]) -> 
     """Ask people of the program's organisation to rate its goals in the current round; each
     new one is told in the app and by mail. People asked before are not asked twice.
     Returns the new requests."""
-    _ensure_manager(actor, program)
+    ensure_manager(actor, program)
     if len(people) > MAX_PEOPLE:
         raise ValidationError(too_many_people())
     # Two managers asking at once: the second waits here, then finds the first's round.
@@ -149,7 +145,7 @@ def _source_for(actor: User, request: NeedsRequest) -> Source:
     answers are theirs: nobody else replaces them."""
     if actor.pk == request.person_id:
         return Source.SELF
-    _ensure_manager(actor, request.analysis.program)
+    ensure_manager(actor, request.analysis.program)
     if request.is_answered_by_person():
         raise ValidationError(
             _("%(name)s answered themselves; their answers stay theirs.")
@@ -204,7 +200,7 @@ def needs_answer(
 def needs_import_create(*, analysis: NeedsAnalysis, rows: list, actor: User) -> NeedsImport:
     """A manager's checked list of ratings, kept until its preview is confirmed: only the rows
     to import, none with an error. Previews left for a day are removed on the way."""
-    _ensure_manager(actor, analysis.program)
+    ensure_manager(actor, analysis.program)
     if not analysis.accepts_answers:
         raise _closed()
     if any(row.errors for row in rows):
@@ -224,7 +220,7 @@ def needs_import_confirm(*, needs_import: NeedsImport, actor: User) -> int:
     every answer takes too), so a person answering meanwhile makes the list changed, never
     half-written. Returns the number of ratings written."""
     analysis = needs_import.analysis
-    _ensure_manager(actor, analysis.program)
+    ensure_manager(actor, analysis.program)
     NeedsAnalysis.objects.select_for_update().filter(pk=analysis.pk).first()
     if not analysis.accepts_answers:
         raise _closed()
