@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from urllib.parse import quote
 
@@ -39,6 +40,7 @@ from tests.factories import (
 from tests.programs.test_import import confirm, upload, xlsx
 from werkplek import outbox
 from werkplek.celery import app
+from werkplek.handoff import publisher
 from werkplek.models import Organization, OutboxMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -181,7 +183,22 @@ def broker_at():
         app.amqp._producer_pool = None
 
     yield point
+    handoffs_settled()
     point(original)
+
+
+def handoffs_settled(seconds=30):
+    """Wait until the hand-off thread has finished what the test gave it: a publish still on
+    its way to the dead broker would otherwise rebuild the client's pool for that broker after
+    the test restored the URL, and a later test's hand-offs would go nowhere. A marker is
+    dropped with the jobs queued behind a failed one, so it is handed over again until it runs."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ran = threading.Event()
+        publisher.submit(ran.set, what="the test's marker")
+        if ran.wait(timeout=1):
+            return
+    pytest.fail("the hand-off thread did not settle")
 
 
 def test_a_batch_of_reminders_survives_a_killed_worker_and_each_arrives_exactly_once(
