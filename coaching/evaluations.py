@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models import Count, DateField, Exists, F, Func, Min, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -55,8 +55,39 @@ SCALE = range(1, 6)
 
 
 def halfway_on(enrolment: Enrolment) -> datetime.date:
-    """The day halfway between the enrolment's start and its target date."""
-    return enrolment.started_on + (enrolment.target_on - enrolment.started_on) / 2
+    """The day halfway between the enrolment's start and its target date: the start plus
+    half the days between, rounded down (HalfwayOn computes the same in the database)."""
+    days = (enrolment.target_on - enrolment.started_on).days
+    return enrolment.started_on + datetime.timedelta(days=days // 2)
+
+
+class HalfwayOn(Func):
+    """An enrolment's halfway day in SQL, exactly as halfway_on() computes it, so that a
+    query can filter on it (the target date is never before the start: a constraint).
+    Not Django's duration arithmetic: on SQLite a halved duration is a float that it cannot
+    add to a date (NULL)."""
+
+    output_field = DateField()
+    # In PostgreSQL date - date counts whole days and integer / 2 rounds them down.
+    template = "(%(start)s + (%(target)s - %(start)s) / 2)"
+    # SQLite keeps dates as text: count the days between as Julian days.
+    sqlite_template = (
+        "date(julianday(%(start)s) + CAST(julianday(%(target)s) - julianday(%(start)s) "
+        "AS INTEGER) / 2)"
+    )
+
+    def __init__(self):
+        super().__init__(F("started_on"), F("target_on"))
+
+    def as_sql(self, compiler, connection, template=None, **extra_context):
+        (start, start_params), (target, target_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        sql = (template or self.template) % {"start": start, "target": target}
+        return sql, (*start_params, *target_params, *start_params)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template=self.sqlite_template)
 
 
 def open_moment(enrolment: Enrolment, *, today: datetime.date) -> str | None:
@@ -228,17 +259,17 @@ def ask_after_ending(*, enrolment_ids: list[int], **_signal) -> None:
 def ask_halfway(*, on: datetime.date) -> int:
     """Ask each learner whose running enrolment reached its halfway day (within
     HALFWAY_GRACE of `on`) in a program that evaluates halfway; once per enrolment. Answers
-    how many were asked."""
-    running = (
+    how many were asked. The halfway day is filtered in the query: only those are read."""
+    due = (
         Enrolment.objects.running()
         .filter(cohort__program__evaluate_halfway=True, started_on__lte=on, target_on__gt=on)
+        .alias(halfway_on=HalfwayOn())
+        .filter(halfway_on__range=(on - HALFWAY_GRACE, on))
         .exclude(evaluations__moment=EvaluationMoment.HALFWAY)
         .select_related("learner", "cohort__program")
     )
     asked = 0
-    for enrolment in running.iterator(chunk_size=500):
-        if not on - HALFWAY_GRACE <= halfway_on(enrolment) <= on:
-            continue
+    for enrolment in due.iterator(chunk_size=500):
         program = enrolment.cohort.program
         with transaction.atomic():
             asked += bool(

@@ -19,7 +19,7 @@ from coaching.choices import EvaluationMoment
 from coaching.models import EvaluationScore, ProgramEvaluation
 from programs import services as program_services
 from programs.choices import EndReason, EvaluationAudience
-from programs.models import EvaluationQuestion, Program
+from programs.models import Enrolment, EvaluationQuestion, Program
 from programs.selectors import evaluation_questions
 from tests.factories import CohortFactory, EnrolmentFactory, PairingFactory
 from werkplek import personal_data
@@ -30,6 +30,7 @@ pytestmark = pytest.mark.django_db
 
 DEFAULT_STATEMENTS = 4  # the default set for learners (programs.selectors.DEFAULT_EVALUATION)
 TOO_FEW = "Te weinig antwoorden om te tonen"
+DAY = datetime.timedelta(days=1)
 
 
 def today():
@@ -114,6 +115,45 @@ def test_halfway_is_asked_once_only_in_programs_that_ask_it(started, program, le
     assert evaluations.ask_halfway(on=halfway) == 1
     assert evaluations.ask_halfway(on=halfway + datetime.timedelta(days=1)) == 0
     assert OutboxMessage.objects.get(kind=evaluations.EVALUATION_ASKED).recipient == learner
+
+
+def test_the_database_finds_the_same_halfway_day_for_odd_and_even_lengths(cohort):
+    start = datetime.date(2026, 2, 27)  # across the end of February
+    for days in range(15):
+        EnrolmentFactory(cohort=cohort, started_on=start, target_on=start + days * DAY)
+
+    found = Enrolment.objects.annotate(halfway=evaluations.HalfwayOn()).order_by("target_on")
+    assert [(e.halfway, evaluations.halfway_on(e)) for e in found] == [
+        (start + days // 2 * DAY, start + days // 2 * DAY) for days in range(15)
+    ]
+
+
+def test_halfway_asks_the_same_enrolments_on_each_day_as_before(program, cohort):
+    """The job filters the halfway day in its query; it asks whom it asked when it read
+    every running enrolment and compared each one's halfway day in Python."""
+    program.evaluate_halfway = True
+    program.save()
+    start = datetime.date(2026, 3, 2)
+    enrolments = [
+        EnrolmentFactory(cohort=cohort, started_on=start + first * DAY, target_on=end_on)
+        for first in (0, 1)
+        for end_on in [start + days * DAY for days in range(2, 20)]
+    ]
+
+    def asked_before(enrolment, on):
+        halfway = enrolment.started_on + (enrolment.target_on - enrolment.started_on) / 2
+        return (
+            enrolment.started_on <= on < enrolment.target_on
+            and on - evaluations.HALFWAY_GRACE <= halfway <= on
+        )
+
+    for on in [start + days * DAY for days in range(-1, 22)]:
+        OutboxMessage.objects.all().delete()
+        evaluations.ask_halfway(on=on)
+        asked = OutboxMessage.objects.filter(kind=evaluations.EVALUATION_ASKED)
+        assert sorted(m.context["enrolment"] for m in asked) == sorted(
+            e.pk for e in enrolments if asked_before(e, on)
+        ), on
 
 
 # --- Answering ---------------------------------------------------------------------------
