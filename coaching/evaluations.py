@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from coaching.choices import EvaluationMoment
-from coaching.models import EvaluationScore, ProgramEvaluation
+from coaching.models import EVALUATION_SCALE, EvaluationScore, ProgramEvaluation
 from programs.choices import EndReason, EvaluationAudience, ProgramStatus
 from programs.models import Cohort, Enrolment, Pairing, Program
 from programs.selectors import evaluation_questions
@@ -51,7 +51,6 @@ HALFWAY_GRACE = datetime.timedelta(days=7)
 MAX_OPEN_ANSWERS = 50
 # The most groups the coach's page lists to evaluate.
 MAX_GROUPS_TO_EVALUATE = 5
-SCALE = range(1, 6)
 
 
 def halfway_on(enrolment: Enrolment) -> datetime.date:
@@ -143,7 +142,7 @@ def _record(evaluation: ProgramEvaluation, statements: list[str], scores: list[i
         raise ValidationError(
             _("The questions changed while you answered; check them and send again.")
         )
-    if any(score not in SCALE for score in scores):
+    if any(score not in EVALUATION_SCALE for score in scores):
         raise ValidationError(_("Rate each statement from 1 to 5."))
     audit.acted_by(evaluation, actor)
     evaluation.full_clean()
@@ -348,7 +347,7 @@ class QuestionResult:
     """The ratings of one statement as it was asked: how many, their mean and spread."""
 
     question: str
-    counts: list[int]  # how many rated 1, 2, 3, 4 and 5
+    counts: list[int]  # how many gave each rating of EVALUATION_SCALE, lowest first
 
     @property
     def count(self) -> int:
@@ -356,14 +355,14 @@ class QuestionResult:
 
     @property
     def mean(self) -> float:
-        return sum(r * n for r, n in zip(SCALE, self.counts, strict=True)) / self.count
+        return sum(r * n for r, n in zip(EVALUATION_SCALE, self.counts, strict=True)) / self.count
 
     @property
     def shares(self) -> list[tuple[int, int, int]]:
-        """(rating, how many, percentage) for 1 to 5."""
+        """(rating, how many, percentage) for each rating of the scale, lowest first."""
         return [
             (rating, count, round(100 * count / self.count) if self.count else 0)
-            for rating, count in zip(SCALE, self.counts, strict=True)
+            for rating, count in zip(EVALUATION_SCALE, self.counts, strict=True)
         ]
 
 
@@ -397,7 +396,7 @@ def _question_results(evaluations, minimum: int) -> tuple[list[QuestionResult], 
     rated it (a statement can be new or changed, so each group's is checked apart): what is
     shown for the program is then the sum of what each group shows, and no subtraction
     reveals a group's few. Answers the results and how many statements stay hidden."""
-    per_rating = {f"n{r}": Count("pk", filter=Q(score=r)) for r in SCALE}
+    per_rating = {f"n{r}": Count("pk", filter=Q(score=r)) for r in EVALUATION_SCALE}
     rows = (
         EvaluationScore.objects.filter(evaluation__in=evaluations)
         .values("evaluation__cohort", "question")
@@ -410,10 +409,10 @@ def _question_results(evaluations, minimum: int) -> tuple[list[QuestionResult], 
     summed, first = {}, {}
     for row in rows:
         question = row["question"]
-        counts = summed.setdefault(question, [0] * len(SCALE))
+        counts = summed.setdefault(question, [0] * len(EVALUATION_SCALE))
         first[question] = min(first.get(question, row["first"]), row["first"])
         if row["people"] >= minimum:
-            for index, rating in enumerate(SCALE):
+            for index, rating in enumerate(EVALUATION_SCALE):
                 counts[index] += row[f"n{rating}"]
     order = sorted(summed, key=lambda question: (first[question], question))
     shown = [QuestionResult(question=q, counts=summed[q]) for q in order if any(summed[q])]

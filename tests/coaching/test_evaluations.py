@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from coaching import evaluations
 from coaching.choices import EvaluationMoment
+from coaching.forms import EvaluationForm
 from coaching.models import EvaluationScore, ProgramEvaluation
 from programs import services as program_services
 from programs.choices import EndReason, EvaluationAudience
@@ -193,6 +194,21 @@ def test_a_missing_rating_is_a_form_error_that_keeps_what_was_typed(
     assert "Kies van 1 (oneens) tot 5 (eens)." in response.text
     assert "Meer oefenen" in response.text
     assert not ProgramEvaluation.objects.exists()
+
+
+def test_the_form_offers_exactly_the_ratings_a_score_may_hold(program):
+    form = EvaluationForm(questions=evaluation_questions(program, EvaluationAudience.LEARNER))
+    score = EvaluationScore._meta.get_field("score")
+
+    def accepted(value):
+        try:
+            score.run_validators(value)
+        except ValidationError:
+            return False
+        return True
+
+    offered = [value for value, _label in form.fields["score_0"].choices]
+    assert offered == [value for value in range(-1, 8) if accepted(value)] == [1, 2, 3, 4, 5]
 
 
 @pytest.mark.parametrize("score", ["0", "6", "x", "99999999999999999999"])
@@ -445,6 +461,7 @@ def test_results_from_the_minimum_show_means_spread_and_open_answers_without_nam
     )
     assert first.counts == [0, 0, 2, 0, 3]
     assert "4,2" in page.text
+    assert ">5 · eens<" in page.text and ">1 · oneens<" in page.text
     assert page.text.count("Meer oefenen") == 3
     for name in names:
         assert name not in page.text
