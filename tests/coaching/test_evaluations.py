@@ -428,6 +428,10 @@ def test_a_duplicated_program_keeps_its_evaluation_questions(program, manager):
 # --- Results ---------------------------------------------------------------------------------
 
 
+def test_a_new_program_shows_results_from_five_people_the_default_the_kpis_share(program, settings):
+    assert program.evaluation_min_answers == settings.MIN_GROUP_SIZE_DEFAULT == 5
+
+
 def test_results_below_the_minimum_show_only_the_count(client, cohort, manager):
     learner_answers(cohort, manager, scores=[5, 5, 5, 5], open_answer="Geheim", count=4)
     client.force_login(manager)
