@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models import Count, DateField, Exists, F, Func, Min, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from coaching.choices import EvaluationMoment
-from coaching.models import EvaluationScore, ProgramEvaluation
+from coaching.models import EVALUATION_SCALE, EvaluationScore, ProgramEvaluation
 from programs.choices import EndReason, EvaluationAudience, ProgramStatus
 from programs.models import Cohort, Enrolment, Pairing, Program
 from programs.selectors import evaluation_questions
@@ -51,12 +51,42 @@ HALFWAY_GRACE = datetime.timedelta(days=7)
 MAX_OPEN_ANSWERS = 50
 # The most groups the coach's page lists to evaluate.
 MAX_GROUPS_TO_EVALUATE = 5
-SCALE = range(1, 6)
 
 
 def halfway_on(enrolment: Enrolment) -> datetime.date:
-    """The day halfway between the enrolment's start and its target date."""
-    return enrolment.started_on + (enrolment.target_on - enrolment.started_on) / 2
+    """The day halfway between the enrolment's start and its target date: the start plus
+    half the days between, rounded down (HalfwayOn computes the same in the database)."""
+    days = (enrolment.target_on - enrolment.started_on).days
+    return enrolment.started_on + datetime.timedelta(days=days // 2)
+
+
+class HalfwayOn(Func):
+    """An enrolment's halfway day in SQL, exactly as halfway_on() computes it, so that a
+    query can filter on it (the target date is never before the start: a constraint).
+    Not Django's duration arithmetic: on SQLite a halved duration is a float that it cannot
+    add to a date (NULL)."""
+
+    output_field = DateField()
+    # In PostgreSQL date - date counts whole days and integer / 2 rounds them down.
+    template = "(%(start)s + (%(target)s - %(start)s) / 2)"
+    # SQLite keeps dates as text: count the days between as Julian days.
+    sqlite_template = (
+        "date(julianday(%(start)s) + CAST(julianday(%(target)s) - julianday(%(start)s) "
+        "AS INTEGER) / 2)"
+    )
+
+    def __init__(self):
+        super().__init__(F("started_on"), F("target_on"))
+
+    def as_sql(self, compiler, connection, template=None, **extra_context):
+        (start, start_params), (target, target_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        sql = (template or self.template) % {"start": start, "target": target}
+        return sql, (*start_params, *target_params, *start_params)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template=self.sqlite_template)
 
 
 def open_moment(enrolment: Enrolment, *, today: datetime.date) -> str | None:
@@ -112,7 +142,7 @@ def _record(evaluation: ProgramEvaluation, statements: list[str], scores: list[i
         raise ValidationError(
             _("The questions changed while you answered; check them and send again.")
         )
-    if any(score not in SCALE for score in scores):
+    if any(score not in EVALUATION_SCALE for score in scores):
         raise ValidationError(_("Rate each statement from 1 to 5."))
     audit.acted_by(evaluation, actor)
     evaluation.full_clean()
@@ -228,17 +258,17 @@ def ask_after_ending(*, enrolment_ids: list[int], **_signal) -> None:
 def ask_halfway(*, on: datetime.date) -> int:
     """Ask each learner whose running enrolment reached its halfway day (within
     HALFWAY_GRACE of `on`) in a program that evaluates halfway; once per enrolment. Answers
-    how many were asked."""
-    running = (
+    how many were asked. The halfway day is filtered in the query: only those are read."""
+    due = (
         Enrolment.objects.running()
         .filter(cohort__program__evaluate_halfway=True, started_on__lte=on, target_on__gt=on)
+        .alias(halfway_on=HalfwayOn())
+        .filter(halfway_on__range=(on - HALFWAY_GRACE, on))
         .exclude(evaluations__moment=EvaluationMoment.HALFWAY)
         .select_related("learner", "cohort__program")
     )
     asked = 0
-    for enrolment in running.iterator(chunk_size=500):
-        if not on - HALFWAY_GRACE <= halfway_on(enrolment) <= on:
-            continue
+    for enrolment in due.iterator(chunk_size=500):
         program = enrolment.cohort.program
         with transaction.atomic():
             asked += bool(
@@ -317,7 +347,7 @@ class QuestionResult:
     """The ratings of one statement as it was asked: how many, their mean and spread."""
 
     question: str
-    counts: list[int]  # how many rated 1, 2, 3, 4 and 5
+    counts: list[int]  # how many gave each rating of EVALUATION_SCALE, lowest first
 
     @property
     def count(self) -> int:
@@ -325,14 +355,14 @@ class QuestionResult:
 
     @property
     def mean(self) -> float:
-        return sum(r * n for r, n in zip(SCALE, self.counts, strict=True)) / self.count
+        return sum(r * n for r, n in zip(EVALUATION_SCALE, self.counts, strict=True)) / self.count
 
     @property
     def shares(self) -> list[tuple[int, int, int]]:
-        """(rating, how many, percentage) for 1 to 5."""
+        """(rating, how many, percentage) for each rating of the scale, lowest first."""
         return [
             (rating, count, round(100 * count / self.count) if self.count else 0)
-            for rating, count in zip(SCALE, self.counts, strict=True)
+            for rating, count in zip(EVALUATION_SCALE, self.counts, strict=True)
         ]
 
 
@@ -366,7 +396,7 @@ def _question_results(evaluations, minimum: int) -> tuple[list[QuestionResult], 
     rated it (a statement can be new or changed, so each group's is checked apart): what is
     shown for the program is then the sum of what each group shows, and no subtraction
     reveals a group's few. Answers the results and how many statements stay hidden."""
-    per_rating = {f"n{r}": Count("pk", filter=Q(score=r)) for r in SCALE}
+    per_rating = {f"n{r}": Count("pk", filter=Q(score=r)) for r in EVALUATION_SCALE}
     rows = (
         EvaluationScore.objects.filter(evaluation__in=evaluations)
         .values("evaluation__cohort", "question")
@@ -379,10 +409,10 @@ def _question_results(evaluations, minimum: int) -> tuple[list[QuestionResult], 
     summed, first = {}, {}
     for row in rows:
         question = row["question"]
-        counts = summed.setdefault(question, [0] * len(SCALE))
+        counts = summed.setdefault(question, [0] * len(EVALUATION_SCALE))
         first[question] = min(first.get(question, row["first"]), row["first"])
         if row["people"] >= minimum:
-            for index, rating in enumerate(SCALE):
+            for index, rating in enumerate(EVALUATION_SCALE):
                 counts[index] += row[f"n{rating}"]
     order = sorted(summed, key=lambda question: (first[question], question))
     shown = [QuestionResult(question=q, counts=summed[q]) for q in order if any(summed[q])]

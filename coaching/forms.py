@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from coaching.choices import EvaluationMoment, Shift
 from coaching.models import (
     EVALUATION_ANSWER_LENGTH,
+    EVALUATION_SCALE,
     FEEDBACK_TEXT_LENGTH,
     NOTE_LENGTH,
     REFLECTION_ANSWER_LENGTH,
@@ -250,7 +251,7 @@ class EvaluationForm(forms.Form):
         for index, statement in enumerate(self.statements):
             self.fields[f"score_{index}"] = forms.TypedChoiceField(
                 label=statement,
-                choices=[(score, str(score)) for score in range(1, 6)],
+                choices=[(score, str(score)) for score in EVALUATION_SCALE],
                 coerce=int,
                 widget=forms.RadioSelect(attrs={"class": "btn-check"}),
                 error_messages={"required": _("Choose from 1 (disagree) to 5 (agree).")},

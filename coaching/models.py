@@ -689,6 +689,9 @@ class ProgressReviewComment(models.Model):
 
 # An evaluation's open answer: a few sentences, like a note.
 EVALUATION_ANSWER_LENGTH = NOTE_LENGTH
+# The scale every evaluation statement is rated on, 1 (disagree) to 5 (agree): the score's
+# validators and constraint, the form's choices and the results' counts all take it from here.
+EVALUATION_SCALE = range(1, 6)
 
 
 class ProgramEvaluationQuerySet(models.QuerySet):
@@ -792,7 +795,11 @@ class EvaluationScore(models.Model):
     position = models.PositiveSmallIntegerField(_("position"))
     question = models.CharField(_("question"), max_length=EVALUATION_QUESTION_LENGTH)
     score = models.PositiveSmallIntegerField(
-        _("score"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+        _("score"),
+        validators=[
+            MinValueValidator(EVALUATION_SCALE[0]),
+            MaxValueValidator(EVALUATION_SCALE[-1]),
+        ],
     )
 
     objects = EvaluationScoreQuerySet.as_manager()
@@ -808,7 +815,8 @@ class EvaluationScore(models.Model):
                 fields=["evaluation", "position"], name="evaluation_score_once_per_question"
             ),
             models.CheckConstraint(
-                condition=Q(score__gte=1, score__lte=5), name="evaluation_score_1_to_5"
+                condition=Q(score__gte=EVALUATION_SCALE[0], score__lte=EVALUATION_SCALE[-1]),
+                name="evaluation_score_1_to_5",
             ),
         ]
 

@@ -20,8 +20,9 @@ TOLERANCE = 1e-9
 
 
 def min_group_size() -> int:
-    """The fewest people an aggregate may be computed over (default 5)."""
-    return getattr(settings, "KPI_MIN_GROUP_SIZE", 5)
+    """The fewest people an aggregate may be computed over: the installation's setting, by
+    default settings.MIN_GROUP_SIZE_DEFAULT (5), which a program's evaluation minimum shares."""
+    return settings.KPI_MIN_GROUP_SIZE
 
 
 @dataclass(frozen=True)

@@ -45,9 +45,12 @@ MAX_REOBSERVE_DAYS = 3650
 MAX_EVALUATION_QUESTIONS = 8
 EVALUATION_QUESTION_LENGTH = 300
 # Results show only from this many answers (a program's own minimum may be higher), so that
-# nobody's answers can be picked out of a small group.
+# nobody's answers can be picked out of a small group. The same privacy rule as the KPIs'
+# minimum group size, with the same default, but a separate setting: the KPIs' is the
+# installation's (KPI_MIN_GROUP_SIZE), this one each program's, which its L&D manager sets
+# for the size of its groups (never below 3).
 MIN_EVALUATION_ANSWERS = 3
-DEFAULT_EVALUATION_ANSWERS = 5
+DEFAULT_EVALUATION_ANSWERS = settings.MIN_GROUP_SIZE_DEFAULT
 MAX_EVALUATION_ANSWERS = 50
 
 

@@ -311,6 +311,10 @@ LOGGING = {
     "loggers": {"fontTools": {"level": "WARNING"}},
 }
 
+# Privacy, "nothing below n": an aggregate about people shows only from this many of them, so
+# that nobody can be recognised in it. The one default of the two minimums that apply the
+# rule: the KPIs' (below) and each program's evaluation minimum (programs.models).
+MIN_GROUP_SIZE_DEFAULT = 5
 # KPIs: an aggregate over fewer people than this says "too little data" and shows no number,
-# so that no value can be traced back to one person.
-KPI_MIN_GROUP_SIZE = env.int("KPI_MIN_GROUP_SIZE", default=5)
+# so that no value can be traced back to one person. The installation's, for every program.
+KPI_MIN_GROUP_SIZE = env.int("KPI_MIN_GROUP_SIZE", default=MIN_GROUP_SIZE_DEFAULT)

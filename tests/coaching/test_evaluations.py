@@ -16,10 +16,11 @@ from django.utils import timezone
 
 from coaching import evaluations
 from coaching.choices import EvaluationMoment
+from coaching.forms import EvaluationForm
 from coaching.models import EvaluationScore, ProgramEvaluation
 from programs import services as program_services
 from programs.choices import EndReason, EvaluationAudience
-from programs.models import EvaluationQuestion, Program
+from programs.models import Enrolment, EvaluationQuestion, Program
 from programs.selectors import evaluation_questions
 from tests.factories import CohortFactory, EnrolmentFactory, PairingFactory
 from werkplek import personal_data
@@ -30,6 +31,7 @@ pytestmark = pytest.mark.django_db
 
 DEFAULT_STATEMENTS = 4  # the default set for learners (programs.selectors.DEFAULT_EVALUATION)
 TOO_FEW = "Te weinig antwoorden om te tonen"
+DAY = datetime.timedelta(days=1)
 
 
 def today():
@@ -116,6 +118,45 @@ def test_halfway_is_asked_once_only_in_programs_that_ask_it(started, program, le
     assert OutboxMessage.objects.get(kind=evaluations.EVALUATION_ASKED).recipient == learner
 
 
+def test_the_database_finds_the_same_halfway_day_for_odd_and_even_lengths(cohort):
+    start = datetime.date(2026, 2, 27)  # across the end of February
+    for days in range(15):
+        EnrolmentFactory(cohort=cohort, started_on=start, target_on=start + days * DAY)
+
+    found = Enrolment.objects.annotate(halfway=evaluations.HalfwayOn()).order_by("target_on")
+    assert [(e.halfway, evaluations.halfway_on(e)) for e in found] == [
+        (start + days // 2 * DAY, start + days // 2 * DAY) for days in range(15)
+    ]
+
+
+def test_halfway_asks_the_same_enrolments_on_each_day_as_before(program, cohort):
+    """The job filters the halfway day in its query; it asks whom it asked when it read
+    every running enrolment and compared each one's halfway day in Python."""
+    program.evaluate_halfway = True
+    program.save()
+    start = datetime.date(2026, 3, 2)
+    enrolments = [
+        EnrolmentFactory(cohort=cohort, started_on=start + first * DAY, target_on=end_on)
+        for first in (0, 1)
+        for end_on in [start + days * DAY for days in range(2, 20)]
+    ]
+
+    def asked_before(enrolment, on):
+        halfway = enrolment.started_on + (enrolment.target_on - enrolment.started_on) / 2
+        return (
+            enrolment.started_on <= on < enrolment.target_on
+            and on - evaluations.HALFWAY_GRACE <= halfway <= on
+        )
+
+    for on in [start + days * DAY for days in range(-1, 22)]:
+        OutboxMessage.objects.all().delete()
+        evaluations.ask_halfway(on=on)
+        asked = OutboxMessage.objects.filter(kind=evaluations.EVALUATION_ASKED)
+        assert sorted(m.context["enrolment"] for m in asked) == sorted(
+            e.pk for e in enrolments if asked_before(e, on)
+        ), on
+
+
 # --- Answering ---------------------------------------------------------------------------
 
 
@@ -153,6 +194,21 @@ def test_a_missing_rating_is_a_form_error_that_keeps_what_was_typed(
     assert "Kies van 1 (oneens) tot 5 (eens)." in response.text
     assert "Meer oefenen" in response.text
     assert not ProgramEvaluation.objects.exists()
+
+
+def test_the_form_offers_exactly_the_ratings_a_score_may_hold(program):
+    form = EvaluationForm(questions=evaluation_questions(program, EvaluationAudience.LEARNER))
+    score = EvaluationScore._meta.get_field("score")
+
+    def accepted(value):
+        try:
+            score.run_validators(value)
+        except ValidationError:
+            return False
+        return True
+
+    offered = [value for value, _label in form.fields["score_0"].choices]
+    assert offered == [value for value in range(-1, 8) if accepted(value)] == [1, 2, 3, 4, 5]
 
 
 @pytest.mark.parametrize("score", ["0", "6", "x", "99999999999999999999"])
@@ -372,6 +428,10 @@ def test_a_duplicated_program_keeps_its_evaluation_questions(program, manager):
 # --- Results ---------------------------------------------------------------------------------
 
 
+def test_a_new_program_shows_results_from_five_people_the_default_the_kpis_share(program, settings):
+    assert program.evaluation_min_answers == settings.MIN_GROUP_SIZE_DEFAULT == 5
+
+
 def test_results_below_the_minimum_show_only_the_count(client, cohort, manager):
     learner_answers(cohort, manager, scores=[5, 5, 5, 5], open_answer="Geheim", count=4)
     client.force_login(manager)
@@ -405,6 +465,7 @@ def test_results_from_the_minimum_show_means_spread_and_open_answers_without_nam
     )
     assert first.counts == [0, 0, 2, 0, 3]
     assert "4,2" in page.text
+    assert ">5 · eens<" in page.text and ">1 · oneens<" in page.text
     assert page.text.count("Meer oefenen") == 3
     for name in names:
         assert name not in page.text
