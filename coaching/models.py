@@ -165,8 +165,12 @@ class GoalAssessment(models.Model):
         verbose_name = _("goal assessment")
         verbose_name_plural = _("goal assessments")
         constraints = [
+            # The level rides in the index: the levels of a few learners' moments are read
+            # from it alone (coach home, attention list), not by scanning every assessment.
             models.UniqueConstraint(
-                fields=["feedback_moment", "goal"], name="assessment_once_per_moment"
+                fields=["feedback_moment", "goal"],
+                include=["level"],
+                name="assessment_once_per_moment",
             ),
             models.CheckConstraint(
                 condition=Q(level__gte=1, level__lte=4), name="assessment_level_in_scale"

@@ -97,8 +97,8 @@ def coach_home(request):
     thanks = list(selectors.thanks_received(request.user)[: shown + 1])
     context = {
         "rows": attention.coach_statuses(request.user, on=today),
-        "earlier": Paginator(selectors.earlier_learners(request.user), EARLIER_PER_PAGE).get_page(
-            request.GET.get("eerder")
+        "earlier": selectors.earlier_learners_page(
+            request.user, request.GET.get("eerder"), per_page=EARLIER_PER_PAGE
         ),
         "thanks": thanks[:shown],
         "more_thanks": len(thanks) > shown,

@@ -270,3 +270,19 @@ def test_my_learners_keeps_its_size_and_queries_from_few_to_many_learners_coache
     (small_queries, small_html), (large_queries, large_html) = figures
     assert small_queries == large_queries
     assert abs(large_html - small_html) <= 20, figures
+
+
+def test_my_learners_counts_the_learners_coached_before_with_their_first_page(
+    client, coach, cohort
+):
+    # The number in the summary comes with the first page's rows, not from a query of its
+    # own: the home costs the same with learners coached before as without.
+    client.force_login(coach)
+    with CaptureQueriesContext(connection) as without:
+        client.get(reverse("coaching:home"))
+    coached_before(coach, cohort, 12)
+    with CaptureQueriesContext(connection) as with_them:
+        home = client.get(reverse("coaching:home")).content.decode()
+    assert "Lerenden die je eerder coachte (12)" in home
+    assert home.count(">Eerder 00") == 10
+    assert len(with_them) == len(without)

@@ -88,8 +88,8 @@ def test_coach_home_queries_do_not_grow_with_feedback_or_learners(
     client.force_login(coach)
     # session, user, roles (also the is-coach check), enrolments; their status: current
     # pairings, coaches' loads, learning hours, last feedback, goals, tasks, sign-offs,
-    # levels, reflections; how many earlier learners (their page too when there are any,
-    # see test_former_coach.py); the latest thank-you notes; groups to evaluate; the bell's
+    # levels, reflections; the first page of earlier learners with how many there are (see
+    # test_former_coach.py); the latest thank-you notes; groups to evaluate; the bell's
     # unread count
     with django_assert_num_queries(17):
         response = client.get(reverse("coaching:home"))
