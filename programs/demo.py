@@ -5,8 +5,9 @@ adjusted in the pilot's first weeks: feedback every 3 working days instead of 5,
 on finishing orders without errors added. Their history rows are dated then, so the
 dashboard marks them between the KPI values before and after. The second group started
 well after that; three of its learners (Daan among them) joined it later, so the demo still
-shows learners in their first weeks. The dispatch program is still a draft whose team rated
-its goals in a needs analysis (programs.needs.demo).
+shows learners in their first weeks. The pilot group rated the order picker program's goals
+before it started; the dispatch program is still a draft whose team is rating its goals
+(both needs analyses: programs.needs.demo).
 """
 
 import datetime
@@ -277,7 +278,15 @@ def seed(demo: SimpleNamespace) -> None:
             (learners["lars.meijer"], kees),
         ],
     )
-    _adjust_during_pilot(demo, order_pickers, demo.pilot_cohort.starts_on)
+    # The pilot group rated the goals a month before it started; the round closed a week before.
+    pilot_starts_on = demo.pilot_cohort.starts_on
+    needs_demo.seed_baseline(
+        demo,
+        order_pickers,
+        asked_at=_at(_monday(weeks_ago=DESIGNED_WEEKS_AGO)),
+        closed_at=_at(pilot_starts_on - datetime.timedelta(days=7)),
+    )
+    _adjust_during_pilot(demo, order_pickers, pilot_starts_on)
     _evaluation(demo, order_pickers)
     demo.program = order_pickers
     # The dispatch program is still a draft: its team rated its goals before it starts.

@@ -339,7 +339,9 @@ class EndForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["ended_on"].initial = timezone.localdate()
+        today = timezone.localdate()
+        self.fields["ended_on"].initial = today
+        self.fields["ended_on"].widget.attrs["max"] = today.isoformat()
 
 
 class CoachTrainingForm(forms.ModelForm):
@@ -349,6 +351,12 @@ class CoachTrainingForm(forms.ModelForm):
         model = CoachTraining
         fields = ["course", "provider", "completed_on", "valid_until"]
         widgets = {"completed_on": DateInput(), "valid_until": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only a completed course is recorded: the picker offers no day after today, in the
+        # user's time zone (the service refuses one as well).
+        self.fields["completed_on"].widget.attrs["max"] = timezone.localdate().isoformat()
 
 
 class CoachProgramsForm(forms.Form):

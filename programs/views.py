@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST, require_safe
 from django_htmx.http import retarget
 
@@ -36,6 +36,7 @@ from programs.forms import (
     ProgramForm,
     ReflectionPromptsForm,
 )
+from programs.imports.preview import ImportPreview
 from programs.models import (
     ChecklistItem,
     CoachTraining,
@@ -533,32 +534,23 @@ def enrolment_end(request, pk):
     return render(request, "programs/enrolment_end.html", {"form": form, "enrolment": enrolment})
 
 
-def _import_page(
-    request, cohort, *, rows=None, form=None, learner_import=None, refusal="", status=200
-):
-    """The upload form, with the preview of the checked rows once there are any."""
-    error_count = sum(1 for row in rows or [] if row.errors)
-    new_count = sum(1 for row in rows or [] if not row.is_skipped)
-    context = {
-        "cohort": cohort,
-        "program": cohort.program,
-        "form": form if form is not None else ImportUploadForm(),
-        "rows": rows,
-        "learner_import": learner_import,
-        "refusal": refusal,
-        "error_count": error_count,
-        "new_count": new_count,
-        "skipped_count": sum(1 for row in rows or [] if row.is_skipped),
-        "capacity_warnings": imports.capacity_warnings(rows, cohort) if rows else [],
-        "preview_ready": bool(rows and not error_count and new_count),
-    }
-    return render(request, "programs/cohort_import.html", context, status=status)
+LEARNER_IMPORT = ImportPreview(
+    model=LearnerImport,
+    target="cohort",
+    form_class=ImportUploadForm,
+    template="programs/cohort_import.html",
+    upload_url="programs:cohort-import",
+    check_rows=imports.check_rows,
+    stored_row=lambda row: imports.ImportRow(**row),
+    create=services.learner_import_create,
+    extra_context=lambda rows, cohort: {
+        "capacity_warnings": imports.capacity_warnings(rows, cohort) if rows else []
+    },
+    confirm_again_after_refusal=True,
+)
 
 
-# The upload's size is checked before anything reads the body: CsrfViewMiddleware reads
-# request.POST (and so writes the upload to memory or disk) before the view runs, so the view
-# is exempt from the middleware and applies the same CSRF check itself, right after the size.
-@csrf_exempt
+@csrf_exempt  # LEARNER_IMPORT.upload checks the size first, then CSRF
 @login_required
 def cohort_import(request, pk):
     """Upload a learner list and show every row with its errors; nothing is imported yet."""
@@ -569,26 +561,7 @@ def cohort_import(request, pk):
         # An old tab or a bookmark: the group page no longer offers the import.
         messages.error(request, " ".join(error.messages))
         return redirect("programs:cohort-detail", pk=cohort.pk)
-    if request.method == "POST" and imports.upload_too_large(request):
-        return _import_page(request, cohort, refusal=imports.too_large_message(), status=413)
-    return _cohort_import_checked(request, cohort)
-
-
-@csrf_protect
-def _cohort_import_checked(request, cohort):
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        rows = imports.check_rows(form.rows, cohort)
-        learner_import = None
-        if not any(row.errors for row in rows) and not all(row.is_skipped for row in rows):
-            try:
-                learner_import = services.learner_import_create(
-                    cohort=cohort, rows=rows, actor=request.user
-                )
-            except ValidationError as error:
-                return _import_page(request, cohort, rows=rows, refusal=" ".join(error.messages))
-        return _import_page(request, cohort, rows=rows, learner_import=learner_import)
-    return _import_page(request, cohort, form=form)
+    return LEARNER_IMPORT.upload(request, cohort)
 
 
 @login_required
@@ -608,26 +581,23 @@ def cohort_import_template(request, pk):
 def cohort_import_confirm(request, pk):
     """Import the previewed rows, checked once more: all of them, or none, and only once."""
     cohort = _cohort_for(request, pk)
-    learner_import = (
-        LearnerImport.objects.visible_to(request.user)
-        .confirmable(request.POST.get("token", ""))
-        .filter(cohort=cohort)
-        .first()
-    )
-    if learner_import is None:
-        messages.error(request, _("Upload the file again; the preview has expired."))
-        return redirect("programs:cohort-import", pk=cohort.pk)
-    rows = imports.check_rows([imports.ImportRow(**row) for row in learner_import.rows], cohort)
-    try:
+
+    def run(learner_import):
         enrolments, invitations = services.learner_import_confirm(
             learner_import=learner_import,
-            rows=rows,
+            rows=LEARNER_IMPORT.kept_rows(learner_import, cohort),
             actor=request.user,
             allow_over_capacity=request.POST.get("over_capacity_ok") == "on",
         )
-    except services.AlreadyImported:
-        # Say what the first confirm did: after a double tap this is the page one sees.
-        learner_import.refresh_from_db()
+        enrolled = ngettext(
+            "%(count)s learner enrolled.", "%(count)s learners enrolled.", len(enrolments)
+        )
+        invited = ngettext(
+            "%(count)s person invited.", "%(count)s people invited.", len(invitations)
+        )
+        return f"{enrolled % {'count': len(enrolments)}} {invited % {'count': len(invitations)}}"
+
+    def already(learner_import):
         message = _(
             "This list has already been imported (%(enrolled)s enrolled, %(invited)s invited); "
             "nothing was added now."
@@ -636,21 +606,15 @@ def cohort_import_confirm(request, pk):
             "enrolled": learner_import.enrolled_count,
             "invited": learner_import.invited_count,
         }
-        messages.info(request, message % counts)
-        return redirect("programs:cohort-detail", pk=cohort.pk)
-    except ValidationError as error:
-        # Something changed since the preview (say, a coach lost the role): show it again.
-        messages.error(request, " ".join(error.messages))
-        return _import_page(request, cohort, rows=rows, learner_import=learner_import)
-    enrolled = ngettext(
-        "%(count)s learner enrolled.", "%(count)s learners enrolled.", len(enrolments)
-    )
-    invited = ngettext("%(count)s person invited.", "%(count)s people invited.", len(invitations))
-    messages.success(
+        return message % counts
+
+    return LEARNER_IMPORT.confirm(
         request,
-        f"{enrolled % {'count': len(enrolments)}} {invited % {'count': len(invitations)}}",
+        cohort,
+        run=run,
+        already=already,
+        done_url=reverse("programs:cohort-detail", args=[cohort.pk]),
     )
-    return redirect("programs:cohort-detail", pk=cohort.pk)
 
 
 @login_required

@@ -475,7 +475,7 @@ def test_a_name_with_a_direction_override_is_a_row_error_in_the_learner_import(
         "Team: Gebruik alleen letters, cijfers en leestekens: deze tekst bevat een onzichtbaar "
         "stuurteken of teken voor de schrijfrichting (U+2066).",
     ]
-    assert response.context["learner_import"] is None
+    assert response.context["preview"] is None
 
 
 CSV_TEXT = st.text(

@@ -16,7 +16,7 @@ from programs.needs.models import (
     Round,
     Source,
 )
-from programs.services import ensure_manager
+from programs.services import AlreadyImported, ensure_manager
 from werkplek import audit, outbox
 from werkplek.models import Membership, User
 
@@ -28,10 +28,6 @@ def too_many_people() -> str:
     return _(
         "Ask at most %(max)s people at a time. Ask a larger team in parts, by e-mail address."
     ) % {"max": MAX_PEOPLE}
-
-
-class AlreadyImported(Exception):
-    """This previewed list was imported before: nothing is written twice."""
 
 
 def round_to_start(

@@ -7,12 +7,14 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from programs import imports as learner_imports
+from programs.imports.preview import ImportPreview
 from programs.models import Program
 from programs.needs import imports, selectors, services
 from programs.needs.forms import AnswerForm, AskForm, RatingsUploadForm
@@ -166,29 +168,19 @@ def needs_answer(request, pk):
 # --- The import of ratings (the same preview and confirm as the learner import) ---
 
 
-def _import_page(
-    request, analysis, *, rows=None, form=None, needs_import=None, refusal="", status=200
-):
-    error_count = sum(1 for row in rows or [] if row.errors)
-    new_count = sum(1 for row in rows or [] if not row.is_skipped)
-    context = {
-        "analysis": analysis,
-        "program": analysis.program,
-        "form": form if form is not None else RatingsUploadForm(),
-        "rows": rows,
-        "needs_import": needs_import,
-        "refusal": refusal,
-        "error_count": error_count,
-        "new_count": new_count,
-        "skipped_count": sum(1 for row in rows or [] if row.is_skipped),
-        "preview_ready": bool(rows and not error_count and new_count),
-    }
-    return render(request, "programs/needs/import.html", context, status=status)
+NEEDS_IMPORT = ImportPreview(
+    model=NeedsImport,
+    target="analysis",
+    form_class=RatingsUploadForm,
+    template="programs/needs/import.html",
+    upload_url="programs:needs-import",
+    check_rows=imports.check_rows,
+    stored_row=imports.RatingRow.typed,
+    create=services.needs_import_create,
+)
 
 
-# Exempt from the middleware so the size is checked before the body is read; the same CSRF
-# check runs right after it (see programs.views.cohort_import).
-@csrf_exempt
+@csrf_exempt  # NEEDS_IMPORT.upload checks the size first, then CSRF
 @login_required
 def needs_import(request, pk):
     """Upload a list of ratings and show every row with its errors; nothing is saved yet."""
@@ -196,28 +188,7 @@ def needs_import(request, pk):
     if not analysis.accepts_answers:
         messages.error(request, _("This round of the needs analysis is closed."))
         return redirect("programs:needs", pk=analysis.program_id)
-    if request.method == "POST" and learner_imports.upload_too_large(request):
-        return _import_page(
-            request, analysis, refusal=learner_imports.too_large_message(), status=413
-        )
-    return _needs_import_checked(request, analysis)
-
-
-@csrf_protect
-def _needs_import_checked(request, analysis):
-    form = RatingsUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        rows = imports.check_rows(form.rows, analysis)
-        needs_import = None
-        if not any(row.errors for row in rows) and not all(row.is_skipped for row in rows):
-            try:
-                needs_import = services.needs_import_create(
-                    analysis=analysis, rows=rows, actor=request.user
-                )
-            except ValidationError as error:
-                return _import_page(request, analysis, rows=rows, refusal=" ".join(error.messages))
-        return _import_page(request, analysis, rows=rows, needs_import=needs_import)
-    return _import_page(request, analysis, form=form)
+    return NEEDS_IMPORT.upload(request, analysis)
 
 
 @login_required
@@ -239,36 +210,27 @@ def needs_import_template(request, pk):
 def needs_import_confirm(request, pk):
     """Save the previewed ratings, checked once more: all of them, or none, and only once."""
     analysis = _managed_analysis(request, pk)
-    needs_import = (
-        NeedsImport.objects.visible_to(request.user)
-        .confirmable(request.POST.get("token", ""))
-        .filter(analysis=analysis)
-        .first()
-    )
-    if needs_import is None:
-        messages.error(request, _("Upload the file again; the preview has expired."))
-        return redirect("programs:needs-import", pk=analysis.pk)
-    try:
+
+    def run(needs_import):
         count = services.needs_import_confirm(needs_import=needs_import, actor=request.user)
-    except services.AlreadyImported:
-        needs_import.refresh_from_db()
-        messages.info(
+        return ngettext("%(count)s rating imported.", "%(count)s ratings imported.", count) % {
+            "count": count
+        }
+
+    def already(needs_import):
+        return _(
+            "This list has already been imported (%(count)s ratings); nothing was added now."
+        ) % {"count": needs_import.imported_count}
+
+    try:
+        return NEEDS_IMPORT.confirm(
             request,
-            _("This list has already been imported (%(count)s ratings); nothing was added now.")
-            % {"count": needs_import.imported_count},
+            analysis,
+            run=run,
+            already=already,
+            done_url=reverse("programs:needs", args=[analysis.program_id]),
         )
-        return redirect("programs:needs", pk=analysis.program_id)
     except IntegrityError:
         # Someone asked or answered in a way the round's lock does not cover: nothing written.
         messages.error(request, _("The list changed since the preview. Upload it again."))
         return redirect("programs:needs-import", pk=analysis.pk)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        rows = [imports.RatingRow.typed(row) for row in needs_import.rows]
-        return _import_page(request, analysis, rows=imports.check_rows(rows, analysis))
-    messages.success(
-        request,
-        ngettext("%(count)s rating imported.", "%(count)s ratings imported.", count)
-        % {"count": count},
-    )
-    return redirect("programs:needs", pk=analysis.program_id)

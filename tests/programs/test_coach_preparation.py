@@ -4,6 +4,7 @@ one, and refuses a coach for a program their profile does not name."""
 
 import datetime
 import io
+import re
 import zipfile
 from zoneinfo import ZoneInfo
 
@@ -94,6 +95,32 @@ def test_a_training_dated_ahead_is_refused_and_what_was_typed_stays(client, mana
     assert "Leg een training vast als die is afgerond: deze datum ligt nog voor ons." in page
     assert 'value="Coachen op de vloer"' in page
     assert not CoachTraining.objects.exists()
+
+
+def test_half_past_midnight_in_amsterdam_a_training_of_that_day_is_offered_and_counts(
+    client, manager, carla
+):
+    """At 23:30 UTC it is already the next day in Amsterdam: the date picker reaches that day,
+    a course completed on it is recorded, and the profile counts it."""
+    with time_machine.travel(
+        datetime.datetime(2026, 12, 9, 23, 30, tzinfo=datetime.UTC), tick=False
+    ):
+        client.force_login(manager)
+        page = client.get(profile_url(carla)).content.decode()
+        picker = re.search(r'<input[^>]*name="completed_on"[^>]*>', page).group()
+        assert 'max="2026-12-10"' in picker
+        response = client.post(
+            profile_url(carla), {"course": "Coachen op de vloer", "completed_on": "2026-12-10"}
+        )
+        assert response.status_code == 302
+        page = client.get(profile_url(carla)).content.decode()
+        assert "afgerond op 10 december 2026" in page
+        assert "niet getraind" not in page
+        edit = reverse("programs:coach-training-edit", args=[CoachTraining.objects.get().pk])
+        picker = re.search(
+            r'<input[^>]*name="completed_on"[^>]*>', client.get(edit).content.decode()
+        )
+        assert 'max="2026-12-10"' in picker.group()
 
 
 def test_a_training_cannot_expire_before_it_was_completed(client, manager, carla):

@@ -1,8 +1,10 @@
 """An enrolment ends with a date and a reason; a group closes; what ended stays readable."""
 
 import datetime
+import re
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -166,6 +168,19 @@ def test_the_manager_ends_an_enrolment_from_its_page_and_it_stays_readable(
     # Ended: nothing left to end; the page says so where the ending shows.
     response = client.get(url)
     assert response.url == reverse("coaching:progress", args=[enrolment.pk])
+
+
+def test_half_past_midnight_in_amsterdam_the_end_form_offers_that_day(client, enrolment, manager):
+    """At 23:30 UTC it is already the next day in Amsterdam: that day is the form's default
+    and the last one its date picker offers."""
+    with time_machine.travel(
+        datetime.datetime(2026, 12, 9, 23, 30, tzinfo=datetime.UTC), tick=False
+    ):
+        client.force_login(manager)
+        page = client.get(reverse("programs:enrolment-end", args=[enrolment.pk])).content.decode()
+    picker = re.search(r'<input[^>]*name="ended_on"[^>]*>', page).group()
+    assert 'value="2026-12-10"' in picker
+    assert 'max="2026-12-10"' in picker
 
 
 def test_the_manager_closes_a_group_from_its_page(client, cohort, enrolment, manager):

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -235,3 +236,22 @@ def test_the_demo_dashboard_marks_the_pilots_adjustments_between_its_kpi_values(
         for marker in dashboard.markers[1:]:
             assert periods[0] < marker["day"] <= periods[-1], kpi["kpi"].name
     assert program.history.latest().history_user.email == "manager@demo.werkplek.nl"
+
+
+def test_the_demo_program_page_shows_the_closed_baselines_largest_gaps(client):
+    """The order pickers' baseline was closed before the pilot: its averages show. The draft
+    dispatch program's round is still open, so its averages wait."""
+    call_command("seed_demo")
+    client.force_login(User.objects.get(email="manager@demo.werkplek.nl"))
+    pickers = Program.objects.get(name="Inwerken orderpicker")
+    baseline = pickers.needs_analyses.get()
+    assert baseline.closed_at.date() < pickers.cohorts.get(is_pilot=True).starts_on
+    with translation.override("nl"):
+        page = client.get(reverse("programs:detail", args=[pickers.pk])).content.decode()
+        assert "5 van 5 mensen hebben geantwoord" in page
+        # The largest gap first: importance 4,6 times room to grow 3,6.
+        assert re.search(r"Orderpicken volgens de looproute.*?4,6.*?1,4.*?16,6", page, re.S)
+        assert "te zien zodra de ronde gesloten is" not in page
+        dispatch = Program.objects.get(name="Inwerken expeditiemedewerker")
+        page = client.get(reverse("programs:needs", args=[dispatch.pk])).content.decode()
+        assert "te zien zodra de ronde gesloten is" in page
