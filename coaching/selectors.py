@@ -476,39 +476,44 @@ def thanks_received(coach):
     )
 
 
-def progress_reviews(enrolment: Enrolment, *, viewer) -> list[ProgressReview]:
-    """The enrolment's progress reviews `viewer` may read, first planned first, each with
-    `may_record` (the viewer may record its outcome) and the comments they may read (two
-    queries; at most MAX_REVIEWS_PER_ENROLMENT reviews)."""
+def progress_review_panel(enrolment: Enrolment, *, viewer) -> dict:
+    """The progress page's reviews as `viewer` sees them: the reviews, first planned first,
+    each with `may_record` (the viewer may record its outcome) and the comments they may
+    read; the participants; and what the viewer may do (plan, comment). Four queries, one
+    of them only when there are reviews (at most MAX_REVIEWS_PER_ENROLMENT)."""
     access = enrolment.access_for(viewer)
     comments = ProgressReviewComment.objects.visible_to(viewer, within=access).select_related(
         "author"
     )
-    to_record = ProgressReview.objects.open_to_outcome_by(viewer).filter(pk=OuterRef("pk"))
-    return list(
+    reviews = list(
         ProgressReview.objects.visible_to(viewer, within=access)
-        .annotate(may_record=Exists(to_record))
         .select_related("outcome_by")
         .prefetch_related(Prefetch("comments", queryset=comments))
     )
-
-
-def progress_review_panel(enrolment: Enrolment, *, viewer) -> dict:
-    """The progress page's reviews as `viewer` sees them: the reviews with their comments,
-    the participants, and what the viewer may do (plan, record which outcomes, comment);
-    four queries, two of them only when there are reviews."""
-    reviews = progress_reviews(enrolment, viewer=viewer)
+    # The rights are asked in one query about this enrolment, and only those that can hold:
+    # building and compiling each rule's enrolment subqueries is most of this panel's time,
+    # and most enrolments have no review.
     on_this = ProgressReview.objects.filter(enrolment=OuterRef("pk"))
-    rights = (
-        Enrolment.objects.filter(pk=enrolment.pk)
-        .annotate(
-            can_plan=Exists(ProgressReview.plannable_enrolments(viewer).filter(pk=OuterRef("pk"))),
-            can_comment=Exists(on_this.open_to_comments_by(viewer)),
-        )
-        .values("can_plan", "can_comment")
-        .get()
-    )
-    return {"reviews": reviews, "line_managers": line_managers_of(enrolment), **rights}
+    asked = {
+        "can_plan": Exists(ProgressReview.plannable_enrolments(viewer).filter(pk=OuterRef("pk")))
+    }
+    if any(not review.is_held for review in reviews):
+        # Such a review is open to the viewer's outcome exactly when one of this enrolment's
+        # reviews is: it is one itself.
+        asked["can_record"] = Exists(on_this.open_to_outcome_by(viewer))
+    if reviews or not access.full:
+        # Who reads the enrolment in full has every one of its reviews above: none, nothing
+        # to comment on.
+        asked["can_comment"] = Exists(on_this.open_to_comments_by(viewer))
+    rights = Enrolment.objects.filter(pk=enrolment.pk).annotate(**asked).values(*asked).get()
+    for review in reviews:
+        review.may_record = not review.is_held and rights.get("can_record", False)
+    return {
+        "reviews": reviews,
+        "line_managers": line_managers_of(enrolment),
+        "can_plan": rights["can_plan"],
+        "can_comment": rights.get("can_comment", False),
+    }
 
 
 def line_managers_of(enrolment: Enrolment):

@@ -689,7 +689,12 @@ class Enrolment(models.Model):
     @cached_property
     def current_pairing(self) -> "Pairing | None":
         """The pairing in force today, with its coach (one query, then remembered)."""
-        return self.pairings.current().select_related("coach").first()
+        # Ordered by its own dates only: the default order starts with the enrolment's
+        # (program, group, learner's name), the same for all of one enrolment's pairings,
+        # and would join the learner and sort by all of them.
+        return (
+            self.pairings.current().select_related("coach").order_by("-started_on", "-pk").first()
+        )
 
     @property
     def is_running(self) -> bool:
@@ -776,6 +781,8 @@ def _last_pairing_end(user, enrolment: str) -> Subquery:
     starts, so a former coach reads what is dated before it."""
     return Subquery(
         Pairing.objects.filter(coach=user, enrolment=OuterRef(enrolment))
+        # No order: the default one would join the enrolment's program, group and learner.
+        .order_by()
         .values("enrolment")
         .annotate(last=Max("ended_on"))
         .values("last")

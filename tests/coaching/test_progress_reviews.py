@@ -324,6 +324,35 @@ def test_the_line_manager_records_an_outcome_through_the_pages(
     assert ProgressReview.objects.held().get().outcome == "Afgesproken: koelcel."
 
 
+@time_machine.travel(IN_WEEK_FIVE, tick=False)
+def test_each_viewer_sees_the_review_actions_that_are_theirs(
+    client, learner, coach, line_manager, manager, enrolment, review
+):
+    services.progress_review_record_outcome(
+        actor=coach, review=review, outcome="Loopt voor.", held_on=datetime.date(2026, 11, 16)
+    )
+    upcoming = services.progress_review_plan(
+        actor=coach, enrolment=enrolment, planned_on=datetime.date(2026, 12, 14)
+    )
+    progress = reverse("coaching:progress", args=[enrolment.pk])
+    outcome = reverse("coaching:review-outcome", args=[upcoming.pk])
+    held_outcome = reverse("coaching:review-outcome", args=[review.pk])
+    comment = reverse("coaching:review-comment", args=[review.pk])
+    plan = reverse("coaching:review-plan", args=[enrolment.pk])
+    # (records the upcoming one's outcome, comments, plans)
+    expected = {
+        learner: (False, True, False),
+        coach: (True, True, True),
+        line_manager: (True, True, False),
+        manager: (False, False, True),
+    }
+    for viewer, (records, comments, plans) in expected.items():
+        client.force_login(viewer)
+        html = client.get(progress).content.decode()
+        assert (outcome in html, comment in html, plan in html) == (records, comments, plans)
+        assert held_outcome not in html
+
+
 @time_machine.travel(IN_WEEK_ONE, tick=False)
 def test_the_team_page_lists_the_team_with_the_next_review_and_nobody_else(
     client, line_manager, coach, enrolment, other_team_enrolment
