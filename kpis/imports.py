@@ -3,6 +3,7 @@ import's reader (`programs.imports`), each row checked by the same rules as manu
 (`services.measurement_problems`, `services.subject_choices`) before anything is written."""
 
 import datetime
+import functools
 import io
 import re
 from dataclasses import asdict, dataclass, field
@@ -27,7 +28,7 @@ from programs.imports import (
     upload_too_large,
 )
 from programs.imports.checking import HEADER_SEARCH_ROWS, column_key
-from programs.imports.reading import MAX_TABLE_ROWS, OLE_MAGIC, ZIP_MAGIC
+from programs.imports.reading import OLE_MAGIC, ZIP_MAGIC, cell_value, rows_below_header
 from werkplek.lib.text import has_nul
 
 __all__ = [
@@ -167,36 +168,17 @@ def _find_header(kpi: KPI, table: list[list[str]]) -> tuple[int, dict[str, int]]
     )
 
 
-def _cell(cells: list[str], mapping: dict[str, int], column: str | None) -> str:
-    index = mapping.get(column)
-    if index is None or index >= len(cells):
-        return ""
-    return str(cells[index]).strip()
-
-
 def rows_from_table(kpi: KPI, table: list[list[str]]) -> list[MeasurementRow]:
     """The values below the header, each with its spreadsheet row number."""
-    end = len(table)
-    while end and not any(str(cell).strip() for cell in table[end - 1]):
-        end -= 1
-    table = table[:end]
-    if not table:
-        raise ImportFileError(_("The file is empty."))
-    if len(table) > MAX_TABLE_ROWS:
-        raise _too_many_rows()
-    header_index, mapping = _find_header(kpi, table)
+    mapping, found = rows_below_header(table, functools.partial(_find_header, kpi), _too_many_rows)
     rows = []
-    for index, cells in enumerate(table[header_index + 1 :], start=header_index + 1):
-        if not any(str(cell).strip() for cell in cells):
-            continue  # a blank row; the rows below keep their own numbers
-        if len(rows) == MAX_ROWS:
-            raise _too_many_rows()
+    for line, cells in found:
         rows.append(
             MeasurementRow(
-                line=index + 1,
-                subject=_cell(cells, mapping, subject_column(kpi)),
-                period=_cell(cells, mapping, "period"),
-                value=_cell(cells, mapping, "value"),
+                line=line,
+                subject=cell_value(cells, mapping, subject_column(kpi)),
+                period=cell_value(cells, mapping, "period"),
+                value=cell_value(cells, mapping, "value"),
             )
         )
     if not rows:

@@ -10,7 +10,13 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from programs import selectors
-from programs.imports.reading import MAX_ROWS, MAX_TABLE_ROWS, ImportFileError, read_table
+from programs.imports.reading import (
+    MAX_ROWS,
+    ImportFileError,
+    cell_value,
+    read_table,
+    rows_below_header,
+)
 from programs.imports.template import EXAMPLE_EMAIL
 from programs.models import Cohort, Enrolment, Invitation, may_coach_q, validate_plausible_date
 from werkplek.choices import Role
@@ -98,43 +104,21 @@ def _find_header(table: list[list[str]]) -> tuple[int, dict[str, int]]:
     )
 
 
-def _cell(cells: list[str], mapping: dict[str, int], column: str) -> str:
-    index = mapping.get(column)
-    if index is None or index >= len(cells):
-        return ""
-    return str(cells[index]).strip()
-
-
 def rows_from_table(table: list[list[str]]) -> list[ImportRow]:
     """The learners' rows below the header, each with its spreadsheet row number."""
-    end = len(table)
-    while end and not any(str(cell).strip() for cell in table[end - 1]):
-        end -= 1
-    table = table[:end]
-    if not table:
-        raise ImportFileError(_("The file is empty."))
-    if len(table) > MAX_TABLE_ROWS:
-        raise _too_many_rows()
-    header_index, mapping = _find_header(table)
+    mapping, found = rows_below_header(table, _find_header, _too_many_rows)
     rows = []
-    for index, cells in enumerate(table[header_index + 1 :], start=header_index + 1):
-        if not any(str(cell).strip() for cell in cells):
-            continue  # a blank row; the rows below keep their own numbers
-        if len(rows) == MAX_ROWS:
-            raise _too_many_rows()
-        name = _cell(cells, mapping, "name") or " ".join(
-            part
-            for part in (_cell(cells, mapping, c) for c in ("first_name", "infix", "last_name"))
-            if part
-        )
+    for line, cells in found:
+        parts = (cell_value(cells, mapping, c) for c in ("first_name", "infix", "last_name"))
+        name = cell_value(cells, mapping, "name") or " ".join(part for part in parts if part)
         rows.append(
             ImportRow(
-                line=index + 1,
-                email=_cell(cells, mapping, "email").lower(),
+                line=line,
+                email=cell_value(cells, mapping, "email").lower(),
                 name=name,
-                team=_cell(cells, mapping, "team"),
-                coach_email=_cell(cells, mapping, "coach_email").lower(),
-                started_on=_cell(cells, mapping, "started_on"),
+                team=cell_value(cells, mapping, "team"),
+                coach_email=cell_value(cells, mapping, "coach_email").lower(),
+                started_on=cell_value(cells, mapping, "started_on"),
             )
         )
     if not rows:

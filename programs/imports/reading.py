@@ -45,6 +45,39 @@ class ImportFileError(Exception):
     """The file as a whole cannot be read; the message says why, translated."""
 
 
+def rows_below_header(table, find_header, too_many) -> tuple[dict[str, int], list]:
+    """The header's columns (`find_header(table)` answers its row and its mapping) and the
+    rows below it that hold anything, each as (spreadsheet row number, cells). Blank rows at
+    the end are dropped; blank rows between are skipped, and the rows below keep their own
+    numbers. An empty file is refused, and so is more than MAX_ROWS rows (`too_many()` says
+    it in the words of what is imported)."""
+    end = len(table)
+    while end and not any(str(cell).strip() for cell in table[end - 1]):
+        end -= 1
+    table = table[:end]
+    if not table:
+        raise ImportFileError(_("The file is empty."))
+    if len(table) > MAX_TABLE_ROWS:
+        raise too_many()
+    header_index, mapping = find_header(table)
+    rows = []
+    for index, cells in enumerate(table[header_index + 1 :], start=header_index + 1):
+        if not any(str(cell).strip() for cell in cells):
+            continue
+        if len(rows) == MAX_ROWS:
+            raise too_many()
+        rows.append((index + 1, cells))
+    return mapping, rows
+
+
+def cell_value(cells: list[str], mapping: dict[str, int], column: str | None) -> str:
+    """The row's value in the column, trimmed; empty when the file has no such column."""
+    index = mapping.get(column)
+    if index is None or index >= len(cells):
+        return ""
+    return str(cells[index]).strip()
+
+
 def too_large_message() -> str:
     return _("The file is larger than 2 MB. Split it into smaller files.")
 

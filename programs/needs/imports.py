@@ -14,7 +14,7 @@ from openpyxl.styles import Font
 
 from programs.imports import MAX_ROWS, ImportFileError, read_table
 from programs.imports.checking import HEADER_SEARCH_ROWS, column_key
-from programs.imports.reading import MAX_TABLE_ROWS
+from programs.imports.reading import cell_value, rows_below_header
 from programs.imports.template import EXAMPLE_EMAIL
 from programs.needs.models import RATING_MAX, RATING_MIN, NeedsAnalysis, NeedsRating
 from werkplek.lib.text import has_nul
@@ -89,10 +89,6 @@ def _find_header(table: list[list[str]]) -> tuple[int, dict[str, int]]:
     )
 
 
-def _cell(cells: list[str], index: int) -> str:
-    return str(cells[index]).strip() if index < len(cells) else ""
-
-
 def _too_many_rows() -> ImportFileError:
     return ImportFileError(
         _("The file has more than %(max)s ratings. Split it into smaller files.")
@@ -102,28 +98,16 @@ def _too_many_rows() -> ImportFileError:
 
 def rows_from_table(table: list[list[str]]) -> list[RatingRow]:
     """The ratings below the header, each with its spreadsheet row number."""
-    end = len(table)
-    while end and not any(str(cell).strip() for cell in table[end - 1]):
-        end -= 1
-    table = table[:end]
-    if not table:
-        raise ImportFileError(_("The file is empty."))
-    if len(table) > MAX_TABLE_ROWS:
-        raise _too_many_rows()
-    header_index, mapping = _find_header(table)
+    mapping, found = rows_below_header(table, _find_header, _too_many_rows)
     rows = []
-    for index, cells in enumerate(table[header_index + 1 :], start=header_index + 1):
-        if not any(str(cell).strip() for cell in cells):
-            continue  # a blank row; the rows below keep their own numbers
-        if len(rows) == MAX_ROWS:
-            raise _too_many_rows()
+    for line, cells in found:
         rows.append(
             RatingRow(
-                line=index + 1,
-                email=_cell(cells, mapping["email"]).lower(),
-                goal=_cell(cells, mapping["goal"]),
-                importance=_cell(cells, mapping["importance"]),
-                ability=_cell(cells, mapping["ability"]),
+                line=line,
+                email=cell_value(cells, mapping, "email").lower(),
+                goal=cell_value(cells, mapping, "goal"),
+                importance=cell_value(cells, mapping, "importance"),
+                ability=cell_value(cells, mapping, "ability"),
             )
         )
     if not rows:
