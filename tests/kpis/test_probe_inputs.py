@@ -271,13 +271,18 @@ def test_a_manager_of_two_cannot_tie_a_kpi_to_the_other_organisations_program(
 
 def test_exports_hold_no_number_of_a_group_below_the_minimum(signed_in, organization, manager):
     """Five learners in the program, two outside it, four values in the newest period: the
-    group's change is shown, the comparison with the two outside and the thin period not."""
+    group's change is shown, the comparison with the two outside and the thin period not.
+    The program, group and KPI are named here: the factories number their names, and late in
+    a long run "Groep 778" would read as one of the values looked for."""
     today = timezone.localdate()
-    program = ProgramFactory(organization=organization, owner=manager)
-    cohort = CohortFactory(program=program, starts_on=today - datetime.timedelta(days=400))
+    program = ProgramFactory(organization=organization, owner=manager, name="Inwerken")
+    cohort = CohortFactory(
+        program=program, name="Pilot", starts_on=today - datetime.timedelta(days=400)
+    )
     kpi = KPIFactory(
         organization=organization,
         program=program,
+        name="Fouten per order",
         subject_level=SubjectLevel.LEARNER,
         baseline_value=Decimal("10"),
         baseline_on=today - datetime.timedelta(days=500),
@@ -304,7 +309,7 @@ def test_exports_hold_no_number_of_a_group_below_the_minimum(signed_in, organiza
     ]
     book = signed_in.get(url, {"format": "xlsx"}).content
     # What the page says, without its tags: their links and tokens hold ids and random
-    # digits (a program numbered 778 late in a long run), which are no measured values.
+    # digits, which are no measured values.
     page = re.sub(r"<[^>]*>", " ", signed_in.get(url).content.decode())
 
     # No mean, estimate or interval from the thin period or the two outside the program.
